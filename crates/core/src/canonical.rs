@@ -1,0 +1,133 @@
+//! RFC 8785 (JSON Canonicalization Scheme) serialization of a [`Value`].
+//!
+//! Output is byte-exact with the RFC: no whitespace, members in UTF-16 code-unit order (kept by
+//! [`Value`] itself), strings escaped as ECMAScript `JSON.stringify` does (only `"`, `\` and
+//! control characters; everything else is literal UTF-8), and numbers written as ECMAScript
+//! `Number.prototype.toString` writes them (`ryu-js`, the shortest round-trip digits with ES6
+//! exponent rules; `-0` is `0`).
+//!
+//! The existing canonicalizer crates go through `serde_json::Value` and re-sort every object on
+//! every call; this writer works on already-sorted values and appends into one reused buffer,
+//! which is what keeps per-record hashing fast.
+
+use crate::json::Value;
+
+/// Appends the canonical bytes of `v` to `out`.
+pub fn write_value(v: &Value, out: &mut Vec<u8>) {
+    match v {
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::Bool(true) => out.extend_from_slice(b"true"),
+        Value::Bool(false) => out.extend_from_slice(b"false"),
+        Value::Number(n) => write_number(*n, out),
+        Value::String(s) => write_string(s, out),
+        Value::Array(a) => {
+            out.push(b'[');
+            for (i, x) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_value(x, out);
+            }
+            out.push(b']');
+        }
+        Value::Object(m) => write_members(m.iter().map(|(k, v)| (k.as_str(), v)), out),
+    }
+}
+
+/// Appends an object made of `members`, which must already be in canonical order.
+pub fn write_members<'a>(members: impl Iterator<Item = (&'a str, &'a Value)>, out: &mut Vec<u8>) {
+    out.push(b'{');
+    for (i, (k, x)) in members.enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_string(k, out);
+        out.push(b':');
+        write_value(x, out);
+    }
+    out.push(b'}');
+}
+
+/// The canonical bytes of `v`.
+pub fn to_vec(v: &Value) -> Vec<u8> {
+    let mut out = Vec::with_capacity(256);
+    write_value(v, &mut out);
+    out
+}
+
+/// Appends an ECMAScript number rendering. `n` must be finite ([`Value`] guarantees it).
+pub fn write_number(n: f64, out: &mut Vec<u8>) {
+    if n == 0.0 {
+        // Both +0 and -0 are "0" in ECMAScript.
+        out.push(b'0');
+        return;
+    }
+    let mut buf = ryu_js::Buffer::new();
+    out.extend_from_slice(buf.format_finite(n).as_bytes());
+}
+
+/// Appends a JSON string literal escaped as RFC 8785 section 3.2.2.2 requires.
+pub fn write_string(s: &str, out: &mut Vec<u8>) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push(b'"');
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let esc: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            0x08 => b"\\b",
+            0x09 => b"\\t",
+            0x0a => b"\\n",
+            0x0c => b"\\f",
+            0x0d => b"\\r",
+            0x00..=0x1f => {
+                out.extend_from_slice(&bytes[start..i]);
+                out.extend_from_slice(b"\\u00");
+                out.push(HEX[(b >> 4) as usize]);
+                out.push(HEX[(b & 0xf) as usize]);
+                start = i + 1;
+                continue;
+            }
+            _ => continue,
+        };
+        out.extend_from_slice(&bytes[start..i]);
+        out.extend_from_slice(esc);
+        start = i + 1;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn canon(text: &str) -> String {
+        String::from_utf8(to_vec(&Value::parse_str(text).unwrap())).unwrap()
+    }
+
+    #[test]
+    fn rfc8785_section_3_2_3_example() {
+        let input = r#"{"numbers": [333333333.33333329, 1E30, 4.50, 2e-3, 0.000000000000000000000000001],
+            "string": "\u20ac$\u000F\u000aA'\u0042\u0022\u005c\\\"\/",
+            "literals": [null, true, false]}"#;
+        assert_eq!(
+            canon(input),
+            r#"{"literals":[null,true,false],"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27],"string":"€$\u000f\nA'B\"\\\\\"/"}"#
+        );
+    }
+
+    #[test]
+    fn negative_zero_is_zero() {
+        assert_eq!(canon("-0.0"), "0");
+        assert_eq!(canon("[-0]"), "[0]");
+    }
+
+    #[test]
+    fn integral_doubles_have_no_fraction() {
+        assert_eq!(canon("1.0"), "1");
+        assert_eq!(canon("1e21"), "1e+21");
+        assert_eq!(canon("1e20"), "100000000000000000000");
+    }
+}

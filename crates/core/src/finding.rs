@@ -1,0 +1,250 @@
+//! Findings (AEF/1 section 9) and checks.
+//!
+//! A [`Finding`] names what is wrong with one of the spec's codes, the tenant and seq it
+//! concerns, a message a person can act on, and, where a value was compared, both the expected
+//! and the computed value. A [`Check`] records that something was examined and how it ended:
+//! passed, failed, or not possible (never silently skipped).
+
+use serde::{Deserialize, Serialize};
+
+/// The finding codes of AEF/1 section 9.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Code {
+    RecordHashMismatch,
+    ChainLinkBroken,
+    SeqGap,
+    SeqDuplicate,
+    GenesisInvalid,
+    TimestampRegression,
+    NotCanonical,
+    FingerprintMismatch,
+    UrlHashMismatch,
+    RecordCountMismatch,
+    ScopeViolation,
+    VisibleTextMismatch,
+    PdfIncrementalUpdate,
+    AttachmentMissing,
+    LegacySearchUnverifiable,
+    AnchorMismatch,
+    ChainTruncated,
+    RecordDiverged,
+    RecordMissing,
+    RecordAppended,
+    ServerVerdictDisagrees,
+}
+
+impl Code {
+    /// The level the spec assigns to this code.
+    pub fn level(self) -> Level {
+        use Code::*;
+        match self {
+            TimestampRegression | PdfIncrementalUpdate | AttachmentMissing
+            | LegacySearchUnverifiable => Level::Warning,
+            RecordAppended => Level::Info,
+            _ => Level::Error,
+        }
+    }
+
+    /// The snake_case name used in reports.
+    pub fn as_str(self) -> &'static str {
+        use Code::*;
+        match self {
+            RecordHashMismatch => "record_hash_mismatch",
+            ChainLinkBroken => "chain_link_broken",
+            SeqGap => "seq_gap",
+            SeqDuplicate => "seq_duplicate",
+            GenesisInvalid => "genesis_invalid",
+            TimestampRegression => "timestamp_regression",
+            NotCanonical => "not_canonical",
+            FingerprintMismatch => "fingerprint_mismatch",
+            UrlHashMismatch => "url_hash_mismatch",
+            RecordCountMismatch => "record_count_mismatch",
+            ScopeViolation => "scope_violation",
+            VisibleTextMismatch => "visible_text_mismatch",
+            PdfIncrementalUpdate => "pdf_incremental_update",
+            AttachmentMissing => "attachment_missing",
+            LegacySearchUnverifiable => "legacy_search_unverifiable",
+            AnchorMismatch => "anchor_mismatch",
+            ChainTruncated => "chain_truncated",
+            RecordDiverged => "record_diverged",
+            RecordMissing => "record_missing",
+            RecordAppended => "record_appended",
+            ServerVerdictDisagrees => "server_verdict_disagrees",
+        }
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Finding levels; the verdict depends on errors only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    Error,
+    Warning,
+    Info,
+}
+
+/// One differing member of a record between two sources.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldDiff {
+    pub field: String,
+    /// Canonical JSON of the value in the first source (`null` text when absent there).
+    pub left: Option<String>,
+    /// Canonical JSON of the value in the second source.
+    pub right: Option<String>,
+}
+
+/// One finding, as it appears in a report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    pub code: Code,
+    pub level: Level,
+    pub tenant_id: Option<String>,
+    pub seq: Option<u64>,
+    pub message: String,
+    /// Path of the input the finding is about (the first one, for cross-source findings).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input: Option<String>,
+    /// The other input of a cross-source finding.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub other_input: Option<String>,
+    /// Where in the input ("line 17", "row 4", "page 2", "records[3]").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    /// The value the evidence states (stored hash, printed fingerprint, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected: Option<String>,
+    /// The value recomputed from the evidence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub computed: Option<String>,
+    /// For ranges (a seq gap): the last seq of the range; `seq` is the first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq_end: Option<u64>,
+    /// Differing members, for `record_diverged` and `visible_text_mismatch`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldDiff>,
+}
+
+impl Finding {
+    /// A finding with the code's own level and no detail fields.
+    pub fn new(code: Code, tenant_id: Option<&str>, seq: Option<u64>, message: String) -> Self {
+        Finding {
+            code,
+            level: code.level(),
+            tenant_id: tenant_id.map(str::to_string),
+            seq,
+            message,
+            input: None,
+            other_input: None,
+            location: None,
+            expected: None,
+            computed: None,
+            seq_end: None,
+            fields: Vec::new(),
+        }
+    }
+
+    pub fn input(mut self, path: &str) -> Self {
+        self.input = Some(path.to_string());
+        self
+    }
+
+    pub fn other_input(mut self, path: &str) -> Self {
+        self.other_input = Some(path.to_string());
+        self
+    }
+
+    pub fn at(mut self, location: impl std::fmt::Display) -> Self {
+        self.location = Some(location.to_string());
+        self
+    }
+
+    pub fn values(mut self, expected: impl Into<String>, computed: impl Into<String>) -> Self {
+        self.expected = Some(expected.into());
+        self.computed = Some(computed.into());
+        self
+    }
+
+    pub fn seq_end(mut self, last: u64) -> Self {
+        self.seq_end = Some(last);
+        self
+    }
+
+    pub fn fields(mut self, fields: Vec<FieldDiff>) -> Self {
+        self.fields = fields;
+        self
+    }
+
+    /// Sort key that makes reports deterministic: tenant, seq, code, input, then the message.
+    pub fn sort_key(&self) -> impl Ord + '_ {
+        (
+            self.tenant_id.as_deref(),
+            self.seq.unwrap_or(0),
+            self.code,
+            self.input.as_deref(),
+            self.location.as_deref(),
+            self.message.as_str(),
+        )
+    }
+}
+
+/// How a check ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Passed,
+    Failed,
+    NotPossible,
+}
+
+/// One check that was run (or could not be), for one input and tenant where that applies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Check {
+    /// Stable identifier, e.g. `record_hashes`, `chain_links`, `fingerprint`, `anchor`.
+    pub check: String,
+    pub status: Status,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant_id: Option<String>,
+    /// What was checked and, when failed or not possible, why.
+    pub detail: String,
+}
+
+impl Check {
+    pub fn new(check: &str, status: Status, detail: impl Into<String>) -> Self {
+        Check {
+            check: check.to_string(),
+            status,
+            input: None,
+            tenant_id: None,
+            detail: detail.into(),
+        }
+    }
+
+    /// Passed when `failed` is false, else failed.
+    pub fn outcome(check: &str, failed: bool, detail: impl Into<String>) -> Self {
+        let status = if failed {
+            Status::Failed
+        } else {
+            Status::Passed
+        };
+        Check::new(check, status, detail)
+    }
+
+    pub fn input(mut self, path: &str) -> Self {
+        self.input = Some(path.to_string());
+        self
+    }
+
+    pub fn tenant(mut self, tenant: &str) -> Self {
+        self.tenant_id = Some(tenant.to_string());
+        self
+    }
+}

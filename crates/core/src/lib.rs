@@ -1,0 +1,19 @@
+//! `trailproof-core`: the verification core of Trailproof.
+//!
+//! It recomputes what AEF/1 (`SPEC.md`) fixes byte for byte (canonical JSON, record hashes,
+//! per-tenant hash chains, scopes and export fingerprints) and names every finding with the
+//! spec's codes. It reads no files and opens no sockets: readers (`trailproof-ingest`,
+//! `trailproof-live`) hand it records; it hands back a [`report::Report`].
+//!
+//! Invariants kept throughout:
+//! * verification computes first, then compares, and every mismatch carries both the expected
+//!   and the computed value;
+//! * one bad record never hides findings about the others;
+//! * every check ends as passed, failed or not possible, and says so in the report;
+//! * output is deterministic: same inputs, same bytes, in any time zone.
+#![forbid(unsafe_code)]
+
+pub mod canonical;
+pub mod json;
+pub mod record;
+pub mod time;

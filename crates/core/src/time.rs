@@ -1,0 +1,179 @@
+//! Canonical timestamps (AEF/1 section 2).
+//!
+//! The canonical form is `YYYY-MM-DDTHH:MM:SS.fffffffffZ`: UTC, nine fraction digits. Because
+//! the width is fixed, canonical strings compare in time order.
+//!
+//! [`normalize`] accepts every rendering of one instant that stores and tools produce: `T`, `t`
+//! or a space between date and time; 0 to 9 fraction digits; `Z`, `z`, or an offset written
+//! `+HH`, `+HHMM` or `+HH:MM` (PostgreSQL `timestamptz` prints `+00`). A rendering without a
+//! zone is refused: it does not name an instant.
+
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+
+/// Why a timestamp could not be made canonical; the message quotes the value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("timestamp {value:?} {reason}")]
+pub struct TimestampError {
+    pub value: String,
+    pub reason: &'static str,
+}
+
+/// A canonical instant: the canonical string and nanoseconds since the Unix epoch.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Instant {
+    pub nanos: i64,
+}
+
+impl Instant {
+    /// The canonical rendering.
+    pub fn canonical(&self) -> String {
+        let dt = DateTime::<Utc>::from_timestamp_nanos(self.nanos);
+        dt.format("%Y-%m-%dT%H:%M:%S.%9fZ").to_string()
+    }
+
+    /// Microseconds since the epoch (Timesketch and many other tools count in them).
+    pub fn micros(&self) -> i64 {
+        self.nanos.div_euclid(1000)
+    }
+}
+
+/// Converts any accepted rendering to the canonical instant.
+pub fn normalize(value: &str) -> Result<Instant, TimestampError> {
+    let err = |reason| TimestampError {
+        value: value.to_string(),
+        reason,
+    };
+    let b = value.as_bytes();
+    let digits = |r: std::ops::Range<usize>| -> Option<u32> {
+        let s = b.get(r)?;
+        if s.iter().all(u8::is_ascii_digit) {
+            std::str::from_utf8(s).ok()?.parse().ok()
+        } else {
+            None
+        }
+    };
+    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || b[13] != b':' || b[16] != b':' {
+        return Err(err("is not of the form YYYY-MM-DDTHH:MM:SS[.f][zone]"));
+    }
+    if !matches!(b[10], b'T' | b't' | b' ') {
+        return Err(err("has no 'T' or space between date and time"));
+    }
+    let (Some(y), Some(mo), Some(d), Some(h), Some(mi), Some(s)) = (
+        digits(0..4),
+        digits(5..7),
+        digits(8..10),
+        digits(11..13),
+        digits(14..16),
+        digits(17..19),
+    ) else {
+        return Err(err("has a non-digit in its date or time"));
+    };
+    let date = NaiveDate::from_ymd_opt(y as i32, mo, d).ok_or_else(|| err("is not a valid date"))?;
+    let mut i = 19;
+    let mut nanos = 0u32;
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        let start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        let n = i - start;
+        if n > 9 {
+            return Err(err("has more than nine fraction digits"));
+        }
+        nanos = digits(start..i).unwrap_or(0) * 10u32.pow(9 - n as u32);
+    }
+    let time =
+        NaiveTime::from_hms_nano_opt(h, mi, s, nanos).ok_or_else(|| err("is not a valid time"))?;
+    if s > 59 {
+        return Err(err("is not a valid time"));
+    }
+    let offset_secs: i64 = match &b[i..] {
+        b"Z" | b"z" => 0,
+        [] => return Err(err("has no time zone (Z or an offset)")),
+        [sign @ (b'+' | b'-'), rest @ ..] => {
+            let (hh, mm) = match rest.len() {
+                2 => (digits(i + 1..i + 3), Some(0)),
+                4 => (digits(i + 1..i + 3), digits(i + 3..i + 5)),
+                5 if rest[2] == b':' => (digits(i + 1..i + 3), digits(i + 4..i + 6)),
+                _ => (None, None),
+            };
+            let (Some(hh), Some(mm)) = (hh, mm) else {
+                return Err(err("has an unreadable zone offset"));
+            };
+            if hh > 23 || mm > 59 {
+                return Err(err("has an out-of-range zone offset"));
+            }
+            let secs = (hh * 3600 + mm * 60) as i64;
+            if *sign == b'-' {
+                -secs
+            } else {
+                secs
+            }
+        }
+        _ => return Err(err("has trailing characters after its time")),
+    };
+    let local = NaiveDateTime::new(date, time);
+    let utc = local - Duration::seconds(offset_secs);
+    let nanos = utc
+        .and_utc()
+        .timestamp_nanos_opt()
+        .ok_or_else(|| err("is outside the years 1677 to 2262"))?;
+    Ok(Instant { nanos })
+}
+
+/// True when `value` already is in canonical form.
+pub fn is_canonical(value: &str) -> bool {
+    normalize(value).is_ok_and(|i| i.canonical() == value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn c(s: &str) -> String {
+        normalize(s).unwrap().canonical()
+    }
+
+    #[test]
+    fn every_allowed_rendering_normalizes() {
+        let want = "2026-04-30T13:41:23.120000000Z";
+        for s in [
+            "2026-04-30T13:41:23.120000000Z",
+            "2026-04-30 13:41:23.12+00",
+            "2026-04-30T13:41:23.12Z",
+            "2026-04-30T15:41:23.12+02:00",
+            "2026-04-30T15:41:23.12+0200",
+            "2026-04-30T15:41:23.12+02",
+            "2026-04-30T10:11:23.12-03:30",
+            "2026-04-30t13:41:23.120z",
+        ] {
+            assert_eq!(c(s), want, "{s}");
+        }
+        assert_eq!(c("2026-04-30 13:41:23+00"), "2026-04-30T13:41:23.000000000Z");
+        assert_eq!(c("2026-05-01T01:00:00.5+02:00"), "2026-04-30T23:00:00.500000000Z");
+    }
+
+    #[test]
+    fn bad_renderings_name_the_value() {
+        for (s, why) in [
+            ("2026-04-30T13:41:23", "has no time zone (Z or an offset)"),
+            ("2026-02-30T13:41:23Z", "is not a valid date"),
+            ("2026-04-30T13:41:23.1234567891Z", "has more than nine fraction digits"),
+            ("2026-04-30T25:41:23Z", "is not a valid time"),
+            ("yesterday", "is not of the form YYYY-MM-DDTHH:MM:SS[.f][zone]"),
+            ("2026-04-30T13:41:23Z junk", "has trailing characters after its time"),
+        ] {
+            let e = normalize(s).unwrap_err();
+            assert_eq!(e.reason, why, "{s}");
+            assert_eq!(e.value, s);
+        }
+    }
+
+    #[test]
+    fn canonical_strings_sort_in_time_order() {
+        let a = normalize("2026-04-30T23:59:59.999999999Z").unwrap();
+        let b = normalize("2026-05-01T00:00:00Z").unwrap();
+        assert!(a < b && a.canonical() < b.canonical());
+    }
+}

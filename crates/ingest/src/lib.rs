@@ -1,0 +1,103 @@
+//! `trailproof-ingest`: readers that turn evidence files into records for `trailproof-core`.
+//!
+//! Every input kind is detected by content, never by file name. Invariants:
+//! * evidence is opened read-only and never written to; SQLite files are opened with
+//!   `mode=ro&immutable=1`, `trusted_schema` off and the defensive flag on; SQL dump text is
+//!   parsed, never executed;
+//! * each input's SHA-256 and size are computed over the very bytes parsed;
+//! * record sources stream in batches, so memory stays flat whatever the input size;
+//! * a problem with one record becomes [`RawData::Unreadable`] for that record (the core turns
+//!   it into a `not_canonical` finding) and reading goes on; only an input that cannot be read at
+//!   all is an [`IngestError`] (exit 2), naming the file and the place.
+#![forbid(unsafe_code)]
+
+use std::path::{Path, PathBuf};
+
+pub use trailproof_core::record::{Location, RawData, RawRecord};
+
+pub mod detect;
+
+/// The kinds of evidence Trailproof reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InputKind {
+    /// `audit-export.json` payload (SPEC section 6) as a file of its own.
+    ExportJson,
+    /// Export PDF (SPEC section 6).
+    ExportPdf,
+    /// JSON Lines, one record per line.
+    Jsonl,
+    /// CSV with a header row of member names.
+    Csv,
+    /// SQLite database file.
+    Sqlite,
+    /// sqlite3 `.dump` text.
+    SqliteSql,
+    /// PostgreSQL `pg_dump` plain text (COPY or INSERT statements).
+    PgDump,
+}
+
+impl InputKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InputKind::ExportJson => "export-json",
+            InputKind::ExportPdf => "export-pdf",
+            InputKind::Jsonl => "jsonl",
+            InputKind::Csv => "csv",
+            InputKind::Sqlite => "sqlite",
+            InputKind::SqliteSql => "sqlite-sql",
+            InputKind::PgDump => "pg-dump",
+        }
+    }
+}
+
+/// An input that could not be read at all. Always names the file and, where known, the place.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("{path}: cannot read: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The content is not any evidence kind Trailproof reads.
+    #[error("{path}: not a recognised evidence file: {message}")]
+    Unrecognised { path: PathBuf, message: String },
+    /// The content is of a known kind but broken at `location` ("line 12", "byte offset 4096",
+    /// "page 3", "row 7").
+    #[error("{path}: {location}: {message}")]
+    Malformed {
+        path: PathBuf,
+        location: String,
+        message: String,
+    },
+}
+
+impl IngestError {
+    pub fn malformed(path: &Path, location: impl std::fmt::Display, message: impl Into<String>) -> Self {
+        IngestError::Malformed {
+            path: path.to_path_buf(),
+            location: location.to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+/// SHA-256 and size of the bytes an input was read from.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Digested {
+    pub size: u64,
+    pub sha256: String,
+}
+
+/// A streaming source of records (every dump form).
+pub trait RecordSource: Send {
+    /// Appends up to `max` records to `out`; returns `Ok(false)` once the input is exhausted.
+    fn next_batch(&mut self, out: &mut Vec<RawRecord>, max: usize) -> Result<bool, IngestError>;
+    /// Bytes consumed so far (for progress).
+    fn bytes_read(&self) -> u64;
+    /// Total size of the input, when known (for progress).
+    fn total_bytes(&self) -> Option<u64>;
+    /// SHA-256 and size of every byte of the input. Call after the last batch.
+    fn digest(&mut self) -> Result<Digested, IngestError>;
+}
