@@ -14,6 +14,7 @@
 #![forbid(unsafe_code)]
 
 pub mod canonical;
+pub mod finding;
 pub mod json;
 pub mod record;
 pub mod time;
