@@ -39,7 +39,9 @@ impl Code {
     pub fn level(self) -> Level {
         use Code::*;
         match self {
-            TimestampRegression | PdfIncrementalUpdate | AttachmentMissing
+            TimestampRegression
+            | PdfIncrementalUpdate
+            | AttachmentMissing
             | LegacySearchUnverifiable => Level::Warning,
             RecordAppended => Level::Info,
             _ => Level::Error,

@@ -197,11 +197,9 @@ impl Value {
                 }
             }
             serde_json::Value::String(s) => Value::String(s.clone()),
-            serde_json::Value::Array(a) => Value::Array(
-                a.iter()
-                    .map(Value::from_serde)
-                    .collect::<Result<_, _>>()?,
-            ),
+            serde_json::Value::Array(a) => {
+                Value::Array(a.iter().map(Value::from_serde).collect::<Result<_, _>>()?)
+            }
             serde_json::Value::Object(o) => Value::object(
                 o.iter()
                     .map(|(k, v)| Ok((k.clone(), Value::from_serde(v)?)))

@@ -15,6 +15,9 @@
 
 pub mod canonical;
 pub mod finding;
+pub mod fingerprint;
 pub mod json;
 pub mod record;
+pub mod scope;
 pub mod time;
+pub mod verify_url;

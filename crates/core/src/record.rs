@@ -181,8 +181,10 @@ pub fn check(raw: RawRecord, buf: &mut Vec<u8>) -> Checked {
 
 fn check_value(mut value: Value, c: &mut Checked, buf: &mut Vec<u8>) {
     let Value::Object(_) = value else {
-        c.problems
-            .push(format!("a record must be a JSON object, not {}", value.type_name()));
+        c.problems.push(format!(
+            "a record must be a JSON object, not {}",
+            value.type_name()
+        ));
         return;
     };
     match value.get("tenant_id") {
@@ -195,9 +197,7 @@ fn check_value(mut value: Value, c: &mut Checked, buf: &mut Vec<u8>) {
     match value.get("seq") {
         Some(v) => match v.as_u64() {
             Some(n) if n >= 1 => c.seq = Some(n),
-            _ => c
-                .problems
-                .push(format!("seq is {v}, not an integer >= 1")),
+            _ => c.problems.push(format!("seq is {v}, not an integer >= 1")),
         },
         None => c.problems.push("member seq is missing".into()),
     }

@@ -68,7 +68,8 @@ pub fn normalize(value: &str) -> Result<Instant, TimestampError> {
     ) else {
         return Err(err("has a non-digit in its date or time"));
     };
-    let date = NaiveDate::from_ymd_opt(y as i32, mo, d).ok_or_else(|| err("is not a valid date"))?;
+    let date =
+        NaiveDate::from_ymd_opt(y as i32, mo, d).ok_or_else(|| err("is not a valid date"))?;
     let mut i = 19;
     let mut nanos = 0u32;
     if b.get(i) == Some(&b'.') {
@@ -150,8 +151,14 @@ mod tests {
         ] {
             assert_eq!(c(s), want, "{s}");
         }
-        assert_eq!(c("2026-04-30 13:41:23+00"), "2026-04-30T13:41:23.000000000Z");
-        assert_eq!(c("2026-05-01T01:00:00.5+02:00"), "2026-04-30T23:00:00.500000000Z");
+        assert_eq!(
+            c("2026-04-30 13:41:23+00"),
+            "2026-04-30T13:41:23.000000000Z"
+        );
+        assert_eq!(
+            c("2026-05-01T01:00:00.5+02:00"),
+            "2026-04-30T23:00:00.500000000Z"
+        );
     }
 
     #[test]
@@ -159,10 +166,19 @@ mod tests {
         for (s, why) in [
             ("2026-04-30T13:41:23", "has no time zone (Z or an offset)"),
             ("2026-02-30T13:41:23Z", "is not a valid date"),
-            ("2026-04-30T13:41:23.1234567891Z", "has more than nine fraction digits"),
+            (
+                "2026-04-30T13:41:23.1234567891Z",
+                "has more than nine fraction digits",
+            ),
             ("2026-04-30T25:41:23Z", "is not a valid time"),
-            ("yesterday", "is not of the form YYYY-MM-DDTHH:MM:SS[.f][zone]"),
-            ("2026-04-30T13:41:23Z junk", "has trailing characters after its time"),
+            (
+                "yesterday",
+                "is not of the form YYYY-MM-DDTHH:MM:SS[.f][zone]",
+            ),
+            (
+                "2026-04-30T13:41:23Z junk",
+                "has trailing characters after its time",
+            ),
         ] {
             let e = normalize(s).unwrap_err();
             assert_eq!(e.reason, why, "{s}");

@@ -1,0 +1,73 @@
+//! Export fingerprints (AEF/1 section 5), computed streaming.
+//!
+//! `fingerprint = SHA-256(canonical({"records": [...], "scope": scope}))`. The canonical
+//! object's members sort as `records` < `scope`, so the bytes are produced in one pass:
+//! `{"records":[` + each full record (with `hash` and `prev_hash`) joined by `,` + `],"scope":`
+//! + the canonical scope + `}`. No record list is ever held in memory for it.
+
+use sha2::{Digest as _, Sha256};
+
+use crate::canonical;
+use crate::json::Value;
+use crate::record::{hex, Digest};
+use crate::scope::Scope;
+
+/// Streaming fingerprint of a scope's records, fed in `seq` order.
+pub struct FingerprintHasher {
+    h: Sha256,
+    count: u64,
+    buf: Vec<u8>,
+}
+
+impl Default for FingerprintHasher {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl FingerprintHasher {
+    pub fn new() -> Self {
+        let mut h = Sha256::new();
+        h.update(b"{\"records\":[");
+        FingerprintHasher {
+            h,
+            count: 0,
+            buf: Vec::with_capacity(1024),
+        }
+    }
+
+    /// Adds the next record (a full canonical record, timestamp normalized).
+    pub fn push(&mut self, record: &Value) {
+        self.buf.clear();
+        if self.count > 0 {
+            self.buf.push(b',');
+        }
+        canonical::write_value(record, &mut self.buf);
+        self.h.update(&self.buf);
+        self.count += 1;
+    }
+
+    /// Records pushed so far.
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// Closes the object with the scope and returns the digest.
+    pub fn finish(mut self, scope: &Scope) -> Digest {
+        self.buf.clear();
+        self.buf.extend_from_slice(b"],\"scope\":");
+        canonical::write_value(&scope.to_value(), &mut self.buf);
+        self.buf.push(b'}');
+        self.h.update(&self.buf);
+        self.h.finalize().into()
+    }
+}
+
+/// Fingerprint of `records` (already in `seq` order) under `scope`, as lowercase hex.
+pub fn fingerprint<'a>(scope: &Scope, records: impl IntoIterator<Item = &'a Value>) -> String {
+    let mut f = FingerprintHasher::new();
+    for r in records {
+        f.push(r);
+    }
+    hex(&f.finish(scope))
+}
