@@ -14,6 +14,9 @@
 #![forbid(unsafe_code)]
 
 pub mod canonical;
+pub mod case;
+pub mod chain;
+pub mod export;
 pub mod finding;
 pub mod fingerprint;
 pub mod json;
