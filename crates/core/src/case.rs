@@ -168,10 +168,11 @@ impl Case {
         self.findings.extend(r.findings);
         self.checks.extend(r.checks);
         let input = r.anchor.input.clone();
-        self.tenants.extend(r.tenants.into_iter().map(|summary| InputTenant {
-            input: input.clone(),
-            summary,
-        }));
+        self.tenants
+            .extend(r.tenants.into_iter().map(|summary| InputTenant {
+                input: input.clone(),
+                summary,
+            }));
         self.anchors.push(r.anchor);
     }
 
@@ -248,18 +249,23 @@ impl Case {
         );
         if n == 0 {
             self.checks.push(
-                Check::new("records_present", Status::NotPossible, "the input holds no records")
-                    .input(&path),
+                Check::new(
+                    "records_present",
+                    Status::NotPossible,
+                    "the input holds no records",
+                )
+                .input(&path),
             );
         }
         run.finish_watches();
         self.findings.extend(run.findings);
         self.findings.extend(f);
         self.checks.extend(c);
-        self.tenants.extend(s.into_iter().map(|summary| InputTenant {
-            input: path.clone(),
-            summary,
-        }));
+        self.tenants
+            .extend(s.into_iter().map(|summary| InputTenant {
+                input: path.clone(),
+                summary,
+            }));
         self.checks.extend(run.watch_checks);
         self.inputs.push(InputInfo {
             path,
@@ -272,7 +278,8 @@ impl Case {
 
     /// Builds the report. `version` is the tool version to record.
     pub fn report(mut self, tool: &str, version: &str) -> Report {
-        self.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        self.findings
+            .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         self.findings.dedup();
         self.checks.sort_by(|a, b| {
             (&a.input, &a.tenant_id, &a.check, a.status, &a.detail).cmp(&(
@@ -500,7 +507,8 @@ impl SourceRun {
                 if let Some(exported) = w.records.get(&seq) {
                     w.seen.insert(seq);
                     if exported != rec {
-                        self.findings.push(diverged(Some(t), seq, &w.input, exported, path, rec));
+                        self.findings
+                            .push(diverged(Some(t), seq, &w.input, exported, path, rec));
                     }
                 } else if !w.legacy
                     && w.head.is_some_and(|(hs, _)| seq <= hs)
@@ -604,9 +612,7 @@ impl SourceRun {
             let diverged = self
                 .findings
                 .iter()
-                .filter(|f| {
-                    f.code == Code::RecordDiverged && f.input.as_deref() == Some(&w.input)
-                })
+                .filter(|f| f.code == Code::RecordDiverged && f.input.as_deref() == Some(&w.input))
                 .count();
             checks.push(
                 Check::outcome(
@@ -625,7 +631,10 @@ impl SourceRun {
                 Check::new(
                     "completeness",
                     Status::NotPossible,
-                    format!("{} used legacy q/field search, whose selection cannot be replayed", w.input),
+                    format!(
+                        "{} used legacy q/field search, whose selection cannot be replayed",
+                        w.input
+                    ),
                 )
             } else {
                 let left_out = self

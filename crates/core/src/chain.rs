@@ -122,7 +122,9 @@ impl Chains {
                 } else {
                     format!("{what}: {failed} finding(s) among {n} records of seq {first}..{last}")
                 };
-                Check::outcome(id, failed > 0, detail).input(input).tenant(t)
+                Check::outcome(id, failed > 0, detail)
+                    .input(input)
+                    .tenant(t)
             };
             let links = count(Code::ChainLinkBroken);
             checks.push(mk(
@@ -264,7 +266,11 @@ fn analyze_tenant(t: &str, v: &[Entry], mode: Mode, input: &str, out: &mut Vec<F
                         e.seq
                     )
                 };
-                out.push(fd(Code::SeqGap, a, format!("{range}{cause}")).seq_end(b).at(e.loc));
+                out.push(
+                    fd(Code::SeqGap, a, format!("{range}{cause}"))
+                        .seq_end(b)
+                        .at(e.loc),
+                );
             }
             let consecutive = gap == 0;
             // Across a gap in a full chain the link is judged against the nearest record kept.
@@ -293,7 +299,11 @@ fn analyze_tenant(t: &str, v: &[Entry], mode: Mode, input: &str, out: &mut Vec<F
                                 e.seq, p.seq
                             )
                         };
-                        out.push(fd(Code::ChainLinkBroken, e.seq, msg).at(e.loc).values(hex(&ps), hex(&ph)));
+                        out.push(
+                            fd(Code::ChainLinkBroken, e.seq, msg)
+                                .at(e.loc)
+                                .values(hex(&ps), hex(&ph)),
+                        );
                     }
                 }
             }

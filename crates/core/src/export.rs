@@ -60,7 +60,12 @@ pub fn verify_payload_bytes(input: &str, bytes: &[u8]) -> PayloadResult {
                 .at(format!("line {} column {}", e.line, e.column)),
             );
             r.checks.push(
-                Check::new("payload", Status::Failed, format!("payload unreadable: {e}")).input(input),
+                Check::new(
+                    "payload",
+                    Status::Failed,
+                    format!("payload unreadable: {e}"),
+                )
+                .input(input),
             );
             r
         }
@@ -90,7 +95,8 @@ fn empty_result(input: &str) -> PayloadResult {
 pub fn verify_payload(input: &str, p: &Value) -> PayloadResult {
     let mut r = empty_result(input);
     let fail = |r: &mut PayloadResult, code: Code, tenant: Option<&str>, seq, msg: String| {
-        r.findings.push(Finding::new(code, tenant, seq, msg).input(input));
+        r.findings
+            .push(Finding::new(code, tenant, seq, msg).input(input));
     };
     if p.get("format").and_then(Value::as_str) != Some("audit-export/1") {
         fail(
@@ -100,7 +106,9 @@ pub fn verify_payload(input: &str, p: &Value) -> PayloadResult {
             None,
             format!(
                 "format is {}, not \"audit-export/1\"",
-                p.get("format").map(|v| v.to_string()).unwrap_or_else(|| "missing".into())
+                p.get("format")
+                    .map(|v| v.to_string())
+                    .unwrap_or_else(|| "missing".into())
             ),
         );
     }
@@ -108,11 +116,23 @@ pub fn verify_payload(input: &str, p: &Value) -> PayloadResult {
     let scope = match p.get("scope").map(Scope::from_value) {
         Some(Ok(s)) => Some(s),
         Some(Err(e)) => {
-            fail(&mut r, Code::NotCanonical, None, None, format!("the export's scope is unreadable: {e}"));
+            fail(
+                &mut r,
+                Code::NotCanonical,
+                None,
+                None,
+                format!("the export's scope is unreadable: {e}"),
+            );
             None
         }
         None => {
-            fail(&mut r, Code::NotCanonical, None, None, "the export has no scope".into());
+            fail(
+                &mut r,
+                Code::NotCanonical,
+                None,
+                None,
+                "the export has no scope".into(),
+            );
             None
         }
     };
@@ -146,7 +166,13 @@ pub fn verify_payload(input: &str, p: &Value) -> PayloadResult {
     let raw: Vec<Value> = match p.get("records") {
         Some(Value::Array(a)) => a.clone(),
         _ => {
-            fail(&mut r, Code::NotCanonical, t, None, "the export has no records array".into());
+            fail(
+                &mut r,
+                Code::NotCanonical,
+                t,
+                None,
+                "the export has no records array".into(),
+            );
             Vec::new()
         }
     };
@@ -188,7 +214,9 @@ pub fn verify_payload(input: &str, p: &Value) -> PayloadResult {
                         Code::NotCanonical,
                         rt,
                         Some(seq),
-                        format!("records are not in seq order: seq {seq} comes after seq {last_seq}"),
+                        format!(
+                            "records are not in seq order: seq {seq} comes after seq {last_seq}"
+                        ),
                     )
                     .input(input)
                     .at(c.loc),
@@ -203,7 +231,9 @@ pub fn verify_payload(input: &str, p: &Value) -> PayloadResult {
                             Code::ScopeViolation,
                             rt,
                             Some(seq),
-                            format!("the exported record does not match the export's scope on {member}"),
+                            format!(
+                                "the exported record does not match the export's scope on {member}"
+                            ),
                         )
                         .input(input)
                         .at(c.loc),
@@ -221,7 +251,10 @@ pub fn verify_payload(input: &str, p: &Value) -> PayloadResult {
     for rec in r.anchor.records.values() {
         fp.push(rec);
     }
-    let stated_fp = p.get("fingerprint").and_then(Value::as_str).map(str::to_string);
+    let stated_fp = p
+        .get("fingerprint")
+        .and_then(Value::as_str)
+        .map(str::to_string);
     r.anchor.fingerprint = stated_fp.clone();
     let computed_fp = scope.as_ref().map(|s| hex(&fp.finish(s)));
     let fp_detail;
@@ -249,7 +282,13 @@ pub fn verify_payload(input: &str, p: &Value) -> PayloadResult {
         }
         (None, _) => {
             fp_detail = "the export states no fingerprint".into();
-            fail(&mut r, Code::FingerprintMismatch, t, None, "the export states no fingerprint".into());
+            fail(
+                &mut r,
+                Code::FingerprintMismatch,
+                t,
+                None,
+                "the export states no fingerprint".into(),
+            );
             Status::Failed
         }
         (Some(_), None) => {
@@ -257,7 +296,8 @@ pub fn verify_payload(input: &str, p: &Value) -> PayloadResult {
             Status::NotPossible
         }
     };
-    r.checks.push(Check::new("fingerprint", fp_status, fp_detail).input(input));
+    r.checks
+        .push(Check::new("fingerprint", fp_status, fp_detail).input(input));
     // Record count.
     let count = p.get("record_count").and_then(Value::as_u64);
     let count_ok = count == Some(n_records as u64);
@@ -269,12 +309,16 @@ pub fn verify_payload(input: &str, p: &Value) -> PayloadResult {
                 None,
                 format!(
                     "the export states {} record(s) but holds {n_records}",
-                    count.map(|c| c.to_string()).unwrap_or_else(|| "no readable count of".into())
+                    count
+                        .map(|c| c.to_string())
+                        .unwrap_or_else(|| "no readable count of".into())
                 ),
             )
             .input(input)
             .values(
-                count.map(|c| c.to_string()).unwrap_or_else(|| "(missing)".into()),
+                count
+                    .map(|c| c.to_string())
+                    .unwrap_or_else(|| "(missing)".into()),
                 n_records.to_string(),
             ),
         );
@@ -299,7 +343,9 @@ pub fn verify_payload(input: &str, p: &Value) -> PayloadResult {
         Check::outcome(
             "canonical_form",
             canonical_failures > 0 || !order_ok,
-            format!("records are readable, canonical and in seq order ({canonical_failures} are not)"),
+            format!(
+                "records are readable, canonical and in seq order ({canonical_failures} are not)"
+            ),
         )
         .input(input),
     );
@@ -362,12 +408,29 @@ pub fn verify_payload(input: &str, p: &Value) -> PayloadResult {
                 ),
             }
         }
-        None => fail(&mut r, Code::NotCanonical, t, None, "the export has no chain_head".into()),
+        None => fail(
+            &mut r,
+            Code::NotCanonical,
+            t,
+            None,
+            "the export has no chain_head".into(),
+        ),
     }
     // Verification URL.
-    let url = p.get("verify_url").and_then(Value::as_str).map(str::to_string);
+    let url = p
+        .get("verify_url")
+        .and_then(Value::as_str)
+        .map(str::to_string);
     r.anchor.verify_url = url.clone();
-    url_checks(&mut r, input, t, url.as_deref(), stated_fp.as_deref(), scope.as_ref(), legacy.is_some());
+    url_checks(
+        &mut r,
+        input,
+        t,
+        url.as_deref(),
+        stated_fp.as_deref(),
+        scope.as_ref(),
+        legacy.is_some(),
+    );
     // Chain links between consecutive seqs.
     let (f, c, s) = chains.analyze(input, Mode::Subset);
     r.findings.extend(f);
@@ -412,20 +475,32 @@ fn url_checks(
 ) {
     let Some(url) = url else {
         r.findings.push(
-            Finding::new(Code::UrlHashMismatch, t, None, "the export states no verification URL".into())
-                .input(input),
+            Finding::new(
+                Code::UrlHashMismatch,
+                t,
+                None,
+                "the export states no verification URL".into(),
+            )
+            .input(input),
         );
-        r.checks.push(Check::new("verify_url", Status::Failed, "no verification URL").input(input));
+        r.checks
+            .push(Check::new("verify_url", Status::Failed, "no verification URL").input(input));
         return;
     };
     let v = match VerifyUrl::parse(url) {
         Ok(v) => v,
         Err(e) => {
             r.findings.push(
-                Finding::new(Code::UrlHashMismatch, t, None, format!("the verification URL is unreadable: {e}"))
-                    .input(input),
+                Finding::new(
+                    Code::UrlHashMismatch,
+                    t,
+                    None,
+                    format!("the verification URL is unreadable: {e}"),
+                )
+                .input(input),
             );
-            r.checks.push(Check::new("verify_url", Status::Failed, e.to_string()).input(input));
+            r.checks
+                .push(Check::new("verify_url", Status::Failed, e.to_string()).input(input));
             return;
         }
     };
@@ -467,14 +542,27 @@ fn url_checks(
         (Err(e), _) => {
             failed = true;
             r.findings.push(
-                Finding::new(Code::UrlHashMismatch, t, None, format!("the verification URL's scope is invalid: {e}"))
-                    .input(input),
+                Finding::new(
+                    Code::UrlHashMismatch,
+                    t,
+                    None,
+                    format!("the verification URL's scope is invalid: {e}"),
+                )
+                .input(input),
             );
         }
         _ => {}
     }
-    let legacy_params: Vec<_> = v.unknown.iter().filter(|(k, _)| k == "q" || k == "field").collect();
-    let unknown: Vec<_> = v.unknown.iter().filter(|(k, _)| k != "q" && k != "field").collect();
+    let legacy_params: Vec<_> = v
+        .unknown
+        .iter()
+        .filter(|(k, _)| k == "q" || k == "field")
+        .collect();
+    let unknown: Vec<_> = v
+        .unknown
+        .iter()
+        .filter(|(k, _)| k != "q" && k != "field")
+        .collect();
     let mut detail = format!("origin {}, hash and scope against the export", v.origin);
     if !v.problems.is_empty() {
         detail.push_str(&format!("; problems: {}", v.problems.join("; ")));
@@ -482,22 +570,32 @@ fn url_checks(
     if !legacy_params.is_empty() && !legacy {
         detail.push_str("; the URL carries q/field although the export states no legacy search");
     }
-    let status = if failed || (!v.problems.is_empty() && v.hash.is_some()) {
-        Status::Failed
-    } else if !unknown.is_empty() {
-        detail.push_str(&format!(
+    let status =
+        if failed || (!v.problems.is_empty() && v.hash.is_some()) {
+            Status::Failed
+        } else if !unknown.is_empty() {
+            detail.push_str(&format!(
             "; unknown parameter(s) {}: what the service does with them cannot be known offline",
             unknown.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ")
         ));
-        Status::NotPossible
-    } else {
-        Status::Passed
-    };
+            Status::NotPossible
+        } else {
+            Status::Passed
+        };
     if status == Status::Failed && !failed {
         r.findings.push(
-            Finding::new(Code::UrlHashMismatch, t, None, format!("the verification URL is malformed: {}", v.problems.join("; ")))
-                .input(input),
+            Finding::new(
+                Code::UrlHashMismatch,
+                t,
+                None,
+                format!(
+                    "the verification URL is malformed: {}",
+                    v.problems.join("; ")
+                ),
+            )
+            .input(input),
         );
     }
-    r.checks.push(Check::new("verify_url", status, detail).input(input));
+    r.checks
+        .push(Check::new("verify_url", status, detail).input(input));
 }
