@@ -335,13 +335,23 @@ impl Case {
                 ),
             )
         } else {
+            let passed = self
+                .checks
+                .iter()
+                .filter(|c| c.status == Status::Passed)
+                .count();
+            let warnings = if counts.warnings > 0 {
+                format!("; {} warning(s) to review", counts.warnings)
+            } else {
+                String::new()
+            };
             (
                 Verdict::Intact,
                 format!(
-                    "Intact: all {} checks passed over {} record(s) from {} input(s)",
-                    self.checks.len(),
+                    "Intact: no tampering found in {} record(s) from {} input(s); {passed} of {} checks passed{warnings}",
                     counts.records,
-                    self.inputs.len()
+                    self.inputs.len(),
+                    self.checks.len(),
                 ),
             )
         };

@@ -155,12 +155,13 @@ impl Chains {
                     count(Code::GenesisInvalid),
                     "seq 1 has the all-zero prev_hash",
                 ));
-            } else {
+            } else if mode == Mode::Full {
+                // A whole chain without seq 1 lost its start (reported as a seq_gap).
                 checks.push(
                     Check::new(
                         "genesis",
-                        crate::finding::Status::NotPossible,
-                        format!("seq 1 is not in this input (first seq is {first})"),
+                        crate::finding::Status::Failed,
+                        format!("seq 1 is missing: the chain starts at seq {first}"),
                     )
                     .input(input)
                     .tenant(t),

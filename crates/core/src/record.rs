@@ -166,7 +166,8 @@ pub fn check(raw: RawRecord, buf: &mut Vec<u8>) -> Checked {
         RawData::Json(bytes) => match Value::parse(&bytes) {
             Ok(v) => v,
             Err(e) => {
-                c.problems.push(format!("unreadable JSON: {e}"));
+                c.problems.push(format!("JSON refused: {e}"));
+                locate_leniently(&bytes, &mut c);
                 return c;
             }
         },
@@ -177,6 +178,26 @@ pub fn check(raw: RawRecord, buf: &mut Vec<u8>) -> Checked {
     };
     check_value(value, &mut c, buf);
     c
+}
+
+/// For a record the strict parser refused (duplicate member, unsafe integer, ...): reads what
+/// locates it in its chain (tenant, seq, hashes, timestamp) with a lenient parser, so its
+/// neighbours are still judged correctly. Its content is never hashed: `computed_hash` stays
+/// `None` and the record stays `not_canonical`.
+fn locate_leniently(bytes: &[u8], c: &mut Checked) {
+    let Ok(serde_json::Value::Object(m)) = serde_json::from_slice::<serde_json::Value>(bytes)
+    else {
+        return;
+    };
+    let s = |k: &str| m.get(k).and_then(serde_json::Value::as_str);
+    c.tenant_id = s("tenant_id").map(str::to_string);
+    c.seq = m
+        .get("seq")
+        .and_then(serde_json::Value::as_u64)
+        .filter(|n| *n >= 1);
+    c.stored_hash = s("hash").and_then(parse_hex);
+    c.prev_hash = s("prev_hash").and_then(parse_hex);
+    c.timestamp = s("timestamp").and_then(|t| time::normalize(t).ok());
 }
 
 fn check_value(mut value: Value, c: &mut Checked, buf: &mut Vec<u8>) {

@@ -15,7 +15,16 @@ use std::path::{Path, PathBuf};
 
 pub use trailproof_core::record::{Location, RawData, RawRecord};
 
+pub mod copy;
+pub mod csv;
 pub mod detect;
+pub mod pdf;
+pub mod hashing;
+pub mod jsonl;
+pub mod row;
+pub mod run;
+pub mod sqlite;
+pub mod sqltext;
 
 /// The kinds of evidence Trailproof reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -71,6 +80,9 @@ pub enum IngestError {
         location: String,
         message: String,
     },
+    /// The user cancelled the run.
+    #[error("cancelled")]
+    Cancelled,
 }
 
 impl IngestError {

@@ -1,0 +1,175 @@
+//! `trailproof inspect`: one record, its canonical bytes exactly as hashed, stored vs recomputed
+//! hash, and its links to the neighbouring seqs of the same input.
+
+use std::path::Path;
+
+use anyhow::{bail, Context};
+use trailproof_core::json::Value;
+use trailproof_core::record::{self, hex, Checked, Location, RawData, RawRecord};
+use trailproof_ingest::detect::{open_records, sniff};
+use trailproof_ingest::{pdf, InputKind};
+
+/// Records of `tenant` at seq n-1, n, n+1 of one input, in input order.
+fn neighbours(path: &Path, tenant: &str, seq: u64) -> anyhow::Result<Vec<Checked>> {
+    let kind = sniff(path)?;
+    let want = |c: &Checked| {
+        c.tenant_id.as_deref() == Some(tenant)
+            && c.seq.is_some_and(|s| s + 1 >= seq && s <= seq + 1)
+    };
+    let mut buf = Vec::new();
+    let mut out = Vec::new();
+    let payload_records = |bytes: &[u8]| -> anyhow::Result<Vec<RawRecord>> {
+        let v = Value::parse(bytes).context("the export payload is not strict JSON")?;
+        let Some(Value::Array(a)) = v.get("records") else {
+            bail!("the export payload has no records array");
+        };
+        Ok(a.iter()
+            .enumerate()
+            .map(|(i, r)| RawRecord {
+                loc: Location::Index(i as u64),
+                data: RawData::Value(r.clone()),
+            })
+            .collect())
+    };
+    match kind {
+        InputKind::ExportJson => {
+            let bytes = std::fs::read(path)?;
+            for r in payload_records(&bytes)? {
+                let c = record::check(r, &mut buf);
+                if want(&c) {
+                    out.push(c);
+                }
+            }
+        }
+        InputKind::ExportPdf => {
+            let ev = pdf::read_pdf(path)?;
+            let Some(bytes) = ev.payload else {
+                bail!("the PDF has no embedded audit-export.json: its records cannot be inspected offline");
+            };
+            for r in payload_records(&bytes)? {
+                let c = record::check(r, &mut buf);
+                if want(&c) {
+                    out.push(c);
+                }
+            }
+        }
+        _ => {
+            let mut src = open_records(path, kind)?;
+            let mut batch = Vec::new();
+            loop {
+                batch.clear();
+                let more = src.next_batch(&mut batch, 4096)?;
+                for r in batch.drain(..) {
+                    let c = record::check(r, &mut buf);
+                    if want(&c) {
+                        out.push(c);
+                    }
+                }
+                if !more {
+                    break;
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+pub fn run(path: &Path, tenant: &str, seq: u64, json: bool) -> anyhow::Result<u8> {
+    let found = neighbours(path, tenant, seq)?;
+    let at = |s: u64| found.iter().filter(move |c| c.seq == Some(s));
+    let Some(target) = at(seq).next() else {
+        bail!("no record of tenant {tenant:?} with seq {seq} in this input");
+    };
+    let copies = at(seq).count();
+    let Some(rec) = &target.record else {
+        bail!(
+            "the record at {} is unreadable: {}",
+            target.loc,
+            target.problems.join("; ")
+        );
+    };
+    let mut canon = Vec::new();
+    record::write_hashed_bytes(rec, &mut canon);
+    let stored = target
+        .stored_hash
+        .map(|d| hex(&d))
+        .or(target.stored_hash_text.clone());
+    let computed = target.computed_hash.map(|d| hex(&d));
+    let prev = at(seq.wrapping_sub(1)).next();
+    let next = at(seq + 1).next();
+    let link_prev = match (seq, prev) {
+        (1, _) => Some(target.prev_hash == Some(record::GENESIS)),
+        (_, Some(p)) => Some(p.stored_hash.is_some() && p.stored_hash == target.prev_hash),
+        (_, None) => None,
+    };
+    let link_next = next.map(|n| n.prev_hash.is_some() && n.prev_hash == target.stored_hash);
+    let ok = stored.is_some()
+        && stored == computed
+        && link_prev != Some(false)
+        && link_next != Some(false);
+    if json {
+        let v = serde_json::json!({
+            "tenant_id": tenant,
+            "seq": seq,
+            "location": target.loc.to_string(),
+            "copies": copies,
+            "record": rec.to_serde(),
+            "canonical": String::from_utf8_lossy(&canon),
+            "stored_hash": stored,
+            "computed_hash": computed,
+            "hash_matches": stored.is_some() && stored == computed,
+            "problems": target.problems,
+            "prev": prev.map(|p| serde_json::json!({"seq": p.seq, "hash": p.stored_hash.map(|d| hex(&d)), "location": p.loc.to_string()})),
+            "prev_hash": target.prev_hash.map(|d| hex(&d)),
+            "links_to_prev": link_prev,
+            "next": next.map(|n| serde_json::json!({"seq": n.seq, "prev_hash": n.prev_hash.map(|d| hex(&d)), "location": n.loc.to_string()})),
+            "next_links_here": link_next,
+        });
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        let yn = |b: Option<bool>| match b {
+            Some(true) => "yes",
+            Some(false) => "NO",
+            None => "not in this input",
+        };
+        println!(
+            "{tenant} seq {seq} at {}{}",
+            target.loc,
+            if copies > 1 {
+                format!(" ({copies} records share this seq)")
+            } else {
+                String::new()
+            }
+        );
+        println!(
+            "\nRecord:\n{}",
+            serde_json::to_string_pretty(&rec.to_serde())?
+        );
+        println!(
+            "\nCanonical bytes as hashed ({} bytes):\n{}",
+            canon.len(),
+            String::from_utf8_lossy(&canon).replace(|c: char| c.is_control(), "\u{fffd}")
+        );
+        println!(
+            "\nstored hash:     {}",
+            stored.as_deref().unwrap_or("(none)")
+        );
+        println!(
+            "recomputed hash: {}",
+            computed.as_deref().unwrap_or("(not computable)")
+        );
+        for p in &target.problems {
+            println!("problem: {p}");
+        }
+        println!(
+            "\nprev_hash:       {}",
+            target
+                .prev_hash
+                .map(|d| hex(&d))
+                .unwrap_or_else(|| "(unreadable)".into())
+        );
+        println!("links to seq {}: {}", seq.saturating_sub(1), yn(link_prev));
+        println!("seq {} links here: {}", seq + 1, yn(link_next));
+    }
+    Ok(if ok { 0 } else { 1 })
+}

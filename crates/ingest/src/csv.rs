@@ -1,0 +1,219 @@
+//! CSV reader (RFC 4180) with a header row of member names, in any order.
+//!
+//! Invariants: rows are streamed through a [`HashingReader`]; an empty field is `null`; the
+//! `seq` column is read as an integer, `changes` and `metadata` as JSON, every other column as
+//! a string (AEF/1 section 8). Each row becomes a record at [`Location::Row`] (1-based data
+//! row); a row that cannot be decoded (wrong field count, bad UTF-8, bad JSON) is
+//! [`RawData::Unreadable`] with a message naming the row and its line, and reading goes on. A
+//! header that is not a usable list of member names is [`IngestError::Malformed`].
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use crate::hashing::{open_hashed, HashingReader};
+use crate::row::{build_record, Cell, ColumnKind};
+use crate::{Digested, IngestError, Location, RawData, RawRecord, RecordSource};
+
+/// Streaming CSV source.
+pub struct CsvSource {
+    path: PathBuf,
+    reader: csv::Reader<HashingReader<File>>,
+    columns: Vec<(String, ColumnKind)>,
+    total: Option<u64>,
+    row: u64,
+    record: csv::ByteRecord,
+    done: bool,
+}
+
+fn kind_of(name: &str) -> ColumnKind {
+    match name {
+        "seq" => ColumnKind::Integer,
+        _ => ColumnKind::by_name(name),
+    }
+}
+
+impl CsvSource {
+    pub fn open(path: &Path) -> Result<Self, IngestError> {
+        let (r, total) = open_hashed(path)?;
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .flexible(true)
+            // Records end at `\n` only, so the reported line numbers count every line; a `\r`
+            // before it is stripped from the last field below.
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_reader(r);
+        let headers = reader
+            .byte_headers()
+            .map_err(|e| csv_error(path, e))?
+            .clone();
+        if headers.is_empty() {
+            return Err(IngestError::malformed(
+                path,
+                "line 1",
+                "the CSV file is empty",
+            ));
+        }
+        let mut columns = Vec::with_capacity(headers.len());
+        for (i, h) in headers.iter().enumerate() {
+            let h = if i == 0 {
+                h.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(h)
+            } else {
+                h
+            };
+            let name = std::str::from_utf8(h).map_err(|_| {
+                IngestError::malformed(
+                    path,
+                    "line 1",
+                    format!("header field {} is not valid UTF-8", i + 1),
+                )
+            })?;
+            let name = name.trim().to_string();
+            if name.is_empty() {
+                return Err(IngestError::malformed(
+                    path,
+                    "line 1",
+                    format!(
+                        "header field {} is empty; the first row must name the members",
+                        i + 1
+                    ),
+                ));
+            }
+            if columns.iter().any(|(n, _)| *n == name) {
+                return Err(IngestError::malformed(
+                    path,
+                    "line 1",
+                    format!("header names column {name:?} twice"),
+                ));
+            }
+            let kind = kind_of(&name);
+            columns.push((name, kind));
+        }
+        Ok(CsvSource {
+            path: path.to_path_buf(),
+            reader,
+            columns,
+            total,
+            row: 0,
+            record: csv::ByteRecord::new(),
+            done: false,
+        })
+    }
+
+    /// Member names from the header row, in file order.
+    pub fn columns(&self) -> impl Iterator<Item = &str> {
+        self.columns.iter().map(|(n, _)| n.as_str())
+    }
+}
+
+fn csv_error(path: &Path, e: csv::Error) -> IngestError {
+    let location = e
+        .position()
+        .map(|p| format!("line {}", p.line()))
+        .unwrap_or_else(|| "byte offset 0".into());
+    match e.into_kind() {
+        csv::ErrorKind::Io(source) => IngestError::Io {
+            path: path.to_path_buf(),
+            source,
+        },
+        other => IngestError::malformed(path, location, format!("{other:?}")),
+    }
+}
+
+impl RecordSource for CsvSource {
+    fn next_batch(&mut self, out: &mut Vec<RawRecord>, max: usize) -> Result<bool, IngestError> {
+        let mut added = 0;
+        while added < max.max(1) {
+            if self.done {
+                return Ok(added > 0);
+            }
+            match self.reader.read_byte_record(&mut self.record) {
+                Ok(false) => {
+                    self.done = true;
+                    return Ok(added > 0);
+                }
+                Ok(true) => {
+                    let line = self.record.position().map(|p| p.line()).unwrap_or(0);
+                    let nfields = self.record.len();
+                    let field = |i: usize, f: &'_ [u8]| -> Vec<u8> {
+                        if i + 1 == nfields {
+                            f.strip_suffix(b"\r").unwrap_or(f).to_vec()
+                        } else {
+                            f.to_vec()
+                        }
+                    };
+                    let fields: Vec<Vec<u8>> = self
+                        .record
+                        .iter()
+                        .enumerate()
+                        .map(|(i, f)| field(i, f))
+                        .collect();
+                    // A line holding nothing at all is not a row.
+                    if fields.len() == 1 && fields[0].is_empty() {
+                        continue;
+                    }
+                    self.row += 1;
+                    let place = format!("row {} (line {line})", self.row);
+                    let mut cells = Vec::with_capacity(fields.len());
+                    let mut bad = None;
+                    for (i, field) in fields.into_iter().enumerate() {
+                        if field.is_empty() {
+                            cells.push(Cell::Null);
+                            continue;
+                        }
+                        match String::from_utf8(field) {
+                            Ok(s) => cells.push(Cell::Text(s)),
+                            Err(_) => {
+                                let name = self
+                                    .columns
+                                    .get(i)
+                                    .map(|c| c.0.as_str())
+                                    .unwrap_or("(extra)");
+                                bad = Some(format!("{place}: column {name} is not valid UTF-8"));
+                                break;
+                            }
+                        }
+                    }
+                    let data = match bad {
+                        Some(m) => RawData::Unreadable(m),
+                        None => build_record(&self.columns, cells, &place),
+                    };
+                    out.push(RawRecord {
+                        loc: Location::Row(self.row),
+                        data,
+                    });
+                    added += 1;
+                }
+                Err(e) => {
+                    if let csv::ErrorKind::Io(_) = e.kind() {
+                        return Err(csv_error(&self.path, e));
+                    }
+                    // A row the CSV parser refused: report it and go on.
+                    self.row += 1;
+                    let line = e.position().map(|p| p.line()).unwrap_or(0);
+                    out.push(RawRecord {
+                        loc: Location::Row(self.row),
+                        data: RawData::Unreadable(format!("row {} (line {line}): {e}", self.row)),
+                    });
+                    added += 1;
+                }
+            }
+        }
+        Ok(true)
+    }
+
+    fn bytes_read(&self) -> u64 {
+        self.reader.get_ref().count()
+    }
+
+    fn total_bytes(&self) -> Option<u64> {
+        self.total
+    }
+
+    fn digest(&mut self) -> Result<Digested, IngestError> {
+        let path = self.path.clone();
+        self.reader
+            .get_mut()
+            .finish()
+            .map_err(|source| IngestError::Io { path, source })
+    }
+}

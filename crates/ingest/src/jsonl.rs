@@ -1,0 +1,162 @@
+//! JSON Lines reader: one record object per line.
+//!
+//! Invariants: the file is streamed line by line (memory is bounded by the longest line), every
+//! byte goes through a [`HashingReader`]; lines are handed to the core as raw JSON bytes
+//! ([`RawData::Json`]) with [`Location::Line`], so the core parses them in parallel and reports a
+//! bad line without stopping. Blank lines are skipped, a trailing `\r` is stripped, and a UTF-8
+//! byte-order mark at the very start of the file is ignored. A file whose first non-blank line
+//! does not start with `{` is not JSON Lines at all: [`IngestError::Malformed`].
+
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+
+use crate::hashing::{open_hashed, HashingReader};
+use crate::{Digested, IngestError, Location, RawData, RawRecord, RecordSource};
+
+/// Longest line accepted (a record larger than this is not plausible evidence).
+pub const MAX_LINE: usize = 256 * 1024 * 1024;
+
+/// Streaming JSON Lines source.
+pub struct JsonlSource {
+    path: PathBuf,
+    reader: BufReader<HashingReader<File>>,
+    total: Option<u64>,
+    line_no: u64,
+    seen_record: bool,
+    done: bool,
+    buf: Vec<u8>,
+}
+
+impl JsonlSource {
+    pub fn open(path: &Path) -> Result<Self, IngestError> {
+        let (r, total) = open_hashed(path)?;
+        Ok(JsonlSource {
+            path: path.to_path_buf(),
+            reader: BufReader::with_capacity(256 * 1024, r),
+            total,
+            line_no: 0,
+            seen_record: false,
+            done: false,
+            buf: Vec::new(),
+        })
+    }
+
+    fn io(&self, source: std::io::Error) -> IngestError {
+        IngestError::Io {
+            path: self.path.clone(),
+            source,
+        }
+    }
+}
+
+/// Reads one line (without its `\n`) into `buf`; `Ok(false)` at end of input. Lines longer than
+/// `max` are an error.
+pub(crate) fn read_line<R: BufRead>(
+    r: &mut R,
+    buf: &mut Vec<u8>,
+    max: usize,
+) -> std::io::Result<bool> {
+    buf.clear();
+    loop {
+        let chunk = r.fill_buf()?;
+        if chunk.is_empty() {
+            return Ok(!buf.is_empty());
+        }
+        let (used, found) = match memchr(b'\n', chunk) {
+            Some(i) => {
+                buf.extend_from_slice(&chunk[..i]);
+                (i + 1, true)
+            }
+            None => {
+                buf.extend_from_slice(chunk);
+                (chunk.len(), false)
+            }
+        };
+        r.consume(used);
+        if found {
+            return Ok(true);
+        }
+        if buf.len() > max {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("a line is longer than {max} bytes"),
+            ));
+        }
+    }
+}
+
+fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
+    hay.iter().position(|&b| b == needle)
+}
+
+impl RecordSource for JsonlSource {
+    fn next_batch(&mut self, out: &mut Vec<RawRecord>, max: usize) -> Result<bool, IngestError> {
+        let mut added = 0;
+        while added < max.max(1) {
+            if self.done {
+                return Ok(added > 0);
+            }
+            let mut buf = std::mem::take(&mut self.buf);
+            let more = read_line(&mut self.reader, &mut buf, MAX_LINE).map_err(|e| {
+                let line = self.line_no + 1;
+                if e.kind() == std::io::ErrorKind::InvalidData {
+                    IngestError::malformed(&self.path, format!("line {line}"), e.to_string())
+                } else {
+                    self.io(e)
+                }
+            })?;
+            if !more {
+                self.done = true;
+                self.buf = buf;
+                return Ok(added > 0);
+            }
+            self.line_no += 1;
+            let mut line: &[u8] = &buf;
+            if self.line_no == 1 {
+                line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
+            }
+            if let Some(l) = line.strip_suffix(b"\r") {
+                line = l;
+            }
+            let trimmed = line.trim_ascii();
+            if trimmed.is_empty() {
+                self.buf = buf;
+                continue;
+            }
+            if !self.seen_record && trimmed[0] != b'{' {
+                return Err(IngestError::malformed(
+                    &self.path,
+                    format!("line {}", self.line_no),
+                    "not JSON Lines: the first non-blank line does not start with '{'",
+                ));
+            }
+            self.seen_record = true;
+            let loc = Location::Line(self.line_no);
+            let data = match std::str::from_utf8(line) {
+                Ok(_) => RawData::Json(line.to_vec()),
+                Err(e) => RawData::Unreadable(format!(
+                    "line {}: not valid UTF-8 (byte {} of the line)",
+                    self.line_no,
+                    e.valid_up_to() + 1
+                )),
+            };
+            out.push(RawRecord { loc, data });
+            added += 1;
+            self.buf = buf;
+        }
+        Ok(true)
+    }
+
+    fn bytes_read(&self) -> u64 {
+        self.reader.get_ref().count()
+    }
+
+    fn total_bytes(&self) -> Option<u64> {
+        self.total
+    }
+
+    fn digest(&mut self) -> Result<Digested, IngestError> {
+        self.reader.get_mut().finish().map_err(|e| self.io(e))
+    }
+}

@@ -1,0 +1,338 @@
+//! Bounded stream decoding.
+//!
+//! lopdf's own `decompressed_content` inflates without any limit, so a few kilobytes of
+//! crafted Flate data could exhaust memory. Every stream Trailproof decodes goes through
+//! [`Budget::decode`] instead: each filter's output is capped per stream and the sum over a
+//! document is capped too. Exceeding a cap is an error, never a silent truncation.
+
+use std::io::Read;
+
+use lopdf::{Dictionary, Object, Stream};
+
+/// Largest decoded size of one stream.
+pub(crate) const MAX_STREAM: u64 = 256 * 1024 * 1024;
+/// Largest decoded size of all streams of one document together.
+pub(crate) const MAX_DOCUMENT: u64 = 1024 * 1024 * 1024;
+
+/// Decompression allowance of one document.
+#[derive(Debug)]
+pub(crate) struct Budget {
+    per_stream: u64,
+    remaining: u64,
+}
+
+impl Budget {
+    pub(crate) fn new(per_stream: u64, total: u64) -> Self {
+        Budget {
+            per_stream,
+            remaining: total,
+        }
+    }
+
+    /// The decoded bytes of `stream` (every filter applied, in order).
+    pub(crate) fn decode(&mut self, stream: &Stream) -> Result<Vec<u8>, String> {
+        let filters = filter_names(&stream.dict)?;
+        let parms = decode_parms(&stream.dict, filters.len());
+        let mut data = stream.content.clone();
+        for (i, filter) in filters.iter().enumerate() {
+            let limit = self.per_stream.min(self.remaining);
+            let p = parms.get(i).and_then(|p| p.as_ref());
+            data = decode_one(filter, &data, p, limit)?;
+        }
+        let used = data.len() as u64;
+        if used > self.remaining {
+            return Err("decoded streams exceed the per-document limit".to_string());
+        }
+        self.remaining -= used;
+        Ok(data)
+    }
+}
+
+fn filter_names(dict: &Dictionary) -> Result<Vec<String>, String> {
+    match dict.get(b"Filter") {
+        Err(_) | Ok(Object::Null) => Ok(Vec::new()),
+        Ok(Object::Name(n)) => Ok(vec![String::from_utf8_lossy(n).into_owned()]),
+        Ok(Object::Array(a)) => a
+            .iter()
+            .map(|o| match o {
+                Object::Name(n) => Ok(String::from_utf8_lossy(n).into_owned()),
+                _ => Err("/Filter array holds a non-name".to_string()),
+            })
+            .collect(),
+        Ok(_) => Err("/Filter is neither a name nor an array".to_string()),
+    }
+}
+
+fn decode_parms(dict: &Dictionary, n: usize) -> Vec<Option<Dictionary>> {
+    match dict.get(b"DecodeParms").or_else(|_| dict.get(b"DP")) {
+        Ok(Object::Dictionary(d)) => vec![Some(d.clone())],
+        Ok(Object::Array(a)) => a
+            .iter()
+            .map(|o| match o {
+                Object::Dictionary(d) => Some(d.clone()),
+                _ => None,
+            })
+            .collect(),
+        _ => vec![None; n],
+    }
+}
+
+fn decode_one(
+    filter: &str,
+    data: &[u8],
+    parms: Option<&Dictionary>,
+    limit: u64,
+) -> Result<Vec<u8>, String> {
+    let out = match filter {
+        "FlateDecode" | "Fl" => {
+            let raw = inflate(data, limit)?;
+            predictor(raw, parms)?
+        }
+        "ASCIIHexDecode" | "AHx" => ascii_hex(data)?,
+        "ASCII85Decode" | "A85" => ascii85(data)?,
+        "RunLengthDecode" | "RL" => run_length(data, limit)?,
+        "LZWDecode" | "LZW" => {
+            // lopdf decodes LZW without a limit; one 12-bit code expands to at most 4096
+            // bytes, so refuse inputs whose worst case exceeds the allowance.
+            if (data.len() as u64).saturating_mul(2731) > limit {
+                return Err("LZW stream too large to decode within the limit".to_string());
+            }
+            let mut d = Dictionary::new();
+            d.set("Filter", Object::Name(b"LZWDecode".to_vec()));
+            if let Some(p) = parms {
+                d.set("DecodeParms", Object::Dictionary(p.clone()));
+            }
+            Stream::new(d, data.to_vec())
+                .decompressed_content()
+                .map_err(|e| format!("LZWDecode failed: {e}"))?
+        }
+        other => return Err(format!("unsupported stream filter /{other}")),
+    };
+    if out.len() as u64 > limit {
+        return Err(format!(
+            "/{filter} output exceeds the limit of {limit} bytes (decompression bomb?)"
+        ));
+    }
+    Ok(out)
+}
+
+/// Inflates zlib (or, failing that, raw deflate) data, reading at most `limit` + 1 bytes.
+pub(crate) fn inflate(data: &[u8], limit: u64) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    let zr = flate2::read::ZlibDecoder::new(data)
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut out);
+    match zr {
+        Ok(_) => {}
+        Err(e) => {
+            // Some producers write raw deflate without the zlib header.
+            let mut raw = Vec::new();
+            let rr = flate2::read::DeflateDecoder::new(data)
+                .take(limit.saturating_add(1))
+                .read_to_end(&mut raw);
+            match rr {
+                Ok(_) if !raw.is_empty() || data.is_empty() => out = raw,
+                // A truncated final block after real output: keep what zlib gave, as readers do,
+                // but only when something came out.
+                _ if !out.is_empty() => {}
+                _ => return Err(format!("FlateDecode failed: {e}")),
+            }
+        }
+    }
+    if out.len() as u64 > limit {
+        return Err(format!(
+            "FlateDecode output exceeds the limit of {limit} bytes (decompression bomb?)"
+        ));
+    }
+    Ok(out)
+}
+
+fn int_param(parms: &Dictionary, key: &[u8], default: i64) -> i64 {
+    parms.get(key).and_then(Object::as_i64).unwrap_or(default)
+}
+
+fn predictor(data: Vec<u8>, parms: Option<&Dictionary>) -> Result<Vec<u8>, String> {
+    let Some(p) = parms else { return Ok(data) };
+    let pred = int_param(p, b"Predictor", 1);
+    if pred < 10 {
+        if pred == 2 {
+            return Err("TIFF predictor 2 is not supported".to_string());
+        }
+        return Ok(data);
+    }
+    let colors = int_param(p, b"Colors", 1).clamp(1, 32) as usize;
+    let bpc = int_param(p, b"BitsPerComponent", 8).clamp(1, 16) as usize;
+    let columns = int_param(p, b"Columns", 1).clamp(1, 1 << 24) as usize;
+    let bpp = (colors * bpc).div_ceil(8).max(1);
+    let row_len = (colors * bpc * columns).div_ceil(8);
+    let mut out = Vec::with_capacity(data.len());
+    let mut prev = vec![0u8; row_len];
+    for chunk in data.chunks(row_len + 1) {
+        let Some((&ftype, row)) = chunk.split_first() else {
+            continue;
+        };
+        let mut cur = row.to_vec();
+        cur.resize(row_len, 0);
+        for i in 0..row_len {
+            let left = if i >= bpp { cur[i - bpp] } else { 0 };
+            let up = prev[i];
+            let up_left = if i >= bpp { prev[i - bpp] } else { 0 };
+            cur[i] = match ftype {
+                0 => cur[i],
+                1 => cur[i].wrapping_add(left),
+                2 => cur[i].wrapping_add(up),
+                3 => cur[i].wrapping_add(((u16::from(left) + u16::from(up)) / 2) as u8),
+                4 => cur[i].wrapping_add(paeth(left, up, up_left)),
+                t => return Err(format!("bad PNG predictor row type {t}")),
+            };
+        }
+        out.extend_from_slice(&cur[..row.len().min(row_len)]);
+        prev = cur;
+    }
+    Ok(out)
+}
+
+fn paeth(a: u8, b: u8, c: u8) -> u8 {
+    let p = i16::from(a) + i16::from(b) - i16::from(c);
+    let pa = (p - i16::from(a)).abs();
+    let pb = (p - i16::from(b)).abs();
+    let pc = (p - i16::from(c)).abs();
+    if pa <= pb && pa <= pc {
+        a
+    } else if pb <= pc {
+        b
+    } else {
+        c
+    }
+}
+
+fn ascii_hex(data: &[u8]) -> Result<Vec<u8>, String> {
+    let mut out = Vec::with_capacity(data.len() / 2);
+    let mut hi: Option<u8> = None;
+    for &c in data {
+        if c == b'>' {
+            break;
+        }
+        if c.is_ascii_whitespace() {
+            continue;
+        }
+        let v = (c as char)
+            .to_digit(16)
+            .ok_or_else(|| format!("ASCIIHexDecode: bad character 0x{c:02x}"))?
+            as u8;
+        match hi.take() {
+            None => hi = Some(v),
+            Some(h) => out.push(h << 4 | v),
+        }
+    }
+    if let Some(h) = hi {
+        out.push(h << 4);
+    }
+    Ok(out)
+}
+
+fn ascii85(data: &[u8]) -> Result<Vec<u8>, String> {
+    let mut out = Vec::with_capacity(data.len());
+    let mut group = [0u32; 5];
+    let mut n = 0usize;
+    let body = data.strip_prefix(b"<~").unwrap_or(data);
+    for &c in body {
+        match c {
+            b'~' => break,
+            b'z' if n == 0 => out.extend_from_slice(&[0, 0, 0, 0]),
+            b'!'..=b'u' => {
+                group[n] = u32::from(c - b'!');
+                n += 1;
+                if n == 5 {
+                    let v = group.iter().fold(0u64, |acc, &d| acc * 85 + u64::from(d));
+                    if v > u64::from(u32::MAX) {
+                        return Err("ASCII85Decode: group out of range".to_string());
+                    }
+                    out.extend_from_slice(&(v as u32).to_be_bytes());
+                    n = 0;
+                }
+            }
+            c if c.is_ascii_whitespace() => {}
+            c => return Err(format!("ASCII85Decode: bad character 0x{c:02x}")),
+        }
+    }
+    if n == 1 {
+        return Err("ASCII85Decode: dangling single character".to_string());
+    }
+    if n > 1 {
+        for g in group.iter_mut().skip(n) {
+            *g = 84;
+        }
+        let v = group.iter().fold(0u64, |acc, &d| acc * 85 + u64::from(d));
+        let bytes = (v.min(u64::from(u32::MAX)) as u32).to_be_bytes();
+        out.extend_from_slice(&bytes[..n - 1]);
+    }
+    Ok(out)
+}
+
+fn run_length(data: &[u8], limit: u64) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < data.len() {
+        let len = data[i];
+        i += 1;
+        match len {
+            128 => break,
+            0..=127 => {
+                let n = usize::from(len) + 1;
+                let end = (i + n).min(data.len());
+                out.extend_from_slice(&data[i..end]);
+                i = end;
+            }
+            _ => {
+                let n = 257 - usize::from(len);
+                if let Some(&b) = data.get(i) {
+                    out.extend(std::iter::repeat_n(b, n));
+                }
+                i += 1;
+            }
+        }
+        if out.len() as u64 > limit {
+            return Err("RunLengthDecode output exceeds the limit".to_string());
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inflate_refuses_bomb() {
+        use std::io::Write;
+        let mut enc = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+        enc.write_all(&vec![0u8; 10 * 1024 * 1024]).unwrap();
+        let packed = enc.finish().unwrap();
+        assert!(inflate(&packed, 1024 * 1024).is_err());
+        assert_eq!(
+            inflate(&packed, 10 * 1024 * 1024).unwrap().len(),
+            10 * 1024 * 1024
+        );
+    }
+
+    #[test]
+    fn document_budget_is_shared() {
+        use std::io::Write;
+        let mut enc = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+        enc.write_all(&[7u8; 1000]).unwrap();
+        let mut d = Dictionary::new();
+        d.set("Filter", Object::Name(b"FlateDecode".to_vec()));
+        let s = Stream::new(d, enc.finish().unwrap());
+        let mut b = Budget::new(1500, 2500);
+        assert!(b.decode(&s).is_ok());
+        assert!(b.decode(&s).is_ok());
+        assert!(b.decode(&s).is_err());
+    }
+
+    #[test]
+    fn ascii_filters() {
+        assert_eq!(ascii_hex(b"48 65 6c6c6f>").unwrap(), b"Hello");
+        assert_eq!(ascii85(b"87cURD]i,\"Ebo80~>").unwrap(), b"Hello world");
+    }
+}

@@ -1,0 +1,196 @@
+//! One verification run over a set of evidence files: the orchestration the CLI and the desktop
+//! app share.
+//!
+//! Order: every file is sniffed by content first (an unreadable file stops the run before any
+//! work, exit 2); export payloads and PDFs are verified next, so their chain heads and records
+//! anchor the dumps; then each dump streams through the core in batches, a reader thread parsing
+//! the next batch while all cores canonicalize and hash the current one.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+
+use trailproof_core::case::{Case, InputInfo, Report};
+use trailproof_core::export::verify_payload_bytes;
+use trailproof_core::json::Value;
+
+use crate::detect::{open_records, sniff};
+use crate::hashing::digest_file;
+use crate::{pdf, IngestError, InputKind, RawRecord};
+
+/// Records handed to the core at a time.
+pub const BATCH: usize = 4096;
+
+/// Progress of a run, reported from the thread that runs it.
+pub trait Progress: Sync {
+    /// A new input starts; `total` is its size in bytes when known.
+    fn input(&self, _path: &Path, _kind: InputKind, _total: Option<u64>) {}
+    /// `bytes` of the current input were read and `records` records absorbed so far.
+    fn advance(&self, _bytes: u64, _records: u64) {}
+    /// The current input is done.
+    fn input_done(&self) {}
+}
+
+/// A [`Progress`] that reports nothing.
+pub struct NoProgress;
+impl Progress for NoProgress {}
+
+/// Options of a run.
+pub struct RunOptions<'a> {
+    pub progress: &'a dyn Progress,
+    /// Set to stop the run between batches ([`IngestError::Cancelled`]).
+    pub cancel: Option<&'a AtomicBool>,
+}
+
+impl Default for RunOptions<'_> {
+    fn default() -> Self {
+        RunOptions {
+            progress: &NoProgress,
+            cancel: None,
+        }
+    }
+}
+
+/// The display name of a path in reports: as the user gave it.
+pub fn display(path: &Path) -> String {
+    path.to_string_lossy().into_owned()
+}
+
+/// Sniffs every file, then verifies them as one case.
+pub fn verify_files(paths: &[PathBuf], opts: &RunOptions) -> Result<Report, IngestError> {
+    let case = build_case(paths, opts)?;
+    Ok(case.report("trailproof", env!("CARGO_PKG_VERSION")))
+}
+
+/// Like [`verify_files`], but returns the case before its report is built (so callers can add
+/// live findings).
+pub fn build_case(paths: &[PathBuf], opts: &RunOptions) -> Result<Case, IngestError> {
+    let mut kinds = Vec::with_capacity(paths.len());
+    for p in paths {
+        kinds.push((p.clone(), sniff(p)?));
+    }
+    // Exports first: they anchor the dumps.
+    kinds.sort_by_key(|(_, k)| !matches!(k, InputKind::ExportJson | InputKind::ExportPdf));
+    let mut case = Case::new();
+    for (path, kind) in &kinds {
+        check_cancel(opts)?;
+        opts.progress.input(path, *kind, None);
+        match kind {
+            InputKind::ExportJson => add_export_json(&mut case, path)?,
+            InputKind::ExportPdf => add_export_pdf(&mut case, path)?,
+            _ => add_records(&mut case, path, *kind, opts)?,
+        }
+        opts.progress.input_done();
+    }
+    Ok(case)
+}
+
+fn check_cancel(opts: &RunOptions) -> Result<(), IngestError> {
+    if opts.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+        Err(IngestError::Cancelled)
+    } else {
+        Ok(())
+    }
+}
+
+fn add_export_json(case: &mut Case, path: &Path) -> Result<(), IngestError> {
+    let bytes = std::fs::read(path).map_err(|source| IngestError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let d = crate::Digested {
+        size: bytes.len() as u64,
+        sha256: trailproof_core::record::hex(&trailproof_core::record::sha256(&bytes)),
+    };
+    let name = display(path);
+    let r = verify_payload_bytes(&name, &bytes);
+    case.add_export(
+        InputInfo {
+            path: name,
+            kind: InputKind::ExportJson.as_str().into(),
+            size: d.size,
+            sha256: d.sha256,
+            records: 0,
+        },
+        r,
+    );
+    Ok(())
+}
+
+fn add_export_pdf(case: &mut Case, path: &Path) -> Result<(), IngestError> {
+    let ev = pdf::read_pdf(path)?;
+    let name = display(path);
+    let info = InputInfo {
+        path: name.clone(),
+        kind: InputKind::ExportPdf.as_str().into(),
+        size: ev.digest.size,
+        sha256: ev.digest.sha256.clone(),
+        records: 0,
+    };
+    let parsed = ev.payload.as_deref().map(Value::parse);
+    match &ev.payload {
+        Some(bytes) => {
+            let r = verify_payload_bytes(&name, bytes);
+            case.add_export(info, r);
+        }
+        None => case.add_input(info),
+    }
+    let payload = parsed.and_then(Result::ok);
+    let (findings, checks) = pdf::cross_check(&ev, payload.as_ref(), &name);
+    case.add(findings, checks);
+    Ok(())
+}
+
+fn add_records(
+    case: &mut Case,
+    path: &Path,
+    kind: InputKind,
+    opts: &RunOptions,
+) -> Result<(), IngestError> {
+    let mut src = open_records(path, kind)?;
+    let total = src.total_bytes();
+    opts.progress.input(path, kind, total);
+    let name = display(path);
+    let mut run = case.source(&name, kind.as_str());
+    // A reader thread parses batch n+1 while the core hashes batch n on all cores.
+    let digest = std::thread::scope(|s| -> Result<_, IngestError> {
+        let (tx, rx) = mpsc::sync_channel::<(Vec<RawRecord>, u64)>(2);
+        let reader = s.spawn(move || -> Result<_, IngestError> {
+            loop {
+                let mut batch = Vec::with_capacity(BATCH);
+                let more = src.next_batch(&mut batch, BATCH)?;
+                let bytes = src.bytes_read();
+                if !batch.is_empty() && tx.send((batch, bytes)).is_err() {
+                    break;
+                }
+                if !more {
+                    break;
+                }
+            }
+            src.digest()
+        });
+        let mut cancelled = false;
+        for (batch, bytes) in rx.iter() {
+            if check_cancel(opts).is_err() {
+                cancelled = true;
+                break;
+            }
+            run.push_batch(batch);
+            opts.progress.advance(bytes, run.records());
+        }
+        let digest = reader
+            .join()
+            .map_err(|_| IngestError::malformed(path, "reader", "the reader thread panicked"))?;
+        if cancelled {
+            return Err(IngestError::Cancelled);
+        }
+        digest
+    })?;
+    case.finish_source(run, digest.size, digest.sha256);
+    Ok(())
+}
+
+/// Re-exported for callers that hash a file themselves.
+pub fn file_digest(path: &Path) -> Result<crate::Digested, IngestError> {
+    digest_file(path)
+}
