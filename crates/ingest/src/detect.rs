@@ -186,6 +186,11 @@ fn sniff_json(path: &Path) -> Result<InputKind, IngestError> {
         }
         return Ok(InputKind::Jsonl);
     }
+    // A first line that is one broken object is still JSON Lines (the core reports the line).
+    let t = l.trim_ascii();
+    if t.len() > 1 && t.starts_with(b"{") && t.ends_with(b"}") {
+        return Ok(InputKind::Jsonl);
+    }
     // Not a one-line object: a JSON document over many lines. Look for its format member.
     let f = File::open(path).map_err(|e| io_err(path, e))?;
     let mut r = BufReader::new(f);

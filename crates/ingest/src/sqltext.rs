@@ -78,6 +78,9 @@ pub struct Splitter<R> {
     line_no: u64,
     started: bool,
     eof: bool,
+    /// PostgreSQL with `standard_conforming_strings = off`: `'..'` strings take backslash
+    /// escapes.
+    backslash_strings: bool,
 }
 
 impl<R: BufRead> Splitter<R> {
@@ -90,7 +93,14 @@ impl<R: BufRead> Splitter<R> {
             line_no: 0,
             started: false,
             eof: false,
+            backslash_strings: false,
         }
+    }
+
+    /// Sets whether plain `'..'` strings take backslash escapes (PostgreSQL
+    /// `standard_conforming_strings = off`).
+    pub fn set_backslash_strings(&mut self, on: bool) {
+        self.backslash_strings = on && self.dialect == Dialect::Postgres;
     }
 
     /// Number of the last line read (1-based; 0 before any).
@@ -224,7 +234,11 @@ impl<R: BufRead> Splitter<R> {
                                 complete: true,
                             }))
                         }
-                        b'\'' => q = Quote::Single { escapes: false },
+                        b'\'' => {
+                            q = Quote::Single {
+                                escapes: self.backslash_strings,
+                            }
+                        }
                         b'"' => q = Quote::Double,
                         b'[' if self.dialect == Dialect::Sqlite => q = Quote::Bracket,
                         b'`' if self.dialect == Dialect::Sqlite => q = Quote::Backtick,
@@ -383,7 +397,7 @@ enum Tok {
     Bad(String),
 }
 
-fn tokenize(s: &[u8], dialect: Dialect) -> Vec<Tok> {
+fn tokenize(s: &[u8], dialect: Dialect, backslash_strings: bool) -> Vec<Tok> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < s.len() {
@@ -401,7 +415,11 @@ fn tokenize(s: &[u8], dialect: Dialect) -> Vec<Tok> {
             }
             i += 2;
         } else if c == b'\'' {
-            let (t, n) = plain_string(&s[i..]);
+            let (t, n) = if backslash_strings && dialect == Dialect::Postgres {
+                escape_string(&s[i..])
+            } else {
+                plain_string(&s[i..])
+            };
             out.push(t);
             i += n;
         } else if is_word_byte(c) && !c.is_ascii_digit() {
@@ -1156,6 +1174,7 @@ pub struct SqlDumpSource {
     /// Columns and declared types from `CREATE TABLE audit_log`.
     table: Option<Vec<(String, String)>>,
     seen_audit_log: bool,
+    backslash_strings: bool,
     copying: Copying,
     pending: VecDeque<RawRecord>,
     done: bool,
@@ -1184,6 +1203,7 @@ impl SqlDumpSource {
             total,
             table: None,
             seen_audit_log: false,
+            backslash_strings: false,
             copying: Copying::No,
             pending: VecDeque::new(),
             done: false,
@@ -1234,15 +1254,27 @@ impl SqlDumpSource {
         let word = first_word(&st.text);
         let loc = Location::Line(st.line);
         match word.as_str() {
+            "SET" if self.dialect == Dialect::Postgres => {
+                let toks = tokenize(&st.text, self.dialect, false);
+                if is_kw(toks.get(1), "standard_conforming_strings") {
+                    let off = toks.iter().skip(2).any(|t| match t {
+                        Tok::Word(w) => w.eq_ignore_ascii_case("off"),
+                        Tok::Str(v) => v.eq_ignore_ascii_case(b"off"),
+                        _ => false,
+                    });
+                    self.backslash_strings = off;
+                    self.splitter.set_backslash_strings(off);
+                }
+            }
             "CREATE" => {
-                let toks = tokenize(&st.text, self.dialect);
+                let toks = tokenize(&st.text, self.dialect, self.backslash_strings);
                 if let Some(cols) = create_table(&toks, self.dialect) {
                     self.table = Some(cols);
                     self.seen_audit_log = true;
                 }
             }
             "INSERT" | "REPLACE" => {
-                let toks = tokenize(&st.text, self.dialect);
+                let toks = tokenize(&st.text, self.dialect, self.backslash_strings);
                 let ins = match parse_insert(&toks, self.dialect) {
                     Ok(ins) => ins,
                     Err(m) => {
@@ -1302,7 +1334,7 @@ impl SqlDumpSource {
                 }
             }
             "COPY" if self.dialect == Dialect::Postgres => {
-                let toks = tokenize(&st.text, self.dialect);
+                let toks = tokenize(&st.text, self.dialect, self.backslash_strings);
                 match parse_copy(&toks, self.dialect) {
                     Some((table, cols)) if is_audit_log(&table) => {
                         self.seen_audit_log = true;
@@ -1469,6 +1501,7 @@ mod tests {
         let toks = tokenize(
             b"INSERT INTO audit_log VALUES(replace(replace('a\\r\\nb','\\r',char(13)),'\\n',char(10)),-5,1.5e2,NULL,X'00ff',unistr('x\\000ay\\\\'))",
             Dialect::Sqlite,
+            false,
         );
         let ins = parse_insert(&toks, Dialect::Sqlite).expect("parse");
         assert_eq!(
@@ -1485,6 +1518,7 @@ mod tests {
         let toks = tokenize(
             b"x E'a\\n\\x41\\101\\u00e9''\\q' 'it''s'",
             Dialect::Postgres,
+            false,
         );
         assert_eq!(toks[1], Tok::Str("a\nAAé'q".as_bytes().to_vec()));
         assert_eq!(toks[2], Tok::Str(b"it's".to_vec()));

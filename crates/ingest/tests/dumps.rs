@@ -366,11 +366,7 @@ fn jsonl_bad_line_in_the_middle() {
     assert!(unreadable(&r[3]).starts_with("line 5: not valid UTF-8"));
     let c = checked(r);
     assert_eq!(c[0].seq, Some(1));
-    assert!(
-        c[1].problems[0].starts_with("unreadable JSON"),
-        "{:?}",
-        c[1].problems
-    );
+    assert!(c[1].problems[0].contains("JSON"), "{:?}", c[1].problems);
     assert_eq!(c[1].loc, Location::Line(3));
     assert_eq!(c[2].tenant_id.as_deref(), Some("acme"));
     assert_eq!(c[2].seq, Some(3));
@@ -550,4 +546,26 @@ fn digest_covers_the_whole_file_after_an_early_stop() {
         assert_eq!(d.sha256, hex(&Sha256::digest(&bytes).into()), "{name}");
         assert_eq!(src.total_bytes(), Some(bytes.len() as u64));
     }
+}
+
+#[test]
+fn pg_standard_conforming_strings_off() {
+    let r = read_all(&fixture("pg-scs-off.sql"), InputKind::PgDump);
+    assert_eq!(r.len(), 2, "{r:?}");
+    assert_eq!(
+        value(&r[0]).get("actor_display"),
+        Some(&s("it's a \\ back; slash"))
+    );
+    assert_eq!(r[0].loc, Location::Line(5));
+    assert_eq!(value(&r[1]).get("actor_display"), Some(&s("C:\\temp")));
+}
+
+#[test]
+fn jsonl_with_a_broken_first_line_is_still_jsonl() {
+    let p = fixture("bad-first-line.jsonl");
+    assert_eq!(sniff(&p).expect("sniff"), InputKind::Jsonl);
+    let c = checked(read_all(&p, InputKind::Jsonl));
+    assert_eq!(c.len(), 2);
+    assert!(c[0].problems[0].contains("JSON"));
+    assert_eq!(c[1].seq, Some(2));
 }
