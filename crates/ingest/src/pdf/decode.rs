@@ -164,7 +164,8 @@ fn predictor(data: Vec<u8>, parms: Option<&Dictionary>) -> Result<Vec<u8>, Strin
     let bpc = int_param(p, b"BitsPerComponent", 8).clamp(1, 16) as usize;
     let columns = int_param(p, b"Columns", 1).clamp(1, 1 << 24) as usize;
     let bpp = (colors * bpc).div_ceil(8).max(1);
-    let row_len = (colors * bpc * columns).div_ceil(8);
+    // A row longer than the data is malformed; never allocate beyond the data's size.
+    let row_len = (colors * bpc * columns).div_ceil(8).min(data.len().max(1));
     let mut out = Vec::with_capacity(data.len());
     let mut prev = vec![0u8; row_len];
     for chunk in data.chunks(row_len + 1) {
@@ -333,6 +334,6 @@ mod tests {
     #[test]
     fn ascii_filters() {
         assert_eq!(ascii_hex(b"48 65 6c6c6f>").unwrap(), b"Hello");
-        assert_eq!(ascii85(b"87cURD]i,\"Ebo80~>").unwrap(), b"Hello world");
+        assert_eq!(ascii85(b"87cURD]j7BEbo7~>").unwrap(), b"Hello world");
     }
 }

@@ -123,8 +123,6 @@ pub(crate) fn read_chain(buf: &[u8], budget: &mut Budget) -> Result<Chain, Chain
             _ => groups.push(vec![s]),
         }
     }
-    // In a linearized file the first-page section is newest in the chain but belongs to the
-    // original: order so that later `/Prev` targets (main section) come first.
     let mut live: HashMap<u32, Loc> = HashMap::new();
     let mut revisions = Vec::new();
     for g in groups {
