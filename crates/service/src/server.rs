@@ -1,0 +1,603 @@
+//! `serve`: the AEF/1 API (SPEC section 7) on axum.
+//!
+//! Order of checks for every read endpoint: 401 (no, bad or expired token) -> 429 (per-token
+//! rate) -> 400 (bad parameters, with the scope normalization error) -> 403 (only
+//! `tenant_admin` of that tenant and `platform_staff`) -> 404 (unknown tenant). Every 401 and
+//! 403 is appended to the requested tenant's log (or, failing that, the token's tenant) as a
+//! `failure` record (`auth.rejected` / `permission.denied`). Errors are `{"error": "..."}`.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use rusqlite::Connection;
+use trailproof_core::fingerprint::fingerprint;
+use trailproof_core::scope::{Scope, ScopeParams};
+
+use crate::auth::{self, Claims};
+use crate::export::{self, ExportMeta};
+use crate::ojson::J;
+use crate::store::{self, Row};
+
+/// Server settings.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub db: PathBuf,
+    pub secret: String,
+    /// Requests allowed per token per window.
+    pub rate_limit: u32,
+    pub rate_window: Duration,
+    /// Origin written into verification URLs.
+    pub origin: String,
+}
+
+struct AppState {
+    cfg: Config,
+    pool: Mutex<Vec<Connection>>,
+    hits: Mutex<HashMap<String, (Instant, u32)>>,
+}
+
+type St = Arc<AppState>;
+
+/// An error answer.
+pub struct ApiError(StatusCode, String, Option<u64>);
+
+impl ApiError {
+    fn new(s: StatusCode, m: impl Into<String>) -> Self {
+        ApiError(s, m.into(), None)
+    }
+}
+
+impl From<anyhow::Error> for ApiError {
+    fn from(e: anyhow::Error) -> Self {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("internal error: {e:#}"),
+        )
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = J::obj(vec![("error", J::str(self.1))]).compact();
+        let mut r = (self.0, [(header::CONTENT_TYPE, "application/json")], body).into_response();
+        if let Some(s) = self.2 {
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, s.to_string().parse().expect("digits"));
+        }
+        r
+    }
+}
+
+fn json_ok(status: StatusCode, j: &J) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        j.compact(),
+    )
+        .into_response()
+}
+
+impl AppState {
+    /// Runs `f` with a pooled connection on the blocking pool.
+    async fn db<T: Send + 'static>(
+        self: &Arc<Self>,
+        f: impl FnOnce(&mut Connection) -> anyhow::Result<T> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let st = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let conn = st.pool.lock().expect("pool").pop();
+            let mut conn = match conn {
+                Some(c) => c,
+                None => store::open(&st.cfg.db)?,
+            };
+            let r = f(&mut conn);
+            st.pool.lock().expect("pool").push(conn);
+            r
+        })
+        .await
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
+        .map_err(ApiError::from)
+    }
+}
+
+/// Builds the router.
+pub fn router(cfg: Config) -> Router {
+    let st = Arc::new(AppState {
+        cfg,
+        pool: Mutex::new(Vec::new()),
+        hits: Mutex::new(HashMap::new()),
+    });
+    Router::new()
+        .route("/api/v1/audit/records", get(records))
+        .route("/api/v1/audit/verify", get(verify))
+        .route("/api/v1/audit/chain/head", get(chain_head))
+        .route("/api/v1/audit/events", axum::routing::post(post_event))
+        .route("/api/v1/audit/export.pdf", get(export_pdf))
+        .route("/audit/verify", get(verify_page))
+        .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "no such endpoint") })
+        .with_state(st)
+}
+
+/// Serves until the process ends.
+pub async fn serve(cfg: Config, bind: &str, port: u16) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind((bind, port)).await?;
+    eprintln!("listening on http://{}", listener.local_addr()?);
+    axum::serve(
+        listener,
+        router(cfg).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Query parameters, each at most once.
+fn query(uri: &Uri) -> Result<Vec<(String, String)>, ApiError> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for (k, v) in url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes()) {
+        if out.iter().any(|(a, _)| *a == k) {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                format!("parameter {k} is given more than once"),
+            ));
+        }
+        out.push((k.into_owned(), v.into_owned()));
+    }
+    Ok(out)
+}
+
+/// Splits the query into scope params and the `extra` names an endpoint accepts.
+fn scope_params(
+    q: &[(String, String)],
+    extra: &[&str],
+) -> Result<(ScopeParams, HashMap<String, String>), ApiError> {
+    let mut p = ScopeParams::default();
+    let mut rest = HashMap::new();
+    for (k, v) in q {
+        if extra.contains(&k.as_str()) {
+            rest.insert(k.clone(), v.clone());
+        } else if !p.set(k, Some(v.clone())) {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                format!("unknown parameter {k}"),
+            ));
+        }
+    }
+    Ok((p, rest))
+}
+
+struct Req {
+    method: Method,
+    path: String,
+    ip: String,
+    headers: HeaderMap,
+}
+
+/// Appends a denial to the log of `tenant` (if it exists) or of the token's tenant.
+async fn log_denial(
+    st: &St,
+    req: &Req,
+    tenant: Option<String>,
+    claims: Option<&Claims>,
+    status: u16,
+    action: &str,
+    reason: &str,
+) -> Result<(), ApiError> {
+    let mut candidates: Vec<String> = tenant.into_iter().collect();
+    if let Some(c) = claims {
+        candidates.push(c.tenant_id.clone());
+    }
+    let mut ev = Row::event("", action, "critical");
+    ev.actor_user_id = claims.map(|c| c.sub.clone()).unwrap_or("anonymous".into());
+    ev.actor_role = claims.map(|c| c.role.clone()).unwrap_or("anonymous".into());
+    ev.actor_display = claims
+        .map(|c| c.sub.clone())
+        .unwrap_or("anonymous (no valid token)".into());
+    ev.actor_ip = Some(req.ip.clone());
+    ev.http_method = Some(req.method.to_string());
+    ev.http_route = Some(req.path.clone());
+    ev.resource_type = Some("AuditLog".into());
+    ev.outcome = "failure".into();
+    ev.outcome_reason = Some(reason.into());
+    ev.metadata = J::obj(vec![("status", J::int(status as i64))]);
+    st.db(move |conn| {
+        for t in candidates {
+            if store::tenant_exists(conn, &t)? {
+                ev.tenant_id = t.clone();
+                ev.resource_id = Some(t);
+                store::append(conn, &mut ev)?;
+                break;
+            }
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// 401 check and rate limit; returns the claims.
+async fn authenticate(st: &St, req: &Req, tenant: Option<String>) -> Result<Claims, ApiError> {
+    let token = req
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::to_string)
+        .or_else(|| {
+            req.headers
+                .get(header::COOKIE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|c| {
+                    c.split(';')
+                        .find_map(|p| p.trim().strip_prefix("token=").map(str::to_string))
+                })
+        });
+    let (claims, token) = match token {
+        None => {
+            log_denial(st, req, tenant, None, 401, "auth.rejected", "missing_token").await?;
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "missing bearer token",
+            ));
+        }
+        Some(t) => match auth::verify(&st.cfg.secret, &t) {
+            Ok(c) => (c, t),
+            Err(m) => {
+                let reason = if m == "token expired" {
+                    "token_expired"
+                } else {
+                    "invalid_token"
+                };
+                log_denial(st, req, tenant, None, 401, "auth.rejected", reason).await?;
+                return Err(ApiError::new(StatusCode::UNAUTHORIZED, m));
+            }
+        },
+    };
+    let now = Instant::now();
+    let mut hits = st.hits.lock().expect("rate table");
+    let e = hits.entry(token).or_insert((now, 0));
+    if now.duration_since(e.0) >= st.cfg.rate_window {
+        *e = (now, 0);
+    }
+    e.1 += 1;
+    if e.1 > st.cfg.rate_limit {
+        let left = st.cfg.rate_window.saturating_sub(now.duration_since(e.0));
+        let secs = left.as_secs() + u64::from(left.subsec_nanos() > 0);
+        return Err(ApiError(
+            StatusCode::TOO_MANY_REQUESTS,
+            format!(
+                "rate limit of {} requests per {}s exceeded",
+                st.cfg.rate_limit,
+                st.cfg.rate_window.as_secs()
+            ),
+            Some(secs.max(1)),
+        ));
+    }
+    Ok(claims)
+}
+
+/// Authentication, parameters, authorization and tenant existence for the read endpoints.
+async fn admit(
+    st: &St,
+    req: &Req,
+    uri: &Uri,
+    extra: &[&str],
+) -> Result<(Claims, Scope, HashMap<String, String>), ApiError> {
+    let q = query(uri);
+    let tenant_hint = q.as_ref().ok().and_then(|q| {
+        q.iter()
+            .find(|(k, _)| k == "tenant_id")
+            .map(|(_, v)| v.clone())
+    });
+    let claims = authenticate(st, req, tenant_hint).await?;
+    let (p, rest) = scope_params(&q?, extra)?;
+    let scope = Scope::normalize(&p).map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.0))?;
+    let allowed = claims.role == "platform_staff"
+        || (claims.role == "tenant_admin" && claims.tenant_id == scope.tenant_id);
+    if !allowed {
+        log_denial(
+            st,
+            req,
+            Some(scope.tenant_id.clone()),
+            Some(&claims),
+            403,
+            "permission.denied",
+            "permission_denied",
+        )
+        .await?;
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            format!(
+                "role {} of tenant {} may not read tenant {}",
+                claims.role, claims.tenant_id, scope.tenant_id
+            ),
+        ));
+    }
+    let t = scope.tenant_id.clone();
+    if !st.db(move |c| store::tenant_exists(c, &t)).await? {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            format!("unknown tenant {}", scope.tenant_id),
+        ));
+    }
+    Ok((claims, scope, rest))
+}
+
+fn req_of(method: Method, uri: &Uri, addr: SocketAddr, headers: HeaderMap) -> Req {
+    Req {
+        method,
+        path: uri.path().to_string(),
+        ip: addr.ip().to_string(),
+        headers,
+    }
+}
+
+fn int_param(
+    rest: &HashMap<String, String>,
+    name: &str,
+    default: i64,
+    min: i64,
+    max: i64,
+) -> Result<i64, ApiError> {
+    match rest.get(name) {
+        None => Ok(default),
+        Some(v) => v
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (min..=max).contains(n))
+            .ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    format!("{name} must be an integer from {min} to {max}, not {v:?}"),
+                )
+            }),
+    }
+}
+
+async fn records(
+    State(st): State<St>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let req = req_of(method, &uri, addr, headers);
+    let (_, scope, rest) = admit(&st, &req, &uri, &["after_seq", "limit"]).await?;
+    let after = int_param(&rest, "after_seq", 0, 0, i64::MAX)?;
+    let limit = int_param(&rest, "limit", 500, 1, 1000)? as usize;
+    let mut rows = st
+        .db(move |c| store::scoped(c, &scope, after, Some(limit + 1)))
+        .await?;
+    let next = if rows.len() > limit {
+        rows.truncate(limit);
+        J::int(rows[limit - 1].seq)
+    } else {
+        J::Null
+    };
+    let body = J::obj(vec![
+        ("records", J::Arr(rows.iter().map(Row::to_j).collect())),
+        ("next_after_seq", next),
+    ]);
+    Ok(json_ok(StatusCode::OK, &body))
+}
+
+/// (status, computed fingerprint, record count)
+async fn compute_verdict(
+    st: &St,
+    scope: Scope,
+    hash: String,
+) -> Result<(&'static str, String, usize), ApiError> {
+    st.db(move |c| {
+        let rows = store::scoped(c, &scope, 0, None)?;
+        let values = rows
+            .iter()
+            .map(Row::to_value)
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let fp = fingerprint(&scope, &values);
+        let status = if fp == hash { "verified" } else { "mismatch" };
+        Ok((status, fp, values.len()))
+    })
+    .await
+}
+
+async fn verify(
+    State(st): State<St>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let req = req_of(method, &uri, addr, headers);
+    let (_, scope, rest) = admit(&st, &req, &uri, &["hash"]).await?;
+    let hash = rest
+        .get("hash")
+        .cloned()
+        .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "hash is required"))?;
+    let (status, fp, n) = compute_verdict(&st, scope, hash).await?;
+    Ok(json_ok(
+        StatusCode::OK,
+        &J::obj(vec![
+            ("status", J::str(status)),
+            ("computed_hash", J::str(fp)),
+            ("record_count", J::int(n as i64)),
+            ("checked_at", J::str(store::now_canonical())),
+        ]),
+    ))
+}
+
+async fn chain_head(
+    State(st): State<St>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let req = req_of(method, &uri, addr, headers);
+    let (_, scope, _) = admit(&st, &req, &uri, &[]).await?;
+    let t = scope.tenant_id.clone();
+    let (seq, hash) = st
+        .db(move |c| store::head(c, &t))
+        .await?
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "unknown tenant"))?;
+    Ok(json_ok(
+        StatusCode::OK,
+        &J::obj(vec![
+            ("tenant_id", J::str(scope.tenant_id)),
+            ("seq", J::int(seq)),
+            ("hash", J::str(hash)),
+        ]),
+    ))
+}
+
+async fn post_event(
+    State(st): State<St>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let req = req_of(method, &uri, addr, headers);
+    let text = std::str::from_utf8(&body)
+        .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "body is not UTF-8"))?;
+    let parsed = J::parse(text);
+    let tenant_hint = parsed
+        .as_ref()
+        .ok()
+        .and_then(|j| j.get("tenant_id"))
+        .and_then(J::as_str)
+        .map(str::to_string);
+    let claims = authenticate(&st, &req, tenant_hint).await?;
+    let j = parsed
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, format!("body is not JSON: {e}")))?;
+    for k in ["seq", "timestamp", "prev_hash", "hash"] {
+        if j.get(k).is_some() {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                format!("member {k} is assigned by the server"),
+            ));
+        }
+    }
+    let mut ev =
+        Row::from_j(&j).map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.to_string()))?;
+    if claims.role != "service" || claims.tenant_id != ev.tenant_id {
+        log_denial(
+            &st,
+            &req,
+            Some(ev.tenant_id.clone()),
+            Some(&claims),
+            403,
+            "permission.denied",
+            "permission_denied",
+        )
+        .await?;
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "only role service of the event's tenant may append events",
+        ));
+    }
+    let ev = st
+        .db(move |c| {
+            store::append(c, &mut ev)?;
+            Ok(ev)
+        })
+        .await?;
+    Ok(json_ok(StatusCode::CREATED, &ev.to_j()))
+}
+
+async fn export_pdf(
+    State(st): State<St>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let req = req_of(method, &uri, addr, headers);
+    let (claims, scope, _) = admit(&st, &req, &uri, &[]).await?;
+    let meta = ExportMeta {
+        origin: st.cfg.origin.clone(),
+        exported_at: store::now_canonical(),
+        user_id: claims.sub.clone(),
+        display: format!("{} ({})", claims.sub, claims.role),
+        legacy: None,
+    };
+    let pdf = st
+        .db(move |c| {
+            let e = export::build(c, &scope, meta)?;
+            crate::pdf::render(&e)
+        })
+        .await?;
+    Ok((
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, "application/pdf"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"audit-export.pdf\"",
+            ),
+        ],
+        pdf,
+    )
+        .into_response())
+}
+
+/// Escapes text for HTML element content and attribute values.
+pub fn html_escape(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&#39;"),
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+async fn verify_page(
+    State(st): State<St>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let req = req_of(method, &uri, addr, headers);
+    let (_, scope, rest) = admit(&st, &req, &uri, &["hash"]).await?;
+    let hash = rest.get("hash").cloned().unwrap_or_default();
+    let (status, fp, n) = compute_verdict(&st, scope.clone(), hash.clone()).await?;
+    let e = html_escape;
+    let mut rows = format!(
+        "<tr><th>tenant_id</th><td>{}</td></tr>",
+        e(&scope.tenant_id)
+    );
+    for (k, v) in scope.filters() {
+        if let Some(v) = v {
+            rows.push_str(&format!("<tr><th>{k}</th><td>{}</td></tr>", e(v)));
+        }
+    }
+    let html = format!(
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Audit export verification</title></head><body>\n\
+<h1>Export {status}</h1>\n<table>{rows}</table>\n\
+<p>Records in scope: {n}</p>\n<p>Stated fingerprint: <code>{}</code></p>\n<p>Computed fingerprint: <code>{}</code></p>\n\
+<p>Filters: {}</p>\n</body></html>\n",
+        e(&hash),
+        e(&fp),
+        e(&scope.summary(None)),
+    );
+    Ok((
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        html,
+    )
+        .into_response())
+}
