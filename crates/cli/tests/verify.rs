@@ -451,3 +451,28 @@ fn inspect_shows_canonical_bytes_and_links() {
     );
     assert_eq!(v["computed_hash"], v["stored_hash"]);
 }
+
+#[test]
+fn a_sqlite_write_ahead_log_beside_the_evidence_is_not_skipped_silently() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("audit.sqlite");
+    std::fs::copy(vector("audit.sqlite"), &db).unwrap();
+    let r = verify(&[&db]);
+    assert_eq!(r.report["verdict"], "intact");
+    std::fs::write(dir.path().join("audit.sqlite-wal"), b"not empty").unwrap();
+    let r = verify(&[&db]);
+    assert_eq!(
+        r.report["verdict"], "inconclusive",
+        "{}",
+        r.report["summary"]
+    );
+    assert_eq!(r.code, 2);
+    let c = r.report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["check"] == "sqlite_journal")
+        .unwrap();
+    assert_eq!(c["status"], "not_possible");
+    assert!(c["detail"].as_str().unwrap().contains("audit.sqlite-wal"));
+}

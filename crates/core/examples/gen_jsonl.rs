@@ -15,7 +15,14 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let n: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(100_000);
     let tenants: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(4);
-    let actions = ["auth.login", "record.viewed", "sequence.edited", "call.barge", "export.requested", "scoring.threshold.changed"];
+    let actions = [
+        "auth.login",
+        "record.viewed",
+        "sequence.edited",
+        "call.barge",
+        "export.requested",
+        "scoring.threshold.changed",
+    ];
     let mut heads: Vec<(u64, String)> = (0..tenants).map(|_| (0, hex(&GENESIS))).collect();
     let mut out = BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
     let start = 1_777_536_000_000_000_000i64; // 2026-04-30T08:00:00Z
@@ -23,12 +30,29 @@ fn main() {
         let t = (i % tenants) as usize;
         let (seq, prev) = &heads[t];
         let seq = seq + 1;
-        let ts = Instant { nanos: start + i as i64 * 1_000_003_917 }.canonical();
+        let ts = Instant {
+            nanos: start + i as i64 * 1_000_003_917,
+        }
+        .canonical();
         let a = actions[(i % actions.len() as u64) as usize];
         let changes = if a == "sequence.edited" {
             Value::object(vec![
-                ("before".into(), Value::object(vec![("next_number".into(), Value::Number((i % 1000) as f64))]).unwrap()),
-                ("after".into(), Value::object(vec![("next_number".into(), Value::Number((i % 1000 + 7) as f64))]).unwrap()),
+                (
+                    "before".into(),
+                    Value::object(vec![(
+                        "next_number".into(),
+                        Value::Number((i % 1000) as f64),
+                    )])
+                    .unwrap(),
+                ),
+                (
+                    "after".into(),
+                    Value::object(vec![(
+                        "next_number".into(),
+                        Value::Number((i % 1000 + 7) as f64),
+                    )])
+                    .unwrap(),
+                ),
             ])
             .unwrap()
         } else {
@@ -36,11 +60,21 @@ fn main() {
         };
         let mut rec = Value::object(vec![
             ("seq".into(), Value::Number(seq as f64)),
-            ("event_id".into(), s(&format!("00000000-0000-4000-8000-{i:012}"))),
+            (
+                "event_id".into(),
+                s(&format!("00000000-0000-4000-8000-{i:012}")),
+            ),
             ("tenant_id".into(), s(&format!("tenant-{t}"))),
             ("timestamp".into(), s(&ts)),
             ("action".into(), s(a)),
-            ("severity".into(), s(if a == "call.barge" { "critical" } else { "info" })),
+            (
+                "severity".into(),
+                s(if a == "call.barge" {
+                    "critical"
+                } else {
+                    "info"
+                }),
+            ),
             ("actor_user_id".into(), s(&format!("u-{}", 1000 + i % 37))),
             ("actor_role".into(), s("tenant_admin")),
             ("actor_display".into(), s("Zoë Müller (zmuller)")),
@@ -53,7 +87,14 @@ fn main() {
             ("outcome".into(), s("success")),
             ("outcome_reason".into(), Value::Null),
             ("changes".into(), changes),
-            ("metadata".into(), Value::object(vec![("company_id".into(), s("acme-co-2")), ("row_count".into(), Value::Number((i % 5000) as f64))]).unwrap()),
+            (
+                "metadata".into(),
+                Value::object(vec![
+                    ("company_id".into(), s("acme-co-2")),
+                    ("row_count".into(), Value::Number((i % 5000) as f64)),
+                ])
+                .unwrap(),
+            ),
             ("prev_hash".into(), s(prev)),
         ])
         .unwrap();

@@ -18,9 +18,9 @@ pub use trailproof_core::record::{Location, RawData, RawRecord};
 pub mod copy;
 pub mod csv;
 pub mod detect;
-pub mod pdf;
 pub mod hashing;
 pub mod jsonl;
+pub mod pdf;
 pub mod row;
 pub mod run;
 pub mod sqlite;
@@ -86,7 +86,11 @@ pub enum IngestError {
 }
 
 impl IngestError {
-    pub fn malformed(path: &Path, location: impl std::fmt::Display, message: impl Into<String>) -> Self {
+    pub fn malformed(
+        path: &Path,
+        location: impl std::fmt::Display,
+        message: impl Into<String>,
+    ) -> Self {
         IngestError::Malformed {
             path: path.to_path_buf(),
             location: location.to_string(),

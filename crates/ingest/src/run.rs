@@ -12,6 +12,7 @@ use std::sync::mpsc;
 
 use trailproof_core::case::{Case, InputInfo, Report};
 use trailproof_core::export::verify_payload_bytes;
+use trailproof_core::finding::{Check, Status};
 use trailproof_core::json::Value;
 
 use crate::detect::{open_records, sniff};
@@ -187,7 +188,45 @@ fn add_records(
         digest
     })?;
     case.finish_source(run, digest.size, digest.sha256);
+    if kind == InputKind::Sqlite {
+        case.add(Vec::new(), vec![sqlite_journal_check(path, &name)]);
+    }
     Ok(())
+}
+
+/// A SQLite database is read with `immutable=1`, which never touches (nor reads) a write-ahead
+/// log or rollback journal beside it. Transactions still in such a file are part of the
+/// database's state that was not read: say so instead of skipping it silently.
+fn sqlite_journal_check(path: &Path, name: &str) -> Check {
+    let side = |suffix: &str| {
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        PathBuf::from(p)
+    };
+    let present: Vec<String> = ["-wal", "-journal"]
+        .iter()
+        .map(|s| side(s))
+        .filter(|p| std::fs::metadata(p).is_ok_and(|m| m.len() > 0))
+        .map(|p| display(&p))
+        .collect();
+    if present.is_empty() {
+        Check::new(
+            "sqlite_journal",
+            Status::Passed,
+            "no write-ahead log or rollback journal beside the database: the file holds its whole state",
+        )
+        .input(name)
+    } else {
+        Check::new(
+            "sqlite_journal",
+            Status::NotPossible,
+            format!(
+                "{} lies beside the database; evidence is opened immutable, so transactions still in it were not read (give a copy checkpointed by the custodian, or verify it separately)",
+                present.join(" and ")
+            ),
+        )
+        .input(name)
+    }
 }
 
 /// Re-exported for callers that hash a file themselves.
