@@ -165,6 +165,15 @@ impl RecordSource for SqliteSource {
         let mut last = after;
         while let Some(row) = rows.next().map_err(|e| err(e, last))? {
             let rowid: i64 = row.get(0).map_err(|e| err(e, last))?;
+            if rowid <= last {
+                // `rowid > ?` answered a rowid that does not increase: the table's b-tree is
+                // damaged, and paging on would never end.
+                return Err(IngestError::malformed(
+                    path,
+                    format!("row {rowid}"),
+                    format!("rowids do not increase (row {rowid} after row {last}): the table's b-tree is damaged"),
+                ));
+            }
             let mut cells = Vec::with_capacity(columns.len());
             for i in 0..columns.len() {
                 let v = row.get_ref(i + 1).map_err(|e| err(e, last))?;
