@@ -6,6 +6,8 @@
 
 mod human;
 mod inspect;
+mod live;
+mod timeline;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -40,9 +42,56 @@ enum Command {
         /// Never draw a progress bar.
         #[arg(long)]
         no_progress: bool,
+        /// Also write a self-contained HTML verification report to this file.
+        #[arg(long, value_name = "OUT.html")]
+        report: Option<PathBuf>,
         /// Evidence files; their kind is detected from their content.
         #[arg(required = true)]
         files: Vec<PathBuf>,
+    },
+    /// Reconstruct the timeline of a case: one event per (tenant, seq) from every source, with
+    /// integrity state, findings and flags; deleted ranges as gaps.
+    Timeline {
+        /// Output format.
+        #[arg(long, default_value = "json", value_parser = ["json", "jsonl", "csv", "timesketch"])]
+        format: String,
+        /// Write to this file instead of stdout.
+        #[arg(short, long, value_name = "OUT")]
+        output: Option<PathBuf>,
+        /// Failures by one actor that make a denial burst.
+        #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]
+        burst_count: u64,
+        /// Window of a denial burst, in minutes.
+        #[arg(long, default_value_t = 10)]
+        burst_minutes: u64,
+        /// Never draw a progress bar.
+        #[arg(long)]
+        no_progress: bool,
+        /// Evidence files; their kind is detected from their content.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Verify a verification URL against the service's live records (and reconcile evidence).
+    ///
+    /// Exit 0 intact (appended growth included), 1 tampered, 2 could not verify.
+    Live {
+        /// Print exactly one JSON report object on stdout.
+        #[arg(long)]
+        json: bool,
+        /// Evidence files (export PDFs, export JSON, dumps) to reconcile with the live records.
+        #[arg(long, value_name = "FILE")]
+        evidence: Vec<PathBuf>,
+        /// Environment variable holding the bearer token (default TRAILPROOF_TOKEN).
+        #[arg(long, value_name = "VAR")]
+        token_env: Option<String>,
+        /// API base URL (default: the verification URL's origin).
+        #[arg(long, value_name = "URL")]
+        api_base: Option<String>,
+        /// Extra trusted CA certificate(s), PEM (an on-premise CA); verification stays on.
+        #[arg(long, value_name = "PEM")]
+        ca_cert: Option<PathBuf>,
+        /// The verification URL (`<origin>/audit/verify?tenant_id=..&hash=..`).
+        url: String,
     },
     /// Show one record: its canonical bytes as hashed, stored vs recomputed hash, and links.
     Inspect {
@@ -63,6 +112,12 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
+            // A closed pipe (`trailproof verify ... | head`) is the reader's choice, not an error.
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            {
+                return ExitCode::from(2);
+            }
             let mut msg = format!("trailproof: error: {e}");
             for cause in e.chain().skip(1) {
                 msg.push_str(&format!("\n  caused by: {cause}"));
@@ -78,16 +133,26 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Verify {
             json,
             no_progress,
+            report: report_path,
             files,
         } => {
             let bar = Bar::new(!no_progress && std::io::stderr().is_terminal());
-            let report = verify_files(
-                &files,
-                &RunOptions {
-                    progress: &bar,
-                    cancel: None,
-                },
-            )?;
+            let opts = RunOptions {
+                progress: &bar,
+                cancel: None,
+            };
+            let report = match &report_path {
+                Some(path) => {
+                    let (report, tl) = timeline::verify(&files, &opts)?;
+                    bar.clear();
+                    let argv: Vec<String> = std::env::args_os()
+                        .map(|a| a.to_string_lossy().into_owned())
+                        .collect();
+                    timeline::write_report(path, &report, &tl, &argv)?;
+                    report
+                }
+                None => verify_files(&files, &opts)?,
+            };
             bar.clear();
             let mut out = std::io::stdout().lock();
             if json {
@@ -101,6 +166,42 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             out.flush()?;
             Ok(report.verdict.exit_code() as u8)
         }
+        Command::Timeline {
+            format,
+            output,
+            burst_count,
+            burst_minutes,
+            no_progress,
+            files,
+        } => {
+            let bar = Bar::new(!no_progress && std::io::stderr().is_terminal());
+            let opts = RunOptions {
+                progress: &bar,
+                cancel: None,
+            };
+            let topts = trailproof_core::timeline::TimelineOptions {
+                burst_count: usize::try_from(burst_count).unwrap_or(usize::MAX),
+                burst_minutes,
+            };
+            let code = timeline::run(&files, &format, output.as_deref(), &topts, &opts);
+            bar.clear();
+            code
+        }
+        Command::Live {
+            json,
+            evidence,
+            token_env,
+            api_base,
+            ca_cert,
+            url,
+        } => live::run(live::LiveArgs {
+            json,
+            evidence,
+            token_env,
+            api_base,
+            ca_cert,
+            url,
+        }),
         Command::Inspect {
             file,
             tenant,

@@ -52,6 +52,18 @@ impl FingerprintHasher {
         self.count
     }
 
+    /// The fingerprint of the records pushed so far under `scope`, without closing the stream
+    /// (for prefix fingerprints: "which first part of a live scope did an export hold?").
+    pub fn peek(&self, scope: &Scope) -> Digest {
+        let mut tail = Vec::with_capacity(256);
+        tail.extend_from_slice(b"],\"scope\":");
+        canonical::write_value(&scope.to_value(), &mut tail);
+        tail.push(b'}');
+        let mut h = self.h.clone();
+        h.update(&tail);
+        h.finalize().into()
+    }
+
     /// Closes the object with the scope and returns the digest.
     pub fn finish(mut self, scope: &Scope) -> Digest {
         self.buf.clear();

@@ -18,6 +18,7 @@ pub use trailproof_core::record::{Location, RawData, RawRecord};
 pub mod copy;
 pub mod csv;
 pub mod detect;
+pub mod events;
 pub mod hashing;
 pub mod jsonl;
 pub mod pdf;

@@ -1,0 +1,76 @@
+//! `trailproof timeline` and the HTML report of `trailproof verify --report`: thin glue between
+//! the command line, the run ([`verify_with_timeline`]) and the core's writers.
+//!
+//! Invariants: output files are written whole and then reported (the HTML report's SHA-256 is
+//! computed over the very bytes written); nothing here reads the clock or the locale.
+
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use trailproof_core::case::Report;
+use trailproof_core::timeline::{self, Format, Timeline, TimelineOptions};
+use trailproof_ingest::events::verify_with_timeline;
+use trailproof_ingest::run::RunOptions;
+
+/// Runs `trailproof timeline`. Exit 0 once the timeline is written (whatever the verdict; it is
+/// named in the summary), 2 when an input cannot be read.
+pub fn run(
+    files: &[PathBuf],
+    format: &str,
+    out: Option<&Path>,
+    opts: &TimelineOptions,
+    run_opts: &RunOptions,
+) -> anyhow::Result<u8> {
+    let format = Format::parse(format).with_context(|| {
+        format!("unknown format {format:?}: use json, jsonl, csv or timesketch")
+    })?;
+    let (_, tl) = verify_with_timeline(files, run_opts, opts)?;
+    match out {
+        Some(p) => {
+            let f = std::fs::File::create(p)
+                .with_context(|| format!("cannot create {}", p.display()))?;
+            let mut w = BufWriter::new(f);
+            timeline::write(&tl, format, &mut w)
+                .and_then(|_| w.flush())
+                .with_context(|| format!("cannot write {}", p.display()))?;
+        }
+        None => {
+            let mut w = BufWriter::new(std::io::stdout().lock());
+            timeline::write(&tl, format, &mut w).and_then(|_| w.flush())?;
+        }
+    }
+    let s = &tl.summary;
+    eprintln!(
+        "timeline: {} event(s), {} gap(s), {} flagged; verdict {}",
+        s.events,
+        s.gaps,
+        tl.events.iter().filter(|e| !e.flags.is_empty()).count(),
+        s.verdict
+    );
+    Ok(0)
+}
+
+/// Verifies `files`, returning the report and its timeline (for `verify --report`).
+pub fn verify(files: &[PathBuf], run_opts: &RunOptions) -> anyhow::Result<(Report, Timeline)> {
+    Ok(verify_with_timeline(
+        files,
+        run_opts,
+        &TimelineOptions::default(),
+    )?)
+}
+
+/// Writes the HTML report to `path` and prints its SHA-256 on stderr.
+pub fn write_report(
+    path: &Path,
+    report: &Report,
+    tl: &Timeline,
+    argv: &[String],
+) -> anyhow::Result<()> {
+    let html = trailproof_core::html::render(report, Some(tl), argv);
+    std::fs::write(path, html.as_bytes())
+        .with_context(|| format!("cannot write the report {}", path.display()))?;
+    let digest = trailproof_core::record::hex(&trailproof_core::record::sha256(html.as_bytes()));
+    eprintln!("report written: {} sha256 {digest}", path.display());
+    Ok(())
+}

@@ -1,0 +1,87 @@
+//! Timeline collection: one verification run plus a second, streaming pass over the same inputs
+//! that hands every record to a [`Collector`].
+//!
+//! Invariants: the run is exactly [`build_case`] (so the timeline's findings are the report's);
+//! export records come from the case's own export anchors (the payload is not read twice);
+//! dump records stream in batches and are checked on all cores, and only the collector's compact
+//! slots are kept, never a raw record.
+
+use std::path::PathBuf;
+use std::sync::mpsc;
+
+use rayon::prelude::*;
+use trailproof_core::case::Report;
+use trailproof_core::record::{self, Checked, Location, RawData, RawRecord};
+use trailproof_core::timeline::{Collector, Timeline, TimelineOptions};
+
+use crate::detect::{open_records, sniff};
+use crate::run::{build_case, display, RunOptions, BATCH};
+use crate::{IngestError, InputKind};
+
+/// Verifies `paths` as one case and reconstructs its timeline.
+pub fn verify_with_timeline(
+    paths: &[PathBuf],
+    opts: &RunOptions,
+    topts: &TimelineOptions,
+) -> Result<(Report, Timeline), IngestError> {
+    let case = build_case(paths, opts)?;
+    let mut col = Collector::new();
+    let mut heads = Vec::new();
+    for a in case.exports() {
+        let src = col.source(&a.input);
+        if let (Some(t), Some((seq, _))) = (&a.tenant_id, a.chain_head) {
+            heads.push((t.clone(), seq));
+        }
+        let mut buf = Vec::with_capacity(2048);
+        for (i, rec) in a.records.values().enumerate() {
+            let c = record::check(
+                RawRecord {
+                    loc: Location::Index(i as u64),
+                    data: RawData::Value(rec.clone()),
+                },
+                &mut buf,
+            );
+            col.add(src, &c);
+        }
+    }
+    let report = case.report("trailproof", env!("CARGO_PKG_VERSION"));
+    for p in paths {
+        let kind = sniff(p)?;
+        if matches!(kind, InputKind::ExportJson | InputKind::ExportPdf) {
+            continue;
+        }
+        let src = col.source(&display(p));
+        let mut source = open_records(p, kind)?;
+        std::thread::scope(|s| -> Result<(), IngestError> {
+            let (tx, rx) = mpsc::sync_channel::<Vec<RawRecord>>(2);
+            let reader = s.spawn(move || -> Result<(), IngestError> {
+                loop {
+                    let mut batch = Vec::with_capacity(BATCH);
+                    let more = source.next_batch(&mut batch, BATCH)?;
+                    if !batch.is_empty() && tx.send(batch).is_err() {
+                        break;
+                    }
+                    if !more {
+                        break;
+                    }
+                }
+                Ok(())
+            });
+            for batch in rx.iter() {
+                let checked: Vec<Checked> = batch
+                    .into_par_iter()
+                    .with_min_len(64)
+                    .map_init(|| Vec::with_capacity(2048), |buf, r| record::check(r, buf))
+                    .collect();
+                for c in &checked {
+                    col.add(src, c);
+                }
+            }
+            reader
+                .join()
+                .map_err(|_| IngestError::malformed(p, "reader", "the reader thread panicked"))?
+        })?;
+    }
+    let timeline = col.finish(&report, &heads, topts);
+    Ok((report, timeline))
+}
