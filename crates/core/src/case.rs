@@ -460,10 +460,22 @@ impl SourceRun {
 
     /// Canonicalizes and hashes a batch on all cores, then absorbs it in input order.
     pub fn push_batch(&mut self, batch: Vec<RawRecord>) {
+        // The full record is only needed where an export of its tenant may compare it; drop it
+        // on the worker otherwise, so the sequential part neither frees it nor waits for it.
+        let watched: BTreeSet<&str> = self.watches.iter().map(|w| w.tenant.as_str()).collect();
         let checked: Vec<Checked> = batch
             .into_par_iter()
             .with_min_len(64)
-            .map_init(|| Vec::with_capacity(2048), |buf, r| record::check(r, buf))
+            .map_init(
+                || Vec::with_capacity(2048),
+                |buf, r| {
+                    let mut c = record::check(r, buf);
+                    if !c.tenant_id.as_deref().is_some_and(|t| watched.contains(t)) {
+                        c.record = None;
+                    }
+                    c
+                },
+            )
             .collect();
         for c in checked {
             self.absorb(c);
