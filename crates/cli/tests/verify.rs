@@ -476,3 +476,40 @@ fn a_sqlite_write_ahead_log_beside_the_evidence_is_not_skipped_silently() {
     assert_eq!(c["status"], "not_possible");
     assert!(c["detail"].as_str().unwrap().contains("audit.sqlite-wal"));
 }
+
+/// The README's sample evidence, written by the reference service (a krilla PDF: a fourth
+/// producer besides the fixtures'): intact as handed over; the rewritten database is consistent
+/// on its own and caught only by the export.
+#[test]
+fn readme_samples() {
+    let s = |n: &str| root().join("samples").join(n);
+    let r = verify(&[&s("export-acme.pdf"), &s("audit.sqlite")]);
+    assert_eq!(r.report["verdict"], "intact", "{}", r.report["summary"]);
+    assert_eq!(r.code, 0);
+    let r = verify(&[&s("audit-rewritten.sqlite")]);
+    assert_eq!(r.report["verdict"], "intact", "{}", r.report["summary"]);
+    let r = verify(&[&s("export-acme.pdf"), &s("audit-rewritten.sqlite")]);
+    assert_eq!(r.code, 1);
+    let errs = findings(&r.report, "error");
+    // acme seq 12 was edited and every record after it re-hashed: the export (all 57 acme
+    // records, chain head 57) disagrees from seq 12 on, and its chain head no longer matches.
+    assert!(
+        errs.contains(&f("anchor_mismatch", "acme", Some(57))),
+        "{errs:?}"
+    );
+    let diverged: Vec<u64> = errs
+        .iter()
+        .filter(|e| e.0 == "record_diverged")
+        .filter_map(|e| e.2)
+        .collect();
+    assert_eq!(diverged, (12..=57).collect::<Vec<u64>>());
+    let first = r.report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "record_diverged")
+        .unwrap();
+    assert_eq!(first["fields"][0]["field"], "actor_user_id");
+    assert_eq!(first["fields"][0]["left"], "\"u-1004\"");
+    assert_eq!(first["fields"][0]["right"], "\"u-1003\"");
+}
