@@ -36,16 +36,7 @@ pub(crate) fn url_hash(url: &str) -> Option<&str> {
 fn filters_summary(payload: &Value) -> String {
     let mut parts = Vec::new();
     let scope = payload.get("scope");
-    for key in [
-        "severity",
-        "event",
-        "actor",
-        "resource_type",
-        "date_from",
-        "date_to",
-        "time_from",
-        "time_to",
-    ] {
+    for key in trailproof_core::scope::FILTER_KEYS {
         if let Some(v) = scope.and_then(|s| s.get(key)).and_then(Value::as_str) {
             if !v.is_empty() {
                 parts.push(format!("{key}={v}"));
