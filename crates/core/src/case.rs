@@ -8,10 +8,23 @@
 //! `record_diverged`, `record_missing`. Only compact chain entries and the few records an export
 //! names are kept, so memory stays flat.
 //!
+//! Record sources are also reconciled with each other, record by record, whatever their kind (a
+//! SQLite file against a pg_dump, two JSON Lines files, a dump against the live records): each
+//! keeps a compact index, (tenant, seq) to a 32-byte content key (the stored hash when the
+//! record hashes to it), and when every source has streamed ([`Case::report`]) each pair of
+//! sources sharing a tenant is walked seq by seq: `record_diverged` where both hold a seq with
+//! different content, `record_missing` where one holds a seq the other covers (a whole chain up
+//! to its last seq; a subset source only the records of its scope) but lacks. Field-level diffs
+//! need both records: the later source keeps the few that already disagree with an earlier one
+//! as it streams, and the earlier one is read again ([`SourceRun::set_reread`]), keeping only
+//! the records asked for, its SHA-256 checked against the first read. The same targeted second
+//! pass tests an earlier source's records against a later subset source's scope.
+//!
 //! Determinism: findings, checks and inputs are sorted before the report is built, and nothing in
 //! a report depends on the clock, the time zone or the thread count.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -20,10 +33,11 @@ use crate::chain::{Chains, Entry, Mode, TenantSummary};
 use crate::export::{hash_finding, ExportAnchor, PayloadResult};
 use crate::finding::{Check, Code, FieldDiff, Finding, Level, Status};
 use crate::json::Value;
-use crate::record::{self, hex, Checked, RawRecord};
+use crate::record::{self, hex, Checked, Digest, RawRecord};
 use crate::scope::Scope;
 
 /// One input of a case, as a report lists it (chain of custody).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InputInfo {
     pub path: String,
@@ -38,6 +52,7 @@ pub struct InputInfo {
 }
 
 /// The verdict rule of AEF/1 section 9.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
@@ -66,6 +81,7 @@ impl Verdict {
 }
 
 /// One tenant's chain as one input holds it.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InputTenant {
     pub input: String,
@@ -74,6 +90,7 @@ pub struct InputTenant {
 }
 
 /// The tool that wrote a report.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tool {
     pub name: String,
@@ -81,6 +98,7 @@ pub struct Tool {
 }
 
 /// Counts of findings by level.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counts {
     pub errors: usize,
@@ -90,6 +108,7 @@ pub struct Counts {
 }
 
 /// A verification report: deterministic, machine-readable, fit for a case file.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Report {
     pub format: String,
@@ -121,6 +140,129 @@ pub fn field_diffs(left: &Value, right: &Value) -> Vec<FieldDiff> {
         .collect()
 }
 
+/// Reads a record source again from its start for the second, targeted pass of cross-source
+/// reconciliation: hands every batch of raw records to the sink, in the order of the first read,
+/// and returns the SHA-256 (lowercase hex) of the bytes read, or why it could not read them.
+pub type Reread = Box<dyn FnMut(&mut dyn FnMut(Vec<RawRecord>)) -> Result<String, String> + Send>;
+
+/// At most this many records of one source are kept while it streams, for the field-level diffs
+/// of records that disagree with an earlier source; beyond it, the source is read again.
+const KEEP_LIMIT: usize = 10_000;
+
+/// What one record source holds of one tenant: 40 bytes a record.
+#[derive(Debug, Default)]
+struct TenantIndex {
+    /// (seq, content key), sorted by seq; input order within one seq.
+    keys: Vec<(u64, Digest)>,
+    /// Seqs of records that could not be brought to canonical form (no content key).
+    unhashed: Vec<u64>,
+    max_seq: u64,
+}
+
+impl TenantIndex {
+    /// Content keys of the records at `seq` (more than one if the seq is duplicated).
+    fn at(&self, seq: u64) -> &[(u64, Digest)] {
+        let lo = self.keys.partition_point(|(s, _)| *s < seq);
+        let n = self.keys[lo..].partition_point(|(s, _)| *s == seq);
+        &self.keys[lo..lo + n]
+    }
+
+    fn holds(&self, seq: u64) -> bool {
+        !self.at(seq).is_empty() || self.unhashed.binary_search(&seq).is_ok()
+    }
+
+    /// Distinct seqs held, ascending.
+    fn seqs(&self) -> Vec<u64> {
+        let mut v: Vec<u64> = self
+            .keys
+            .iter()
+            .map(|k| k.0)
+            .chain(self.unhashed.iter().copied())
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+}
+
+/// A finished record source, as cross-source reconciliation sees it.
+#[derive(Debug)]
+struct SourceIndex {
+    input: String,
+    /// The scope of a subset source ([`Mode::Subset`]): it holds all records of that scope, and
+    /// only those.
+    subset: Option<Scope>,
+    tenants: BTreeMap<String, TenantIndex>,
+}
+
+/// A content key: the stored hash when the record hashes to it, else a digest of both the
+/// recomputed and the stored hash (so that neither an edit nor a changed `hash` goes unseen).
+/// `None` when the record cannot be brought to canonical form.
+fn content_key(c: &Checked) -> Option<Digest> {
+    let computed = c.computed_hash?;
+    if c.stored_hash == Some(computed) {
+        return Some(computed);
+    }
+    let mut b = Vec::with_capacity(128);
+    b.extend_from_slice(b"trailproof content key\0");
+    b.extend_from_slice(&computed);
+    match (&c.stored_hash, &c.stored_hash_text) {
+        (Some(d), _) => {
+            b.push(1);
+            b.extend_from_slice(d);
+        }
+        (None, Some(t)) => {
+            b.push(2);
+            b.extend_from_slice(t.as_bytes());
+        }
+        (None, None) => b.push(0),
+    }
+    Some(record::sha256(&b))
+}
+
+/// A record source after it streamed.
+struct Finished {
+    index: Arc<SourceIndex>,
+    sha256: String,
+    reread: Option<Reread>,
+    /// Records of this source that disagreed with an earlier source as it streamed.
+    kept: BTreeMap<(String, u64), Value>,
+    /// (position of an earlier subset source, tenant, seq): records of this source in that
+    /// source's scope and range that it lacks.
+    hits: Vec<(usize, String, u64)>,
+}
+
+impl std::fmt::Debug for Finished {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Finished")
+            .field("input", &self.index.input)
+            .field("sha256", &self.sha256)
+            .field("rereadable", &self.reread.is_some())
+            .field("kept", &self.kept.len())
+            .field("hits", &self.hits.len())
+            .finish()
+    }
+}
+
+/// One pair of record sources, one tenant: what reconciliation found.
+struct Pair {
+    /// Positions of the earlier and the later source.
+    e: usize,
+    l: usize,
+    tenant: String,
+    compared: u64,
+    /// Seqs held by one of them but unreadable (not canonical) in one.
+    unreadable: u64,
+    diverged: Vec<u64>,
+    /// Seqs absent from the earlier / the later source.
+    missing_e: BTreeSet<u64>,
+    missing_l: BTreeSet<u64>,
+    /// Seqs of the earlier source to test against the later (subset) source's scope.
+    scope_candidates: u64,
+    /// Why those could not be tested, if they could not.
+    scope_untested: Option<String>,
+}
+
 /// All inputs of one run.
 #[derive(Debug, Default)]
 pub struct Case {
@@ -129,6 +271,7 @@ pub struct Case {
     checks: Vec<Check>,
     tenants: Vec<InputTenant>,
     anchors: Vec<ExportAnchor>,
+    sources: Vec<Finished>,
 }
 
 impl Case {
@@ -202,6 +345,11 @@ impl Case {
     }
 
     fn source_with(&self, path: &str, kind: &str, mode: Mode, only: Option<&Scope>) -> SourceRun {
+        let subset = if mode == Mode::Subset {
+            only.cloned()
+        } else {
+            None
+        };
         let watches = self
             .anchors
             .iter()
@@ -232,6 +380,12 @@ impl Case {
             canonical_failures: 0,
             watches,
             watch_checks: Vec::new(),
+            subset,
+            peers: self.sources.iter().map(|f| f.index.clone()).collect(),
+            index: BTreeMap::new(),
+            kept: BTreeMap::new(),
+            hits: Vec::new(),
+            reread: None,
         }
     }
 
@@ -282,6 +436,25 @@ impl Case {
                 summary,
             }));
         self.checks.extend(run.watch_checks);
+        let mut tenants = std::mem::take(&mut run.index);
+        for ti in tenants.values_mut() {
+            // Stable: duplicates of a seq stay in input order (the first one is linked to).
+            ti.keys.sort_by_key(|(s, _)| *s);
+            ti.keys.shrink_to_fit();
+            ti.unhashed.sort_unstable();
+            ti.unhashed.dedup();
+        }
+        self.sources.push(Finished {
+            index: Arc::new(SourceIndex {
+                input: path.clone(),
+                subset: run.subset.take(),
+                tenants,
+            }),
+            sha256: sha256.clone(),
+            reread: run.reread.take(),
+            kept: std::mem::take(&mut run.kept),
+            hits: std::mem::take(&mut run.hits),
+        });
         self.inputs.push(InputInfo {
             path,
             kind: run.kind,
@@ -293,6 +466,7 @@ impl Case {
 
     /// Builds the report. `version` is the tool version to record.
     pub fn report(mut self, tool: &str, version: &str) -> Report {
+        self.reconcile();
         self.findings
             .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         self.findings.dedup();
@@ -387,6 +561,298 @@ impl Case {
     }
 }
 
+impl Case {
+    /// Reconciles every pair of record sources that share a tenant, record by record (see the
+    /// module documentation). Called by [`Case::report`], once every source has streamed.
+    fn reconcile(&mut self) {
+        let n = self.sources.len();
+        let mut pairs = Vec::new();
+        for e in 0..n {
+            for l in e + 1..n {
+                let (ei, li) = (&self.sources[e].index, &self.sources[l].index);
+                for (t, et) in &ei.tenants {
+                    let Some(lt) = li.tenants.get(t) else {
+                        continue;
+                    };
+                    let mut p = Pair {
+                        e,
+                        l,
+                        tenant: t.clone(),
+                        compared: 0,
+                        unreadable: 0,
+                        diverged: Vec::new(),
+                        missing_e: BTreeSet::new(),
+                        missing_l: BTreeSet::new(),
+                        scope_candidates: 0,
+                        scope_untested: None,
+                    };
+                    for s in et.seqs() {
+                        if lt.holds(s) {
+                            let (a, b) = (et.at(s), lt.at(s));
+                            if a.is_empty() || b.is_empty() {
+                                p.unreadable += 1;
+                            } else {
+                                p.compared += 1;
+                                // Duplicates (already `seq_duplicate`): any record in common agrees.
+                                if !a.iter().any(|(_, x)| b.iter().any(|(_, y)| x == y)) {
+                                    p.diverged.push(s);
+                                }
+                            }
+                        } else if s <= lt.max_seq {
+                            if li.subset.is_none() {
+                                p.missing_l.insert(s);
+                            } else if !et.at(s).is_empty() {
+                                p.scope_candidates += 1;
+                            }
+                        }
+                    }
+                    if ei.subset.is_none() {
+                        for s in lt.seqs() {
+                            if s <= et.max_seq && !et.holds(s) {
+                                p.missing_e.insert(s);
+                            }
+                        }
+                    }
+                    // Records of the later source in the earlier (subset) source's scope.
+                    for (pos, ht, s) in &self.sources[l].hits {
+                        if *pos == e && ht == t {
+                            p.missing_e.insert(*s);
+                        }
+                    }
+                    pairs.push(p);
+                }
+            }
+        }
+        if pairs.is_empty() {
+            return;
+        }
+
+        // The second, targeted pass: the records each source must show for a field diff, and
+        // the scope tests of an earlier source's records against a later subset source.
+        let mut want: Vec<BTreeSet<(String, u64)>> = vec![BTreeSet::new(); n];
+        for p in &pairs {
+            for &s in &p.diverged {
+                let k = (p.tenant.clone(), s);
+                if !self.sources[p.l].kept.contains_key(&k) {
+                    want[p.l].insert(k.clone());
+                }
+                want[p.e].insert(k);
+            }
+        }
+        let mut got: Vec<BTreeMap<(String, u64), Value>> = vec![BTreeMap::new(); n];
+        let mut unavailable: Vec<Option<String>> = vec![None; n];
+        for (i, wanted) in want.iter().enumerate() {
+            // (pair, later subset source's index, its scope) to test this source's records on.
+            let tests: Vec<(usize, Arc<SourceIndex>, Scope)> = pairs
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| p.e == i && p.scope_candidates > 0)
+                .filter_map(|(k, p)| {
+                    let li = self.sources[p.l].index.clone();
+                    let scope = li.subset.clone()?;
+                    Some((k, li, scope))
+                })
+                .collect();
+            if wanted.is_empty() && tests.is_empty() {
+                continue;
+            }
+            let input = self.sources[i].index.input.clone();
+            let Some(mut reread) = self.sources[i].reread.take() else {
+                unavailable[i] = Some(format!("{input} cannot be read again"));
+                continue;
+            };
+            let mut records = BTreeMap::new();
+            let mut found: Vec<(usize, u64)> = Vec::new();
+            let result = reread(&mut |batch: Vec<RawRecord>| {
+                let checked: Vec<Checked> = batch
+                    .into_par_iter()
+                    .with_min_len(64)
+                    .map_init(|| Vec::with_capacity(2048), |buf, r| record::check(r, buf))
+                    .collect();
+                for c in checked {
+                    let (Some(t), Some(s), Some(rec)) =
+                        (c.tenant_id.as_deref(), c.seq, c.record.as_ref())
+                    else {
+                        continue;
+                    };
+                    let k = (t.to_string(), s);
+                    if wanted.contains(&k) && !records.contains_key(&k) {
+                        records.insert(k, rec.clone());
+                    }
+                    if c.computed_hash.is_none() {
+                        continue;
+                    }
+                    for (pair, li, scope) in &tests {
+                        if pairs[*pair].tenant != t {
+                            continue;
+                        }
+                        let Some(lt) = li.tenants.get(t) else {
+                            continue;
+                        };
+                        if s <= lt.max_seq && !lt.holds(s) && scope.matches(rec) {
+                            found.push((*pair, s));
+                        }
+                    }
+                }
+            });
+            let why = match result {
+                Ok(sha) if sha == self.sources[i].sha256 => None,
+                Ok(sha) => Some(format!(
+                    "{input} changed since it was first read (its SHA-256 is now {sha}, was {})",
+                    self.sources[i].sha256
+                )),
+                Err(e) => Some(format!("{input} cannot be read again: {e}")),
+            };
+            self.sources[i].reread = Some(reread);
+            match why {
+                None => {
+                    got[i] = records;
+                    for (pair, s) in found {
+                        pairs[pair].missing_l.insert(s);
+                    }
+                }
+                Some(why) => {
+                    self.checks.push(
+                        Check::new(
+                            "cross_source_reread",
+                            Status::NotPossible,
+                            format!("{why}: the records needed to reconcile it with other inputs record by record are unavailable"),
+                        )
+                        .input(&input),
+                    );
+                    unavailable[i] = Some(why);
+                }
+            }
+        }
+        for p in pairs.iter_mut().filter(|p| p.scope_candidates > 0) {
+            p.scope_untested = unavailable[p.e].clone();
+        }
+
+        for p in pairs {
+            self.pair_findings(p, &got, &unavailable);
+        }
+    }
+
+    /// The findings and the `cross_source` check of one reconciled pair.
+    fn pair_findings(
+        &mut self,
+        p: Pair,
+        got: &[BTreeMap<(String, u64), Value>],
+        unavailable: &[Option<String>],
+    ) {
+        let t = p.tenant.as_str();
+        let ei = self.sources[p.e].index.clone();
+        let li = self.sources[p.l].index.clone();
+        let (ein, lin) = (ei.input.as_str(), li.input.as_str());
+        let mut no_fields = 0;
+        for &s in &p.diverged {
+            let k = (p.tenant.clone(), s);
+            let left = got[p.e].get(&k);
+            let right = self.sources[p.l].kept.get(&k).or_else(|| got[p.l].get(&k));
+            let f = match (left, right) {
+                (Some(a), Some(b)) => diverged(Some(t), s, ein, a, lin, b),
+                _ => {
+                    no_fields += 1;
+                    let why = [&unavailable[p.e], &unavailable[p.l]]
+                        .into_iter()
+                        .flatten()
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join("; ");
+                    Finding::new(
+                        Code::RecordDiverged,
+                        Some(t),
+                        Some(s),
+                        format!(
+                            "{} differs between {ein} and {lin} (their content hashes differ); the differing fields cannot be shown: {why}",
+                            record::describe(Some(t), Some(s))
+                        ),
+                    )
+                    .input(ein)
+                    .other_input(lin)
+                }
+            };
+            self.findings.push(f);
+        }
+        let missing = |holder: &SourceIndex, lacking: &SourceIndex, s: u64| {
+            let max = lacking.tenants.get(t).map(|x| x.max_seq).unwrap_or(0);
+            let covers = match &lacking.subset {
+                Some(scope) => format!(
+                    "which holds the records of its scope ({}) up to seq {max}",
+                    scope.summary(None)
+                ),
+                None => format!("which holds tenant {t}'s chain up to seq {max}"),
+            };
+            Finding::new(
+                Code::RecordMissing,
+                Some(t),
+                Some(s),
+                format!(
+                    "{} holds {} but {}, {covers}, does not: it was deleted from {}, or inserted into {}",
+                    holder.input,
+                    record::describe(Some(t), Some(s)),
+                    lacking.input,
+                    lacking.input,
+                    holder.input
+                ),
+            )
+            .input(&lacking.input)
+            .other_input(&holder.input)
+        };
+        for &s in &p.missing_l {
+            self.findings.push(missing(&ei, &li, s));
+        }
+        for &s in &p.missing_e {
+            self.findings.push(missing(&li, &ei, s));
+        }
+        let mut detail = format!(
+            "{ein} against {lin}, record by record: {} seq(s) held by both compared, {} differ; {} absent from {ein}, {} absent from {lin}",
+            p.compared,
+            p.diverged.len(),
+            p.missing_e.len(),
+            p.missing_l.len()
+        );
+        for (src, other) in [(&ei, &li), (&li, &ei)] {
+            if let Some(scope) = &src.subset {
+                detail.push_str(&format!(
+                    "; {} holds only the scope {}, so only records of that scope are expected in it (of {} up to seq {})",
+                    src.input,
+                    scope.summary(None),
+                    other.input,
+                    src.tenants.get(t).map(|x| x.max_seq).unwrap_or(0)
+                ));
+            }
+        }
+        if p.unreadable > 0 {
+            detail.push_str(&format!(
+                "; {} seq(s) not canonical in one of them, not compared (see not_canonical)",
+                p.unreadable
+            ));
+        }
+        if let Some(why) = &p.scope_untested {
+            detail.push_str(&format!(
+                "; {} record(s) of {ein} that {lin} lacks were not tested against its scope: {why}",
+                p.scope_candidates
+            ));
+        }
+        if no_fields > 0 {
+            detail.push_str(&format!(
+                "; the differing fields of {no_fields} record(s) cannot be shown"
+            ));
+        }
+        let failed = !p.diverged.is_empty() || !p.missing_e.is_empty() || !p.missing_l.is_empty();
+        let reread_failed = p.scope_untested.is_some() && self.sources[p.e].reread.is_some();
+        let check = if failed {
+            Check::new("cross_source", Status::Failed, detail)
+        } else if reread_failed {
+            Check::new("cross_source", Status::NotPossible, detail)
+        } else {
+            Check::new("cross_source", Status::Passed, detail)
+        };
+        self.checks.push(check.input(ein).tenant(t));
+    }
+}
+
 fn diverged(
     tenant: Option<&str>,
     seq: u64,
@@ -450,6 +916,14 @@ pub struct SourceRun {
     canonical_failures: usize,
     watches: Vec<Watch>,
     watch_checks: Vec<Check>,
+    /// The scope of a subset source.
+    subset: Option<Scope>,
+    /// Record sources finished before this one started, in case order.
+    peers: Vec<Arc<SourceIndex>>,
+    index: BTreeMap<String, TenantIndex>,
+    kept: BTreeMap<(String, u64), Value>,
+    hits: Vec<(usize, String, u64)>,
+    reread: Option<Reread>,
 }
 
 impl SourceRun {
@@ -458,11 +932,28 @@ impl SourceRun {
         self.records
     }
 
+    /// Tells the case how to read this source again, should reconciliation with another source
+    /// need some of its records (field-level diffs, scope tests). A source without one (live
+    /// records) is still compared by content key; what needs its records is reported as such.
+    pub fn set_reread(&mut self, reread: Reread) {
+        self.reread = Some(reread);
+    }
+
     /// Canonicalizes and hashes a batch on all cores, then absorbs it in input order.
     pub fn push_batch(&mut self, batch: Vec<RawRecord>) {
         // The full record is only needed where an export of its tenant may compare it; drop it
         // on the worker otherwise, so the sequential part neither frees it nor waits for it.
-        let watched: BTreeSet<&str> = self.watches.iter().map(|w| w.tenant.as_str()).collect();
+        // Earlier record sources compare it too (cross-source reconciliation).
+        let watched: BTreeSet<&str> = self
+            .watches
+            .iter()
+            .map(|w| w.tenant.as_str())
+            .chain(
+                self.peers
+                    .iter()
+                    .flat_map(|p| p.tenants.keys().map(String::as_str)),
+            )
+            .collect();
         let checked: Vec<Checked> = batch
             .into_par_iter()
             .with_min_len(64)
@@ -570,8 +1061,50 @@ impl SourceRun {
                 }
             }
         }
+        if let (Some(t), Some(seq)) = (c.tenant_id.as_deref(), c.seq) {
+            self.index_record(t, seq, &c);
+        }
         if let Some((t, e)) = Entry::from_checked(&c) {
             self.chains.push(t, e);
+        }
+    }
+
+    /// Cross-source part of [`SourceRun::absorb`]: against every earlier source, keeps the
+    /// record where it disagrees (for the field diff later) and notes records an earlier subset
+    /// source should hold but lacks; then adds the record's content key to the index.
+    fn index_record(&mut self, t: &str, seq: u64, c: &Checked) {
+        let key = content_key(c);
+        for (pos, p) in self.peers.iter().enumerate() {
+            let Some(pt) = p.tenants.get(t) else {
+                continue;
+            };
+            let (Some(k), Some(rec)) = (key, c.record.as_ref()) else {
+                continue;
+            };
+            let at = pt.at(seq);
+            if !at.is_empty() {
+                if !at.iter().any(|(_, x)| *x == k)
+                    && self.kept.len() < KEEP_LIMIT
+                    && !self.kept.contains_key(&(t.to_string(), seq))
+                {
+                    self.kept.insert((t.to_string(), seq), rec.clone());
+                }
+            } else if seq <= pt.max_seq && pt.unhashed.binary_search(&seq).is_err() {
+                if let Some(scope) = &p.subset {
+                    if scope.matches(rec) {
+                        self.hits.push((pos, t.to_string(), seq));
+                    }
+                }
+            }
+        }
+        let ti = match self.index.get_mut(t) {
+            Some(ti) => ti,
+            None => self.index.entry(t.to_string()).or_default(),
+        };
+        ti.max_seq = ti.max_seq.max(seq);
+        match key {
+            Some(k) => ti.keys.push((seq, k)),
+            None => ti.unhashed.push(seq),
         }
     }
 

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 
-use trailproof_core::case::{Case, InputInfo, Report};
+use trailproof_core::case::{Case, InputInfo, Report, Reread};
 use trailproof_core::export::verify_payload_bytes;
 use trailproof_core::finding::{Check, Status};
 use trailproof_core::json::Value;
@@ -153,6 +153,7 @@ fn add_records(
     opts.progress.input(path, kind, total);
     let name = display(path);
     let mut run = case.source(&name, kind.as_str());
+    run.set_reread(reread(path, kind));
     // A reader thread parses batch n+1 while the core hashes batch n on all cores.
     let digest = std::thread::scope(|s| -> Result<_, IngestError> {
         let (tx, rx) = mpsc::sync_channel::<(Vec<RawRecord>, u64)>(2);
@@ -192,6 +193,28 @@ fn add_records(
         case.add(Vec::new(), vec![sqlite_journal_check(path, &name)]);
     }
     Ok(())
+}
+
+/// Reads a dump again (cross-source reconciliation's second pass: only when it disagrees with
+/// another source), batch by batch, returning the SHA-256 of the bytes read.
+fn reread(path: &Path, kind: InputKind) -> Reread {
+    let path = path.to_path_buf();
+    Box::new(move |sink: &mut dyn FnMut(Vec<RawRecord>)| {
+        let mut src = open_records(&path, kind).map_err(|e| e.to_string())?;
+        loop {
+            let mut batch = Vec::with_capacity(BATCH);
+            let more = src
+                .next_batch(&mut batch, BATCH)
+                .map_err(|e| e.to_string())?;
+            if !batch.is_empty() {
+                sink(batch);
+            }
+            if !more {
+                break;
+            }
+        }
+        Ok(src.digest().map_err(|e| e.to_string())?.sha256)
+    })
 }
 
 /// A SQLite database is read with `immutable=1`, which never touches (nor reads) a write-ahead

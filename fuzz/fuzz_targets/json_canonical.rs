@@ -1,0 +1,46 @@
+//! The strict JSON parser and the RFC 8785 canonicalizer (core), and record canonicalization.
+//!
+//! Oracles: no panic; whatever the parser accepts canonicalizes to text it accepts again, whose
+//! canonical form is the same bytes (canonicalization is idempotent); a record never panics the
+//! hashing path, and when it hashes, hashing its canonical form again gives the same hash.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use trailproof_core::canonical;
+use trailproof_core::json::Value;
+use trailproof_core::record::{check, Location, RawData, RawRecord};
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(v) = Value::parse(data) {
+        let c = canonical::to_vec(&v);
+        let again = Value::parse(&c).expect("canonical output must parse");
+        assert_eq!(again, v, "canonical output parses to another value");
+        assert_eq!(
+            canonical::to_vec(&again),
+            c,
+            "canonicalization not idempotent"
+        );
+    }
+    let mut buf = Vec::new();
+    let c = check(
+        RawRecord {
+            loc: Location::Line(1),
+            data: RawData::Json(data.to_vec()),
+        },
+        &mut buf,
+    );
+    if let (Some(h), Some(rec)) = (c.computed_hash, c.record.as_ref()) {
+        let c2 = check(
+            RawRecord {
+                loc: Location::Line(1),
+                data: RawData::Value(rec.clone()),
+            },
+            &mut buf,
+        );
+        assert_eq!(
+            c2.computed_hash,
+            Some(h),
+            "hash of the canonical record differs"
+        );
+    }
+});
