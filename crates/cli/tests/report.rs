@@ -227,3 +227,147 @@ fn every_evidence_value_is_escaped() {
     assert!(!h.contains("<evil>"));
     assert_self_contained(h);
 }
+
+// The PDF report (`--report OUT.pdf`).
+
+fn pdftotext(path: &Path) -> String {
+    let out = Command::new("pdftotext")
+        .args(["-enc", "UTF-8"])
+        .arg(path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils, see scripts/setup.sh)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Whitespace runs (line ends included) as one space.
+fn flat(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[test]
+fn pdf_report_holds_verdict_inputs_findings_and_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("case.PDF");
+    let pdf = vector("export-acme-critical.pdf");
+    let edited = vector("tampered/edited-field.sqlite");
+    let deleted = vector("tampered/deleted-record.sqlite");
+    let r = verify_report_bytes(&out, &[&pdf, &edited, &deleted], &[]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.bytes.starts_with(b"%PDF-1.7\n"));
+    let doc = lopdf::Document::load_mem(&r.bytes).unwrap();
+    assert!(doc.get_pages().len() >= 2);
+    let text = pdftotext(&out);
+    let t = flat(&text);
+    assert!(text.starts_with("Trailproof verification report\n\nTAMPERED\n"));
+    for p in [&pdf, &edited, &deleted] {
+        let digest = hex(&sha256(&std::fs::read(p).unwrap()));
+        assert!(text.lines().any(|l| l.trim() == digest), "sha256 of {p}");
+    }
+    // A finding's code and seq from the tampered vectors, with stated vs recomputed hashes.
+    assert!(t.contains("ERROR record_hash_mismatch seq 17"), "{t}");
+    assert!(t.contains("ERROR seq_gap seq 9"));
+    assert!(t.contains("stated") && t.contains("recomputed"));
+    assert!(t.contains(&format!("Tool trailproof {}", env!("CARGO_PKG_VERSION"))));
+    assert!(t.contains(&format!(
+        "verify --json --report {} {pdf} {edited} {deleted}",
+        out.display()
+    )));
+    // The report's own digest on stderr, over the very bytes written.
+    let line = format!(
+        "report written: {} sha256 {}",
+        out.display(),
+        hex(&sha256(&r.bytes))
+    );
+    assert!(r.stderr.contains(&line), "{}", r.stderr);
+}
+
+/// Runs `verify --json --report OUT` and returns the exit code, stderr and OUT's bytes.
+fn verify_report_bytes(out: &Path, files: &[&str], env: &[(&str, &str)]) -> Out {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_trailproof"));
+    cmd.arg("verify")
+        .arg("--json")
+        .arg("--report")
+        .arg(out)
+        .args(files);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let o = cmd.output().unwrap();
+    Out {
+        code: o.status.code().unwrap(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        html: String::new(),
+        bytes: std::fs::read(out).unwrap_or_default(),
+    }
+}
+
+#[test]
+fn pdf_report_same_bytes_in_any_time_zone() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r.pdf");
+    let files = [
+        vector("export-acme-critical.pdf"),
+        vector("tampered/edited-field.sqlite"),
+    ];
+    let files: Vec<&str> = files.iter().map(String::as_str).collect();
+    let a = verify_report_bytes(&out, &files, &[("TZ", "UTC"), ("LC_ALL", "C")]);
+    let b = verify_report_bytes(
+        &out,
+        &files,
+        &[
+            ("TZ", "Asia/Kolkata"),
+            ("LC_ALL", "de_DE.UTF-8"),
+            ("LANG", "de_DE.UTF-8"),
+        ],
+    );
+    assert_eq!(a.code, 1, "{}", a.stderr);
+    assert!(!a.bytes.is_empty());
+    assert!(a.bytes == b.bytes, "PDF reports differ between time zones");
+}
+
+#[test]
+fn pdf_report_draws_evidence_text_literally() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("<evil>&'\".jsonl");
+    hostile_chain(&input);
+    let out = dir.path().join("x.pdf");
+    let r = verify_report_bytes(&out, &[input.to_str().unwrap()], &[]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let t = flat(&pdftotext(&out));
+    assert!(t.contains("Tenant acme</td><script>x</script>"), "{t}");
+    assert!(t.contains("<evil>&'\".jsonl"));
+    assert!(t.contains("u-1\"><b>"));
+    // The summary sentence quotes the tenant as is.
+    assert!(t.contains(
+        "first: record_hash_mismatch (acme</td><script>x</script> seq 2): acme</td><script>x</script> seq 2 does not hash to its own hash"
+    ));
+}
+
+#[test]
+fn a_report_name_without_a_known_extension_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["r.txt", "r", "r.pdf.bak"] {
+        let out = dir.path().join(name);
+        let o = Command::new(env!("CARGO_BIN_EXE_trailproof"))
+            .arg("verify")
+            .arg("--report")
+            .arg(&out)
+            .arg(vector("audit.sqlite"))
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{name}");
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            stderr.contains("the report file must end in .html or .pdf"),
+            "{stderr}"
+        );
+        assert!(o.stdout.is_empty(), "no verification ran for {name}");
+        assert!(!out.exists());
+    }
+}

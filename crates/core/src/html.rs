@@ -460,7 +460,7 @@ fn write_timeline(h: &mut String, tl: &Timeline) {
 }
 
 /// Quotes a command-line argument for display (POSIX shell style) when it needs it.
-fn shell_quote(a: &str) -> String {
+pub fn shell_quote(a: &str) -> String {
     if !a.is_empty()
         && a.chars()
             .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c))

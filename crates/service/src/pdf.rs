@@ -24,8 +24,8 @@ use krilla::{Document, SerializeSettings};
 
 use crate::export::Export;
 
-static SANS: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
-static MONO: &[u8] = include_bytes!("../assets/DejaVuSansMono.ttf");
+static SANS: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans.ttf");
+static MONO: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSansMono.ttf");
 
 const W: f32 = 595.0;
 const H: f32 = 842.0;
