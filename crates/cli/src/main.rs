@@ -7,6 +7,7 @@
 mod human;
 mod inspect;
 mod live;
+mod report_file;
 mod timeline;
 
 use std::io::{IsTerminal, Write};
@@ -42,8 +43,9 @@ enum Command {
         /// Never draw a progress bar.
         #[arg(long)]
         no_progress: bool,
-        /// Also write a self-contained HTML verification report to this file.
-        #[arg(long, value_name = "OUT.html")]
+        /// Also write the verification report to this file: a self-contained HTML page
+        /// (`.html`) or a PDF (`.pdf`), by extension.
+        #[arg(long, value_name = "OUT.html|OUT.pdf", value_parser = report_file::parse_out)]
         report: Option<PathBuf>,
         /// Evidence files; their kind is detected from their content.
         #[arg(required = true)]
@@ -67,8 +69,14 @@ enum Command {
         /// Never draw a progress bar.
         #[arg(long)]
         no_progress: bool,
+        /// Also check this verification URL against the service's live records, which join the
+        /// timeline as a source (`live:<origin>`).
+        #[arg(long, value_name = "URL")]
+        live: Option<String>,
+        #[command(flatten)]
+        connect: live::Connect,
         /// Evidence files; their kind is detected from their content.
-        #[arg(required = true)]
+        #[arg(required_unless_present = "live")]
         files: Vec<PathBuf>,
     },
     /// Verify a verification URL against the service's live records (and reconcile evidence).
@@ -81,15 +89,12 @@ enum Command {
         /// Evidence files (export PDFs, export JSON, dumps) to reconcile with the live records.
         #[arg(long, value_name = "FILE")]
         evidence: Vec<PathBuf>,
-        /// Environment variable holding the bearer token (default TRAILPROOF_TOKEN).
-        #[arg(long, value_name = "VAR")]
-        token_env: Option<String>,
-        /// API base URL (default: the verification URL's origin).
-        #[arg(long, value_name = "URL")]
-        api_base: Option<String>,
-        /// Extra trusted CA certificate(s), PEM (an on-premise CA); verification stays on.
-        #[arg(long, value_name = "PEM")]
-        ca_cert: Option<PathBuf>,
+        #[command(flatten)]
+        connect: live::Connect,
+        /// Also write the report, with the timeline of the evidence and the live records, to
+        /// this file: a self-contained HTML page (`.html`) or a PDF (`.pdf`), by extension.
+        #[arg(long, value_name = "OUT.html|OUT.pdf", value_parser = report_file::parse_out)]
+        report: Option<PathBuf>,
         /// The verification URL (`<origin>/audit/verify?tenant_id=..&hash=..`).
         url: String,
     },
@@ -153,7 +158,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                     let argv: Vec<String> = std::env::args_os()
                         .map(|a| a.to_string_lossy().into_owned())
                         .collect();
-                    timeline::write_report(path, &report, &tl, &argv)?;
+                    report_file::write(path, &report, &tl, &argv)?;
                     report
                 }
                 None => verify_files(&files, &opts)?,
@@ -177,6 +182,8 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             burst_count,
             burst_minutes,
             no_progress,
+            live,
+            connect,
             files,
         } => {
             let bar = Bar::new(!no_progress && std::io::stderr().is_terminal());
@@ -188,24 +195,30 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 burst_count: usize::try_from(burst_count).unwrap_or(usize::MAX),
                 burst_minutes,
             };
-            let code = timeline::run(&files, &format, output.as_deref(), &topts, &opts);
+            let code = timeline::run(
+                &files,
+                &format,
+                output.as_deref(),
+                &topts,
+                &opts,
+                live,
+                connect,
+            );
             bar.clear();
             code
         }
         Command::Live {
             json,
             evidence,
-            token_env,
-            api_base,
-            ca_cert,
+            connect,
+            report,
             url,
         } => live::run(live::LiveArgs {
             json,
             evidence,
-            token_env,
-            api_base,
-            ca_cert,
+            connect,
             url,
+            report,
         }),
         Command::Inspect {
             file,

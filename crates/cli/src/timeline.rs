@@ -1,5 +1,6 @@
-//! `trailproof timeline` and the HTML report of `trailproof verify --report`: thin glue between
-//! the command line, the run ([`verify_with_timeline`]) and the core's writers.
+//! `trailproof timeline` and the HTML report of `trailproof verify --report` and `trailproof live
+//! --report`: thin glue between the command line, the run ([`verify_with_timeline`], or
+//! [`investigate`] with `--live`) and the core's writers.
 //!
 //! Invariants: output files are written whole and then reported (the HTML report's SHA-256 is
 //! computed over the very bytes written); nothing here reads the clock or the locale.
@@ -7,11 +8,14 @@
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
+use anyhow::{bail, Context};
 use trailproof_core::case::Report;
 use trailproof_core::timeline::{self, Format, Timeline, TimelineOptions};
 use trailproof_ingest::events::verify_with_timeline;
 use trailproof_ingest::run::RunOptions;
+use trailproof_live::{investigate, LiveRequest};
+
+use crate::live::Connect;
 
 /// Runs `trailproof timeline`. Exit 0 once the timeline is written (whatever the verdict; it is
 /// named in the summary), 2 when an input cannot be read.
@@ -21,11 +25,30 @@ pub fn run(
     out: Option<&Path>,
     opts: &TimelineOptions,
     run_opts: &RunOptions,
+    live: Option<String>,
+    connect: Connect,
 ) -> anyhow::Result<u8> {
     let format = Format::parse(format).with_context(|| {
         format!("unknown format {format:?}: use json, jsonl, csv or timesketch")
     })?;
-    let (_, tl) = verify_with_timeline(files, run_opts, opts)?;
+    let tl = match live {
+        None => {
+            let given = connect.given();
+            if !given.is_empty() {
+                bail!("{} only apply with --live URL", given.join(", "));
+            }
+            verify_with_timeline(files, run_opts, opts)?.1
+        }
+        Some(url) => {
+            let (options, show) = connect.options()?;
+            let req = LiveRequest { url, options };
+            let res = investigate(files, run_opts, opts, Some(&req));
+            if show {
+                eprintln!();
+            }
+            res?.timeline
+        }
+    };
     match out {
         Some(p) => {
             let f = std::fs::File::create(p)
@@ -58,6 +81,13 @@ pub fn verify(files: &[PathBuf], run_opts: &RunOptions) -> anyhow::Result<(Repor
         run_opts,
         &TimelineOptions::default(),
     )?)
+}
+
+/// The command line as run, for the report.
+pub fn argv() -> Vec<String> {
+    std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect()
 }
 
 /// Writes the HTML report to `path` and prints its SHA-256 on stderr.

@@ -47,6 +47,17 @@ impl FingerprintHasher {
         self.count += 1;
     }
 
+    /// Adds the next record given as its canonical bytes (exactly what
+    /// [`canonical::write_value`] writes for it), so callers can serialize records on several
+    /// threads and only hash here, in order.
+    pub fn push_canonical(&mut self, bytes: &[u8]) {
+        if self.count > 0 {
+            self.h.update(b",");
+        }
+        self.h.update(bytes);
+        self.count += 1;
+    }
+
     /// Records pushed so far.
     pub fn count(&self) -> u64 {
         self.count
@@ -55,12 +66,14 @@ impl FingerprintHasher {
     /// The fingerprint of the records pushed so far under `scope`, without closing the stream
     /// (for prefix fingerprints: "which first part of a live scope did an export hold?").
     pub fn peek(&self, scope: &Scope) -> Digest {
-        let mut tail = Vec::with_capacity(256);
-        tail.extend_from_slice(b"],\"scope\":");
-        canonical::write_value(&scope.to_value(), &mut tail);
-        tail.push(b'}');
+        self.peek_closed(&closing(scope))
+    }
+
+    /// [`FingerprintHasher::peek`] with the closing bytes of the scope computed once by
+    /// [`closing`] (for a peek after every record).
+    pub fn peek_closed(&self, closing: &[u8]) -> Digest {
         let mut h = self.h.clone();
-        h.update(&tail);
+        h.update(closing);
         h.finalize().into()
     }
 
@@ -73,6 +86,16 @@ impl FingerprintHasher {
         self.h.update(&self.buf);
         self.h.finalize().into()
     }
+}
+
+/// The bytes that close the fingerprint object of `scope`: `],"scope":` + the canonical scope
+/// + `}`.
+pub fn closing(scope: &Scope) -> Vec<u8> {
+    let mut tail = Vec::with_capacity(256);
+    tail.extend_from_slice(b"],\"scope\":");
+    canonical::write_value(&scope.to_value(), &mut tail);
+    tail.push(b'}');
+    tail
 }
 
 /// Fingerprint of `records` (already in `seq` order) under `scope`, as lowercase hex.

@@ -7,10 +7,11 @@
 //! slots are kept, never a raw record.
 
 use std::path::PathBuf;
+use std::sync::atomic::Ordering;
 use std::sync::mpsc;
 
 use rayon::prelude::*;
-use trailproof_core::case::Report;
+use trailproof_core::case::{Case, Report};
 use trailproof_core::record::{self, Checked, Location, RawData, RawRecord};
 use trailproof_core::timeline::{Collector, Timeline, TimelineOptions};
 
@@ -26,6 +27,22 @@ pub fn verify_with_timeline(
 ) -> Result<(Report, Timeline), IngestError> {
     let case = build_case(paths, opts)?;
     let mut col = Collector::new();
+    let heads = collect_files(&case, paths, &mut col, opts)?;
+    let report = case.report("trailproof", env!("CARGO_PKG_VERSION"));
+    let timeline = col.finish(&report, &heads, topts);
+    Ok((report, timeline))
+}
+
+/// Hands every record of the files of `case` (built by [`build_case`] from `paths`) to `col`:
+/// the exports' records from the case's anchors, the dumps' records in a second streaming pass.
+/// Returns the (tenant, chain head seq) of the case's exports, for [`Collector::finish`].
+/// Callers may add records of other sources (a live check) to `col` before finishing it.
+pub fn collect_files(
+    case: &Case,
+    paths: &[PathBuf],
+    col: &mut Collector,
+    opts: &RunOptions,
+) -> Result<Vec<(String, u64)>, IngestError> {
     let mut heads = Vec::new();
     for a in case.exports() {
         let src = col.source(&a.input);
@@ -44,7 +61,6 @@ pub fn verify_with_timeline(
             col.add(src, &c);
         }
     }
-    let report = case.report("trailproof", env!("CARGO_PKG_VERSION"));
     for p in paths {
         let kind = sniff(p)?;
         if matches!(kind, InputKind::ExportJson | InputKind::ExportPdf) {
@@ -67,7 +83,12 @@ pub fn verify_with_timeline(
                 }
                 Ok(())
             });
+            let mut cancelled = false;
             for batch in rx.iter() {
+                if opts.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+                    cancelled = true;
+                    break;
+                }
                 let checked: Vec<Checked> = batch
                     .into_par_iter()
                     .with_min_len(64)
@@ -77,11 +98,16 @@ pub fn verify_with_timeline(
                     col.add(src, c);
                 }
             }
-            reader
+            // Dropping the receiver stops the reader at its next batch.
+            drop(rx);
+            let read = reader
                 .join()
-                .map_err(|_| IngestError::malformed(p, "reader", "the reader thread panicked"))?
+                .map_err(|_| IngestError::malformed(p, "reader", "the reader thread panicked"))?;
+            if cancelled {
+                return Err(IngestError::Cancelled);
+            }
+            read
         })?;
     }
-    let timeline = col.finish(&report, &heads, topts);
-    Ok((report, timeline))
+    Ok(heads)
 }

@@ -12,34 +12,43 @@
 //!    (`record_diverged`, `record_missing`);
 //! 3. recomputes the scope's fingerprint locally, streaming, and compares it with the URL's
 //!    `hash` and with each export's fingerprint, as of the export's chain head;
-//! 4. asks `GET /api/v1/audit/verify` and reports `server_verdict_disagrees` where the service's
-//!    answer contradicts the local recomputation;
+//! 4. asks `GET /api/v1/audit/verify` (at once, while paging, when the URL states a hash) and
+//!    reports `server_verdict_disagrees` where the service's answer contradicts the local
+//!    recomputation;
 //! 5. reads `GET /api/v1/audit/chain/head` and the live record at each export's chain head:
 //!    `anchor_mismatch`, `chain_truncated`, or `record_appended` (info: growth since export).
 //!
 //! Invariants: the service is never taken at its word (every verdict is recomputed here); the
 //! token is never printed, logged or written; TLS verification is always on; records are held
-//! one page at a time (memory stays flat apart from the exports' own records).
+//! one page at a time (memory stays flat apart from the exports' own records), and a record
+//! sink ([`verify_live_with`]) sees each checked record as its page arrives.
+//!
+//! Speed: each page is canonicalized and hashed on all cores (with the page's own digest
+//! alongside) while the next page is fetched; only the fingerprint's hash and the chain logic
+//! are sequential.
 #![forbid(unsafe_code)]
 
 pub mod http;
+mod investigate;
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use rayon::prelude::*;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use sha2::{Digest as _, Sha256};
+use trailproof_core::canonical;
 use trailproof_core::case::{Case, SourceRun};
 use trailproof_core::chain::Mode;
 use trailproof_core::finding::{Check, Code, Finding, Status};
-use trailproof_core::fingerprint::FingerprintHasher;
+use trailproof_core::fingerprint::{self, FingerprintHasher};
 use trailproof_core::record::{self, hex, parse_hex, Checked, Location, RawData, RawRecord};
 use trailproof_core::scope::Scope;
 use trailproof_core::verify_url::VerifyUrl;
 
 pub use http::{Api, HttpPolicy, Token};
+pub use investigate::{investigate, InvestigateError, Investigation, LiveRequest};
 
 /// Records asked for per page (the API's maximum).
 pub const PAGE_LIMIT: usize = 1000;
@@ -74,6 +83,8 @@ pub enum LiveError {
     Protocol { what: String, cause: String },
     #[error("cannot start the HTTP runtime: {0}")]
     Runtime(String),
+    #[error("the live check was cancelled ({what})")]
+    Cancelled { what: String },
 }
 
 /// Progress of a live check (pages and records fetched so far).
@@ -94,7 +105,37 @@ pub struct LiveOptions<'a> {
     pub ca_pem: Option<Vec<u8>>,
     pub policy: HttpPolicy,
     pub progress: &'a dyn LiveProgress,
+    /// Set to stop the check between pages and requests ([`LiveError::Cancelled`]).
+    pub cancel: Option<&'a AtomicBool>,
 }
+
+impl LiveOptions<'_> {
+    /// Options with `token`, the URL's origin as API base, the system's roots only, the default
+    /// [`HttpPolicy`], no progress and no cancellation.
+    pub fn new(token: Token) -> Self {
+        LiveOptions {
+            api_base: None,
+            token,
+            ca_pem: None,
+            policy: HttpPolicy::default(),
+            progress: &NoProgress,
+            cancel: None,
+        }
+    }
+
+    fn check_cancel(&self, what: impl FnOnce() -> String) -> Result<(), LiveError> {
+        if self.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+            Err(LiveError::Cancelled { what: what() })
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// Receives every live record, as its page is checked and before the case absorbs it, with the
+/// name of the live input it was read for (`live:<origin>`, or `live:<origin>?<scope>` for the
+/// scope of an export that is not the URL's).
+pub type RecordSink<'s> = dyn FnMut(&str, &Checked) + 's;
 
 /// What a live check saw, besides the findings it added to the case.
 #[derive(Debug, Clone, Default)]
@@ -142,6 +183,8 @@ struct Cut {
 struct Stream {
     scope: Scope,
     fp: FingerprintHasher,
+    /// The bytes that close the scope's fingerprint object (for a peek after every record).
+    closing: Vec<u8>,
     /// The URL hash to look for among all prefixes (main scope only).
     want: Option<[u8; 32]>,
     /// (records in the matching prefix, its last seq).
@@ -160,6 +203,7 @@ struct Stream {
 impl Stream {
     fn new(scope: Scope, want: Option<[u8; 32]>, cuts: Vec<u64>) -> Stream {
         let mut s = Stream {
+            closing: fingerprint::closing(&scope),
             scope,
             fp: FingerprintHasher::new(),
             want,
@@ -190,7 +234,7 @@ impl Stream {
 
     /// Digest of the records pushed so far, without closing the stream.
     fn prefix_digest(&self) -> [u8; 32] {
-        self.fp.peek(&self.scope)
+        self.fp.peek_closed(&self.closing)
     }
 
     fn check_prefix(&mut self, seq: u64) {
@@ -201,7 +245,15 @@ impl Stream {
         }
     }
 
-    fn absorb(&mut self, run: &mut SourceRun, c: Checked, input: &str) {
+    /// `canonical`: the canonical bytes of `c.record` (empty when it is unreadable).
+    fn absorb(
+        &mut self,
+        run: &mut SourceRun,
+        c: Checked,
+        canonical: &[u8],
+        input: &str,
+        sink: &mut RecordSink,
+    ) {
         self.records += 1;
         if let Some(seq) = c.seq {
             if self.last_seq.is_some_and(|l| seq <= l) {
@@ -211,7 +263,7 @@ impl Stream {
             for cut in self.cuts.iter_mut() {
                 if seq > cut.bound {
                     if cut.digest.is_none() {
-                        cut.digest = Some(hex(&self.fp.peek(&self.scope)));
+                        cut.digest = Some(hex(&self.fp.peek_closed(&self.closing)));
                         cut.count = self.fp.count();
                     }
                     cut.above += 1;
@@ -225,7 +277,7 @@ impl Stream {
         }
         match c.record.as_ref() {
             Some(rec) => {
-                self.fp.push(rec);
+                self.fp.push_canonical(canonical);
                 if let Some(why) = self.scope.mismatch(rec) {
                     self.out_of_scope.push(
                         Finding::new(
@@ -247,13 +299,14 @@ impl Stream {
         if self.want.is_some() && self.prefix_match.is_none() {
             self.check_prefix(c.seq.unwrap_or(0));
         }
+        sink(input, &c);
         run.absorb(c);
     }
 
     fn finish(&mut self) -> String {
         for cut in self.cuts.iter_mut() {
             if cut.digest.is_none() {
-                cut.digest = Some(hex(&self.fp.peek(&self.scope)));
+                cut.digest = Some(hex(&self.fp.peek_closed(&self.closing)));
                 cut.count = self.fp.count();
             }
         }
@@ -268,6 +321,18 @@ pub fn verify_live(
     url_text: &str,
     opts: &LiveOptions,
 ) -> Result<LiveSummary, LiveError> {
+    verify_live_with(case, url_text, opts, &mut |_, _| {})
+}
+
+/// Like [`verify_live`], and hands every live record to `sink` as its page arrives (for a
+/// timeline [`Collector`](trailproof_core::timeline::Collector)); no page is kept.
+pub fn verify_live_with(
+    case: &mut Case,
+    url_text: &str,
+    opts: &LiveOptions,
+    sink: &mut RecordSink,
+) -> Result<LiveSummary, LiveError> {
+    opts.check_cancel(|| "before it started".into())?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -289,6 +354,15 @@ pub fn verify_live(
     };
     url_checks(case, &v, &name);
     let url_hash = v.hash.as_deref().and_then(parse_hex);
+    // The service's own verify answer does not depend on the paging: when the URL states a
+    // hash, it is asked for at once and computed by the service while the records are paged.
+    let url_hash_text = v.hash.clone().filter(|h| parse_hex(h).is_some());
+    let early_verify = url_hash_text.clone().map(|h| {
+        let api = api.clone();
+        let mut q = VerifyUrl::scope_query(&scope);
+        q.push(("hash", h));
+        rt.spawn(async move { api.get("/api/v1/audit/verify", &q).await })
+    });
 
     // Scopes to fetch: the URL's, then every other scope an export has.
     let mut scopes: Vec<(Scope, String)> = vec![(scope.clone(), name.clone())];
@@ -336,7 +410,8 @@ pub fn verify_live(
             &mut stream,
             &mut run,
             input,
-            opts.progress,
+            opts,
+            sink,
         ))?;
         summary.pages += pages;
         summary.records += stream.records;
@@ -455,14 +530,18 @@ pub fn verify_live(
     let main_fp = main_fp.unwrap_or_default();
 
     // The service's own verdict.
-    let asked = v
-        .hash
-        .clone()
-        .filter(|h| parse_hex(h).is_some())
-        .unwrap_or_else(|| main_fp.clone());
-    let mut q = VerifyUrl::scope_query(&scope);
-    q.push(("hash", asked.clone()));
-    let body = rt.block_on(api.get("/api/v1/audit/verify", &q))?;
+    let asked = url_hash_text.unwrap_or_else(|| main_fp.clone());
+    opts.check_cancel(|| "before asking the service's verdict".into())?;
+    let body = match early_verify {
+        Some(task) => rt
+            .block_on(task)
+            .map_err(|e| LiveError::Runtime(e.to_string()))??,
+        None => {
+            let mut q = VerifyUrl::scope_query(&scope);
+            q.push(("hash", asked.clone()));
+            rt.block_on(api.get("/api/v1/audit/verify", &q))?
+        }
+    };
     let ans: VerifyAnswer = serde_json::from_slice(&body).map_err(|e| LiveError::Protocol {
         what: "GET /api/v1/audit/verify".into(),
         cause: e.to_string(),
@@ -479,6 +558,7 @@ pub fn verify_live(
         }
     }
     for t in &tenants {
+        opts.check_cancel(|| format!("before reading the chain head of tenant {t}"))?;
         let body = rt.block_on(api.get("/api/v1/audit/chain/head", &[("tenant_id", t.clone())]))?;
         let head: HeadAnswer = serde_json::from_slice(&body).map_err(|e| LiveError::Protocol {
             what: "GET /api/v1/audit/chain/head".into(),
@@ -760,7 +840,8 @@ async fn fetch_scope(
     stream: &mut Stream,
     run: &mut SourceRun,
     input: &str,
-    progress: &dyn LiveProgress,
+    opts: &LiveOptions<'_>,
+    sink: &mut RecordSink<'_>,
 ) -> Result<u64, LiveError> {
     let base_q = VerifyUrl::scope_query(scope);
     let fetch = |after: u64| {
@@ -778,11 +859,19 @@ async fn fetch_scope(
         let Some(task) = pending.take() else {
             return Ok(pages);
         };
+        if let Err(e) = opts.check_cancel(|| {
+            format!(
+                "{input}: after {pages} page(s), {} record(s)",
+                stream.records
+            )
+        }) {
+            task.abort();
+            return Err(e);
+        }
         let body = task
             .await
             .map_err(|e| LiveError::Runtime(e.to_string()))??;
         pages += 1;
-        stream.body.update(&body);
         stream.bytes += body.len() as u64;
         let page: Page = serde_json::from_slice(&body).map_err(|e| LiveError::Protocol {
             what: "GET /api/v1/audit/records".into(),
@@ -808,16 +897,37 @@ async fn fetch_scope(
             })
             .collect();
         drop(page);
-        let checked: Vec<Checked> = tokio::task::block_in_place(|| {
-            raws.into_par_iter()
-                .with_min_len(64)
-                .map_init(|| Vec::with_capacity(2048), |buf, r| record::check(r, buf))
-                .collect()
+        // On all cores: each record canonicalized and hashed, and its full canonical bytes
+        // written for the fingerprint; the page's own digest (chain of custody) alongside.
+        // Only the fingerprint's hash and the chain logic stay sequential.
+        let body_digest = &mut stream.body;
+        let checked: Vec<(Checked, Vec<u8>)> = tokio::task::block_in_place(|| {
+            let (_, checked) = rayon::join(
+                || body_digest.update(&body),
+                || {
+                    raws.into_par_iter()
+                        .with_min_len(64)
+                        .map_init(
+                            || Vec::with_capacity(2048),
+                            |buf, r| {
+                                let c = record::check(r, buf);
+                                let mut full = Vec::new();
+                                if let Some(rec) = &c.record {
+                                    full.reserve(buf.len() + 96);
+                                    canonical::write_value(rec, &mut full);
+                                }
+                                (c, full)
+                            },
+                        )
+                        .collect()
+                },
+            );
+            checked
         });
-        for c in checked {
-            stream.absorb(run, c, input);
+        for (c, full) in checked {
+            stream.absorb(run, c, &full, input, sink);
         }
-        progress.page(input, pages, stream.records);
+        opts.progress.page(input, pages, stream.records);
         if next.is_none() {
             return Ok(pages);
         }

@@ -4,7 +4,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,9 +14,11 @@ use axum::response::{IntoResponse, Response};
 use trailproof_core::case::{Case, Report, Verdict};
 use trailproof_core::finding::Code;
 use trailproof_core::scope::Scope;
+use trailproof_core::timeline::{Event, Integrity, Kind, Timeline, TimelineOptions};
 use trailproof_ingest::run::{build_case, RunOptions};
 use trailproof_live::{
-    verify_live, HttpPolicy, LiveError, LiveOptions, LiveSummary, NoProgress, Token,
+    investigate, verify_live, HttpPolicy, InvestigateError, LiveError, LiveOptions, LiveProgress,
+    LiveRequest, LiveSummary, NoProgress, Token,
 };
 use trailproof_service::auth::{sign, Claims};
 use trailproof_service::export::{self, ExportMeta};
@@ -166,6 +168,7 @@ fn run(evidence: &[PathBuf], url: &str, tok: Token) -> Result<(Report, LiveSumma
             ca_pem: None,
             policy: fast(),
             progress: &NoProgress,
+            cancel: None,
         },
     )?;
     Ok((case.report("trailproof", "test"), sum))
@@ -373,8 +376,9 @@ fn rate_limited_then_success_and_many_pages() {
             r
         })
     });
-    // 2,500 records of one tenant: 3 pages; 3 requests per second allowed.
-    let s = start(2500, 1, 3, Some(layer));
+    // 2,500 records of one tenant: 3 pages; 1 request per second allowed, so the prefetched
+    // second page is refused however slow the machine (3 allowed raced the load of a busy one).
+    let s = start(2500, 1, 1, Some(layer));
     let url = url_of(&s, &Scope::tenant("acme"));
     let t0 = std::time::Instant::now();
     let (r, sum) = run(&[], &url, admin()).unwrap();
@@ -411,6 +415,259 @@ fn connection_dropped_mid_paging() {
         pages.load(Ordering::SeqCst),
         2,
         "the dropped page was asked again"
+    );
+}
+
+fn head_of(s: &Srv, tenant: &str) -> u64 {
+    store::head(&store::open(&s.db).unwrap(), tenant)
+        .unwrap()
+        .unwrap()
+        .0 as u64
+}
+
+fn live_request<'a>(url: &str, tok: Token) -> LiveRequest<'a> {
+    LiveRequest {
+        url: url.to_string(),
+        options: LiveOptions {
+            policy: fast(),
+            ..LiveOptions::new(tok)
+        },
+    }
+}
+
+fn event<'t>(tl: &'t Timeline, tenant: &str, seq: u64) -> &'t Event {
+    tl.events
+        .iter()
+        .find(|e| e.kind == Kind::Event && e.tenant_id == tenant && e.seq == seq)
+        .unwrap_or_else(|| panic!("no event {tenant} seq {seq}"))
+}
+
+#[test]
+fn investigate_intact_live_joins_timeline() {
+    let s = start(300, 2, 1000, None);
+    let (p, url) = export_json(&s, &Scope::tenant("acme"));
+    let head = head_of(&s, "acme");
+    let live_name = format!("live:http://{}", s.addr);
+    let export_name = p.to_string_lossy().into_owned();
+    let inv = investigate(
+        std::slice::from_ref(&p),
+        &RunOptions::default(),
+        &TimelineOptions::default(),
+        Some(&live_request(&url, admin())),
+    )
+    .unwrap();
+    assert_eq!(
+        inv.report.verdict,
+        Verdict::Intact,
+        "{:#?}",
+        inv.report.findings
+    );
+    assert!(inv.report.findings.is_empty(), "{:#?}", inv.report.findings);
+    let sum = inv.live.unwrap();
+    assert_eq!(sum.records, head);
+    assert_eq!(sum.pages, 1);
+    let tl = &inv.timeline;
+    assert_eq!(
+        tl.summary.sources,
+        vec![export_name.clone(), live_name.clone()]
+    );
+    assert_eq!(tl.summary.events, head);
+    assert_eq!(tl.summary.gaps, 0);
+    assert_eq!(tl.summary.verdict, "intact");
+    assert_eq!(tl.events.len() as u64, head);
+    for e in &tl.events {
+        assert_eq!(e.tenant_id, "acme");
+        assert_eq!(
+            e.sources,
+            vec![export_name.clone(), live_name.clone()],
+            "seq {}",
+            e.seq
+        );
+        assert_eq!(e.integrity, Integrity::Verified, "seq {}", e.seq);
+        assert!(e.findings.is_empty(), "seq {}", e.seq);
+    }
+    let mut seqs: Vec<u64> = tl.events.iter().map(|e| e.seq).collect();
+    seqs.sort();
+    assert_eq!(seqs, (1..=head).collect::<Vec<_>>());
+
+    // Without evidence: the live records alone make the timeline.
+    let inv = investigate(
+        &[],
+        &RunOptions::default(),
+        &TimelineOptions::default(),
+        Some(&live_request(&url, admin())),
+    )
+    .unwrap();
+    assert_eq!(inv.report.verdict, Verdict::Intact);
+    assert_eq!(inv.timeline.summary.sources, vec![live_name.clone()]);
+    assert_eq!(inv.timeline.summary.events, head);
+    assert!(inv
+        .timeline
+        .events
+        .iter()
+        .all(|e| e.sources == [live_name.clone()] && e.integrity == Integrity::Verified));
+}
+
+#[test]
+fn investigate_without_live_matches_the_files_timeline() {
+    let s = start(120, 2, 1000, None);
+    let (p, _) = export_json(&s, &Scope::tenant("acme"));
+    let inv = investigate(
+        std::slice::from_ref(&p),
+        &RunOptions::default(),
+        &TimelineOptions::default(),
+        None,
+    )
+    .unwrap();
+    let (report, tl) = trailproof_ingest::events::verify_with_timeline(
+        std::slice::from_ref(&p),
+        &RunOptions::default(),
+        &TimelineOptions::default(),
+    )
+    .unwrap();
+    assert!(inv.live.is_none());
+    assert_eq!(inv.timeline, tl);
+    assert_eq!(
+        serde_json::to_string(&inv.report).unwrap(),
+        serde_json::to_string(&report).unwrap()
+    );
+}
+
+#[test]
+fn investigate_record_rewritten_after_export_is_diverged() {
+    let s = start(200, 2, 1000, None);
+    let (p, url) = export_json(&s, &Scope::tenant("acme"));
+    let head = head_of(&s, "acme");
+    let live_name = format!("live:http://{}", s.addr);
+    let mut conn = store::open(&s.db).unwrap();
+    // An insider edits seq 5 and rewrites the chain from there: the live chain is consistent.
+    tamper::run(
+        &mut conn,
+        &tamper::Action::Rechain {
+            tenant: "acme".into(),
+            from_seq: 5,
+            field: Some("outcome_reason".into()),
+            value: Some("approved_by_cfo".into()),
+        },
+    )
+    .unwrap();
+    // And edits seq 3 without touching its hash.
+    tamper::run(
+        &mut conn,
+        &tamper::Action::EditField {
+            tenant: "acme".into(),
+            seq: 3,
+            field: "actor_ip".into(),
+            value: "10.9.9.9".into(),
+            null: false,
+        },
+    )
+    .unwrap();
+    let inv = investigate(
+        std::slice::from_ref(&p),
+        &RunOptions::default(),
+        &TimelineOptions::default(),
+        Some(&live_request(&url, admin())),
+    )
+    .unwrap();
+    assert_eq!(inv.report.verdict, Verdict::Tampered);
+    let c = codes(&inv.report);
+    assert!(c.contains(&(Code::RecordDiverged, Some(5))), "{c:?}");
+    assert!(c.contains(&(Code::AnchorMismatch, Some(head))), "{c:?}");
+    let tl = &inv.timeline;
+    assert_eq!(tl.summary.verdict, "tampered");
+    let e4 = event(tl, "acme", 4);
+    assert_eq!(e4.integrity, Integrity::Verified);
+    assert_eq!(e4.findings, vec![]);
+    let e5 = event(tl, "acme", 5);
+    assert_eq!(e5.integrity, Integrity::Diverged);
+    assert_eq!(e5.diverged_fields, vec!["hash", "outcome_reason"]);
+    assert_eq!(e5.findings, vec![Code::RecordDiverged]);
+    assert_eq!(
+        e5.sources,
+        vec![p.to_string_lossy().into_owned(), live_name]
+    );
+    // The first copy read (the export's) is the one shown.
+    assert_ne!(e5.outcome_reason.as_deref(), Some("approved_by_cfo"));
+    let e6 = event(tl, "acme", 6);
+    assert_eq!(e6.integrity, Integrity::Diverged);
+    assert_eq!(e6.diverged_fields, vec!["hash", "prev_hash"]);
+    // The record edited in place no longer hashes to its own hash.
+    let e3 = event(tl, "acme", 3);
+    assert_eq!(e3.integrity, Integrity::HashMismatch);
+    assert_eq!(e3.diverged_fields, vec!["actor_ip"]);
+    assert_eq!(
+        e3.actor_ip.as_deref().map(|ip| ip == "10.9.9.9"),
+        Some(false)
+    );
+    let mut want = vec![Code::RecordHashMismatch, Code::RecordDiverged];
+    want.sort();
+    assert_eq!(e3.findings, want);
+}
+
+/// Sets the cancel flag when the first page has been absorbed.
+struct CancelAfterFirstPage<'a>(&'a AtomicBool);
+
+impl LiveProgress for CancelAfterFirstPage<'_> {
+    fn page(&self, _source: &str, pages: u64, _records: u64) {
+        if pages == 1 {
+            self.0.store(true, Ordering::SeqCst);
+        }
+    }
+}
+
+#[test]
+fn live_check_is_cancelled_between_pages() {
+    let s = start(2500, 1, 1000, None);
+    let url = url_of(&s, &Scope::tenant("acme"));
+    let flag = AtomicBool::new(false);
+    let progress = CancelAfterFirstPage(&flag);
+    let req = LiveRequest {
+        url: url.clone(),
+        options: LiveOptions {
+            policy: fast(),
+            progress: &progress,
+            cancel: Some(&flag),
+            ..LiveOptions::new(admin())
+        },
+    };
+    let e = investigate(
+        &[],
+        &RunOptions::default(),
+        &TimelineOptions::default(),
+        Some(&req),
+    )
+    .err()
+    .unwrap();
+    let live_name = format!("live:http://{}", s.addr);
+    match &e {
+        InvestigateError::Live(LiveError::Cancelled { what }) => {
+            assert_eq!(
+                what,
+                &format!("{live_name}: after 1 page(s), 1000 record(s)")
+            )
+        }
+        other => panic!("{other}"),
+    }
+    assert_eq!(
+        e.to_string(),
+        format!("the live check was cancelled ({live_name}: after 1 page(s), 1000 record(s))")
+    );
+    // Cancelled before it starts: no request at all.
+    let flag = AtomicBool::new(true);
+    let mut case = Case::new();
+    let e = verify_live(
+        &mut case,
+        &url,
+        &LiveOptions {
+            cancel: Some(&flag),
+            ..LiveOptions::new(admin())
+        },
+    )
+    .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "the live check was cancelled (before it started)"
     );
 }
 

@@ -43,6 +43,11 @@ use trailproof_service::ojson::J;
 use trailproof_service::store::{self, Row};
 use trailproof_service::{auth, dump, pdf, seed, server, tamper};
 
+/// The API answers allocate a value per record member, often freed on another thread: glibc
+/// malloc was 20% of the service's CPU time in `bench/live.sh` (perf), mimalloc a fraction.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "trailproof-service",

@@ -78,7 +78,8 @@ impl J {
         out
     }
 
-    fn write_compact(&self, out: &mut String) {
+    /// Appends [`J::compact`]'s text to `out`.
+    pub fn write_compact(&self, out: &mut String) {
         self.write_sep(out, ",", ":", false);
     }
 
@@ -189,24 +190,33 @@ impl J {
     }
 }
 
-/// A JSON string as Python (`ensure_ascii=False`) and PostgreSQL write it.
-fn write_str(s: &str, out: &mut String) {
+/// A JSON string as Python (`ensure_ascii=False`) and PostgreSQL write it: only `"`, `\` and
+/// control characters are escaped; runs without them are copied whole.
+pub(crate) fn write_str(s: &str, out: &mut String) {
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
+    let mut start = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let esc = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0x00..=0x1f => "",
+            _ => continue,
+        };
+        // Every byte matched above is ASCII, so `i` is a char boundary.
+        out.push_str(&s[start..i]);
+        if esc.is_empty() {
+            let _ = write!(out, "\\u{:04x}", b);
+        } else {
+            out.push_str(esc);
         }
+        start = i + 1;
     }
+    out.push_str(&s[start..]);
     out.push('"');
 }
 

@@ -1,0 +1,91 @@
+//! One investigation, the entry point the desktop app calls: the evidence files verified as one
+//! case, optionally a live check against the service, then the report and the timeline, in which
+//! every live record is an event source (named like the live input, `live:<origin>`) merged with
+//! the files' records.
+//!
+//! Order: the files are verified ([`build_case`]) and their records handed to the timeline
+//! collector ([`collect_files`]) first, so an event lists its file sources before the live one;
+//! then the live check streams each checked record to the collector as its page arrives (no page
+//! is kept), and adds its findings to the case; the report is built last, so the timeline's
+//! findings are the report's.
+
+use std::path::PathBuf;
+
+use trailproof_core::case::Report;
+use trailproof_core::record::Checked;
+use trailproof_core::timeline::{Collector, SourceId, Timeline, TimelineOptions};
+use trailproof_ingest::events::collect_files;
+use trailproof_ingest::run::{build_case, RunOptions};
+use trailproof_ingest::IngestError;
+
+use crate::{verify_live_with, LiveError, LiveOptions, LiveSummary};
+
+/// A live check to make as part of an [`investigate`] call.
+pub struct LiveRequest<'a> {
+    /// The verification URL (`<origin>/audit/verify?tenant_id=..&hash=..`).
+    pub url: String,
+    pub options: LiveOptions<'a>,
+}
+
+/// What an investigation found.
+pub struct Investigation {
+    pub report: Report,
+    pub timeline: Timeline,
+    /// What the live check saw, when one was asked for.
+    pub live: Option<LiveSummary>,
+}
+
+/// Why an investigation could not be completed (an unreadable input, a cancelled run, a live
+/// check that could not be made).
+#[derive(Debug, thiserror::Error)]
+pub enum InvestigateError {
+    #[error(transparent)]
+    Ingest(#[from] IngestError),
+    #[error(transparent)]
+    Live(#[from] LiveError),
+}
+
+/// Verifies `paths` as one case, runs the live check of `live` when given, and returns the
+/// report with its timeline. Blocking; cancellable through `run.cancel` (files) and
+/// `live.options.cancel` (between pages and requests).
+pub fn investigate(
+    paths: &[PathBuf],
+    run: &RunOptions,
+    topts: &TimelineOptions,
+    live: Option<&LiveRequest>,
+) -> Result<Investigation, InvestigateError> {
+    let mut case = build_case(paths, run)?;
+    let mut col = Collector::new();
+    let heads = collect_files(&case, paths, &mut col, run)?;
+    let summary = match live {
+        Some(req) => {
+            // Records of one input arrive together: look its source up once per run of them.
+            let mut last: Option<(String, SourceId)> = None;
+            let mut sink = |input: &str, c: &Checked| {
+                let id = match &last {
+                    Some((name, id)) if name == input => *id,
+                    _ => {
+                        let id = col.source(input);
+                        last = Some((input.to_string(), id));
+                        id
+                    }
+                };
+                col.add(id, c);
+            };
+            Some(verify_live_with(
+                &mut case,
+                &req.url,
+                &req.options,
+                &mut sink,
+            )?)
+        }
+        None => None,
+    };
+    let report = case.report("trailproof", env!("CARGO_PKG_VERSION"));
+    let timeline = col.finish(&report, &heads, topts);
+    Ok(Investigation {
+        report,
+        timeline,
+        live: summary,
+    })
+}
