@@ -12,6 +12,14 @@ command -v pkg-config >/dev/null || need_apt+=(pkg-config)
 command -v pdftotext >/dev/null || need_apt+=(poppler-utils)
 command -v qpdf >/dev/null || need_apt+=(qpdf)
 command -v sqlite3 >/dev/null || need_apt+=(sqlite3)
+# The desktop app: WebKitGTK to build and run it, Xvfb to run it headless, WebKitWebDriver for
+# its end-to-end tests, Node.js and npm for its UI.
+pkg-config --exists webkit2gtk-4.1 2>/dev/null || need_apt+=(libwebkit2gtk-4.1-dev)
+command -v xvfb-run >/dev/null || need_apt+=(xvfb)
+command -v xauth >/dev/null || need_apt+=(xauth)
+command -v WebKitWebDriver >/dev/null || need_apt+=(webkit2gtk-driver)
+command -v node >/dev/null || need_apt+=(nodejs)
+command -v npm >/dev/null || need_apt+=(npm)
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   SUDO=""
@@ -22,3 +30,9 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 
 command -v cargo >/dev/null || { echo "setup: cargo is missing: install Rust (rustup) first" >&2; exit 2; }
+
+# tauri-driver bridges WebDriver to the app for the end-to-end tests.
+if ! command -v tauri-driver >/dev/null; then
+  echo "setup: installing tauri-driver" >&2
+  cargo install tauri-driver --version "^2" --locked --quiet
+fi

@@ -53,6 +53,7 @@ pub enum Mode {
 }
 
 /// Summary of one tenant's chain in one input.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TenantSummary {
     pub tenant_id: String,

@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 /// The finding codes of AEF/1 section 9.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Code {
@@ -84,6 +85,7 @@ impl std::fmt::Display for Code {
 }
 
 /// Finding levels; the verdict depends on errors only.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Level {
@@ -93,6 +95,7 @@ pub enum Level {
 }
 
 /// One differing member of a record between two sources.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldDiff {
     pub field: String,
@@ -103,6 +106,7 @@ pub struct FieldDiff {
 }
 
 /// One finding, as it appears in a report.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
     pub code: Code,
@@ -197,6 +201,7 @@ impl Finding {
 }
 
 /// How a check ended.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
@@ -206,6 +211,7 @@ pub enum Status {
 }
 
 /// One check that was run (or could not be), for one input and tenant where that applies.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Check {
     /// Stable identifier, e.g. `record_hashes`, `chain_links`, `fingerprint`, `anchor`.

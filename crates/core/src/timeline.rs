@@ -42,6 +42,7 @@ use crate::record::{Checked, Digest};
 use crate::time::Instant;
 
 /// Tunables of a timeline.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TimelineOptions {
     /// Failures by one actor that make a burst.
@@ -65,6 +66,7 @@ pub const DAY_START_HOUR: i64 = 7;
 pub const DAY_END_HOUR: i64 = 20;
 
 /// What an entry of the timeline is.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
@@ -75,6 +77,7 @@ pub enum Kind {
 }
 
 /// Integrity state of an entry (see the module docs for the precedence).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Integrity {
@@ -106,6 +109,7 @@ impl Integrity {
 }
 
 /// Something a responder looks for.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Flag {
@@ -134,6 +138,7 @@ impl Flag {
 pub const PRIVILEGED_ACTIONS: [&str; 3] = ["call.barge", "call.whisper", "transcript.override"];
 
 /// One entry of a timeline.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Event {
     pub kind: Kind,
@@ -177,6 +182,7 @@ pub struct Event {
 }
 
 /// Counts over a timeline.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Summary {
     pub events: u64,
@@ -197,6 +203,7 @@ pub struct Summary {
 }
 
 /// A reconstructed timeline.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Timeline {
     pub events: Vec<Event>,

@@ -1,0 +1,29 @@
+//! Generates the app's permissions: one `allow-<command>` per IPC command, so the capability
+//! file can grant exactly the commands the UI uses.
+
+const COMMANDS: &[&str] = &[
+    "initial_paths",
+    "current_case",
+    "open_case",
+    "choose_and_open",
+    "run_live",
+    "forget_token",
+    "has_token",
+    "cancel_work",
+    "recent_cases",
+    "query_records",
+    "record_detail",
+    "locate",
+    "time_bounds",
+    "density",
+    "export_report",
+    "export_timeline",
+];
+
+fn main() {
+    tauri_build::try_build(
+        tauri_build::Attributes::new()
+            .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
+    )
+    .expect("tauri-build failed");
+}

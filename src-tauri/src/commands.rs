@@ -1,0 +1,294 @@
+//! The IPC commands. Each one only delegates: to the crates (verification, timeline, reports)
+//! through [`crate::work`], [`crate::session`] and [`crate::detail`]. Errors cross as
+//! `{kind, message}` ([`AppError`]).
+//!
+//! Invariants: long work runs on a blocking thread, never on the UI's; one long task at a time;
+//! files are written only to a path the user picked in the native save dialog opened here (the
+//! UI cannot name a path to write).
+
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use tauri::ipc::Channel;
+use tauri::{AppHandle, Manager, State};
+use tauri_plugin_dialog::DialogExt;
+
+use crate::types::{
+    AppError, CaseView, Density, ErrorKind, ProgressEvent, RecentCase, RecordDetail, RecordPage,
+    RecordQuery, ReportFormat, Saved, TimeBounds, TimelineFormat,
+};
+use crate::{detail, recent, session::Loaded, work, AppState};
+
+fn current(state: &AppState, generation: u32) -> Result<Arc<Loaded>, AppError> {
+    let case = state.case()?;
+    if case.generation != generation {
+        return Err(AppError::new(
+            ErrorKind::NoCase,
+            "another case was opened since this request",
+        ));
+    }
+    Ok(case)
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, AppError> + Send + 'static,
+) -> Result<T, AppError> {
+    tauri::async_runtime::spawn_blocking(f)
+        .await
+        .map_err(|e| AppError::new(ErrorKind::Invalid, format!("the task failed: {e}")))?
+}
+
+/// Paths given on the command line (`trailproof-app FILE...`), to open at start.
+#[tauri::command]
+pub fn initial_paths(state: State<'_, AppState>) -> Vec<String> {
+    state.initial.clone()
+}
+
+/// The case currently open, if any.
+#[tauri::command]
+pub fn current_case(state: State<'_, AppState>) -> Option<CaseView> {
+    state.case().ok().map(|c| c.view())
+}
+
+/// Opens `paths` as one case, replacing the open one.
+#[tauri::command]
+pub async fn open_case(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    paths: Vec<String>,
+    on_progress: Channel<ProgressEvent>,
+) -> Result<CaseView, AppError> {
+    let paths: Vec<PathBuf> = paths.into_iter().map(PathBuf::from).collect();
+    run_case(app, &state, paths, None, on_progress).await
+}
+
+/// Asks for evidence files in the native open dialog, then opens them as one case. `None` when
+/// the user closed the dialog.
+#[tauri::command]
+pub async fn choose_and_open(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    on_progress: Channel<ProgressEvent>,
+) -> Result<Option<CaseView>, AppError> {
+    let picked = app
+        .dialog()
+        .file()
+        .set_title("Open evidence")
+        .add_filter(
+            "Evidence (export PDFs and dumps)",
+            &[
+                "pdf", "json", "jsonl", "ndjson", "csv", "sqlite", "sqlite3", "db", "sql", "dump",
+                "txt",
+            ],
+        )
+        .add_filter("All files", &["*"])
+        .blocking_pick_files();
+    let Some(files) = picked else {
+        return Ok(None);
+    };
+    let paths: Vec<PathBuf> = files
+        .into_iter()
+        .filter_map(|f| f.into_path().ok())
+        .collect();
+    run_case(app, &state, paths, None, on_progress)
+        .await
+        .map(Some)
+}
+
+/// Runs the live check of `url` with the open case's evidence; the live records join the case.
+#[tauri::command]
+pub async fn run_live(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    url: String,
+    token: Option<String>,
+    api_base: Option<String>,
+    on_progress: Channel<ProgressEvent>,
+) -> Result<CaseView, AppError> {
+    let token = match token.filter(|t| !t.is_empty()) {
+        Some(t) => {
+            state.set_token(t.clone());
+            t
+        }
+        None => state.token().ok_or_else(|| {
+            AppError::new(
+                ErrorKind::Invalid,
+                "enter the bearer token the service issued",
+            )
+        })?,
+    };
+    let paths = state.case().map(|c| c.paths.clone()).unwrap_or_default();
+    let ask = work::LiveAsk {
+        url,
+        token,
+        api_base: api_base.filter(|s| !s.is_empty()),
+    };
+    run_case(app, &state, paths, Some(ask), on_progress).await
+}
+
+/// Forgets the token held in memory.
+#[tauri::command]
+pub fn forget_token(state: State<'_, AppState>) {
+    state.clear_token();
+}
+
+/// Whether a token is held in memory (never the token itself).
+#[tauri::command]
+pub fn has_token(state: State<'_, AppState>) -> bool {
+    state.token().is_some()
+}
+
+async fn run_case(
+    app: AppHandle,
+    state: &AppState,
+    paths: Vec<PathBuf>,
+    live: Option<work::LiveAsk>,
+    on_progress: Channel<ProgressEvent>,
+) -> Result<CaseView, AppError> {
+    let guard = state.begin()?;
+    let generation = state.next_generation();
+    let cancel = state.cancel.clone();
+    let loaded = blocking(move || {
+        let _guard = guard;
+        let send = move |e: ProgressEvent| {
+            let _ = on_progress.send(e);
+        };
+        work::open(generation, paths, live, &send, &cancel)
+    })
+    .await?;
+    let view = loaded.view();
+    state.set_case(loaded);
+    if let Ok(dir) = app.path().app_config_dir() {
+        let _ = recent::remember(
+            &recent::file_in(dir),
+            RecentCase {
+                paths: view.paths.clone(),
+                verdict: view.report.verdict,
+            },
+        );
+    }
+    Ok(view)
+}
+
+/// Stops the running task at its next batch or page.
+#[tauri::command]
+pub fn cancel_work(state: State<'_, AppState>) {
+    state.cancel.store(true, Ordering::Relaxed);
+}
+
+/// Cases opened before, newest first.
+#[tauri::command]
+pub fn recent_cases(app: AppHandle) -> Vec<RecentCase> {
+    app.path()
+        .app_config_dir()
+        .map(|d| recent::load(&recent::file_in(d)))
+        .unwrap_or_default()
+}
+
+/// One page of the records table.
+#[tauri::command]
+pub async fn query_records(
+    state: State<'_, AppState>,
+    query: RecordQuery,
+) -> Result<RecordPage, AppError> {
+    let case = current(&state, query.generation)?;
+    blocking(move || Ok(case.page(&query))).await
+}
+
+/// Everything about the entry at timeline `index`.
+#[tauri::command]
+pub async fn record_detail(
+    state: State<'_, AppState>,
+    generation: u32,
+    index: u32,
+) -> Result<RecordDetail, AppError> {
+    let case = current(&state, generation)?;
+    blocking(move || {
+        detail::detail(&case, index)
+            .ok_or_else(|| AppError::new(ErrorKind::NoCase, format!("no entry {index}")))
+    })
+    .await
+}
+
+/// Timeline index of (tenant, seq), for findings that name a record.
+#[tauri::command]
+pub fn locate(
+    state: State<'_, AppState>,
+    generation: u32,
+    tenant: String,
+    seq: u64,
+) -> Result<Option<u32>, AppError> {
+    Ok(current(&state, generation)?.index_of(&tenant, seq))
+}
+
+/// Time bounds of the timeline.
+#[tauri::command]
+pub fn time_bounds(state: State<'_, AppState>, generation: u32) -> Result<TimeBounds, AppError> {
+    Ok(current(&state, generation)?.bounds())
+}
+
+/// Event density of a time window.
+#[tauri::command]
+pub async fn density(
+    state: State<'_, AppState>,
+    generation: u32,
+    from: f64,
+    to: f64,
+    buckets: u32,
+    limit: u32,
+) -> Result<Density, AppError> {
+    let case = current(&state, generation)?;
+    blocking(move || Ok(case.density(from, to, buckets, limit))).await
+}
+
+/// Saves the verification report through the native save dialog. `None` when the user closed
+/// the dialog.
+#[tauri::command]
+pub async fn export_report(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    generation: u32,
+    format: ReportFormat,
+) -> Result<Option<Saved>, AppError> {
+    let case = current(&state, generation)?;
+    let (ext, label) = match format {
+        ReportFormat::Html => ("html", "HTML report"),
+        ReportFormat::Pdf => ("pdf", "PDF report"),
+        ReportFormat::Json => ("json", "JSON report"),
+    };
+    let Some(path) = save_path(&app, &format!("trailproof-report.{ext}"), label, ext) else {
+        return Ok(None);
+    };
+    blocking(move || work::save(&path, &work::report_bytes(&case, format)?).map(Some)).await
+}
+
+/// Saves the timeline through the native save dialog.
+#[tauri::command]
+pub async fn export_timeline(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    generation: u32,
+    format: TimelineFormat,
+) -> Result<Option<Saved>, AppError> {
+    let case = current(&state, generation)?;
+    let (name, label, ext) = match format {
+        TimelineFormat::Timesketch => ("timeline-timesketch.jsonl", "Timesketch JSONL", "jsonl"),
+        TimelineFormat::Csv => ("timeline.csv", "CSV", "csv"),
+        TimelineFormat::Jsonl => ("timeline.jsonl", "JSON Lines", "jsonl"),
+        TimelineFormat::Json => ("timeline.json", "JSON", "json"),
+    };
+    let Some(path) = save_path(&app, name, label, ext) else {
+        return Ok(None);
+    };
+    blocking(move || work::save(&path, &work::timeline_bytes(&case, format)?).map(Some)).await
+}
+
+fn save_path(app: &AppHandle, name: &str, label: &str, ext: &str) -> Option<PathBuf> {
+    app.dialog()
+        .file()
+        .set_file_name(name)
+        .add_filter(label, &[ext])
+        .blocking_save_file()
+        .and_then(|f| f.into_path().ok())
+}

@@ -1,0 +1,298 @@
+//! Record detail: every copy of one (tenant, seq) read back from the evidence files, with its
+//! canonical bytes and both hashes, the rows an export PDF prints for it, and the report's
+//! findings about it.
+//!
+//! Invariants: files are opened exactly as on first read (read-only; SQLite `mode=ro` and
+//! `immutable=1` inside the readers); a copy that cannot be read back is listed as unavailable
+//! with the reason, never silently left out. Dumps are scanned with a cheap byte prefilter (the
+//! seq's digits) and rescanned without it when the prefilter found nothing, so an oddly written
+//! number is never missed.
+
+use std::path::Path;
+
+use trailproof_core::case::field_diffs;
+use trailproof_core::json::Value;
+use trailproof_core::record::{self, hex, Checked, Location, RawData, RawRecord};
+use trailproof_ingest::detect::{open_records, sniff};
+use trailproof_ingest::run::{display, BATCH};
+use trailproof_ingest::{pdf, IngestError, InputKind};
+
+use crate::session::{row, Loaded};
+use crate::types::{DiffRow, RecordDetail, SourceCopy, VisibleCopy};
+
+/// Builds the detail of the event at timeline `index`.
+pub fn detail(case: &Loaded, index: u32) -> Option<RecordDetail> {
+    let ev = case.event(index)?;
+    let tenant = ev.tenant_id.clone();
+    let seq = ev.seq;
+    let mut copies = Vec::new();
+    let mut visible = Vec::new();
+    let mut unavailable = Vec::new();
+    if ev.kind == trailproof_core::timeline::Kind::Event {
+        for p in &case.paths {
+            match copies_in(p, &tenant, seq, &mut visible) {
+                Ok(mut c) => copies.append(&mut c),
+                Err(e) => unavailable.push(format!("{}: {e}", display(p))),
+            }
+        }
+        if let Some(l) = &case.live {
+            if ev.sources.iter().any(|s| s.starts_with("live:")) {
+                unavailable.push(format!(
+                    "the live copy from {} is not kept after the check: its differences from the evidence are in the findings below",
+                    l.api_base
+                ));
+            }
+        }
+    }
+    let mut differing: Vec<String> = Vec::new();
+    let records: Vec<&Value> = copies.iter().filter_map(|(_, v)| v.as_ref()).collect();
+    for w in records.windows(2) {
+        for f in record::differing_fields(w[0], w[1]) {
+            if !differing.contains(&f) {
+                differing.push(f);
+            }
+        }
+    }
+    let mut diffs: Vec<DiffRow> = Vec::new();
+    let named: Vec<(&str, &Value)> = copies
+        .iter()
+        .filter_map(|(c, v)| v.as_ref().map(|v| (c.source.as_str(), v)))
+        .collect();
+    for (i, (ls, l)) in named.iter().enumerate() {
+        for (rs, r) in &named[i + 1..] {
+            for d in field_diffs(l, r) {
+                diffs.push(DiffRow {
+                    field: d.field,
+                    left_source: ls.to_string(),
+                    left: d.left,
+                    right_source: rs.to_string(),
+                    right: d.right,
+                });
+            }
+        }
+    }
+    let findings: Vec<_> = case
+        .report
+        .findings
+        .iter()
+        .filter(|f| {
+            f.tenant_id.as_deref() == Some(tenant.as_str())
+                && f.seq.is_some_and(|s| {
+                    s == seq || f.seq_end.is_some_and(|end| s <= seq && seq <= end)
+                })
+        })
+        .cloned()
+        .collect();
+    for f in &findings {
+        let (ls, rs) = finding_sides(f);
+        for d in &f.fields {
+            if !diffs
+                .iter()
+                .any(|x| x.field == d.field && x.left == d.left && x.right == d.right)
+            {
+                diffs.push(DiffRow {
+                    field: d.field.clone(),
+                    left_source: ls.clone(),
+                    left: d.left.clone(),
+                    right_source: rs.clone(),
+                    right: d.right.clone(),
+                });
+            }
+            if !differing.contains(&d.field) {
+                differing.push(d.field.clone());
+            }
+        }
+    }
+    differing.sort();
+    let prev = seq.checked_sub(1).and_then(|s| case.index_of(&tenant, s));
+    let next = case.index_of(&tenant, seq + 1);
+    Some(RecordDetail {
+        generation: case.generation,
+        row: row(index, ev),
+        copies: copies.into_iter().map(|(c, _)| c).collect(),
+        visible,
+        differing,
+        diffs,
+        findings,
+        prev,
+        next,
+        unavailable,
+    })
+}
+
+/// The two sides of a finding's field diffs: a `visible_text_mismatch` compares the printed page
+/// with the embedded record; cross-source findings name both inputs.
+fn finding_sides(f: &trailproof_core::finding::Finding) -> (String, String) {
+    let input = f.input.clone().unwrap_or_else(|| "first source".into());
+    if f.code == trailproof_core::finding::Code::VisibleTextMismatch {
+        return (
+            format!("{input} (printed on the page)"),
+            format!("{input} (embedded record)"),
+        );
+    }
+    let other = f
+        .other_input
+        .clone()
+        .unwrap_or_else(|| "other source".into());
+    (input, other)
+}
+
+type Copy = (SourceCopy, Option<Value>);
+
+fn copy_of(source: &str, c: Checked) -> Copy {
+    let mut canonical = None;
+    let mut fields = Vec::new();
+    if let Some(rec) = &c.record {
+        if c.computed_hash.is_some() {
+            let mut out = Vec::new();
+            record::write_hashed_bytes(rec, &mut out);
+            canonical = Some(String::from_utf8_lossy(&out).into_owned());
+        }
+        if let Value::Object(m) = rec {
+            fields = m.iter().map(|(k, v)| (k.clone(), v.to_string())).collect();
+        }
+    }
+    (
+        SourceCopy {
+            source: source.to_string(),
+            location: c.loc.to_string(),
+            fields,
+            canonical,
+            stored_hash: c
+                .stored_hash
+                .map(|h| hex(&h))
+                .or_else(|| c.stored_hash_text.clone()),
+            computed_hash: c.computed_hash.map(|h| hex(&h)),
+            problems: c.problems.clone(),
+        },
+        c.record,
+    )
+}
+
+fn is_target(c: &Checked, tenant: &str, seq: u64) -> bool {
+    c.seq == Some(seq) && c.tenant_id.as_deref() == Some(tenant)
+}
+
+/// Copies of (tenant, seq) in one file (an export's payload record, or every matching dump
+/// record: a duplicated seq has several).
+fn copies_in(
+    path: &Path,
+    tenant: &str,
+    seq: u64,
+    visible: &mut Vec<VisibleCopy>,
+) -> Result<Vec<Copy>, IngestError> {
+    let name = display(path);
+    let kind = sniff(path)?;
+    let payload = match kind {
+        InputKind::ExportPdf => {
+            let ev = pdf::read_pdf(path)?;
+            let header_tenant = ev.header.tenant.as_ref().map(|t| t.value.as_str());
+            if header_tenant.is_none_or(|t| t == tenant) {
+                for r in ev.rows.iter().filter(|r| r.seq == seq) {
+                    visible.push(VisibleCopy {
+                        source: name.clone(),
+                        page: r.page as u32,
+                        cells: vec![
+                            ("seq".into(), r.seq.to_string()),
+                            ("timestamp".into(), r.timestamp.clone()),
+                            ("action".into(), r.action.clone()),
+                            ("severity".into(), r.severity.clone()),
+                            ("actor_user_id".into(), r.actor_user_id.clone()),
+                            ("outcome".into(), r.outcome.clone()),
+                            ("hash".into(), r.hash_prefix.clone()),
+                        ],
+                    });
+                }
+            }
+            ev.payload
+        }
+        InputKind::ExportJson => Some(std::fs::read(path).map_err(|source| IngestError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?),
+        _ => return scan_dump(path, kind, tenant, seq),
+    };
+    let Some(bytes) = payload else {
+        return Ok(Vec::new());
+    };
+    let v = Value::parse(&bytes)
+        .map_err(|e| IngestError::malformed(path, "audit-export.json", e.to_string()))?;
+    let mut out = Vec::new();
+    let mut buf = Vec::new();
+    if let Some(Value::Array(recs)) = v.get("records") {
+        for (i, r) in recs.iter().enumerate() {
+            if r.get("seq").and_then(Value::as_u64) != Some(seq)
+                || r.get("tenant_id").and_then(Value::as_str) != Some(tenant)
+            {
+                continue;
+            }
+            let c = record::check(
+                RawRecord {
+                    loc: Location::Index(i as u64),
+                    data: RawData::Value(r.clone()),
+                },
+                &mut buf,
+            );
+            out.push(copy_of(&name, c));
+        }
+    }
+    Ok(out)
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+fn scan_dump(
+    path: &Path,
+    kind: InputKind,
+    tenant: &str,
+    seq: u64,
+) -> Result<Vec<Copy>, IngestError> {
+    let found = scan_pass(path, kind, tenant, seq, true)?;
+    if found.is_empty() {
+        return scan_pass(path, kind, tenant, seq, false);
+    }
+    Ok(found)
+}
+
+fn scan_pass(
+    path: &Path,
+    kind: InputKind,
+    tenant: &str,
+    seq: u64,
+    prefilter: bool,
+) -> Result<Vec<Copy>, IngestError> {
+    let name = display(path);
+    let digits = seq.to_string();
+    let mut src = open_records(path, kind)?;
+    let mut out = Vec::new();
+    let mut buf = Vec::new();
+    let mut batch = Vec::with_capacity(BATCH);
+    loop {
+        batch.clear();
+        let more = src.next_batch(&mut batch, BATCH)?;
+        for raw in batch.drain(..) {
+            let keep = match &raw.data {
+                RawData::Json(b) => !prefilter || contains(b, digits.as_bytes()),
+                RawData::Value(v) => {
+                    !prefilter
+                        || v.get("seq").and_then(Value::as_u64) == Some(seq)
+                        || v.get("seq").and_then(Value::as_str) == Some(digits.as_str())
+                }
+                RawData::Unreadable(_) => false,
+            };
+            if !keep {
+                continue;
+            }
+            let c = record::check(raw, &mut buf);
+            if is_target(&c, tenant, seq) {
+                out.push(copy_of(&name, c));
+            }
+        }
+        if !more {
+            break;
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,132 @@
+//! Trailproof desktop app (Tauri 2): open evidence, see the verdict, browse records and the
+//! timeline, run the live check, export the report. The window is a thin view: case state,
+//! verification, queries and exports all live here in the backend, over the same crates as the
+//! `trailproof` CLI.
+//!
+//! Invariants: evidence is opened read-only by the ingest crate; the app writes only the file a
+//! user picks in a save dialog, and its own recent-cases list in its config folder; nothing
+//! touches the network unless the user runs a live check.
+
+#![forbid(unsafe_code)]
+
+pub mod commands;
+pub mod detail;
+pub mod recent;
+pub mod session;
+pub mod types;
+pub mod work;
+
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use session::Loaded;
+use types::{AppError, ErrorKind};
+
+/// The backend's state: the open case, the running task's cancel flag, the token in memory.
+pub struct AppState {
+    case: Mutex<Option<Arc<Loaded>>>,
+    busy: Arc<AtomicBool>,
+    pub cancel: Arc<AtomicBool>,
+    generation: AtomicU32,
+    /// Held in memory only: never written, logged or sent back to the UI.
+    token: Mutex<Option<String>>,
+    pub initial: Vec<String>,
+}
+
+/// Held while a long task runs; the next task may start once it is dropped.
+pub struct Busy(Arc<AtomicBool>);
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl AppState {
+    pub fn new(initial: Vec<String>) -> Self {
+        AppState {
+            case: Mutex::new(None),
+            busy: Arc::new(AtomicBool::new(false)),
+            cancel: Arc::new(AtomicBool::new(false)),
+            generation: AtomicU32::new(0),
+            token: Mutex::new(None),
+            initial,
+        }
+    }
+
+    pub fn case(&self) -> Result<Arc<Loaded>, AppError> {
+        lock(&self.case)
+            .clone()
+            .ok_or_else(|| AppError::new(ErrorKind::NoCase, "no case is open"))
+    }
+
+    pub fn set_case(&self, c: Loaded) {
+        *lock(&self.case) = Some(Arc::new(c));
+    }
+
+    /// Starts a long task: refused while another runs; clears the cancel flag.
+    pub fn begin(&self) -> Result<Busy, AppError> {
+        if self
+            .busy
+            .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+            .is_err()
+        {
+            return Err(AppError::new(
+                ErrorKind::Busy,
+                "another task is running: wait for it or cancel it",
+            ));
+        }
+        self.cancel.store(false, Ordering::Relaxed);
+        Ok(Busy(self.busy.clone()))
+    }
+
+    pub fn next_generation(&self) -> u32 {
+        self.generation.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    pub fn set_token(&self, t: String) {
+        *lock(&self.token) = Some(t);
+    }
+
+    pub fn token(&self) -> Option<String> {
+        lock(&self.token).clone()
+    }
+
+    pub fn clear_token(&self) {
+        *lock(&self.token) = None;
+    }
+}
+
+/// Starts the app; `paths` (from the command line) open as one case.
+pub fn run(paths: Vec<String>) {
+    tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
+        .manage(AppState::new(paths))
+        .invoke_handler(tauri::generate_handler![
+            commands::initial_paths,
+            commands::current_case,
+            commands::open_case,
+            commands::choose_and_open,
+            commands::run_live,
+            commands::forget_token,
+            commands::has_token,
+            commands::cancel_work,
+            commands::recent_cases,
+            commands::query_records,
+            commands::record_detail,
+            commands::locate,
+            commands::time_bounds,
+            commands::density,
+            commands::export_report,
+            commands::export_timeline,
+        ])
+        .run(tauri::generate_context!())
+        .unwrap_or_else(|e| {
+            eprintln!("trailproof-app: cannot start: {e}");
+            std::process::exit(2);
+        });
+}

@@ -1,0 +1,286 @@
+//! Long work, off the UI thread: opening a case (optionally with a live check) and writing
+//! exports. Progress goes to the UI through a callback; cancellation through an [`AtomicBool`]
+//! the readers and the live client check between batches and pages.
+//!
+//! Invariants: the bearer token is handed to the HTTP client only and is never part of an error
+//! message or a progress event; exports are written only to the path the user chose in the save
+//! dialog, through a temporary file in the same folder renamed into place.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use trailproof_core::record::{hex, sha256};
+use trailproof_core::timeline::{self, TimelineOptions};
+use trailproof_ingest::detect::sniff;
+use trailproof_ingest::run::{Progress, RunOptions};
+use trailproof_ingest::{pdf, IngestError, InputKind};
+use trailproof_live::{
+    investigate, HttpPolicy, InvestigateError, LiveOptions, LiveProgress, LiveRequest, Token,
+};
+
+use crate::session::Loaded;
+use crate::types::{
+    AppError, ErrorKind, LiveView, ProgressEvent, ReportFormat, Saved, TimelineFormat,
+};
+
+/// Progress events at most this often (the last one of an input is always sent).
+const PROGRESS_EVERY: Duration = Duration::from_millis(100);
+
+/// Adapts the readers' and the live client's progress to [`ProgressEvent`]s.
+pub struct Reporter<'a> {
+    send: &'a (dyn Fn(ProgressEvent) + Sync),
+    last: Mutex<Option<Instant>>,
+}
+
+impl<'a> Reporter<'a> {
+    pub fn new(send: &'a (dyn Fn(ProgressEvent) + Sync)) -> Self {
+        Reporter {
+            send,
+            last: Mutex::new(None),
+        }
+    }
+
+    fn due(&self) -> bool {
+        let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        if last.is_some_and(|l| now.duration_since(l) < PROGRESS_EVERY) {
+            return false;
+        }
+        *last = Some(now);
+        true
+    }
+}
+
+impl Progress for Reporter<'_> {
+    fn input(&self, path: &Path, kind: InputKind, total: Option<u64>) {
+        (self.send)(ProgressEvent::Input {
+            path: path.to_string_lossy().into_owned(),
+            kind: kind.as_str().into(),
+            total,
+        });
+    }
+    fn advance(&self, bytes: u64, records: u64) {
+        if self.due() {
+            (self.send)(ProgressEvent::Advance { bytes, records });
+        }
+    }
+}
+
+impl LiveProgress for Reporter<'_> {
+    fn page(&self, source: &str, pages: u64, records: u64) {
+        if self.due() {
+            (self.send)(ProgressEvent::Live {
+                source: source.to_string(),
+                pages,
+                records,
+            });
+        }
+    }
+}
+
+/// A live check to run with the case.
+pub struct LiveAsk {
+    pub url: String,
+    pub token: String,
+    pub api_base: Option<String>,
+}
+
+impl From<IngestError> for AppError {
+    fn from(e: IngestError) -> Self {
+        match e {
+            IngestError::Cancelled => AppError::new(ErrorKind::Cancelled, "cancelled"),
+            e => AppError::new(ErrorKind::Evidence, chain(&e)),
+        }
+    }
+}
+
+/// An error with its cause chain, as the CLI prints it.
+pub fn chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        let t = c.to_string();
+        if !s.contains(&t) {
+            s.push_str(": ");
+            s.push_str(&t);
+        }
+        cur = c.source();
+    }
+    s
+}
+
+/// Verifies `paths` as one case (with the live check when asked) and indexes it.
+pub fn open(
+    generation: u32,
+    paths: Vec<PathBuf>,
+    live: Option<LiveAsk>,
+    send: &(dyn Fn(ProgressEvent) + Sync),
+    cancel: &AtomicBool,
+) -> Result<Loaded, AppError> {
+    if paths.is_empty() && live.is_none() {
+        return Err(AppError::new(
+            ErrorKind::Invalid,
+            "no evidence given: drop files on the window or choose them with Open",
+        ));
+    }
+    let reporter = Reporter::new(send);
+    let run = RunOptions {
+        progress: &reporter,
+        cancel: Some(cancel),
+    };
+    let request = live.as_ref().map(|l| {
+        let mut options = LiveOptions::new(Token::new(l.token.clone()));
+        options.api_base = l.api_base.clone();
+        options.policy = HttpPolicy::default();
+        options.progress = &reporter;
+        options.cancel = Some(cancel);
+        LiveRequest {
+            url: l.url.clone(),
+            options,
+        }
+    });
+    let inv =
+        investigate(&paths, &run, &TimelineOptions::default(), request.as_ref()).map_err(|e| {
+            match e {
+                InvestigateError::Ingest(e) => AppError::from(e),
+                InvestigateError::Live(e) => {
+                    let msg = chain(&e);
+                    if msg.contains("cancelled") {
+                        AppError::new(ErrorKind::Cancelled, "cancelled")
+                    } else {
+                        AppError::new(ErrorKind::Live, msg)
+                    }
+                }
+            }
+        })?;
+    send(ProgressEvent::Finishing);
+    let live_view = match (&live, inv.live) {
+        (Some(l), Some(s)) => Some(LiveView {
+            url: l.url.clone(),
+            api_base: s.api_base,
+            pages: s.pages,
+            records: s.records,
+            live_fingerprint: s.live_fingerprint,
+        }),
+        _ => None,
+    };
+    let urls = verification_urls(&paths);
+    Ok(Loaded::new(
+        generation,
+        paths,
+        inv.report,
+        inv.timeline,
+        live_view,
+        urls,
+    ))
+}
+
+/// Verification URLs of the exports among `paths`: the payload's `verify_url` first, then
+/// what the pages print. Unreadable files give none (the report already says why).
+pub fn verification_urls(paths: &[PathBuf]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut add = |u: &str| {
+        if !u.is_empty() && !out.iter().any(|x| x == u) {
+            out.push(u.to_string());
+        }
+    };
+    for p in paths {
+        let payload = match sniff(p) {
+            Ok(InputKind::ExportPdf) => match pdf::read_pdf(p) {
+                Ok(ev) => {
+                    let printed = ev
+                        .integrity
+                        .verification_url
+                        .as_ref()
+                        .map(|l| l.value.clone());
+                    let payload = ev.payload;
+                    if let Some(u) = payload_url(payload.as_deref()) {
+                        add(&u);
+                    }
+                    if let Some(u) = printed {
+                        add(&u);
+                    }
+                    continue;
+                }
+                Err(_) => None,
+            },
+            Ok(InputKind::ExportJson) => std::fs::read(p).ok(),
+            _ => None,
+        };
+        if let Some(u) = payload_url(payload.as_deref()) {
+            add(&u);
+        }
+    }
+    out
+}
+
+fn payload_url(bytes: Option<&[u8]>) -> Option<String> {
+    let v = trailproof_core::json::Value::parse(bytes?).ok()?;
+    v.get("verify_url")?.as_str().map(str::to_string)
+}
+
+/// The bytes of the verification report in `format`.
+pub fn report_bytes(case: &Loaded, format: ReportFormat) -> Result<Vec<u8>, AppError> {
+    let argv = argv(case);
+    Ok(match format {
+        ReportFormat::Html => {
+            trailproof_core::html::render(&case.report, Some(&case.timeline), &argv).into_bytes()
+        }
+        ReportFormat::Json => {
+            let mut v = serde_json::to_vec_pretty(&case.report)
+                .map_err(|e| AppError::new(ErrorKind::Save, e.to_string()))?;
+            v.push(b'\n');
+            v
+        }
+        ReportFormat::Pdf => trailproof_report::pdf(&case.report, Some(&case.timeline), &argv)
+            .map_err(|e| AppError::new(ErrorKind::Save, chain(&e)))?,
+    })
+}
+
+/// The bytes of the timeline in `format`.
+pub fn timeline_bytes(case: &Loaded, format: TimelineFormat) -> Result<Vec<u8>, AppError> {
+    let f = match format {
+        TimelineFormat::Timesketch => timeline::Format::Timesketch,
+        TimelineFormat::Csv => timeline::Format::Csv,
+        TimelineFormat::Jsonl => timeline::Format::Jsonl,
+        TimelineFormat::Json => timeline::Format::Json,
+    };
+    let mut out = Vec::new();
+    timeline::write(&case.timeline, f, &mut out)
+        .map_err(|e| AppError::new(ErrorKind::Save, e.to_string()))?;
+    Ok(out)
+}
+
+/// The command a report names: the app and the evidence it opened.
+fn argv(case: &Loaded) -> Vec<String> {
+    let mut v = vec!["trailproof-app".to_string()];
+    v.extend(case.paths.iter().map(|p| p.to_string_lossy().into_owned()));
+    if let Some(l) = &case.live {
+        v.push("--live".into());
+        v.push(l.url.clone());
+    }
+    v
+}
+
+/// Writes `bytes` to `path` (through a temporary file beside it, renamed into place).
+pub fn save(path: &Path, bytes: &[u8]) -> Result<Saved, AppError> {
+    let err = |e: std::io::Error| {
+        AppError::new(
+            ErrorKind::Save,
+            format!("{}: cannot write: {e}", path.display()),
+        )
+    };
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+    let mut tmp = tempfile::NamedTempFile::new_in(dir.unwrap_or(Path::new("."))).map_err(err)?;
+    tmp.write_all(bytes).map_err(err)?;
+    tmp.as_file().sync_all().map_err(err)?;
+    tmp.persist(path).map_err(|e| err(e.error))?;
+    Ok(Saved {
+        path: path.to_string_lossy().into_owned(),
+        bytes: bytes.len() as u64,
+        sha256: hex(&sha256(bytes)),
+    })
+}

@@ -1,0 +1,152 @@
+// End-to-end tests of the real Trailproof app: tauri-driver starts the built binary (with the
+// evidence as command-line arguments) and WebKitWebDriver drives its webview. Each test saves a
+// screenshot of what a person would see to ui/e2e/artifacts/.
+//
+// Environment: TRAILPROOF_APP (absolute path of the app binary), TAURI_DRIVER_PORT.
+import { test, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import { resolve, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { remote } from "webdriverio";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, "../..");
+const app = process.env.TRAILPROOF_APP ?? resolve(root, "target/debug/trailproof-app");
+const port = Number(process.env.TAURI_DRIVER_PORT ?? 4455);
+const artifacts = resolve(here, "artifacts");
+mkdirSync(artifacts, { recursive: true });
+const v = (p) => resolve(root, "tests/vectors", p);
+
+const sessions = [];
+after(async () => {
+  for (const s of sessions) await s.deleteSession().catch(() => {});
+});
+
+async function openApp(args) {
+  const browser = await remote({
+    hostname: "127.0.0.1",
+    port,
+    logLevel: "error",
+    connectionRetryTimeout: 120_000,
+    capabilities: {
+      browserName: "wry",
+      // WebKitWebDriver speaks classic WebDriver only (no BiDi webSocketUrl).
+      "wdio:enforceWebDriverClassic": true,
+      "tauri:options": { application: app, args },
+    },
+  });
+  sessions.push(browser);
+  return browser;
+}
+
+async function close(browser) {
+  await browser.deleteSession().catch(() => {});
+  sessions.splice(sessions.indexOf(browser), 1);
+}
+
+async function verdictOf(browser) {
+  const el = await browser.$('[data-testid="verdict"]');
+  await el.waitForExist({ timeout: 120_000 });
+  return (await el.getText()).trim().toLowerCase();
+}
+
+async function findings(browser) {
+  const out = [];
+  for (const f of await browser.$$('[data-testid="finding"]')) {
+    out.push({ code: await f.getAttribute("data-code"), seq: await f.getAttribute("data-seq") });
+  }
+  return out;
+}
+
+test("a clean export PDF reads intact", async () => {
+  const b = await openApp([v("export-acme-critical.pdf")]);
+  assert.equal(await verdictOf(b), "intact");
+  const inputs = await b.$('[data-testid="inputs"]').getText();
+  assert.match(inputs, /export-acme-critical\.pdf/);
+  assert.match(inputs, /[0-9a-f]{64}/);
+  assert.deepEqual(
+    (await findings(b)).filter((f) => f.code !== "timestamp_regression"),
+    [],
+  );
+  await b.saveScreenshot(resolve(artifacts, "overview-intact.png"));
+  await close(b);
+});
+
+test("visible-edit.pdf is tampered, with visible_text_mismatch on seq 2", async () => {
+  const b = await openApp([v("tampered/visible-edit.pdf")]);
+  assert.equal(await verdictOf(b), "tampered");
+  const f = await findings(b);
+  assert.ok(
+    f.some((x) => x.code === "visible_text_mismatch" && x.seq === "2"),
+    JSON.stringify(f),
+  );
+  await b.saveScreenshot(resolve(artifacts, "overview-visible-edit.png"));
+  // The finding opens the record it concerns, with the printed row beside the embedded one.
+  await b.$('[data-testid="finding"][data-code="visible_text_mismatch"][data-seq="2"]').click();
+  const detail = await b.$('[data-testid="detail"]');
+  await detail.waitForExist({ timeout: 30_000 });
+  await b.$('[data-testid="canonical"]').waitForExist({ timeout: 60_000 });
+  const text = await detail.getText();
+  assert.match(text, /acme #2/);
+  assert.match(text, /As printed on the export's pages/);
+  await b.saveScreenshot(resolve(artifacts, "detail-visible-edit.png"));
+  await close(b);
+});
+
+test("a dump with the export PDF together gives the anchor finding", async () => {
+  const b = await openApp([v("tampered/rechained-suffix.sqlite"), v("export-acme-critical.pdf")]);
+  assert.equal(await verdictOf(b), "tampered");
+  const f = await findings(b);
+  assert.ok(f.some((x) => x.code === "anchor_mismatch" && x.seq === "40"), JSON.stringify(f));
+  await b.saveScreenshot(resolve(artifacts, "overview-anchor.png"));
+  await close(b);
+});
+
+test("the timeline shows the events and the records table pages through them", async () => {
+  const b = await openApp([v("audit.sqlite")]);
+  assert.equal(await verdictOf(b), "intact");
+  await b.$('[data-testid="tab-timeline"]').click();
+  const marks = await b.$$('[data-testid="timeline-event"]');
+  await b.waitUntil(async () => (await b.$$('[data-testid="timeline-event"]')).length > 0, {
+    timeout: 30_000,
+  });
+  const count = await b.$('[data-testid="timeline-count"]').getText();
+  assert.match(count, /^\d[\d,]* events in view/);
+  void marks;
+  await b.saveScreenshot(resolve(artifacts, "timeline.png"));
+  await b.$('[data-testid="tab-records"]').click();
+  await b.waitUntil(async () => (await b.$$('[data-testid="record-row"]')).length > 0, {
+    timeout: 30_000,
+  });
+  const total = await b.$('[data-testid="records-total"]').getText();
+  assert.match(total, /^\d[\d,]* entries/);
+  await b.saveScreenshot(resolve(artifacts, "records.png"));
+  await close(b);
+});
+
+test("an HTML payload in a record renders as text", async () => {
+  const b = await openApp([resolve(root, "tests/fixtures/app/xss.jsonl")]);
+  assert.equal(await verdictOf(b), "intact");
+  await b.$('[data-testid="tab-records"]').click();
+  const search = await b.$('[data-testid="records-search"]');
+  await search.waitForExist({ timeout: 30_000 });
+  await search.setValue("onerror");
+  await b.waitUntil(
+    async () => (await b.$$('[data-testid="record-row"]')).length === 1,
+    { timeout: 30_000 },
+  );
+  const row = await b.$('[data-testid="record-row"]');
+  assert.equal(await row.getAttribute("data-seq"), "3");
+  await row.click();
+  const detail = await b.$('[data-testid="detail"]');
+  await b.$('[data-testid="canonical"]').waitForExist({ timeout: 60_000 });
+  const text = await detail.getText();
+  assert.ok(text.includes("<img src=x onerror=alert(1)>"), text.slice(0, 400));
+  // No element was made from the payload, and no alert fired.
+  assert.equal((await b.$$("img")).length, 0);
+  const alert = await b.getAlertText().catch(() => null);
+  assert.equal(alert, null);
+  await b.saveScreenshot(resolve(artifacts, "xss-as-text.png"));
+  await close(b);
+});

@@ -1,0 +1,342 @@
+// Generated from the Rust types by ts-rs (src-tauri/src/types.rs). Do not edit:
+// run `UPDATE_BINDINGS=1 cargo test -p trailproof-app bindings` after changing them.
+
+export type Code = "record_hash_mismatch" | "chain_link_broken" | "seq_gap" | "seq_duplicate" | "genesis_invalid" | "timestamp_regression" | "not_canonical" | "fingerprint_mismatch" | "url_hash_mismatch" | "record_count_mismatch" | "scope_violation" | "visible_text_mismatch" | "pdf_incremental_update" | "attachment_missing" | "legacy_search_unverifiable" | "anchor_mismatch" | "chain_truncated" | "record_diverged" | "record_missing" | "record_appended" | "server_verdict_disagrees";
+
+export type Level = "error" | "warning" | "info";
+
+export type Status = "passed" | "failed" | "not_possible";
+
+export type FieldDiff = { field: string, 
+/**
+ * Canonical JSON of the value in the first source (`null` text when absent there).
+ */
+left: string | null, 
+/**
+ * Canonical JSON of the value in the second source.
+ */
+right: string | null, };
+
+export type Finding = { code: Code, level: Level, tenant_id: string | null, seq: number | null, message: string, 
+/**
+ * Path of the input the finding is about (the first one, for cross-source findings).
+ */
+input?: string | null, 
+/**
+ * The other input of a cross-source finding.
+ */
+other_input?: string | null, 
+/**
+ * Where in the input ("line 17", "row 4", "page 2", "records[3]").
+ */
+location?: string | null, 
+/**
+ * The value the evidence states (stored hash, printed fingerprint, ...).
+ */
+expected?: string | null, 
+/**
+ * The value recomputed from the evidence.
+ */
+computed?: string | null, 
+/**
+ * For ranges (a seq gap): the last seq of the range; `seq` is the first.
+ */
+seq_end?: number | null, 
+/**
+ * Differing members, for `record_diverged` and `visible_text_mismatch`.
+ */
+fields?: Array<FieldDiff>, };
+
+export type Check = { 
+/**
+ * Stable identifier, e.g. `record_hashes`, `chain_links`, `fingerprint`, `anchor`.
+ */
+check: string, status: Status, input?: string | null, tenant_id?: string | null, 
+/**
+ * What was checked and, when failed or not possible, why.
+ */
+detail: string, };
+
+export type InputInfo = { path: string, 
+/**
+ * Detected kind (`export-pdf`, `sqlite`, `jsonl`, ...).
+ */
+kind: string, 
+/**
+ * Size in bytes of the bytes parsed.
+ */
+size: number, 
+/**
+ * SHA-256 of the bytes parsed, lowercase hex.
+ */
+sha256: string, 
+/**
+ * Records read from it.
+ */
+records: number, };
+
+export type Verdict = "intact" | "tampered" | "inconclusive";
+
+export type TenantSummary = { tenant_id: string, records: number, first_seq: number, last_seq: number, 
+/**
+ * Stored hash of the record with the highest seq.
+ */
+head_hash: string | null, first_timestamp: string | null, last_timestamp: string | null, };
+
+export type InputTenant = { input: string, tenant_id: string, records: number, first_seq: number, last_seq: number, 
+/**
+ * Stored hash of the record with the highest seq.
+ */
+head_hash: string | null, first_timestamp: string | null, last_timestamp: string | null, };
+
+export type Tool = { name: string, version: string, };
+
+export type Counts = { errors: number, warnings: number, info: number, records: number, };
+
+export type Report = { format: string, tool: Tool, verdict: Verdict, 
+/**
+ * One sentence that explains the verdict.
+ */
+summary: string, counts: Counts, inputs: Array<InputInfo>, tenants: Array<InputTenant>, checks: Array<Check>, findings: Array<Finding>, };
+
+export type Kind = "event" | "gap";
+
+export type Integrity = "verified" | "not_canonical" | "hash_mismatch" | "diverged" | "chain_broken" | "missing_from_source" | "unanchored" | "only_in_one_source" | "gap";
+
+export type Flag = "privileged_intervention" | "parameter_change" | "mass_export" | "denied" | "denial_burst" | "off_hours";
+
+export type Event = { kind: Kind, tenant_id: string, 
+/**
+ * The record's seq; for a gap, the first missing seq.
+ */
+seq: number, 
+/**
+ * For a gap: the last missing seq.
+ */
+seq_end: number | null, 
+/**
+ * Canonical timestamp (nanoseconds); for a gap, that of the record before it (or after it,
+ * for a gap at the start of a chain). `None` when it cannot be read.
+ */
+timestamp: string | null, 
+/**
+ * Microseconds since the Unix epoch, UTC.
+ */
+micros: number | null, actor_user_id: string | null, actor_role: string | null, actor_display: string | null, action: string | null, http_method: string | null, http_route: string | null, severity: string | null, actor_ip: string | null, resource_type: string | null, resource_id: string | null, resource_display: string | null, outcome: string | null, outcome_reason: string | null, 
+/**
+ * The inputs that hold it (for a gap: the inputs it is missing from).
+ */
+sources: Array<string>, integrity: Integrity, 
+/**
+ * For `diverged`: the members that differ between sources.
+ */
+diverged_fields: Array<string>, 
+/**
+ * For `missing_from_source`: the inputs that should hold it and do not.
+ */
+missing_from: Array<string>, flags: Array<Flag>, 
+/**
+ * Codes of the report's findings about this (tenant, seq), sorted, unique.
+ */
+findings: Array<Code>, };
+
+export type Summary = { events: number, gaps: number, 
+/**
+ * Records that name no tenant or seq and so cannot be placed.
+ */
+unplaced_records: number, tenants: Array<string>, sources: Array<string>, first_timestamp: string | null, last_timestamp: string | null, integrity: { [key in string]: number }, flags: { [key in string]: number }, burst_count: number, burst_minutes: number, off_hours_rule: string, 
+/**
+ * The verdict of the verification run the timeline was joined with.
+ */
+verdict: string, };
+
+export type Timeline = { events: Array<Event>, summary: Summary, };
+
+export type TimelineOptions = { 
+/**
+ * Failures by one actor that make a burst.
+ */
+burst_count: number, 
+/**
+ * Window of a burst, in minutes.
+ */
+burst_minutes: number, };
+
+export type CaseView = { 
+/**
+ * Increases with every case opened in this window (so stale answers can be dropped).
+ */
+generation: number, 
+/**
+ * The evidence files, as opened.
+ */
+paths: Array<string>, report: Report, timeline: Summary, 
+/**
+ * Verification URLs printed in or embedded by the opened exports (for the live check).
+ */
+verification_urls: Array<string>, 
+/**
+ * The live check that joined this case, if any: its API base and counts.
+ */
+live: LiveView | null, 
+/**
+ * Distinct values of the filterable columns, for the filter menus (at most 500 each).
+ */
+facets: Facets, };
+
+export type LiveView = { url: string, api_base: string, pages: number, records: number, live_fingerprint: string | null, };
+
+export type Facets = { tenants: Array<string>, severities: Array<string>, actions: Array<string>, actors: Array<string>, resource_types: Array<string>, };
+
+export type ProgressEvent = { "stage": "input", path: string, kind: string, total: number | null, } | { "stage": "advance", bytes: number, records: number, } | { "stage": "live", source: string, pages: number, records: number, } | { "stage": "finishing" };
+
+export type RecordFilter = { tenant: string | null, 
+/**
+ * Exact `severity`.
+ */
+severity: string | null, 
+/**
+ * Exact `action` (the scope filter `event`).
+ */
+event: string | null, 
+/**
+ * Exact `actor_user_id` (the scope filter `actor`).
+ */
+actor: string | null, resource_type: string | null, 
+/**
+ * Inclusive lower bound: a prefix of a canonical timestamp (`2026-03-01`, `2026-03-01T08:00`).
+ */
+from: string | null, 
+/**
+ * Inclusive upper bound, as a prefix: `2026-03-01` takes in that whole day.
+ */
+to: string | null, 
+/**
+ * Case-insensitive substring of any dimension, seq, source or finding code.
+ */
+text: string | null, integrity: Integrity | null, flag: Flag | null, 
+/**
+ * Only entries with at least one finding.
+ */
+with_findings: boolean, 
+/**
+ * Leave out gap entries (deleted ranges).
+ */
+hide_gaps: boolean, };
+
+export type SortKey = "time" | "seq" | "actor" | "action" | "severity" | "outcome" | "integrity";
+
+export type RecordQuery = { generation: number, offset: number, limit: number, filter: RecordFilter, sort: SortKey, descending: boolean, };
+
+export type RecordRow = { 
+/**
+ * Position in the timeline (stable for this case).
+ */
+index: number, kind: Kind, tenant_id: string, seq: number, seq_end: number | null, timestamp: string | null, actor_user_id: string | null, actor_role: string | null, actor_display: string | null, action: string | null, http_method: string | null, http_route: string | null, severity: string | null, actor_ip: string | null, resource_type: string | null, resource_id: string | null, outcome: string | null, outcome_reason: string | null, integrity: Integrity, flags: Array<Flag>, findings: Array<Code>, sources: Array<string>, };
+
+export type RecordPage = { generation: number, 
+/**
+ * Rows matching the filter.
+ */
+total: number, offset: number, rows: Array<RecordRow>, };
+
+export type SourceCopy = { 
+/**
+ * The input (or `live:` source) that holds it.
+ */
+source: string, 
+/**
+ * Where in the input ("line 17", "row 4", "records[3]").
+ */
+location: string, 
+/**
+ * Members in canonical order: (name, canonical JSON of the value).
+ */
+fields: Array<[string, string]>, 
+/**
+ * The bytes that are hashed (canonical JSON without `hash`), as UTF-8 text.
+ */
+canonical: string | null, stored_hash: string | null, computed_hash: string | null, 
+/**
+ * Why the record could not be canonicalized, if it could not.
+ */
+problems: Array<string>, };
+
+export type VisibleCopy = { source: string, page: number, cells: Array<[string, string]>, };
+
+export type DiffRow = { field: string, 
+/**
+ * The source of `left` (an input path, `live:...`, or "printed on the pages").
+ */
+left_source: string, 
+/**
+ * Canonical JSON of the value there (`None` when absent).
+ */
+left: string | null, right_source: string, right: string | null, };
+
+export type RecordDetail = { generation: number, row: RecordRow, copies: Array<SourceCopy>, visible: Array<VisibleCopy>, 
+/**
+ * Members that differ between copies.
+ */
+differing: Array<string>, 
+/**
+ * Field-level differences between two sources, with both values.
+ */
+diffs: Array<DiffRow>, 
+/**
+ * The report's findings about this record.
+ */
+findings: Array<Finding>, 
+/**
+ * Timeline index of the record with seq - 1 / seq + 1 of the same tenant.
+ */
+prev: number | null, next: number | null, 
+/**
+ * Copies that could not be read back, with the reason (a file changed since it was opened).
+ */
+unavailable: Array<string>, };
+
+export type Density = { generation: number, 
+/**
+ * Microseconds since the epoch, UTC.
+ */
+from: number, to: number, buckets: Array<Bucket>, 
+/**
+ * Events in the window (all buckets).
+ */
+total: number, 
+/**
+ * The events themselves when the window holds at most the requested limit.
+ */
+marks: Array<Mark>, 
+/**
+ * Gaps (deleted ranges) whose neighbours fall in the window.
+ */
+gaps: Array<Mark>, };
+
+export type Bucket = { events: number, privileged: number, parameter: number, mass_export: number, denied: number, 
+/**
+ * Events with an integrity state other than verified.
+ */
+problems: number, };
+
+export type Mark = { index: number, micros: number, tenant_id: string, seq: number, seq_end: number | null, action: string | null, actor: string | null, integrity: Integrity, flags: Array<Flag>, findings: Array<Code>, };
+
+export type TimeBounds = { first: number | null, last: number | null, events: number, };
+
+export type RecentCase = { paths: Array<string>, 
+/**
+ * Verdict when last opened.
+ */
+verdict: Verdict, };
+
+export type ReportFormat = "html" | "pdf" | "json";
+
+export type TimelineFormat = "timesketch" | "csv" | "jsonl" | "json";
+
+export type Saved = { path: string, bytes: number, sha256: string, };
+
+export type AppError = { kind: ErrorKind, message: string, };
+
+export type ErrorKind = "evidence" | "live" | "cancelled" | "no_case" | "busy" | "save" | "invalid";
+
