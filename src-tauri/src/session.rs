@@ -38,7 +38,15 @@ pub struct Loaded {
     /// (micros, timeline index) of every entry with a readable time, in time order.
     by_time: Vec<(i64, u32)>,
     /// The last filtered and sorted selection, reused while the user scrolls.
-    selection: Mutex<Option<(RecordFilter, SortKey, bool, Arc<Vec<u32>>)>>,
+    selection: Mutex<Option<Selection>>,
+}
+
+/// A filtered and sorted list of timeline indexes, with what made it.
+struct Selection {
+    filter: RecordFilter,
+    sort: SortKey,
+    descending: bool,
+    indexes: Arc<Vec<u32>>,
 }
 
 fn push_facet(set: &mut BTreeSet<String>, v: &Option<String>) {
@@ -154,9 +162,9 @@ impl Loaded {
     /// filter and order).
     fn selection(&self, filter: &RecordFilter, sort: SortKey, desc: bool) -> Arc<Vec<u32>> {
         let mut cache = self.selection.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((f, s, d, sel)) = cache.as_ref() {
-            if f == filter && *s == sort && *d == desc {
-                return sel.clone();
+        if let Some(c) = cache.as_ref() {
+            if c.filter == *filter && c.sort == sort && c.descending == desc {
+                return c.indexes.clone();
             }
         }
         let m = Matcher::new(filter);
@@ -186,7 +194,12 @@ impl Loaded {
             sel.reverse();
         }
         let sel = Arc::new(sel);
-        *cache = Some((filter.clone(), sort, desc, sel.clone()));
+        *cache = Some(Selection {
+            filter: filter.clone(),
+            sort,
+            descending: desc,
+            indexes: sel.clone(),
+        });
         sel
     }
 
