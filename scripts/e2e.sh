@@ -11,7 +11,15 @@ export TRAILPROOF_APP="$target/debug/trailproof-app"
 npm --prefix ui/e2e ci --ignore-scripts --no-audit --no-fund --loglevel=error
 rm -rf ui/e2e/artifacts
 # A free port pair for tauri-driver and WebKitWebDriver.
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+port=""
+for _ in $(seq 1 50); do
+  p=$((20000 + RANDOM % 20000))
+  if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null && ! (exec 3<>/dev/tcp/127.0.0.1/$((p + 1))) 2>/dev/null; then
+    port=$p
+    break
+  fi
+done
+[ -n "$port" ] || { echo "e2e: no free port pair found" >&2; exit 2; }
 export TAURI_DRIVER_PORT=$port
 xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" bash -c '
   tauri-driver --port "$TAURI_DRIVER_PORT" --native-port $((TAURI_DRIVER_PORT + 1)) >ui/e2e/driver.log 2>&1 &

@@ -31,6 +31,13 @@ fi
 
 command -v cargo >/dev/null || { echo "setup: cargo is missing: install Rust (rustup) first" >&2; exit 2; }
 
+# The UI's toolchain (Vite 8) needs Node.js 20.19 or newer; Debian 12's own nodejs is older.
+node_ok=$(node -e 'const [a,b]=process.versions.node.split(".").map(Number); console.log(a>20||(a===20&&b>=19)?1:0)')
+if [ "$node_ok" != 1 ]; then
+  echo "setup: Node.js $(node --version) is too old for the UI build: install Node.js 20.19+ (e.g. from NodeSource) first" >&2
+  exit 2
+fi
+
 # tauri-driver bridges WebDriver to the app for the end-to-end tests.
 if ! command -v tauri-driver >/dev/null; then
   echo "setup: installing tauri-driver" >&2

@@ -283,27 +283,7 @@ fn mark(i: u32, m: i64, e: &Event) -> Mark {
 pub fn row(index: u32, e: &Event) -> RecordRow {
     RecordRow {
         index,
-        kind: e.kind,
-        tenant_id: e.tenant_id.clone(),
-        seq: e.seq,
-        seq_end: e.seq_end,
-        timestamp: e.timestamp.clone(),
-        actor_user_id: e.actor_user_id.clone(),
-        actor_role: e.actor_role.clone(),
-        actor_display: e.actor_display.clone(),
-        action: e.action.clone(),
-        http_method: e.http_method.clone(),
-        http_route: e.http_route.clone(),
-        severity: e.severity.clone(),
-        actor_ip: e.actor_ip.clone(),
-        resource_type: e.resource_type.clone(),
-        resource_id: e.resource_id.clone(),
-        outcome: e.outcome.clone(),
-        outcome_reason: e.outcome_reason.clone(),
-        integrity: e.integrity,
-        flags: e.flags.clone(),
-        findings: e.findings.clone(),
-        sources: e.sources.clone(),
+        event: e.clone(),
     }
 }
 

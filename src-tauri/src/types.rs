@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 use trailproof_core::case::{Report, Verdict};
 use trailproof_core::finding::{Code, FieldDiff, Finding};
-use trailproof_core::timeline::{Flag, Integrity, Kind, Summary};
+use trailproof_core::timeline::{Event, Flag, Integrity, Summary};
 use ts_rs::TS;
 
 /// An opened case as the overview shows it.
@@ -20,7 +20,7 @@ pub struct CaseView {
     pub paths: Vec<String>,
     pub report: Report,
     pub timeline: Summary,
-    /// Verification URLs printed in or embedded by the opened exports (for the live check).
+    /// Verification URLs the opened exports state (for the live check).
     pub verification_urls: Vec<String>,
     /// The live check that joined this case, if any: its API base and counts.
     pub live: Option<LiveView>,
@@ -123,32 +123,20 @@ pub struct RecordQuery {
     pub descending: bool,
 }
 
-/// One row of the records table (an event or a gap of the timeline).
+/// One row of the records table: a timeline entry (an event or a gap) and its position.
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct RecordRow {
     /// Position in the timeline (stable for this case).
     pub index: u32,
-    pub kind: Kind,
-    pub tenant_id: String,
-    pub seq: u64,
-    pub seq_end: Option<u64>,
-    pub timestamp: Option<String>,
-    pub actor_user_id: Option<String>,
-    pub actor_role: Option<String>,
-    pub actor_display: Option<String>,
-    pub action: Option<String>,
-    pub http_method: Option<String>,
-    pub http_route: Option<String>,
-    pub severity: Option<String>,
-    pub actor_ip: Option<String>,
-    pub resource_type: Option<String>,
-    pub resource_id: Option<String>,
-    pub outcome: Option<String>,
-    pub outcome_reason: Option<String>,
-    pub integrity: Integrity,
-    pub flags: Vec<Flag>,
-    pub findings: Vec<Code>,
-    pub sources: Vec<String>,
+    #[serde(flatten)]
+    pub event: Event,
+}
+
+impl std::ops::Deref for RecordRow {
+    type Target = Event;
+    fn deref(&self) -> &Event {
+        &self.event
+    }
 }
 
 /// A page of the records table.
@@ -346,7 +334,7 @@ pub fn typescript() -> String {
     use trailproof_core::case::{Counts, InputInfo, InputTenant, Tool};
     use trailproof_core::chain::TenantSummary;
     use trailproof_core::finding::{Check, Level, Status};
-    use trailproof_core::timeline::{Event, Timeline, TimelineOptions};
+    use trailproof_core::timeline::{Kind, Timeline, TimelineOptions};
     let cfg = ts_rs::Config::new().with_large_int("number");
     let decls = [
         Code::decl(&cfg),

@@ -14,9 +14,8 @@ use std::time::{Duration, Instant};
 
 use trailproof_core::record::{hex, sha256};
 use trailproof_core::timeline::{self, TimelineOptions};
-use trailproof_ingest::detect::sniff;
 use trailproof_ingest::run::{Progress, RunOptions};
-use trailproof_ingest::{pdf, IngestError, InputKind};
+use trailproof_ingest::{IngestError, InputKind};
 use trailproof_live::{
     investigate, HttpPolicy, InvestigateError, LiveOptions, LiveProgress, LiveRequest, Token,
 };
@@ -167,59 +166,14 @@ pub fn open(
         }),
         _ => None,
     };
-    let urls = verification_urls(&paths);
     Ok(Loaded::new(
         generation,
         paths,
         inv.report,
         inv.timeline,
         live_view,
-        urls,
+        inv.verify_urls,
     ))
-}
-
-/// Verification URLs of the exports among `paths`: the payload's `verify_url` first, then
-/// what the pages print. Unreadable files give none (the report already says why).
-pub fn verification_urls(paths: &[PathBuf]) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let mut add = |u: &str| {
-        if !u.is_empty() && !out.iter().any(|x| x == u) {
-            out.push(u.to_string());
-        }
-    };
-    for p in paths {
-        let payload = match sniff(p) {
-            Ok(InputKind::ExportPdf) => match pdf::read_pdf(p) {
-                Ok(ev) => {
-                    let printed = ev
-                        .integrity
-                        .verification_url
-                        .as_ref()
-                        .map(|l| l.value.clone());
-                    let payload = ev.payload;
-                    if let Some(u) = payload_url(payload.as_deref()) {
-                        add(&u);
-                    }
-                    if let Some(u) = printed {
-                        add(&u);
-                    }
-                    continue;
-                }
-                Err(_) => None,
-            },
-            Ok(InputKind::ExportJson) => std::fs::read(p).ok(),
-            _ => None,
-        };
-        if let Some(u) = payload_url(payload.as_deref()) {
-            add(&u);
-        }
-    }
-    out
-}
-
-fn payload_url(bytes: Option<&[u8]>) -> Option<String> {
-    let v = trailproof_core::json::Value::parse(bytes?).ok()?;
-    v.get("verify_url")?.as_str().map(str::to_string)
 }
 
 /// The bytes of the verification report in `format`.

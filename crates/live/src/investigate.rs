@@ -33,6 +33,9 @@ pub struct Investigation {
     pub timeline: Timeline,
     /// What the live check saw, when one was asked for.
     pub live: Option<LiveSummary>,
+    /// The verification URLs the exports of the case state (`verify_url`), unique, in input
+    /// order: what a live check of this evidence would follow.
+    pub verify_urls: Vec<String>,
 }
 
 /// Why an investigation could not be completed (an unreadable input, a cancelled run, a live
@@ -55,6 +58,12 @@ pub fn investigate(
     live: Option<&LiveRequest>,
 ) -> Result<Investigation, InvestigateError> {
     let mut case = build_case(paths, run)?;
+    let mut verify_urls: Vec<String> = Vec::new();
+    for u in case.exports().iter().filter_map(|a| a.verify_url.as_ref()) {
+        if !verify_urls.contains(u) {
+            verify_urls.push(u.clone());
+        }
+    }
     let mut col = Collector::new();
     let heads = collect_files(&case, paths, &mut col, run)?;
     let summary = match live {
@@ -87,5 +96,6 @@ pub fn investigate(
         report,
         timeline,
         live: summary,
+        verify_urls,
     })
 }

@@ -183,6 +183,25 @@ struct Req {
 }
 
 /// Appends a denial to the log of `tenant` (if it exists) or of the token's tenant.
+/// Records a `permission.denied` event for a request an authenticated caller may not make, and
+/// returns the 403 to answer (or the error that kept the event from being recorded).
+async fn forbidden(st: &St, req: &Req, tenant: &str, claims: &Claims, message: String) -> ApiError {
+    match log_denial(
+        st,
+        req,
+        Some(tenant.to_string()),
+        Some(claims),
+        403,
+        "permission.denied",
+        "permission_denied",
+    )
+    .await
+    {
+        Ok(()) => ApiError::new(StatusCode::FORBIDDEN, message),
+        Err(e) => e,
+    }
+}
+
 async fn log_denial(
     st: &St,
     req: &Req,
@@ -303,23 +322,11 @@ async fn admit(
     let allowed = claims.role == "platform_staff"
         || (claims.role == "tenant_admin" && claims.tenant_id == scope.tenant_id);
     if !allowed {
-        log_denial(
-            st,
-            req,
-            Some(scope.tenant_id.clone()),
-            Some(&claims),
-            403,
-            "permission.denied",
-            "permission_denied",
-        )
-        .await?;
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            format!(
-                "role {} of tenant {} may not read tenant {}",
-                claims.role, claims.tenant_id, scope.tenant_id
-            ),
-        ));
+        let message = format!(
+            "role {} of tenant {} may not read tenant {}",
+            claims.role, claims.tenant_id, scope.tenant_id
+        );
+        return Err(forbidden(st, req, &scope.tenant_id, &claims, message).await);
     }
     let t = scope.tenant_id.clone();
     if !st.db(move |c| store::tenant_exists(c, &t)).await? {
@@ -515,20 +522,8 @@ async fn post_event(
     let mut ev =
         Row::from_j(&j).map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.to_string()))?;
     if claims.role != "service" || claims.tenant_id != ev.tenant_id {
-        log_denial(
-            &st,
-            &req,
-            Some(ev.tenant_id.clone()),
-            Some(&claims),
-            403,
-            "permission.denied",
-            "permission_denied",
-        )
-        .await?;
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "only role service of the event's tenant may append events",
-        ));
+        let message = "only role service of the event's tenant may append events";
+        return Err(forbidden(&st, &req, &ev.tenant_id, &claims, message.into()).await);
     }
     let ev = st
         .db(move |c| {

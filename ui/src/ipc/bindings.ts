@@ -172,7 +172,7 @@ generation: number,
  */
 paths: Array<string>, report: Report, timeline: Summary, 
 /**
- * Verification URLs printed in or embedded by the opened exports (for the live check).
+ * Verification URLs the opened exports state (for the live check).
  */
 verification_urls: Array<string>, 
 /**
@@ -232,7 +232,40 @@ export type RecordRow = {
 /**
  * Position in the timeline (stable for this case).
  */
-index: number, kind: Kind, tenant_id: string, seq: number, seq_end: number | null, timestamp: string | null, actor_user_id: string | null, actor_role: string | null, actor_display: string | null, action: string | null, http_method: string | null, http_route: string | null, severity: string | null, actor_ip: string | null, resource_type: string | null, resource_id: string | null, outcome: string | null, outcome_reason: string | null, integrity: Integrity, flags: Array<Flag>, findings: Array<Code>, sources: Array<string>, };
+index: number, kind: Kind, tenant_id: string, 
+/**
+ * The record's seq; for a gap, the first missing seq.
+ */
+seq: number, 
+/**
+ * For a gap: the last missing seq.
+ */
+seq_end: number | null, 
+/**
+ * Canonical timestamp (nanoseconds); for a gap, that of the record before it (or after it,
+ * for a gap at the start of a chain). `None` when it cannot be read.
+ */
+timestamp: string | null, 
+/**
+ * Microseconds since the Unix epoch, UTC.
+ */
+micros: number | null, actor_user_id: string | null, actor_role: string | null, actor_display: string | null, action: string | null, http_method: string | null, http_route: string | null, severity: string | null, actor_ip: string | null, resource_type: string | null, resource_id: string | null, resource_display: string | null, outcome: string | null, outcome_reason: string | null, 
+/**
+ * The inputs that hold it (for a gap: the inputs it is missing from).
+ */
+sources: Array<string>, integrity: Integrity, 
+/**
+ * For `diverged`: the members that differ between sources.
+ */
+diverged_fields: Array<string>, 
+/**
+ * For `missing_from_source`: the inputs that should hold it and do not.
+ */
+missing_from: Array<string>, flags: Array<Flag>, 
+/**
+ * Codes of the report's findings about this (tenant, seq), sorted, unique.
+ */
+findings: Array<Code>, };
 
 export type RecordPage = { generation: number, 
 /**
