@@ -18,6 +18,11 @@ pkg-config --exists webkit2gtk-4.1 2>/dev/null || need_apt+=(libwebkit2gtk-4.1-d
 command -v xvfb-run >/dev/null || need_apt+=(xvfb)
 command -v xauth >/dev/null || need_apt+=(xauth)
 command -v WebKitWebDriver >/dev/null || need_apt+=(webkit2gtk-driver)
+# The app's "Remember in the OS keyring" (keyring crate, Secret Service over libdbus): the libdbus
+# headers to build it; a private D-Bus session and gnome-keyring to test it headless (e2e.sh).
+pkg-config --exists dbus-1 2>/dev/null || need_apt+=(libdbus-1-dev)
+command -v dbus-run-session >/dev/null || need_apt+=(dbus-daemon)
+command -v gnome-keyring-daemon >/dev/null || need_apt+=(gnome-keyring)
 command -v node >/dev/null || need_apt+=(nodejs)
 command -v npm >/dev/null || need_apt+=(npm)
 

@@ -1,10 +1,11 @@
 //! The IPC commands. Each one only delegates: to the crates (verification, timeline, reports)
-//! through [`crate::work`], [`crate::session`] and [`crate::detail`]. Errors cross as
-//! `{kind, message}` ([`AppError`]).
+//! through [`crate::work`], [`crate::session`], [`crate::detail`] and [`crate::keystore`].
+//! Errors cross as `{kind, message}` ([`AppError`]).
 //!
 //! Invariants: long work runs on a blocking thread, never on the UI's; one long task at a time;
 //! files are written only to a path the user picked in the native save dialog opened here (the
-//! UI cannot name a path to write).
+//! UI cannot name a path to write); keyring calls (which may block on D-Bus or an unlock prompt)
+//! run on a blocking thread too.
 
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
@@ -14,9 +15,10 @@ use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, State};
 use tauri_plugin_dialog::DialogExt;
 
+use crate::keystore;
 use crate::types::{
-    AppError, CaseView, Density, ErrorKind, ProgressEvent, RecentCase, RecordDetail, RecordPage,
-    RecordQuery, ReportFormat, Saved, TimeBounds, TimelineFormat,
+    AppError, CaseView, Density, ErrorKind, LiveRun, ProgressEvent, RecentCase, RecordDetail,
+    RecordPage, RecordQuery, ReportFormat, Saved, TimeBounds, TimelineFormat, TokenStatus,
 };
 use crate::{detail, recent, session::Loaded, work, AppState};
 
@@ -97,6 +99,9 @@ pub async fn choose_and_open(
 }
 
 /// Runs the live check of `url` with the open case's evidence; the live records join the case.
+/// The token is the one typed, else the one held in memory for the URL's service, else the one
+/// stored in the OS keyring for it ([`keystore::resolve`]); with `remember`, a check that
+/// completed stores it in the OS keyring, and a keyring that refuses is said in the answer.
 #[tauri::command]
 pub async fn run_live(
     app: AppHandle,
@@ -104,27 +109,34 @@ pub async fn run_live(
     url: String,
     token: Option<String>,
     api_base: Option<String>,
+    remember: bool,
     on_progress: Channel<ProgressEvent>,
-) -> Result<CaseView, AppError> {
-    let token = match token.filter(|t| !t.is_empty()) {
-        Some(t) => {
-            state.set_token(t.clone());
-            t
-        }
-        None => state.token().ok_or_else(|| {
-            AppError::new(
-                ErrorKind::Invalid,
-                "enter the bearer token the service issued",
-            )
-        })?,
+) -> Result<LiveRun, AppError> {
+    let origin = keystore::origin(&url)?;
+    let (token, source) = {
+        let (app, origin) = (app.clone(), origin.clone());
+        blocking(move || keystore::resolve(&app.state::<AppState>(), &origin, token)).await?
     };
     let paths = state.case().map(|c| c.paths.clone()).unwrap_or_default();
     let ask = work::LiveAsk {
         url,
-        token,
+        token: token.clone(),
         api_base: api_base.filter(|s| !s.is_empty()),
     };
-    run_case(app, &state, paths, Some(ask), on_progress).await
+    let view = run_case(app.clone(), &state, paths, Some(ask), on_progress)
+        .await
+        .map_err(|e| keystore::not_remembered(e, remember, source))?;
+    let remember_error = if remember {
+        blocking(move || keystore::remember(&app.state::<AppState>(), &origin, &token, source))
+            .await
+            .err()
+    } else {
+        None
+    };
+    Ok(LiveRun {
+        view,
+        remember_error,
+    })
 }
 
 /// Forgets the token held in memory.
@@ -133,10 +145,17 @@ pub fn forget_token(state: State<'_, AppState>) {
     state.clear_token();
 }
 
-/// Whether a token is held in memory (never the token itself).
+/// What is held for the service of `url`: a token in memory, one in the OS keyring (never the
+/// token itself).
 #[tauri::command]
-pub fn has_token(state: State<'_, AppState>) -> bool {
-    state.token().is_some()
+pub async fn token_status(app: AppHandle, url: String) -> Result<TokenStatus, AppError> {
+    blocking(move || keystore::status(&app.state::<AppState>(), &url)).await
+}
+
+/// Deletes the OS keyring's entry for the service of `url`; what is held after.
+#[tauri::command]
+pub async fn forget_stored_token(app: AppHandle, url: String) -> Result<TokenStatus, AppError> {
+    blocking(move || keystore::forget_stored(&app.state::<AppState>(), &url)).await
 }
 
 async fn run_case(

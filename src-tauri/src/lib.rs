@@ -11,6 +11,7 @@
 
 pub mod commands;
 pub mod detail;
+pub mod keystore;
 pub mod recent;
 pub mod session;
 pub mod types;
@@ -19,17 +20,21 @@ pub mod work;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use keystore::{Keystore, MemoryToken};
 use session::Loaded;
 use types::{AppError, ErrorKind};
 
-/// The backend's state: the open case, the running task's cancel flag, the token in memory.
+/// The backend's state: the open case, the running task's cancel flag, the live check's token
+/// in memory and the OS keyring.
 pub struct AppState {
     case: Mutex<Option<Arc<Loaded>>>,
     busy: Arc<AtomicBool>,
     pub cancel: Arc<AtomicBool>,
     generation: AtomicU32,
-    /// Held in memory only: never written, logged or sent back to the UI.
-    token: Mutex<Option<String>>,
+    /// The token last entered, for its service only: never logged or sent back to the UI, and
+    /// written nowhere but the OS keyring, when the user asks ([`keystore`]).
+    token: MemoryToken,
+    keystore: Keystore,
     pub initial: Vec<String>,
 }
 
@@ -48,12 +53,18 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl AppState {
     pub fn new(initial: Vec<String>) -> Self {
+        AppState::with_keystore(initial, Keystore::os())
+    }
+
+    /// State whose tokens are remembered in `keystore` instead of the OS keyring (tests).
+    pub fn with_keystore(initial: Vec<String>, keystore: Keystore) -> Self {
         AppState {
             case: Mutex::new(None),
             busy: Arc::new(AtomicBool::new(false)),
             cancel: Arc::new(AtomicBool::new(false)),
             generation: AtomicU32::new(0),
-            token: Mutex::new(None),
+            token: MemoryToken::default(),
+            keystore,
             initial,
         }
     }
@@ -88,16 +99,9 @@ impl AppState {
         self.generation.fetch_add(1, Ordering::Relaxed) + 1
     }
 
-    pub fn set_token(&self, t: String) {
-        *lock(&self.token) = Some(t);
-    }
-
-    pub fn token(&self) -> Option<String> {
-        lock(&self.token).clone()
-    }
-
+    /// Forgets the token held in memory.
     pub fn clear_token(&self) {
-        *lock(&self.token) = None;
+        self.token.clear();
     }
 }
 
@@ -113,7 +117,8 @@ pub fn run(paths: Vec<String>) {
             commands::choose_and_open,
             commands::run_live,
             commands::forget_token,
-            commands::has_token,
+            commands::token_status,
+            commands::forget_stored_token,
             commands::cancel_work,
             commands::recent_cases,
             commands::query_records,

@@ -38,6 +38,29 @@ pub struct LiveView {
     pub live_fingerprint: Option<String>,
 }
 
+/// What the backend holds for the service of a verification URL: never the token itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct TokenStatus {
+    /// The URL's origin (`scheme://host[:port]`): the service a token is for.
+    pub origin: String,
+    /// A token entered in this session for this origin is held in memory.
+    pub in_memory: bool,
+    /// A token for this origin is stored in the OS keyring.
+    pub stored: bool,
+    /// Why the OS keyring could not be asked (no Secret Service, locked), when it could not.
+    pub keyring_error: Option<String>,
+}
+
+/// A live check run from the window.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct LiveRun {
+    /// The case with the live records.
+    pub view: CaseView,
+    /// The user asked to remember the token and the OS keyring refused (kind `keyring`): the
+    /// check ran, the token is held in memory only.
+    pub remember_error: Option<AppError>,
+}
+
 /// Distinct values per filterable column.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
 pub struct Facets {
@@ -318,6 +341,8 @@ pub enum ErrorKind {
     Save,
     /// The request was malformed.
     Invalid,
+    /// The OS keyring could not store, read or remove a token (none available, locked).
+    Keyring,
 }
 
 impl AppError {
@@ -359,6 +384,8 @@ pub fn typescript() -> String {
         TimelineOptions::decl(&cfg),
         CaseView::decl(&cfg),
         LiveView::decl(&cfg),
+        TokenStatus::decl(&cfg),
+        LiveRun::decl(&cfg),
         Facets::decl(&cfg),
         ProgressEvent::decl(&cfg),
         RecordFilter::decl(&cfg),

@@ -150,3 +150,101 @@ test("an HTML payload in a record renders as text", async () => {
   await b.saveScreenshot(resolve(artifacts, "xss-as-text.png"));
   await close(b);
 });
+
+// The live check against the reference service on loopback (started by scripts/e2e.sh, which
+// also runs the app in a private D-Bus session with a throwaway, unlocked gnome-keyring).
+const service = {
+  evidence: process.env.TRAILPROOF_E2E_LIVE_EXPORT,
+  token: process.env.TRAILPROOF_E2E_LIVE_TOKEN,
+  keyring: process.env.TRAILPROOF_E2E_KEYRING === "1",
+};
+
+async function openLive(b) {
+  assert.equal(await verdictOf(b), "intact");
+  await b.$('[data-testid="tab-live"]').click();
+  const remember = await b.$('[data-testid="live-remember"]');
+  await remember.waitForExist({ timeout: 30_000 });
+  // The backend has said what it holds for the URL's service.
+  const row = await b.$('[data-testid="live-token-row"]');
+  await b.waitUntil(async () => ((await row.getAttribute("data-origin")) ?? "") !== "", {
+    timeout: 30_000,
+  });
+  return remember;
+}
+
+async function runLive(b) {
+  await b.$('[data-testid="live-run"]').click();
+  await b.$('[data-testid="live-summary"]').waitForExist({ timeout: 120_000 });
+  // The overlay is gone once the check has finished (and the token was stored, or not).
+  await b.waitUntil(async () => (await b.$$(".overlay")).length === 0, { timeout: 60_000 });
+}
+
+test(
+  "the live check remembers the token in the OS keyring, per service, when asked",
+  { skip: !service.evidence || !service.keyring ? "needs scripts/e2e.sh's service and keyring" : false },
+  async () => {
+    let b = await openApp([service.evidence]);
+    let remember = await openLive(b);
+    assert.equal(await remember.isSelected(), false, "off by default");
+    const url = await b.$('[data-testid="live-url"]').getValue();
+    const origin = await b.$('[data-testid="live-token-row"]').getAttribute("data-origin");
+    assert.ok(url.startsWith(`${origin}/audit/verify?`), `${origin} ${url}`);
+    assert.match(origin, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.equal((await b.$$('[data-testid="live-stored"]')).length, 0);
+    await b.$('[data-testid="live-token"]').setValue(service.token);
+    await remember.click();
+    assert.equal(await remember.isSelected(), true);
+    await b.saveScreenshot(resolve(artifacts, "live-remember.png"));
+    await runLive(b);
+    assert.equal((await b.$$('[data-testid="error"]')).length, 0);
+    const stored = await b.$('[data-testid="live-stored"]');
+    await stored.waitForExist({ timeout: 30_000 });
+    assert.ok(
+      (await stored.getText()).includes(`A token for ${origin} is stored in the OS keyring.`),
+      await stored.getText(),
+    );
+    await b.saveScreenshot(resolve(artifacts, "live-remembered.png"));
+    await close(b);
+
+    // A new session holds nothing in memory: the stored token is used without typing.
+    b = await openApp([service.evidence]);
+    remember = await openLive(b);
+    await b.$('[data-testid="live-stored"]').waitForExist({ timeout: 30_000 });
+    assert.equal(await remember.isSelected(), false);
+    await b.saveScreenshot(resolve(artifacts, "live-stored.png"));
+    await runLive(b);
+    assert.equal((await b.$$('[data-testid="error"]')).length, 0);
+    assert.ok(!(await b.getPageSource()).includes(service.token), "the token reached the page");
+    // Forgetting it deletes the keyring's entry.
+    await b.$('[data-testid="live-forget-stored"]').click();
+    await b.waitUntil(async () => (await b.$$('[data-testid="live-stored"]')).length === 0, {
+      timeout: 30_000,
+    });
+    await close(b);
+
+    b = await openApp([service.evidence]);
+    await openLive(b);
+    assert.equal((await b.$$('[data-testid="live-stored"]')).length, 0);
+    await close(b);
+  },
+);
+
+test(
+  "without an OS keyring, asking to remember the token is a keyring error and the check still runs",
+  { skip: !service.evidence || service.keyring ? "needs scripts/e2e.sh's service, without a keyring" : false },
+  async () => {
+    const b = await openApp([service.evidence]);
+    const remember = await openLive(b);
+    await b.$('[data-testid="live-keyring-note"]').waitForExist({ timeout: 30_000 });
+    await b.$('[data-testid="live-token"]').setValue(service.token);
+    await remember.click();
+    await runLive(b);
+    const error = await b.$('[data-testid="error"]');
+    await error.waitForExist({ timeout: 30_000 });
+    const text = await error.getText();
+    assert.match(text, /^OS keyring: cannot store the token for http:\/\/127\.0\.0\.1:\d+ in the OS keyring/);
+    assert.ok(!text.includes(service.token));
+    await b.saveScreenshot(resolve(artifacts, "live-no-keyring.png"));
+    await close(b);
+  },
+);

@@ -186,6 +186,35 @@ facets: Facets, };
 
 export type LiveView = { url: string, api_base: string, pages: number, records: number, live_fingerprint: string | null, };
 
+export type TokenStatus = { 
+/**
+ * The URL's origin (`scheme://host[:port]`): the service a token is for.
+ */
+origin: string, 
+/**
+ * A token entered in this session for this origin is held in memory.
+ */
+in_memory: boolean, 
+/**
+ * A token for this origin is stored in the OS keyring.
+ */
+stored: boolean, 
+/**
+ * Why the OS keyring could not be asked (no Secret Service, locked), when it could not.
+ */
+keyring_error: string | null, };
+
+export type LiveRun = { 
+/**
+ * The case with the live records.
+ */
+view: CaseView, 
+/**
+ * The user asked to remember the token and the OS keyring refused (kind `keyring`): the
+ * check ran, the token is held in memory only.
+ */
+remember_error: AppError | null, };
+
 export type Facets = { tenants: Array<string>, severities: Array<string>, actions: Array<string>, actors: Array<string>, resource_types: Array<string>, };
 
 export type ProgressEvent = { "stage": "input", path: string, kind: string, total: number | null, } | { "stage": "advance", bytes: number, records: number, } | { "stage": "live", source: string, pages: number, records: number, } | { "stage": "finishing" };
@@ -371,5 +400,5 @@ export type Saved = { path: string, bytes: number, sha256: string, };
 
 export type AppError = { kind: ErrorKind, message: string, };
 
-export type ErrorKind = "evidence" | "live" | "cancelled" | "no_case" | "busy" | "save" | "invalid";
+export type ErrorKind = "evidence" | "live" | "cancelled" | "no_case" | "busy" | "save" | "invalid" | "keyring";
 

@@ -35,14 +35,27 @@ export const ipc = {
     call<T.CaseView>("open_case", { paths, onProgress: channel(onProgress) }),
   chooseAndOpen: (onProgress: (p: T.ProgressEvent) => void) =>
     call<T.CaseView | null>("choose_and_open", { onProgress: channel(onProgress) }),
+  /** `remember`: a check that completes also stores the token in the OS keyring. */
   runLive: (
     url: string,
     token: string | null,
     apiBase: string | null,
+    remember: boolean,
     onProgress: (p: T.ProgressEvent) => void,
-  ) => call<T.CaseView>("run_live", { url, token, apiBase, onProgress: channel(onProgress) }),
+  ) =>
+    call<T.LiveRun>("run_live", {
+      url,
+      token,
+      apiBase,
+      remember,
+      onProgress: channel(onProgress),
+    }),
+  /** Forgets the token held in memory. */
   forgetToken: () => call<void>("forget_token"),
-  hasToken: () => call<boolean>("has_token"),
+  /** What the backend holds for the service of `url` (never the token itself). */
+  tokenStatus: (url: string) => call<T.TokenStatus>("token_status", { url }),
+  /** Deletes the OS keyring's token for the service of `url`. */
+  forgetStoredToken: (url: string) => call<T.TokenStatus>("forget_stored_token", { url }),
   cancel: () => call<void>("cancel_work"),
   recentCases: () => call<T.RecentCase[]>("recent_cases"),
   queryRecords: (query: T.RecordQuery) => call<T.RecordPage>("query_records", { query }),
