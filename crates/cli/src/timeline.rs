@@ -11,9 +11,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use trailproof_core::case::Report;
 use trailproof_core::timeline::{self, Format, Timeline, TimelineOptions};
-use trailproof_ingest::events::verify_with_timeline;
+use trailproof_ingest::events::{verify_with_timeline, verify_with_timeline_stream};
 use trailproof_ingest::run::RunOptions;
-use trailproof_live::{investigate, LiveRequest};
+use trailproof_live::{investigate_stream, LiveRequest};
 
 use crate::live::Connect;
 
@@ -31,44 +31,45 @@ pub fn run(
     let format = Format::parse(format).with_context(|| {
         format!("unknown format {format:?}: use json, jsonl, csv or timesketch")
     })?;
-    let tl = match live {
+    let mut stream = match live {
         None => {
             let given = connect.given();
             if !given.is_empty() {
                 bail!("{} only apply with --live URL", given.join(", "));
             }
-            verify_with_timeline(files, run_opts, opts)?.1
+            verify_with_timeline_stream(files, run_opts, opts)?.1
         }
         Some(url) => {
             let (options, show) = connect.options()?;
             let req = LiveRequest { url, options };
-            let res = investigate(files, run_opts, opts, Some(&req));
+            let res = investigate_stream(files, run_opts, opts, Some(&req));
             if show {
                 eprintln!();
             }
             res?.timeline
         }
     };
+    // Events go to the output as they come out of the (possibly on-disk) ordering.
     match out {
         Some(p) => {
             let f = std::fs::File::create(p)
                 .with_context(|| format!("cannot create {}", p.display()))?;
             let mut w = BufWriter::new(f);
-            timeline::write(&tl, format, &mut w)
+            timeline::write_stream(&mut stream, format, &mut w)
                 .and_then(|_| w.flush())
                 .with_context(|| format!("cannot write {}", p.display()))?;
         }
         None => {
             let mut w = BufWriter::new(std::io::stdout().lock());
-            timeline::write(&tl, format, &mut w).and_then(|_| w.flush())?;
+            timeline::write_stream(&mut stream, format, &mut w).and_then(|_| w.flush())?;
         }
     }
-    let s = &tl.summary;
+    let s = stream.summary();
     eprintln!(
         "timeline: {} event(s), {} gap(s), {} flagged; verdict {}",
         s.events,
         s.gaps,
-        tl.events.iter().filter(|e| !e.flags.is_empty()).count(),
+        stream.flagged(),
         s.verdict
     );
     Ok(0)

@@ -2,8 +2,10 @@
 //!
 //! It recomputes what AEF/1 (`SPEC.md`) fixes byte for byte (canonical JSON, record hashes,
 //! per-tenant hash chains, scopes and export fingerprints) and names every finding with the
-//! spec's codes. It reads no files and opens no sockets: readers (`trailproof-ingest`,
-//! `trailproof-live`) hand it records; it hands back a [`report::Report`].
+//! spec's codes. It reads no evidence files and opens no sockets: readers (`trailproof-ingest`,
+//! `trailproof-live`) hand it records; it hands back a [`report::Report`]. The only files it
+//! touches are the anonymous temporary runs of [`spill`], which keep a large timeline in flat
+//! memory.
 //!
 //! Invariants kept throughout:
 //! * verification computes first, then compares, and every mismatch carries both the expected
@@ -23,6 +25,7 @@ pub mod html;
 pub mod json;
 pub mod record;
 pub mod scope;
+pub mod spill;
 pub mod time;
 pub mod timeline;
 pub mod verify_url;

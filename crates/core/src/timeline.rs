@@ -30,8 +30,9 @@
 //! order they were added, findings and flags in a fixed order; nothing depends on the clock, the
 //! time zone or hash-map iteration order.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::io::{self, Write};
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
@@ -39,6 +40,7 @@ use crate::case::Report;
 use crate::finding::{Code, Finding};
 use crate::json::Value;
 use crate::record::{Checked, Digest};
+use crate::spill::{self, Sorted, Sorter};
 use crate::time::Instant;
 
 /// Tunables of a timeline.
@@ -231,41 +233,120 @@ const FIELDS: [&str; 13] = [
     "outcome_reason",
 ];
 
-struct Slot {
-    tenant: u32,
-    seq: u64,
+/// One copy of a record as one source holds it: all the timeline keeps of it (never the raw
+/// record). Spilled to disk with the collector's other copies when a case is large.
+#[derive(Serialize, Deserialize)]
+struct Held {
+    src: u16,
     nanos: Option<i64>,
-    fields: [Option<Box<str>>; 13],
+    fields: [Option<String>; 13],
     changes: bool,
     mass_export: bool,
-    /// Computed hash of the first copy: copies with another one differ in content.
+    /// Computed hash: copies with another one differ in content.
     content: Option<Digest>,
     stored: Option<Digest>,
     prev: Option<Digest>,
+    hash_bad: bool,
+    not_canonical: bool,
+}
+
+/// Every copy of one (tenant, seq), joined: the first copy's members, every source, and the
+/// members in which later copies differ from the first.
+struct Slot {
+    tenant: u32,
+    seq: u64,
+    first: Held,
     hash_bad: bool,
     not_canonical: bool,
     sources: Vec<u16>,
     diverged: BTreeSet<String>,
 }
 
+impl Slot {
+    fn new(tenant: u32, seq: u64, first: Held) -> Slot {
+        Slot {
+            tenant,
+            seq,
+            hash_bad: first.hash_bad,
+            not_canonical: first.not_canonical,
+            sources: vec![first.src],
+            diverged: BTreeSet::new(),
+            first,
+        }
+    }
+
+    fn join(&mut self, c: Held) {
+        if !self.sources.contains(&c.src) {
+            self.sources.push(c.src);
+        }
+        self.hash_bad |= c.hash_bad;
+        self.not_canonical |= c.not_canonical;
+        let f = &self.first;
+        let differs = match (f.content, c.content) {
+            (Some(a), Some(b)) => a != b,
+            _ => f.stored != c.stored,
+        };
+        if !differs {
+            return;
+        }
+        for (i, (a, b)) in f.fields.iter().zip(c.fields.iter()).enumerate() {
+            if a != b {
+                self.diverged.insert(FIELDS[i].to_string());
+            }
+        }
+        if f.nanos != c.nanos {
+            self.diverged.insert("timestamp".into());
+        }
+        if f.stored != c.stored {
+            self.diverged.insert("hash".into());
+        }
+        if f.prev != c.prev {
+            self.diverged.insert("prev_hash".into());
+        }
+        if self.diverged.is_empty() {
+            self.diverged.insert("(other members)".into());
+        }
+    }
+}
+
+/// Timeline order: timestamp (unreadable last), tenant (by name rank), seq, kind.
+type TimeKey = (bool, i64, u32, u64, Kind);
+
+fn time_key(nanos: Option<i64>, rank: u32, seq: u64, kind: Kind) -> TimeKey {
+    (nanos.is_none(), nanos.unwrap_or(0), rank, seq, kind)
+}
+
 /// Collects records from the sources of a case (see the module docs).
-#[derive(Default)]
+///
+/// Memory stays flat however many records arrive: copies are kept encoded in a run of at most
+/// the spill budget, and runs past it go to anonymous temporary files ([`crate::spill`]). A
+/// failure to write one is kept and returned by [`Collector::finish`] /
+/// [`Collector::finish_stream`], never dropped.
 pub struct Collector {
     tenants: Vec<String>,
     tenant_ix: HashMap<String, u32>,
     /// Sources holding records of each tenant.
     tenant_sources: Vec<BTreeSet<u16>>,
     sources: Vec<String>,
-    slots: Vec<Slot>,
-    index: HashMap<(u32, u64), usize>,
+    /// Copies by (tenant, seq), in arrival order within one key.
+    copies: Sorter<(u32, u64), Held>,
     unplaced: u64,
+    error: Option<io::Error>,
+    dir: PathBuf,
+    budget: usize,
 }
 
-fn text(v: Option<&Value>) -> Option<Box<str>> {
+impl Default for Collector {
+    fn default() -> Self {
+        Collector::with_spill(&std::env::temp_dir(), spill::DEFAULT_BUDGET)
+    }
+}
+
+fn text(v: Option<&Value>) -> Option<String> {
     match v? {
         Value::Null => None,
         Value::String(s) => Some(s.as_str().into()),
-        other => Some(other.to_string().into()),
+        other => Some(other.to_string()),
     }
 }
 
@@ -282,9 +363,35 @@ fn is_mass_export(rec: &Value) -> bool {
     }
 }
 
+/// A failure by an actor, for `denial_burst`.
+struct Failure {
+    rank: u32,
+    actor: String,
+    nanos: i64,
+    micros: i64,
+    seq: u64,
+}
+
 impl Collector {
+    /// A collector that spills to the system's temporary directory (`TMPDIR`).
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A collector that spills to `dir` once `budget` bytes of copies are held (twice: the
+    /// copies while collecting, the events while ordering them).
+    pub fn with_spill(dir: &Path, budget: usize) -> Self {
+        Collector {
+            tenants: Vec::new(),
+            tenant_ix: HashMap::new(),
+            tenant_sources: Vec::new(),
+            sources: Vec::new(),
+            copies: Sorter::new(dir, budget),
+            unplaced: 0,
+            error: None,
+            dir: dir.to_path_buf(),
+            budget,
+        }
     }
 
     /// Registers a source (an input path as the report names it).
@@ -296,13 +403,23 @@ impl Collector {
         SourceId((self.sources.len() - 1) as u16)
     }
 
-    /// Events collected so far.
-    pub fn len(&self) -> usize {
-        self.slots.len()
+    /// Copies collected so far (one event may have several).
+    pub fn len(&self) -> u64 {
+        self.copies.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.slots.is_empty()
+        self.copies.is_empty()
+    }
+
+    /// Where runs are spilled.
+    pub fn spill_dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Runs of copies written to temporary files so far.
+    pub fn spilled_runs(&self) -> usize {
+        self.copies.spilled_runs()
     }
 
     /// Adds one checked record read from `src`.
@@ -311,6 +428,9 @@ impl Collector {
             self.unplaced += 1;
             return;
         };
+        if self.error.is_some() {
+            return;
+        }
         let tenant = match self.tenant_ix.get(t) {
             Some(&i) => i,
             None => {
@@ -322,76 +442,66 @@ impl Collector {
             }
         };
         self.tenant_sources[tenant as usize].insert(src.0);
-        let hash_bad = c.content_ok() == Some(false);
-        let not_canonical = !c.problems.is_empty();
-        let fields = |rec: Option<&Value>| -> [Option<Box<str>>; 13] {
-            std::array::from_fn(|i| rec.and_then(|r| text(r.get(FIELDS[i]))))
+        let rec = c.record.as_ref();
+        let held = Held {
+            src: src.0,
+            nanos: c.timestamp.as_ref().map(|i| i.nanos),
+            fields: std::array::from_fn(|i| rec.and_then(|r| text(r.get(FIELDS[i])))),
+            changes: rec
+                .and_then(|r| r.get("changes"))
+                .is_some_and(|v| !v.is_null()),
+            mass_export: rec.is_some_and(is_mass_export),
+            content: c.computed_hash,
+            stored: c.stored_hash,
+            prev: c.prev_hash,
+            hash_bad: c.content_ok() == Some(false),
+            not_canonical: !c.problems.is_empty(),
         };
-        match self.index.get(&(tenant, seq)) {
-            Some(&ix) => {
-                let slot = &mut self.slots[ix];
-                if !slot.sources.contains(&src.0) {
-                    slot.sources.push(src.0);
-                }
-                slot.hash_bad |= hash_bad;
-                slot.not_canonical |= not_canonical;
-                let differs = match (slot.content, c.computed_hash) {
-                    (Some(a), Some(b)) => a != b,
-                    _ => slot.stored != c.stored_hash,
-                };
-                if differs {
-                    let other = fields(c.record.as_ref());
-                    for (i, (a, b)) in slot.fields.iter().zip(other.iter()).enumerate() {
-                        if a != b {
-                            slot.diverged.insert(FIELDS[i].to_string());
-                        }
-                    }
-                    if slot.nanos != c.timestamp.as_ref().map(|i| i.nanos) {
-                        slot.diverged.insert("timestamp".into());
-                    }
-                    if slot.stored != c.stored_hash {
-                        slot.diverged.insert("hash".into());
-                    }
-                    if slot.prev != c.prev_hash {
-                        slot.diverged.insert("prev_hash".into());
-                    }
-                    if slot.diverged.is_empty() {
-                        slot.diverged.insert("(other members)".into());
-                    }
-                }
-            }
-            None => {
-                let rec = c.record.as_ref();
-                self.index.insert((tenant, seq), self.slots.len());
-                self.slots.push(Slot {
-                    tenant,
-                    seq,
-                    nanos: c.timestamp.as_ref().map(|i| i.nanos),
-                    fields: fields(rec),
-                    changes: rec
-                        .and_then(|r| r.get("changes"))
-                        .is_some_and(|v| !v.is_null()),
-                    mass_export: rec.is_some_and(is_mass_export),
-                    content: c.computed_hash,
-                    stored: c.stored_hash,
-                    prev: c.prev_hash,
-                    hash_bad,
-                    not_canonical,
-                    sources: vec![src.0],
-                    diverged: BTreeSet::new(),
-                });
-            }
+        if let Err(e) = self.copies.push((tenant, seq), &held) {
+            self.error = Some(e);
         }
     }
 
     /// Joins the collected events with the report's findings. `export_heads` are the
-    /// (tenant, chain head seq) of the exports of the case, for `unanchored`.
+    /// (tenant, chain head seq) of the exports of the case, for `unanchored`. Holds every event
+    /// in memory: for large cases prefer [`Collector::finish_stream`].
     pub fn finish(
         self,
         report: &Report,
         export_heads: &[(String, u64)],
         opts: &TimelineOptions,
-    ) -> Timeline {
+    ) -> io::Result<Timeline> {
+        let mut stream = self.finish_stream(report, export_heads, opts)?;
+        let events = stream.by_ref().collect::<io::Result<Vec<Event>>>()?;
+        Ok(Timeline {
+            events,
+            summary: stream.summary,
+        })
+    }
+
+    /// Like [`Collector::finish`], but hands the events over one by one, in timeline order, in
+    /// flat memory. Memory that grows with the case: the report's findings, and the failures
+    /// (outcome `failure`) for `denial_burst`.
+    pub fn finish_stream(
+        self,
+        report: &Report,
+        export_heads: &[(String, u64)],
+        opts: &TimelineOptions,
+    ) -> io::Result<Stream> {
+        let Collector {
+            tenants,
+            tenant_sources,
+            sources,
+            copies,
+            unplaced,
+            error,
+            dir,
+            budget,
+            ..
+        } = self;
+        if let Some(e) = error {
+            return Err(e);
+        }
         let mut by_record: HashMap<(&str, u64), Vec<&Finding>> = HashMap::new();
         for f in &report.findings {
             if let (Some(t), Some(s)) = (f.tenant_id.as_deref(), f.seq) {
@@ -403,111 +513,6 @@ impl Collector {
             let h = heads.entry(t.as_str()).or_insert(0);
             *h = (*h).max(*s);
         }
-        let mut events = Vec::with_capacity(self.slots.len());
-        let mut keys: Vec<(Option<i64>, u32, u64, Kind)> = Vec::with_capacity(self.slots.len());
-        let mut nanos_of: HashMap<(u32, u64), Option<i64>> = HashMap::new();
-        for slot in self.slots {
-            let tenant = self.tenants[slot.tenant as usize].as_str();
-            let found: &[&Finding] = by_record
-                .get(&(tenant, slot.seq))
-                .map(Vec::as_slice)
-                .unwrap_or(&[]);
-            let has = |codes: &[Code]| found.iter().any(|f| codes.contains(&f.code));
-            let mut diverged = slot.diverged;
-            for f in found
-                .iter()
-                .filter(|f| matches!(f.code, Code::RecordDiverged | Code::VisibleTextMismatch))
-            {
-                diverged.extend(f.fields.iter().map(|d| d.field.clone()));
-                if f.fields.is_empty() {
-                    diverged.insert("(content)".into());
-                }
-            }
-            let missing_from: BTreeSet<String> = found
-                .iter()
-                .filter(|f| f.code == Code::RecordMissing)
-                .filter_map(|f| f.input.clone())
-                .collect();
-            let holders = self.tenant_sources[slot.tenant as usize].len();
-            let integrity = if slot.not_canonical || has(&[Code::NotCanonical]) {
-                Integrity::NotCanonical
-            } else if slot.hash_bad || has(&[Code::RecordHashMismatch]) {
-                Integrity::HashMismatch
-            } else if !diverged.is_empty() {
-                Integrity::Diverged
-            } else if has(&[
-                Code::ChainLinkBroken,
-                Code::GenesisInvalid,
-                Code::AnchorMismatch,
-            ]) {
-                Integrity::ChainBroken
-            } else if !missing_from.is_empty() {
-                Integrity::MissingFromSource
-            } else if heads.get(tenant).is_some_and(|&h| slot.seq > h) {
-                Integrity::Unanchored
-            } else if holders >= 2 && slot.sources.len() == 1 {
-                Integrity::OnlyInOneSource
-            } else {
-                Integrity::Verified
-            };
-            let mut codes: Vec<Code> = found.iter().map(|f| f.code).collect();
-            codes.sort();
-            codes.dedup();
-            let [actor_user_id, actor_role, actor_display, action, http_method, http_route, severity, actor_ip, resource_type, resource_id, resource_display, outcome, outcome_reason] =
-                slot.fields.map(|f| f.map(String::from));
-            let mut flags = Vec::new();
-            if action
-                .as_deref()
-                .is_some_and(|a| PRIVILEGED_ACTIONS.contains(&a))
-            {
-                flags.push(Flag::PrivilegedIntervention);
-            }
-            if slot.changes {
-                flags.push(Flag::ParameterChange);
-            }
-            if slot.mass_export {
-                flags.push(Flag::MassExport);
-            }
-            if outcome.as_deref() == Some("failure") {
-                flags.push(Flag::Denied);
-            }
-            if slot.nanos.is_some_and(off_hours) {
-                flags.push(Flag::OffHours);
-            }
-            nanos_of.insert((slot.tenant, slot.seq), slot.nanos);
-            keys.push((slot.nanos, slot.tenant, slot.seq, Kind::Event));
-            events.push(Event {
-                kind: Kind::Event,
-                tenant_id: tenant.to_string(),
-                seq: slot.seq,
-                seq_end: None,
-                timestamp: slot.nanos.map(|n| Instant { nanos: n }.canonical()),
-                micros: slot.nanos.map(|n| Instant { nanos: n }.micros()),
-                actor_user_id,
-                actor_role,
-                actor_display,
-                action,
-                http_method,
-                http_route,
-                severity,
-                actor_ip,
-                resource_type,
-                resource_id,
-                resource_display,
-                outcome,
-                outcome_reason,
-                sources: slot
-                    .sources
-                    .iter()
-                    .map(|&s| self.sources[s as usize].clone())
-                    .collect(),
-                integrity,
-                diverged_fields: diverged.into_iter().collect(),
-                missing_from: missing_from.into_iter().collect(),
-                flags,
-                findings: codes,
-            });
-        }
         // Gaps: one entry per deleted range, whatever the number of inputs that lack it.
         let mut gaps: BTreeMap<(&str, u64, u64), BTreeSet<&str>> = BTreeMap::new();
         for f in report.findings.iter().filter(|f| f.code == Code::SeqGap) {
@@ -518,21 +523,81 @@ impl Collector {
                 }
             }
         }
+        // The timestamps of the records around each gap, filled in while joining.
+        let mut neighbours: HashMap<(&str, u64), Option<i64>> = HashMap::new();
+        for &(t, first, last) in gaps.keys() {
+            for s in [first.checked_sub(1), last.checked_add(1)]
+                .into_iter()
+                .flatten()
+            {
+                neighbours.insert((t, s), None);
+            }
+        }
+        // Tenants are ordered by name: rank them once.
+        let mut names: Vec<&str> = tenants
+            .iter()
+            .map(String::as_str)
+            .chain(gaps.keys().map(|k| k.0))
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        let rank = |t: &str| names.binary_search(&t).map_or(u32::MAX, |i| i as u32);
+        let ranks: Vec<u32> = tenants.iter().map(|t| rank(t)).collect();
+
+        let mut ordered: Sorter<TimeKey, Event> = Sorter::new(&dir, budget);
+        let mut failures: Vec<Failure> = Vec::new();
+        let mut emit = |slot: Slot| -> io::Result<()> {
+            let tenant = tenants[slot.tenant as usize].as_str();
+            let nanos = slot.first.nanos;
+            if let Some(n) = neighbours.get_mut(&(tenant, slot.seq)) {
+                *n = nanos;
+            }
+            let found: &[&Finding] = by_record
+                .get(&(tenant, slot.seq))
+                .map(Vec::as_slice)
+                .unwrap_or(&[]);
+            let holders = tenant_sources[slot.tenant as usize].len();
+            let head = heads.get(tenant).copied();
+            let rank = ranks[slot.tenant as usize];
+            let e = event_of(slot, tenant, found, holders, head, &sources);
+            if let (Some("failure"), Some(actor), Some(micros), Some(nanos)) =
+                (e.outcome.as_deref(), &e.actor_user_id, e.micros, nanos)
+            {
+                failures.push(Failure {
+                    rank,
+                    actor: actor.clone(),
+                    nanos,
+                    micros,
+                    seq: e.seq,
+                });
+            }
+            ordered.push(time_key(nanos, rank, e.seq, Kind::Event), &e)
+        };
+        let mut current: Option<Slot> = None;
+        for item in copies.finish()? {
+            let ((tenant, seq), held) = item?;
+            match &mut current {
+                Some(s) if s.tenant == tenant && s.seq == seq => s.join(held),
+                _ => {
+                    if let Some(s) = current.replace(Slot::new(tenant, seq, held)) {
+                        emit(s)?;
+                    }
+                }
+            }
+        }
+        if let Some(s) = current {
+            emit(s)?;
+        }
         for ((t, first, last), inputs) in gaps {
-            let ti = self.tenant_ix.get(t).copied();
-            let neighbour = |s: u64| ti.and_then(|ti| nanos_of.get(&(ti, s)).copied().flatten());
-            let nanos = first
-                .checked_sub(1)
-                .and_then(neighbour)
-                .or_else(|| last.checked_add(1).and_then(neighbour));
+            let near = |s: Option<u64>| s.and_then(|s| neighbours.get(&(t, s)).copied().flatten());
+            let nanos = near(first.checked_sub(1)).or_else(|| near(last.checked_add(1)));
             let mut codes: Vec<Code> = (first..=last.min(first.saturating_add(10_000)))
                 .flat_map(|s| by_record.get(&(t, s)).into_iter().flatten())
                 .map(|f| f.code)
                 .collect();
             codes.sort();
             codes.dedup();
-            keys.push((nanos, ti.unwrap_or(u32::MAX), first, Kind::Gap));
-            events.push(Event {
+            let gap = Event {
                 kind: Kind::Gap,
                 tenant_id: t.to_string(),
                 seq: first,
@@ -558,31 +623,17 @@ impl Collector {
                 missing_from: Vec::new(),
                 flags: Vec::new(),
                 findings: codes,
-            });
+            };
+            ordered.push(time_key(nanos, rank(t), first, Kind::Gap), &gap)?;
         }
-        // Total order: timestamp (unreadable last), tenant name, seq, kind.
-        let tenants = &self.tenants;
-        let mut order: Vec<usize> = (0..events.len()).collect();
-        order.sort_by(|&a, &b| {
-            let (ka, kb) = (&keys[a], &keys[b]);
-            let ts = |k: &(Option<i64>, u32, u64, Kind)| (k.0.is_none(), k.0);
-            ts(ka)
-                .cmp(&ts(kb))
-                .then_with(|| events[a].tenant_id.cmp(&events[b].tenant_id))
-                .then(ka.2.cmp(&kb.2))
-                .then(ka.3.cmp(&kb.3))
-        });
-        let mut slots: Vec<Option<Event>> = events.into_iter().map(Some).collect();
-        let mut events: Vec<Event> = order.iter().filter_map(|&i| slots[i].take()).collect();
-        mark_bursts(&mut events, opts);
-        let mut summary = Summary {
-            unplaced_records: self.unplaced,
+        let summary = Summary {
+            unplaced_records: unplaced,
             tenants: {
                 let mut t = tenants.clone();
                 t.sort();
                 t
             },
-            sources: self.sources.clone(),
+            sources,
             burst_count: opts.burst_count,
             burst_minutes: opts.burst_minutes,
             off_hours_rule: format!(
@@ -592,22 +643,172 @@ impl Collector {
             verdict: report.verdict.as_str().to_string(),
             ..Summary::default()
         };
-        for e in &events {
-            match e.kind {
-                Kind::Event => summary.events += 1,
-                Kind::Gap => summary.gaps += 1,
-            }
-            *summary
-                .integrity
-                .entry(e.integrity.as_str().into())
-                .or_default() += 1;
-            for f in &e.flags {
-                *summary.flags.entry(f.as_str().into()).or_default() += 1;
-            }
+        Ok(Stream {
+            events: ordered.finish()?,
+            bursts: bursts(failures, opts),
+            summary,
+            flagged: 0,
+        })
+    }
+}
+
+/// The event of a joined slot, with every flag but `denial_burst` (see the module docs for the
+/// integrity precedence).
+fn event_of(
+    slot: Slot,
+    tenant: &str,
+    found: &[&Finding],
+    holders: usize,
+    head: Option<u64>,
+    sources: &[String],
+) -> Event {
+    let has = |codes: &[Code]| found.iter().any(|f| codes.contains(&f.code));
+    let mut diverged = slot.diverged;
+    for f in found
+        .iter()
+        .filter(|f| matches!(f.code, Code::RecordDiverged | Code::VisibleTextMismatch))
+    {
+        diverged.extend(f.fields.iter().map(|d| d.field.clone()));
+        if f.fields.is_empty() {
+            diverged.insert("(content)".into());
         }
-        summary.first_timestamp = events.iter().find_map(|e| e.timestamp.clone());
-        summary.last_timestamp = events.iter().rev().find_map(|e| e.timestamp.clone());
-        Timeline { events, summary }
+    }
+    let missing_from: BTreeSet<String> = found
+        .iter()
+        .filter(|f| f.code == Code::RecordMissing)
+        .filter_map(|f| f.input.clone())
+        .collect();
+    let integrity = if slot.not_canonical || has(&[Code::NotCanonical]) {
+        Integrity::NotCanonical
+    } else if slot.hash_bad || has(&[Code::RecordHashMismatch]) {
+        Integrity::HashMismatch
+    } else if !diverged.is_empty() {
+        Integrity::Diverged
+    } else if has(&[
+        Code::ChainLinkBroken,
+        Code::GenesisInvalid,
+        Code::AnchorMismatch,
+    ]) {
+        Integrity::ChainBroken
+    } else if !missing_from.is_empty() {
+        Integrity::MissingFromSource
+    } else if head.is_some_and(|h| slot.seq > h) {
+        Integrity::Unanchored
+    } else if holders >= 2 && slot.sources.len() == 1 {
+        Integrity::OnlyInOneSource
+    } else {
+        Integrity::Verified
+    };
+    let mut codes: Vec<Code> = found.iter().map(|f| f.code).collect();
+    codes.sort();
+    codes.dedup();
+    let first = slot.first;
+    let [actor_user_id, actor_role, actor_display, action, http_method, http_route, severity, actor_ip, resource_type, resource_id, resource_display, outcome, outcome_reason] =
+        first.fields;
+    let mut flags = Vec::new();
+    if action
+        .as_deref()
+        .is_some_and(|a| PRIVILEGED_ACTIONS.contains(&a))
+    {
+        flags.push(Flag::PrivilegedIntervention);
+    }
+    if first.changes {
+        flags.push(Flag::ParameterChange);
+    }
+    if first.mass_export {
+        flags.push(Flag::MassExport);
+    }
+    if outcome.as_deref() == Some("failure") {
+        flags.push(Flag::Denied);
+    }
+    if first.nanos.is_some_and(off_hours) {
+        flags.push(Flag::OffHours);
+    }
+    Event {
+        kind: Kind::Event,
+        tenant_id: tenant.to_string(),
+        seq: slot.seq,
+        seq_end: None,
+        timestamp: first.nanos.map(|n| Instant { nanos: n }.canonical()),
+        micros: first.nanos.map(|n| Instant { nanos: n }.micros()),
+        actor_user_id,
+        actor_role,
+        actor_display,
+        action,
+        http_method,
+        http_route,
+        severity,
+        actor_ip,
+        resource_type,
+        resource_id,
+        resource_display,
+        outcome,
+        outcome_reason,
+        sources: slot
+            .sources
+            .iter()
+            .map(|&s| sources[s as usize].clone())
+            .collect(),
+        integrity,
+        diverged_fields: diverged.into_iter().collect(),
+        missing_from: missing_from.into_iter().collect(),
+        flags,
+        findings: codes,
+    }
+}
+
+/// The events of a finished [`Collector`], in timeline order (an iterator of
+/// `io::Result<Event>`: reading a spilled run back can fail). [`Stream::summary`] is complete
+/// once the stream is exhausted.
+pub struct Stream {
+    events: Sorted<TimeKey, Event>,
+    /// (tenant rank, seq) of the failures inside a `denial_burst` window.
+    bursts: HashSet<(u32, u64)>,
+    summary: Summary,
+    flagged: u64,
+}
+
+impl Stream {
+    /// The summary of the events handed out so far (all of them, once exhausted).
+    pub fn summary(&self) -> &Summary {
+        &self.summary
+    }
+
+    /// Events handed out so far that carry at least one flag.
+    pub fn flagged(&self) -> u64 {
+        self.flagged
+    }
+}
+
+impl Iterator for Stream {
+    type Item = io::Result<Event>;
+
+    fn next(&mut self) -> Option<io::Result<Event>> {
+        let ((_, _, rank, seq, kind), mut e) = match self.events.next()? {
+            Ok(v) => v,
+            Err(err) => return Some(Err(err)),
+        };
+        if kind == Kind::Event && self.bursts.contains(&(rank, seq)) {
+            e.flags.push(Flag::DenialBurst);
+            e.flags.sort();
+        }
+        let s = &mut self.summary;
+        match e.kind {
+            Kind::Event => s.events += 1,
+            Kind::Gap => s.gaps += 1,
+        }
+        *s.integrity.entry(e.integrity.as_str().into()).or_default() += 1;
+        for f in &e.flags {
+            *s.flags.entry(f.as_str().into()).or_default() += 1;
+        }
+        self.flagged += u64::from(!e.flags.is_empty());
+        if let Some(t) = &e.timestamp {
+            if s.first_timestamp.is_none() {
+                s.first_timestamp = Some(t.clone());
+            }
+            s.last_timestamp = Some(t.clone());
+        }
+        Some(Ok(e))
     }
 }
 
@@ -617,44 +818,35 @@ pub fn off_hours(nanos: i64) -> bool {
     !(DAY_START_HOUR..DAY_END_HOUR).contains(&hour)
 }
 
-/// Flags `denial_burst` on every failure inside a window of `burst_minutes` that holds at least
-/// `burst_count` failures by one actor of one tenant. `events` must be in timeline order.
-fn mark_bursts(events: &mut [Event], opts: &TimelineOptions) {
+/// The failures to flag `denial_burst`: every failure inside a window of `burst_minutes` that
+/// holds at least `burst_count` failures by one actor of one tenant. Returns (tenant rank, seq).
+fn bursts(mut failures: Vec<Failure>, opts: &TimelineOptions) -> HashSet<(u32, u64)> {
     let n = opts.burst_count.max(1);
     let window = i64::try_from(opts.burst_minutes)
         .unwrap_or(i64::MAX / 60_000_000)
         .saturating_mul(60_000_000);
-    let mut by_actor: BTreeMap<(&str, &str), Vec<usize>> = BTreeMap::new();
-    for (i, e) in events.iter().enumerate() {
-        if e.outcome.as_deref() == Some("failure") && e.micros.is_some() {
-            if let Some(a) = e.actor_user_id.as_deref() {
-                by_actor.entry((&e.tenant_id, a)).or_default().push(i);
-            }
-        }
-    }
-    let mut marked = vec![false; events.len()];
-    for ix in by_actor.values() {
-        let t = |k: usize| events[ix[k]].micros.unwrap_or(0);
+    // By tenant and actor, then in timeline order.
+    failures.sort_by(|a, b| {
+        (a.rank, &a.actor, a.nanos, a.seq).cmp(&(b.rank, &b.actor, b.nanos, b.seq))
+    });
+    let mut marked = HashSet::new();
+    for group in failures.chunk_by(|a, b| a.rank == b.rank && a.actor == b.actor) {
+        let t = |k: usize| group[k].micros;
         let mut lo = 0;
         let mut next_unmarked = 0;
-        for hi in 0..ix.len() {
+        for hi in 0..group.len() {
             while t(hi) - t(lo) > window {
                 lo += 1;
             }
             if hi + 1 - lo >= n {
-                for k in lo.max(next_unmarked)..=hi {
-                    marked[ix[k]] = true;
+                for f in &group[lo.max(next_unmarked)..=hi] {
+                    marked.insert((f.rank, f.seq));
                 }
                 next_unmarked = hi + 1;
             }
         }
     }
-    for (e, m) in events.iter_mut().zip(marked) {
-        if m {
-            e.flags.push(Flag::DenialBurst);
-            e.flags.sort();
-        }
-    }
+    marked
 }
 
 /// Output formats of a timeline.
@@ -680,25 +872,79 @@ impl Format {
 
 /// Writes a timeline in `format`.
 pub fn write(tl: &Timeline, format: Format, out: &mut dyn Write) -> io::Result<()> {
+    if format == Format::Json {
+        serde_json::to_writer_pretty(&mut *out, tl)?;
+        return writeln!(out);
+    }
+    write_header(format, out)?;
+    for e in &tl.events {
+        write_line(e, format, out)?;
+    }
+    Ok(())
+}
+
+/// Writes the events of `stream` in `format` as they come, in flat memory: the same bytes
+/// [`write`] writes for the [`Timeline`] of the same case (JSON puts the summary after the
+/// events, so it is complete when written).
+pub fn write_stream(stream: &mut Stream, format: Format, out: &mut dyn Write) -> io::Result<()> {
+    if format == Format::Json {
+        let doc = StreamDoc(std::cell::RefCell::new(stream));
+        serde_json::to_writer_pretty(&mut *out, &doc)?;
+        return writeln!(out);
+    }
+    write_header(format, out)?;
+    for e in stream {
+        write_line(&e?, format, out)?;
+    }
+    Ok(())
+}
+
+/// A [`Stream`] serialized as a [`Timeline`] document: `{"events": [...], "summary": {...}}`.
+struct StreamDoc<'a>(std::cell::RefCell<&'a mut Stream>);
+
+struct StreamEvents<'s, 'a>(&'s std::cell::RefCell<&'a mut Stream>);
+
+impl Serialize for StreamDoc<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Timeline", 2)?;
+        st.serialize_field("events", &StreamEvents(&self.0))?;
+        st.serialize_field("summary", self.0.borrow().summary())?;
+        st.end()
+    }
+}
+
+impl Serialize for StreamEvents<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error, SerializeSeq};
+        let mut stream = self.0.borrow_mut();
+        let mut seq = s.serialize_seq(None)?;
+        for e in &mut **stream {
+            seq.serialize_element(&e.map_err(S::Error::custom)?)?;
+        }
+        seq.end()
+    }
+}
+
+fn write_header(format: Format, out: &mut dyn Write) -> io::Result<()> {
+    if format == Format::Csv {
+        out.write_all(CSV_COLUMNS.join(",").as_bytes())?;
+        out.write_all(b"\r\n")?;
+    }
+    Ok(())
+}
+
+/// One event in a line format (JSON Lines, CSV, Timesketch).
+fn write_line(e: &Event, format: Format, out: &mut dyn Write) -> io::Result<()> {
     match format {
-        Format::Json => {
-            serde_json::to_writer_pretty(&mut *out, tl)?;
+        Format::Json | Format::Jsonl => {
+            serde_json::to_writer(&mut *out, e)?;
             writeln!(out)
         }
-        Format::Jsonl => {
-            for e in &tl.events {
-                serde_json::to_writer(&mut *out, e)?;
-                writeln!(out)?;
-            }
-            Ok(())
-        }
-        Format::Csv => write_csv(tl, out),
+        Format::Csv => write_csv_row(e, out),
         Format::Timesketch => {
-            for e in &tl.events {
-                serde_json::to_writer(&mut *out, &timesketch(e))?;
-                writeln!(out)?;
-            }
-            Ok(())
+            serde_json::to_writer(&mut *out, &timesketch(e))?;
+            writeln!(out)
         }
     }
 }
@@ -754,48 +1000,44 @@ fn code_names(e: &Event) -> Vec<&'static str> {
     e.findings.iter().map(|c| c.as_str()).collect()
 }
 
-/// RFC 4180: a header row, CRLF line ends, lists joined by `;`, absent values empty.
-fn write_csv(tl: &Timeline, out: &mut dyn Write) -> io::Result<()> {
-    out.write_all(CSV_COLUMNS.join(",").as_bytes())?;
-    out.write_all(b"\r\n")?;
-    for e in &tl.events {
-        let o = |v: &Option<String>| v.clone().unwrap_or_default();
-        let row = [
-            match e.kind {
-                Kind::Event => "event".to_string(),
-                Kind::Gap => "gap".to_string(),
-            },
-            e.tenant_id.clone(),
-            e.seq.to_string(),
-            e.seq_end.map(|s| s.to_string()).unwrap_or_default(),
-            o(&e.timestamp),
-            e.micros.map(|s| s.to_string()).unwrap_or_default(),
-            o(&e.actor_user_id),
-            o(&e.actor_role),
-            o(&e.actor_display),
-            o(&e.action),
-            o(&e.http_method),
-            o(&e.http_route),
-            o(&e.severity),
-            o(&e.actor_ip),
-            o(&e.resource_type),
-            o(&e.resource_id),
-            o(&e.resource_display),
-            o(&e.outcome),
-            o(&e.outcome_reason),
-            join(&e.sources, ";"),
-            e.integrity.as_str().to_string(),
-            join(&e.diverged_fields, ";"),
-            join(&e.missing_from, ";"),
-            join(&flag_names(e), ";"),
-            join(&code_names(e), ";"),
-            message(e),
-        ];
-        let line: Vec<String> = row.iter().map(|f| csv_field(f)).collect();
-        out.write_all(line.join(",").as_bytes())?;
-        out.write_all(b"\r\n")?;
-    }
-    Ok(())
+/// RFC 4180 (after the header of [`write_header`]): CRLF line ends, lists joined by `;`, absent
+/// values empty.
+fn write_csv_row(e: &Event, out: &mut dyn Write) -> io::Result<()> {
+    let o = |v: &Option<String>| v.clone().unwrap_or_default();
+    let row = [
+        match e.kind {
+            Kind::Event => "event".to_string(),
+            Kind::Gap => "gap".to_string(),
+        },
+        e.tenant_id.clone(),
+        e.seq.to_string(),
+        e.seq_end.map(|s| s.to_string()).unwrap_or_default(),
+        o(&e.timestamp),
+        e.micros.map(|s| s.to_string()).unwrap_or_default(),
+        o(&e.actor_user_id),
+        o(&e.actor_role),
+        o(&e.actor_display),
+        o(&e.action),
+        o(&e.http_method),
+        o(&e.http_route),
+        o(&e.severity),
+        o(&e.actor_ip),
+        o(&e.resource_type),
+        o(&e.resource_id),
+        o(&e.resource_display),
+        o(&e.outcome),
+        o(&e.outcome_reason),
+        join(&e.sources, ";"),
+        e.integrity.as_str().to_string(),
+        join(&e.diverged_fields, ";"),
+        join(&e.missing_from, ";"),
+        join(&flag_names(e), ";"),
+        join(&code_names(e), ";"),
+        message(e),
+    ];
+    let line: Vec<String> = row.iter().map(|f| csv_field(f)).collect();
+    out.write_all(line.join(",").as_bytes())?;
+    out.write_all(b"\r\n")
 }
 
 /// A one-line human description of an entry.

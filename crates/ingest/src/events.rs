@@ -2,6 +2,8 @@
 //! that hands every record to a [`Collector`].
 //!
 //! Invariants: the run is exactly [`build_case`] (so the timeline's findings are the report's);
+//! the collector keeps memory flat by spilling to the system's temporary directory (`TMPDIR`),
+//! never next to the evidence;
 //! export records come from the case's own export anchors (the payload is not read twice);
 //! dump records stream in batches and are checked on all cores, and only the collector's compact
 //! slots are kept, never a raw record.
@@ -13,7 +15,7 @@ use std::sync::mpsc;
 use rayon::prelude::*;
 use trailproof_core::case::{Case, Report};
 use trailproof_core::record::{self, Checked, Location, RawData, RawRecord};
-use trailproof_core::timeline::{Collector, Timeline, TimelineOptions};
+use trailproof_core::timeline::{Collector, Stream, Timeline, TimelineOptions};
 
 use crate::detect::{open_records, sniff};
 use crate::run::{build_case, display, RunOptions, BATCH};
@@ -25,12 +27,40 @@ pub fn verify_with_timeline(
     opts: &RunOptions,
     topts: &TimelineOptions,
 ) -> Result<(Report, Timeline), IngestError> {
+    let (report, col, heads) = collect(paths, opts)?;
+    let dir = col.spill_dir().to_path_buf();
+    let timeline = col
+        .finish(&report, &heads, topts)
+        .map_err(|source| IngestError::Spill { dir, source })?;
+    Ok((report, timeline))
+}
+
+/// Like [`verify_with_timeline`], but the timeline's events come one by one, in order, in flat
+/// memory (see [`Collector::finish_stream`]): for a timeline written straight to a file.
+/// Reading the stream can fail with an I/O error on its temporary files.
+pub fn verify_with_timeline_stream(
+    paths: &[PathBuf],
+    opts: &RunOptions,
+    topts: &TimelineOptions,
+) -> Result<(Report, Stream), IngestError> {
+    let (report, col, heads) = collect(paths, opts)?;
+    let dir = col.spill_dir().to_path_buf();
+    let stream = col
+        .finish_stream(&report, &heads, topts)
+        .map_err(|source| IngestError::Spill { dir, source })?;
+    Ok((report, stream))
+}
+
+/// The report of a run, the collector holding its records, and its exports' chain heads.
+type Collected = (Report, Collector, Vec<(String, u64)>);
+
+/// The run and the collected records; the case is dropped before the timeline is ordered.
+fn collect(paths: &[PathBuf], opts: &RunOptions) -> Result<Collected, IngestError> {
     let case = build_case(paths, opts)?;
     let mut col = Collector::new();
     let heads = collect_files(&case, paths, &mut col, opts)?;
     let report = case.report("trailproof", env!("CARGO_PKG_VERSION"));
-    let timeline = col.finish(&report, &heads, topts);
-    Ok((report, timeline))
+    Ok((report, col, heads))
 }
 
 /// Hands every record of the files of `case` (built by [`build_case`] from `paths`) to `col`:

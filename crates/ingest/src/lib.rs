@@ -84,6 +84,14 @@ pub enum IngestError {
     /// The user cancelled the run.
     #[error("cancelled")]
     Cancelled,
+    /// The timeline's temporary files (a large case is ordered on disk) could not be written or
+    /// read back.
+    #[error("{dir}: cannot use the timeline's temporary files (set TMPDIR to another directory): {source}")]
+    Spill {
+        dir: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 impl IngestError {

@@ -13,7 +13,7 @@ use std::path::PathBuf;
 
 use trailproof_core::case::Report;
 use trailproof_core::record::Checked;
-use trailproof_core::timeline::{Collector, SourceId, Timeline, TimelineOptions};
+use trailproof_core::timeline::{Collector, SourceId, Stream, Timeline, TimelineOptions};
 use trailproof_ingest::events::collect_files;
 use trailproof_ingest::run::{build_case, RunOptions};
 use trailproof_ingest::IngestError;
@@ -27,10 +27,11 @@ pub struct LiveRequest<'a> {
     pub options: LiveOptions<'a>,
 }
 
-/// What an investigation found.
-pub struct Investigation {
+/// What an investigation found. `T` is the timeline: whole ([`Timeline`], from [`investigate`])
+/// or streamed in flat memory ([`Stream`], from [`investigate_stream`]).
+pub struct Investigation<T = Timeline> {
     pub report: Report,
-    pub timeline: Timeline,
+    pub timeline: T,
     /// What the live check saw, when one was asked for.
     pub live: Option<LiveSummary>,
     /// The verification URLs the exports of the case state (`verify_url`), unique, in input
@@ -57,6 +58,59 @@ pub fn investigate(
     topts: &TimelineOptions,
     live: Option<&LiveRequest>,
 ) -> Result<Investigation, InvestigateError> {
+    gather(paths, run, live)?.finish(|col, report, heads| col.finish(report, heads, topts))
+}
+
+/// Like [`investigate`], but the timeline's events come one by one, in order, in flat memory
+/// (see [`Collector::finish_stream`]).
+pub fn investigate_stream(
+    paths: &[PathBuf],
+    run: &RunOptions,
+    topts: &TimelineOptions,
+    live: Option<&LiveRequest>,
+) -> Result<Investigation<Stream>, InvestigateError> {
+    gather(paths, run, live)?.finish(|col, report, heads| col.finish_stream(report, heads, topts))
+}
+
+/// Everything but the ordered timeline.
+struct Gathered {
+    report: Report,
+    col: Collector,
+    heads: Vec<(String, u64)>,
+    live: Option<LiveSummary>,
+    verify_urls: Vec<String>,
+    dir: PathBuf,
+}
+
+impl Gathered {
+    fn finish<T>(
+        self,
+        order: impl FnOnce(Collector, &Report, &[(String, u64)]) -> std::io::Result<T>,
+    ) -> Result<Investigation<T>, InvestigateError> {
+        let Gathered {
+            report,
+            col,
+            heads,
+            live,
+            verify_urls,
+            dir,
+        } = self;
+        let timeline =
+            order(col, &report, &heads).map_err(|source| IngestError::Spill { dir, source })?;
+        Ok(Investigation {
+            report,
+            timeline,
+            live,
+            verify_urls,
+        })
+    }
+}
+
+fn gather(
+    paths: &[PathBuf],
+    run: &RunOptions,
+    live: Option<&LiveRequest>,
+) -> Result<Gathered, InvestigateError> {
     let mut case = build_case(paths, run)?;
     let mut verify_urls: Vec<String> = Vec::new();
     for u in case.exports().iter().filter_map(|a| a.verify_url.as_ref()) {
@@ -91,10 +145,11 @@ pub fn investigate(
         None => None,
     };
     let report = case.report("trailproof", env!("CARGO_PKG_VERSION"));
-    let timeline = col.finish(&report, &heads, topts);
-    Ok(Investigation {
+    Ok(Gathered {
         report,
-        timeline,
+        dir: col.spill_dir().to_path_buf(),
+        col,
+        heads,
         live: summary,
         verify_urls,
     })

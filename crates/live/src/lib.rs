@@ -48,7 +48,9 @@ use trailproof_core::scope::Scope;
 use trailproof_core::verify_url::VerifyUrl;
 
 pub use http::{Api, HttpPolicy, Token};
-pub use investigate::{investigate, InvestigateError, Investigation, LiveRequest};
+pub use investigate::{
+    investigate, investigate_stream, InvestigateError, Investigation, LiveRequest,
+};
 
 /// Records asked for per page (the API's maximum).
 pub const PAGE_LIMIT: usize = 1000;

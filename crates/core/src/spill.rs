@@ -1,0 +1,315 @@
+//! External sort: order more items than memory should hold, in flat memory.
+//!
+//! A [`Sorter`] encodes each pushed item (with its sort key) into an in-memory run; once the run
+//! passes its byte budget it is sorted and written to an anonymous temporary file, and
+//! [`Sorter::finish`] merges every run back in key order. A sorter that never passed its budget
+//! touches no file at all.
+//!
+//! Invariants:
+//! * order is by key, and items with equal keys come back in the order they were pushed (runs are
+//!   written in push order, sorting within a run is stable, the merge prefers the earlier run);
+//! * memory holds one run under the budget plus one read buffer per spilled run;
+//! * spill files are created with [`tempfile::tempfile_in`] in the directory given (by default
+//!   the system's temporary directory, `TMPDIR`): unlinked at once, so the operating system
+//!   deletes them even if the process dies, and never next to the evidence;
+//! * an item comes back exactly as pushed (postcard encoding; a run that fails to decode is an
+//!   I/O error of kind `InvalidData`, never a silently shorter stream).
+
+use std::cmp::{Ordering, Reverse};
+use std::collections::BinaryHeap;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, BufWriter, Read, Seek, Write};
+use std::marker::PhantomData;
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+/// Default budget of a run's encoded bytes before it is spilled.
+pub const DEFAULT_BUDGET: usize = 48 << 20;
+
+fn invalid(e: postcard::Error) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, e)
+}
+
+/// Sorts `(K, T)` items by `K`, spilling sorted runs to temporary files (see the module docs).
+pub struct Sorter<K, T> {
+    dir: PathBuf,
+    budget: usize,
+    buf: Vec<u8>,
+    items: Vec<(K, usize, usize)>,
+    runs: Vec<File>,
+    len: u64,
+    _item: PhantomData<fn() -> T>,
+}
+
+impl<K, T> Sorter<K, T>
+where
+    K: Ord + Clone + Serialize + DeserializeOwned,
+    T: Serialize + DeserializeOwned,
+{
+    /// A sorter that spills to `dir` once a run's encoded bytes pass `budget`.
+    pub fn new(dir: &Path, budget: usize) -> Self {
+        Sorter {
+            dir: dir.to_path_buf(),
+            budget: budget.max(1),
+            buf: Vec::new(),
+            items: Vec::new(),
+            runs: Vec::new(),
+            len: 0,
+            _item: PhantomData,
+        }
+    }
+
+    /// Items pushed so far.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Runs written to disk so far.
+    pub fn spilled_runs(&self) -> usize {
+        self.runs.len()
+    }
+
+    /// Adds one item; writes a run to disk when the budget is passed.
+    pub fn push(&mut self, key: K, item: &T) -> io::Result<()> {
+        let start = self.buf.len();
+        self.buf = postcard::to_extend(item, std::mem::take(&mut self.buf)).map_err(invalid)?;
+        self.items.push((key, start, self.buf.len()));
+        self.len += 1;
+        let held = self.buf.len() + self.items.len() * std::mem::size_of::<(K, usize, usize)>();
+        if held >= self.budget {
+            self.spill()?;
+        }
+        Ok(())
+    }
+
+    fn sort_run(&mut self) {
+        // Stable: equal keys keep push order.
+        self.items.sort_by(|a, b| a.0.cmp(&b.0));
+    }
+
+    fn spill(&mut self) -> io::Result<()> {
+        if self.items.is_empty() {
+            return Ok(());
+        }
+        self.sort_run();
+        let file = tempfile::tempfile_in(&self.dir)?;
+        let mut w = BufWriter::with_capacity(1 << 16, file);
+        let mut key_bytes = Vec::new();
+        for (key, s, e) in &self.items {
+            key_bytes.clear();
+            key_bytes = postcard::to_extend(key, key_bytes).map_err(invalid)?;
+            let frame = key_bytes.len() + (e - s);
+            let frame = u32::try_from(frame)
+                .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "item over 4 GiB"))?;
+            w.write_all(&frame.to_le_bytes())?;
+            w.write_all(&key_bytes)?;
+            w.write_all(&self.buf[*s..*e])?;
+        }
+        let mut file = w.into_inner().map_err(|e| e.into_error())?;
+        file.rewind()?;
+        self.runs.push(file);
+        self.buf.clear();
+        self.items.clear();
+        Ok(())
+    }
+
+    /// Every item in key order.
+    pub fn finish(mut self) -> io::Result<Sorted<K, T>> {
+        if self.runs.is_empty() {
+            self.sort_run();
+            return Ok(Sorted(Inner::Memory {
+                buf: self.buf,
+                items: self.items.into_iter(),
+            }));
+        }
+        self.spill()?;
+        let mut readers: Vec<Run> = self
+            .runs
+            .into_iter()
+            .map(|f| Run {
+                r: BufReader::with_capacity(1 << 16, f),
+                frame: Vec::new(),
+            })
+            .collect();
+        let mut heap = BinaryHeap::with_capacity(readers.len());
+        let mut heads = Vec::with_capacity(readers.len());
+        for (i, r) in readers.iter_mut().enumerate() {
+            match r.next::<K, T>()? {
+                Some((k, t)) => {
+                    heap.push(Reverse(Head(k, i)));
+                    heads.push(Some(t));
+                }
+                None => heads.push(None),
+            }
+        }
+        Ok(Sorted(Inner::Merge {
+            readers,
+            heap,
+            heads,
+        }))
+    }
+}
+
+struct Run {
+    r: BufReader<File>,
+    frame: Vec<u8>,
+}
+
+impl Run {
+    fn next<K: DeserializeOwned, T: DeserializeOwned>(&mut self) -> io::Result<Option<(K, T)>> {
+        // End of run only at a frame boundary; a partial frame is an error (`UnexpectedEof`).
+        if self.r.fill_buf()?.is_empty() {
+            return Ok(None);
+        }
+        let mut len = [0u8; 4];
+        self.r.read_exact(&mut len)?;
+        self.frame.resize(u32::from_le_bytes(len) as usize, 0);
+        self.r.read_exact(&mut self.frame)?;
+        let (k, rest) = postcard::take_from_bytes::<K>(&self.frame).map_err(invalid)?;
+        let t = postcard::from_bytes::<T>(rest).map_err(invalid)?;
+        Ok(Some((k, t)))
+    }
+}
+
+/// A run's next key and its index; ties go to the earlier run.
+struct Head<K>(K, usize);
+
+impl<K: Ord> PartialEq for Head<K> {
+    fn eq(&self, o: &Self) -> bool {
+        self.cmp(o) == Ordering::Equal
+    }
+}
+impl<K: Ord> Eq for Head<K> {}
+impl<K: Ord> PartialOrd for Head<K> {
+    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl<K: Ord> Ord for Head<K> {
+    fn cmp(&self, o: &Self) -> Ordering {
+        self.0.cmp(&o.0).then(self.1.cmp(&o.1))
+    }
+}
+
+enum Inner<K, T> {
+    Memory {
+        buf: Vec<u8>,
+        items: std::vec::IntoIter<(K, usize, usize)>,
+    },
+    Merge {
+        readers: Vec<Run>,
+        heap: BinaryHeap<Reverse<Head<K>>>,
+        heads: Vec<Option<T>>,
+    },
+}
+
+/// The items of a [`Sorter`], in key order.
+pub struct Sorted<K, T>(Inner<K, T>);
+
+impl<K, T> Iterator for Sorted<K, T>
+where
+    K: Ord + Clone + Serialize + DeserializeOwned,
+    T: Serialize + DeserializeOwned,
+{
+    type Item = io::Result<(K, T)>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match &mut self.0 {
+            Inner::Memory { buf, items } => {
+                let (k, s, e) = items.next()?;
+                Some(
+                    postcard::from_bytes(&buf[s..e])
+                        .map(|t| (k, t))
+                        .map_err(invalid),
+                )
+            }
+            Inner::Merge {
+                readers,
+                heap,
+                heads,
+            } => {
+                let Reverse(Head(k, i)) = heap.pop()?;
+                let t = heads[i].take()?;
+                match readers[i].next::<K, T>() {
+                    Ok(Some((nk, nt))) => {
+                        heap.push(Reverse(Head(nk, i)));
+                        heads[i] = Some(nt);
+                    }
+                    Ok(None) => {}
+                    Err(e) => {
+                        heap.clear();
+                        return Some(Err(e));
+                    }
+                }
+                Some(Ok((k, t)))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sorted(budget: usize, items: &[(u32, String)]) -> (usize, Vec<(u32, String)>) {
+        let dir = std::env::temp_dir();
+        let mut s = Sorter::new(&dir, budget);
+        for (k, v) in items {
+            s.push(*k, v).unwrap();
+        }
+        let runs = s.spilled_runs();
+        (runs, s.finish().unwrap().map(Result::unwrap).collect())
+    }
+
+    #[test]
+    fn spilled_and_in_memory_orders_agree_and_keep_push_order_on_ties() {
+        // Keys repeat (k % 7) so ties cross run boundaries.
+        let items: Vec<(u32, String)> = (0..500u32)
+            .map(|i| ((i * 37) % 7, format!("item {i}")))
+            .collect();
+        let (runs_mem, mem) = sorted(usize::MAX, &items);
+        let (runs_disk, disk) = sorted(256, &items);
+        assert_eq!(runs_mem, 0);
+        assert!(runs_disk > 10, "{runs_disk} runs");
+        assert_eq!(mem, disk);
+        let mut expected = items.clone();
+        expected.sort_by_key(|(k, _)| *k);
+        assert_eq!(disk, expected);
+        // Ties in push order: key 0 holds items 0, 7, 14, ...
+        assert_eq!(disk[0].1, "item 0");
+        assert_eq!(disk[1].1, "item 7");
+    }
+
+    #[test]
+    fn empty_sorter_yields_nothing() {
+        let (runs, out) = sorted(16, &[]);
+        assert_eq!(runs, 0);
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn a_damaged_run_is_an_error_not_a_shorter_stream() {
+        let dir = std::env::temp_dir();
+        let mut s: Sorter<u32, String> = Sorter::new(&dir, 1);
+        s.push(1, &"a".to_string()).unwrap();
+        s.push(2, &"b".to_string()).unwrap();
+        // Truncate the second run behind the sorter's back.
+        s.runs[1].set_len(3).unwrap();
+        let out: Vec<io::Result<(u32, String)>> = s
+            .finish()
+            .map(|it| it.collect())
+            .unwrap_or_else(|e| vec![Err(e)]);
+        assert!(
+            out.iter().any(|r| r
+                .as_ref()
+                .is_err_and(|e| e.kind() == io::ErrorKind::UnexpectedEof)),
+            "{out:?}"
+        );
+    }
+}
