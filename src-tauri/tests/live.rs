@@ -1,104 +1,34 @@
 //! The app's live check against the reference service on loopback: the live records join the
 //! case (sources, overview), and a refused token is a `live` error that says what happened.
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
-use std::time::Duration;
 
 use trailproof_app::types::{ErrorKind, RecordFilter, RecordQuery, SortKey};
 use trailproof_app::work::{self, LiveAsk};
 use trailproof_core::case::Verdict;
 use trailproof_core::scope::Scope;
-use trailproof_service::auth::{sign, Claims};
-use trailproof_service::export::{self, ExportMeta};
-use trailproof_service::server::{router, Config};
-use trailproof_service::{seed, store};
+use trailproof_service::loopback::{self, Loopback, Setup};
 
 const SECRET: &str = "app-live-test-secret";
 
-struct Srv {
-    addr: String,
-    db: PathBuf,
-    dir: tempfile::TempDir,
-    _rt: tokio::runtime::Runtime,
-}
+type Srv = Loopback;
 
 fn start(events: u64) -> Srv {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("store.db");
-    {
-        let mut conn = store::open(&db).unwrap();
-        seed::seed(&mut conn, 1, events, 7).unwrap();
-    }
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let listener = rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let addr = listener.local_addr().unwrap().to_string();
-    let app = router(Config {
-        db: db.clone(),
+    Loopback::start(Setup {
+        events,
         secret: SECRET.into(),
-        rate_limit: 10_000,
-        rate_window: Duration::from_secs(1),
-        origin: format!("http://{addr}"),
-    });
-    rt.spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .unwrap();
-    });
-    Srv {
-        addr,
-        db,
-        dir,
-        _rt: rt,
-    }
+        ..Setup::default()
+    })
 }
 
 fn token(secret: &str) -> String {
-    let exp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-        + 600;
-    sign(
-        secret,
-        &Claims {
-            sub: "u-test".into(),
-            role: "tenant_admin".into(),
-            tenant_id: "acme".into(),
-            exp,
-        },
-    )
-    .unwrap()
+    loopback::token(secret, "tenant_admin", "acme", 600)
 }
 
 /// The export of the whole acme tenant as JSON, and its verification URL.
 fn export_json(s: &Srv) -> (PathBuf, String) {
-    let conn = store::open(&s.db).unwrap();
-    let e = export::build(
-        &conn,
-        &Scope::tenant("acme"),
-        ExportMeta {
-            origin: format!("http://{}", s.addr),
-            exported_at: "2026-06-01T00:00:00.000000000Z".into(),
-            user_id: "u-test".into(),
-            display: "Test".into(),
-            legacy: None,
-        },
-    )
-    .unwrap();
-    let p = s.dir.path().join("export.json");
-    std::fs::write(&p, e.json()).unwrap();
-    (p, e.verify_url.clone())
+    s.export_json(&Scope::tenant("acme"))
 }
 
 #[test]

@@ -2,97 +2,35 @@
 //! (started in-process from its library): JSON output, exit codes, and that the token never
 //! shows.
 
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Duration;
 
 use trailproof_core::scope::Scope;
-use trailproof_service::auth::{sign, Claims};
-use trailproof_service::export::{self, ExportMeta};
-use trailproof_service::server::{router, Config};
-use trailproof_service::{seed, store, tamper};
+use trailproof_service::loopback::{self, Loopback, Setup};
+use trailproof_service::{store, tamper};
 
 const BIN: &str = env!("CARGO_BIN_EXE_trailproof");
 const SECRET: &str = "cli-live-secret";
 
-struct Srv {
-    addr: String,
-    db: PathBuf,
-    dir: tempfile::TempDir,
-    _rt: tokio::runtime::Runtime,
-}
+type Srv = Loopback;
 
 fn start(events: u64) -> Srv {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("store.db");
-    seed::seed(&mut store::open(&db).unwrap(), 2, events, 11).unwrap();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let listener = rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let addr = listener.local_addr().unwrap().to_string();
-    let app = router(Config {
-        db: db.clone(),
-        secret: SECRET.into(),
+    Loopback::start(Setup {
+        tenants: 2,
+        events,
+        seed: 11,
         rate_limit: 1000,
-        rate_window: Duration::from_secs(1),
-        origin: format!("http://{addr}"),
-    });
-    rt.spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .unwrap();
-    });
-    Srv {
-        addr,
-        db,
-        dir,
-        _rt: rt,
-    }
+        secret: SECRET.into(),
+        ..Setup::default()
+    })
 }
 
 fn token(role: &str, tenant: &str, ttl: i64) -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
-    sign(
-        SECRET,
-        &Claims {
-            sub: "u-cli".into(),
-            role: role.into(),
-            tenant_id: tenant.into(),
-            exp: (now + ttl) as u64,
-        },
-    )
-    .unwrap()
+    loopback::token(SECRET, role, tenant, ttl)
 }
 
 fn export(s: &Srv) -> (PathBuf, String) {
-    let conn = store::open(&s.db).unwrap();
-    let e = export::build(
-        &conn,
-        &Scope::tenant("acme"),
-        ExportMeta {
-            origin: format!("http://{}", s.addr),
-            exported_at: "2026-06-01T00:00:00.000000000Z".into(),
-            user_id: "u-cli".into(),
-            display: "CLI".into(),
-            legacy: None,
-        },
-    )
-    .unwrap();
-    let p = s.dir.path().join("export.json");
-    std::fs::write(&p, e.json()).unwrap();
-    (p, e.verify_url)
+    s.export_json(&Scope::tenant("acme"))
 }
 
 /// Runs `trailproof live`; returns (exit code, stdout, stderr).

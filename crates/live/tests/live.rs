@@ -2,7 +2,6 @@
 //! in-process from its library (a middleware layer plays the faulty or hostile service where a
 //! test needs one).
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Arc;
@@ -20,10 +19,8 @@ use trailproof_live::{
     investigate, verify_live, HttpPolicy, InvestigateError, LiveError, LiveOptions, LiveProgress,
     LiveRequest, LiveSummary, NoProgress, Token,
 };
-use trailproof_service::auth::{sign, Claims};
-use trailproof_service::export::{self, ExportMeta};
-use trailproof_service::server::{router, Config};
-use trailproof_service::{seed, store, tamper};
+use trailproof_service::loopback::{self, Loopback, Setup};
+use trailproof_service::{store, tamper};
 
 const SECRET: &str = "live-test-secret";
 
@@ -34,116 +31,41 @@ mod futures_box {
         std::pin::Pin<Box<dyn std::future::Future<Output = axum::response::Response> + Send>>;
 }
 
-struct Srv {
-    addr: String,
-    db: PathBuf,
-    dir: tempfile::TempDir,
-    _rt: tokio::runtime::Runtime,
-}
+type Srv = Loopback;
 
 fn start(events: u64, tenants: usize, rate_limit: u32, layer: Option<Layer>) -> Srv {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("store.db");
-    {
-        let mut conn = store::open(&db).unwrap();
-        seed::seed(&mut conn, tenants, events, 7).unwrap();
-    }
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let listener = rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let addr = listener.local_addr().unwrap().to_string();
-    let cfg = Config {
-        db: db.clone(),
-        secret: SECRET.into(),
-        rate_limit,
-        rate_window: Duration::from_secs(1),
-        origin: format!("http://{addr}"),
-    };
-    let mut app = router(cfg);
-    if let Some(l) = layer {
-        app = app.layer(axum::middleware::from_fn(
-            move |req: Request, next: Next| {
-                let l = l.clone();
-                async move { l(req, next).await }
-            },
-        ));
-    }
-    rt.spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .unwrap();
+    let wrap = layer.map(|l| -> Box<dyn FnOnce(axum::Router) -> axum::Router> {
+        Box::new(move |app: axum::Router| {
+            app.layer(axum::middleware::from_fn(
+                move |req: Request, next: Next| {
+                    let l = l.clone();
+                    async move { l(req, next).await }
+                },
+            ))
+        })
     });
-    Srv {
-        addr,
-        db,
-        dir,
-        _rt: rt,
-    }
+    Loopback::start(Setup {
+        tenants,
+        events,
+        seed: 7,
+        rate_limit,
+        workers: 2,
+        secret: SECRET.into(),
+        wrap,
+    })
 }
 
 fn token(role: &str, tenant: &str) -> Token {
-    let exp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-        + 600;
-    Token::new(
-        sign(
-            SECRET,
-            &Claims {
-                sub: "u-test".into(),
-                role: role.into(),
-                tenant_id: tenant.into(),
-                exp,
-            },
-        )
-        .unwrap(),
-    )
+    Token::new(loopback::token(SECRET, role, tenant, 600))
 }
 
 /// Writes the export of `scope` as JSON; returns (path, verification URL).
 fn export_json(s: &Srv, scope: &Scope) -> (PathBuf, String) {
-    let conn = store::open(&s.db).unwrap();
-    let e = export::build(
-        &conn,
-        scope,
-        ExportMeta {
-            origin: format!("http://{}", s.addr),
-            exported_at: "2026-06-01T00:00:00.000000000Z".into(),
-            user_id: "u-test".into(),
-            display: "Test".into(),
-            legacy: None,
-        },
-    )
-    .unwrap();
-    let p = s.dir.path().join("export.json");
-    std::fs::write(&p, e.json()).unwrap();
-    (p, e.verify_url.clone())
+    s.export_json(scope)
 }
 
 fn url_of(s: &Srv, scope: &Scope) -> String {
-    let conn = store::open(&s.db).unwrap();
-    let e = export::build(
-        &conn,
-        scope,
-        ExportMeta {
-            origin: format!("http://{}", s.addr),
-            exported_at: "2026-06-01T00:00:00.000000000Z".into(),
-            user_id: "u".into(),
-            display: "u".into(),
-            legacy: None,
-        },
-    )
-    .unwrap();
-    e.verify_url
+    s.export(scope).verify_url
 }
 
 fn fast() -> HttpPolicy {

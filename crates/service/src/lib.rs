@@ -8,6 +8,7 @@
 pub mod auth;
 pub mod dump;
 pub mod export;
+pub mod loopback;
 pub mod ojson;
 pub mod pdf;
 pub mod seed;
