@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 
 use trailproof_core::case::{Case, InputInfo, Report, Reread};
-use trailproof_core::export::verify_payload_bytes;
+use trailproof_core::export::{verify_payload, verify_payload_bytes};
 use trailproof_core::finding::{Check, Status};
 use trailproof_core::json::Value;
 
@@ -128,16 +128,24 @@ fn add_export_pdf(case: &mut Case, path: &Path) -> Result<(), IngestError> {
         sha256: ev.digest.sha256.clone(),
         records: 0,
     };
-    let parsed = ev.payload.as_deref().map(Value::parse);
-    match &ev.payload {
-        Some(bytes) => {
-            let r = verify_payload_bytes(&name, bytes);
-            case.add_export(info, r);
-        }
+    // The payload is parsed once, then verified on one core while it is cross-checked against
+    // the pages on another. A payload that is not strict JSON goes through
+    // `verify_payload_bytes`, which parses it again to report where it fails.
+    let parsed = ev.payload.as_deref().map(|b| (b, Value::parse(b)));
+    let payload = parsed.as_ref().and_then(|(_, r)| r.as_ref().ok());
+    let (verified, (findings, checks)) = rayon::join(
+        || {
+            parsed.as_ref().map(|(bytes, r)| match r {
+                Ok(v) => verify_payload(&name, v),
+                Err(_) => verify_payload_bytes(&name, bytes),
+            })
+        },
+        || pdf::cross_check(&ev, payload, &name),
+    );
+    match verified {
+        Some(r) => case.add_export(info, r),
         None => case.add_input(info),
     }
-    let payload = parsed.and_then(Result::ok);
-    let (findings, checks) = pdf::cross_check(&ev, payload.as_ref(), &name);
     case.add(findings, checks);
     Ok(())
 }

@@ -7,20 +7,31 @@
 //! column order, in pages of `WHERE rowid > ? ORDER BY rowid LIMIT ?` so memory stays flat.
 //! INTEGER and REAL are numbers, TEXT is a string (`changes`/`metadata` parsed as JSON), NULL is
 //! `null`, a BLOB makes the row [`RawData::Unreadable`]. A file that is not a readable SQLite
-//! database, or has no `audit_log` table, is an [`IngestError`]. The digest is computed over the
-//! file's bytes, read separately. Note: `immutable=1` means a `-wal` file beside the database is
-//! not consulted; evidence must be a checkpointed database file.
+//! database, or has no `audit_log` table, is an [`IngestError`]. Note: `immutable=1` means a
+//! `-wal` file beside the database is not consulted; evidence must be a checkpointed database
+//! file.
+//!
+//! Digest: SQLite reads the pages itself, so the file's SHA-256 is computed by a
+//! [`FileDigest`] on a thread of its own while the rows are read, from the handle that checked
+//! the header before SQLite opened the file; the digest is refused unless the path still names
+//! that same, unchanged file when reading is over.
+//!
+//! Speed: the reader thread only steps SQLite and copies each page of rows into one buffer;
+//! the rows become records (UTF-8 checks, JSON parsing of `changes`/`metadata`, members put in
+//! canonical order by a permutation computed once from the column names) on all cores.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use rusqlite::config::DbConfig;
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
+use trailproof_core::json::{cmp_utf16, Value};
 
-use crate::hashing::digest_file;
-use crate::row::{build_record, Cell, ColumnKind};
-use crate::{Digested, IngestError, Location, RawRecord, RecordSource};
+use crate::hashing::{FileDigest, FileIdentity};
+use crate::row::{build_record, cell_value, Cell, ColumnKind};
+use crate::{Digested, IngestError, Location, RawData, RawRecord, RecordSource};
 
 const MAGIC: &[u8; 16] = b"SQLite format 3\0";
 
@@ -30,11 +41,149 @@ pub struct SqliteSource {
     conn: Connection,
     sql: String,
     columns: Vec<(String, ColumnKind)>,
+    /// `order[j]` is the column holding the `j`-th member in canonical (RFC 8785) order; `None`
+    /// when two columns share a name ([`build_record`] then reports the row).
+    order: Option<Vec<usize>>,
     last_rowid: i64,
     max_rowid: i64,
     size: Option<u64>,
     done: bool,
-    digest: Option<Digested>,
+    /// The page of rows being read, kept between batches so its buffers are reused.
+    page: Page,
+    digest: FileDigest,
+}
+
+/// One cell as SQLite gave it; text is a range of [`Page::text`].
+#[derive(Debug, Clone, Copy)]
+enum RawCell {
+    Null,
+    Int(i64),
+    Real(f64),
+    Text(usize, usize),
+    Blob(usize),
+}
+
+/// Rows read from SQLite and not yet turned into records: `columns` cells per row, all text in
+/// one buffer.
+#[derive(Default)]
+struct Page {
+    rowids: Vec<i64>,
+    cells: Vec<RawCell>,
+    /// The text of every cell, while the page is read.
+    text: Vec<u8>,
+    /// The same text once read, when all of it is valid UTF-8 (checked at once): a cell's text
+    /// is then valid exactly when both its ends are character boundaries.
+    utf8: Option<String>,
+}
+
+impl Page {
+    fn clear(&mut self) {
+        if let Some(s) = self.utf8.take() {
+            self.text = s.into_bytes();
+        }
+        self.rowids.clear();
+        self.cells.clear();
+        self.text.clear();
+    }
+
+    /// The page is read: check its text as UTF-8 in one pass.
+    fn seal(&mut self) {
+        match String::from_utf8(std::mem::take(&mut self.text)) {
+            Ok(s) => self.utf8 = Some(s),
+            Err(e) => self.text = e.into_bytes(),
+        }
+    }
+
+    fn bytes(&self, a: usize, b: usize) -> &[u8] {
+        match &self.utf8 {
+            Some(s) => &s.as_bytes()[a..b],
+            None => &self.text[a..b],
+        }
+    }
+
+    /// The text of a cell, `None` when it is not valid UTF-8.
+    fn str(&self, a: usize, b: usize) -> Option<&str> {
+        match &self.utf8 {
+            // Empty text is valid even where the cell before ends inside a character.
+            Some(_) if a == b => Some(""),
+            Some(s) => s.get(a..b),
+            None => std::str::from_utf8(&self.text[a..b]).ok(),
+        }
+    }
+
+    fn cell(&self, c: RawCell) -> Cell {
+        match c {
+            RawCell::Null => Cell::Null,
+            RawCell::Int(i) => Cell::Int(i),
+            RawCell::Real(r) => Cell::Real(r),
+            RawCell::Text(a, b) => match self.str(a, b) {
+                Some(s) => Cell::Text(s.to_owned()),
+                None => Cell::Bad("text is not valid UTF-8".into()),
+            },
+            RawCell::Blob(n) => Cell::Blob(n),
+        }
+    }
+}
+
+/// The record of one row: the same [`RawData`] as [`build_record`] gives (same values, same
+/// member order, same message for the first cell in column order that cannot be represented),
+/// without sorting the members of every row.
+fn row_record(
+    columns: &[(String, ColumnKind)],
+    order: Option<&[usize]>,
+    page: &Page,
+    rowid: i64,
+    cells: &[RawCell],
+) -> RawRecord {
+    let loc = Location::Row(u64::try_from(rowid).unwrap_or(0));
+    let Some(order) = order else {
+        let cells = cells.iter().map(|&c| page.cell(c)).collect();
+        let data = build_record(columns, cells, &format!("row {rowid}"));
+        return RawRecord { loc, data };
+    };
+    let mut values = Vec::with_capacity(cells.len());
+    for ((name, kind), &c) in columns.iter().zip(cells) {
+        let value = match c {
+            // JSON text is parsed where it lies (as `cell_value` would parse a copy of it).
+            RawCell::Text(a, b) if *kind == ColumnKind::Json && page.str(a, b).is_some() => {
+                Value::parse(page.bytes(a, b))
+                    .map_err(|e| format!("column {name} is not valid JSON: {e}"))
+            }
+            c => cell_value(page.cell(c), name, *kind),
+        };
+        match value {
+            Ok(v) => values.push(v),
+            Err(m) => {
+                return RawRecord {
+                    loc,
+                    data: RawData::Unreadable(format!("row {rowid}: {m}")),
+                }
+            }
+        }
+    }
+    let members = order
+        .iter()
+        .map(|&i| {
+            (
+                columns[i].0.clone(),
+                std::mem::replace(&mut values[i], Value::Null),
+            )
+        })
+        .collect();
+    RawRecord {
+        loc,
+        data: RawData::Value(Value::Object(members)),
+    }
+}
+
+/// The canonical member order of the columns, or `None` when a name repeats.
+fn member_order(columns: &[(String, ColumnKind)]) -> Option<Vec<usize>> {
+    let mut order: Vec<usize> = (0..columns.len()).collect();
+    order.sort_by(|&a, &b| cmp_utf16(&columns[a].0, &columns[b].0));
+    if order.windows(2).any(|w| columns[w[0]].0 == columns[w[1]].0) {
+        return None;
+    }
+    Some(order)
 }
 
 /// `file:` URI for a path: `%`, `?` and `#` are percent-encoded.
@@ -66,14 +215,16 @@ impl SqliteSource {
         };
         let mut head = [0u8; 16];
         let mut f = std::fs::File::open(path).map_err(io)?;
-        let size = f.metadata().ok().map(|m| m.len());
+        let meta = f.metadata().map_err(io)?;
+        let size = Some(meta.len());
+        // Taken before SQLite opens the path: the digest is refused if it changes.
+        let before = FileIdentity::of(&meta);
         let n = f.read(&mut head).map_err(io)?;
         if n < 16 || &head != MAGIC {
             return Err(bad(
                 "not a SQLite database (no 'SQLite format 3' header)".into()
             ));
         }
-        drop(f);
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
             | OpenFlags::SQLITE_OPEN_URI
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
@@ -124,28 +275,28 @@ impl SqliteSource {
                     "cannot read table audit_log in rowid order (a WITHOUT ROWID table?): {e}"
                 ))
             })?;
+        let order = member_order(&columns);
         Ok(SqliteSource {
             path: path.to_path_buf(),
             conn,
             sql,
             columns,
+            order,
             last_rowid: i64::MIN,
             max_rowid,
             size,
             done: false,
-            digest: None,
+            page: Page::default(),
+            digest: FileDigest::start(path, f, before),
         })
     }
-}
 
-impl RecordSource for SqliteSource {
-    fn next_batch(&mut self, out: &mut Vec<RawRecord>, max: usize) -> Result<bool, IngestError> {
-        if self.done {
-            return Ok(false);
-        }
-        let max = max.max(1);
+    /// Reads up to `max` rows after `last_rowid` into `self.page`; returns how many.
+    fn read_page(&mut self, max: usize) -> Result<usize, IngestError> {
         let path = &self.path;
-        let columns = &self.columns;
+        let ncols = self.columns.len();
+        let page = &mut self.page;
+        page.clear();
         let err = |e: rusqlite::Error, after: i64| {
             IngestError::malformed(
                 path,
@@ -161,7 +312,6 @@ impl RecordSource for SqliteSource {
         let mut rows = stmt
             .query(rusqlite::params![after, max as i64])
             .map_err(|e| err(e, after))?;
-        let mut n = 0usize;
         let mut last = after;
         while let Some(row) = rows.next().map_err(|e| err(e, last))? {
             let rowid: i64 = row.get(0).map_err(|e| err(e, last))?;
@@ -174,33 +324,54 @@ impl RecordSource for SqliteSource {
                     format!("rowids do not increase (row {rowid} after row {last}): the table's b-tree is damaged"),
                 ));
             }
-            let mut cells = Vec::with_capacity(columns.len());
-            for i in 0..columns.len() {
-                let v = row.get_ref(i + 1).map_err(|e| err(e, last))?;
-                cells.push(match v {
-                    ValueRef::Null => Cell::Null,
-                    ValueRef::Integer(i) => Cell::Int(i),
-                    ValueRef::Real(r) => Cell::Real(r),
-                    ValueRef::Text(t) => match std::str::from_utf8(t) {
-                        Ok(s) => Cell::Text(s.to_string()),
-                        Err(_) => Cell::Bad("text is not valid UTF-8".into()),
-                    },
-                    ValueRef::Blob(b) => Cell::Blob(b.len()),
-                });
+            for i in 1..=ncols {
+                let cell = match row.get_ref(i).map_err(|e| err(e, last))? {
+                    ValueRef::Null => RawCell::Null,
+                    ValueRef::Integer(i) => RawCell::Int(i),
+                    ValueRef::Real(r) => RawCell::Real(r),
+                    ValueRef::Text(t) => {
+                        let a = page.text.len();
+                        page.text.extend_from_slice(t);
+                        RawCell::Text(a, page.text.len())
+                    }
+                    ValueRef::Blob(b) => RawCell::Blob(b.len()),
+                };
+                page.cells.push(cell);
             }
-            let place = format!("row {rowid}");
-            let data = build_record(columns, cells, &place);
-            out.push(RawRecord {
-                loc: Location::Row(u64::try_from(rowid).unwrap_or(0)),
-                data,
-            });
+            page.rowids.push(rowid);
             last = rowid;
-            n += 1;
         }
+        page.seal();
         self.last_rowid = last;
+        Ok(page.rowids.len())
+    }
+}
+
+/// Rows turned into records per task on the worker threads.
+const ROWS_PER_TASK: usize = 256;
+
+/// Most rows read per batch, whatever the caller asks: a row becomes a record of some fifty
+/// small allocations (about 3 KB), and a few batches are in flight at once.
+const PAGE_ROWS: usize = 1024;
+
+impl RecordSource for SqliteSource {
+    fn next_batch(&mut self, out: &mut Vec<RawRecord>, max: usize) -> Result<bool, IngestError> {
+        if self.done {
+            return Ok(false);
+        }
+        let max = max.clamp(1, PAGE_ROWS);
+        let n = self.read_page(max)?;
         if n < max {
             self.done = true;
         }
+        let columns = &self.columns[..];
+        let order = self.order.as_deref();
+        let page = &self.page;
+        let ncols = columns.len();
+        out.par_extend((0..n).into_par_iter().with_min_len(ROWS_PER_TASK).map(|r| {
+            let cells = &page.cells[r * ncols..(r + 1) * ncols];
+            row_record(columns, order, page, page.rowids[r], cells)
+        }));
         Ok(n > 0)
     }
 
@@ -218,11 +389,283 @@ impl RecordSource for SqliteSource {
     }
 
     fn digest(&mut self) -> Result<Digested, IngestError> {
-        if let Some(d) = &self.digest {
-            return Ok(d.clone());
+        self.digest.finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Columns in an order unlike the canonical one, with names whose UTF-16 and UTF-8 orders
+    /// differ.
+    fn columns() -> Vec<(String, ColumnKind)> {
+        [
+            "seq",
+            "\u{fb01}",
+            "metadata",
+            "\u{1f600}",
+            "a",
+            "changes",
+            "Z",
+        ]
+        .iter()
+        .map(|n| (n.to_string(), ColumnKind::by_name(n)))
+        .collect()
+    }
+
+    /// `RawData` has no `PartialEq`: compare what a reader can give.
+    fn same(a: &RawData, b: &RawData) -> bool {
+        match (a, b) {
+            (RawData::Value(x), RawData::Value(y)) => x == y,
+            (RawData::Unreadable(x), RawData::Unreadable(y)) => x == y,
+            _ => false,
         }
-        let d = digest_file(&self.path)?;
-        self.digest = Some(d.clone());
-        Ok(d)
+    }
+
+    fn page_of(rows: &[Vec<ValueRef>]) -> Page {
+        let mut p = Page::default();
+        for (i, row) in rows.iter().enumerate() {
+            p.rowids.push(i as i64 + 1);
+            for v in row {
+                let c = match *v {
+                    ValueRef::Null => RawCell::Null,
+                    ValueRef::Integer(i) => RawCell::Int(i),
+                    ValueRef::Real(r) => RawCell::Real(r),
+                    ValueRef::Text(t) => {
+                        let a = p.text.len();
+                        p.text.extend_from_slice(t);
+                        RawCell::Text(a, p.text.len())
+                    }
+                    ValueRef::Blob(b) => RawCell::Blob(b.len()),
+                };
+                p.cells.push(c);
+            }
+        }
+        p.seal();
+        p
+    }
+
+    /// A cell as the reader made it before pages (one `from_utf8` per cell).
+    fn cell_of(v: &ValueRef) -> Cell {
+        match *v {
+            ValueRef::Null => Cell::Null,
+            ValueRef::Integer(i) => Cell::Int(i),
+            ValueRef::Real(r) => Cell::Real(r),
+            ValueRef::Text(t) => match std::str::from_utf8(t) {
+                Ok(s) => Cell::Text(s.to_string()),
+                Err(_) => Cell::Bad("text is not valid UTF-8".into()),
+            },
+            ValueRef::Blob(b) => Cell::Blob(b.len()),
+        }
+    }
+
+    /// Every row of `page` (holding `rows`) gives the record `build_record` gives.
+    fn assert_rows(cols: &[(String, ColumnKind)], rows: &[Vec<ValueRef>], page: &Page) {
+        let order = member_order(cols);
+        let n = cols.len();
+        for (r, row) in rows.iter().enumerate() {
+            let rowid = page.rowids[r];
+            let cells = &page.cells[r * n..(r + 1) * n];
+            let want = build_record(
+                cols,
+                row.iter().map(cell_of).collect(),
+                &format!("row {rowid}"),
+            );
+            let got = row_record(cols, order.as_deref(), page, rowid, cells);
+            assert!(
+                same(&got.data, &want),
+                "row {rowid}: {:?} != {want:?}",
+                got.data
+            );
+            assert_eq!(got.loc, Location::Row(rowid as u64));
+            let unordered = row_record(cols, None, page, rowid, cells);
+            assert!(same(&unordered.data, &want), "row {rowid} without an order");
+        }
+    }
+
+    #[test]
+    fn rows_become_the_records_build_record_gives() {
+        let cols = columns();
+        let order = member_order(&cols);
+        assert!(order.is_some());
+        let t = |s: &'static str| ValueRef::Text(s.as_bytes());
+        let rows: Vec<Vec<ValueRef>> = vec![
+            // Readable.
+            vec![
+                ValueRef::Integer(3),
+                t("x"),
+                t(r#"{"b":1,"a":[1,2.5,"\u00e9"]}"#),
+                ValueRef::Real(0.25),
+                ValueRef::Null,
+                t("null"),
+                t("z"),
+            ],
+            // Two bad cells: the first in column order is named.
+            vec![
+                ValueRef::Integer(1),
+                ValueRef::Blob(b"\x00\x01"),
+                t("{not json"),
+                ValueRef::Null,
+                ValueRef::Null,
+                t("{}"),
+                t("z"),
+            ],
+            vec![
+                ValueRef::Integer(9_007_199_254_740_992),
+                t("x"),
+                t("{}"),
+                ValueRef::Null,
+                ValueRef::Null,
+                t("{}"),
+                t("z"),
+            ],
+            vec![
+                ValueRef::Integer(1),
+                t("x"),
+                t(r#"{"k":1,"k":2}"#),
+                ValueRef::Null,
+                ValueRef::Null,
+                t("{}"),
+                t("z"),
+            ],
+            // Not UTF-8 in a JSON column.
+            vec![
+                ValueRef::Integer(1),
+                t("x"),
+                ValueRef::Text(b"{\"a\":\"\xff\"}"),
+                ValueRef::Null,
+                ValueRef::Null,
+                t("{}"),
+                t("z"),
+            ],
+            // Only the last JSON column is bad.
+            vec![
+                ValueRef::Integer(1),
+                t("x"),
+                t("{}"),
+                ValueRef::Null,
+                ValueRef::Null,
+                t("[1,]"),
+                t("z"),
+            ],
+            vec![
+                ValueRef::Integer(1),
+                ValueRef::Text(b"caf\xe9"),
+                t("{}"),
+                ValueRef::Real(f64::NAN),
+                ValueRef::Null,
+                t("{}"),
+                t("z"),
+            ],
+        ];
+        // One page with text that is not UTF-8 (each cell checked on its own), and each row as
+        // a page of its own (pages of valid text are checked at once).
+        let page = page_of(&rows);
+        assert!(page.utf8.is_none());
+        assert_rows(&cols, &rows, &page);
+        for row in &rows {
+            assert_rows(
+                &cols,
+                std::slice::from_ref(row),
+                &page_of(std::slice::from_ref(row)),
+            );
+        }
+        assert!(page_of(&rows[..1]).utf8.is_some());
+        // Two cells that are not UTF-8 alone, but are together: "x\xc3" + "\xa9{}" = "x\u{e9}{}".
+        let split = vec![vec![
+            ValueRef::Integer(1),
+            ValueRef::Text(b"x\xc3"),
+            ValueRef::Text(b"\xa9{}"),
+            ValueRef::Null,
+            ValueRef::Null,
+            t("{}"),
+            t("z"),
+        ]];
+        let split_page = page_of(&split);
+        assert!(split_page.utf8.is_some());
+        assert_rows(&cols, &split, &split_page);
+        let n = cols.len();
+        let messages: Vec<String> = (0..page.rowids.len())
+            .map(|r| {
+                let cells = &page.cells[r * n..(r + 1) * n];
+                match row_record(&cols, order.as_deref(), &page, page.rowids[r], cells).data {
+                    RawData::Unreadable(m) => m,
+                    _ => String::new(),
+                }
+            })
+            .collect();
+        assert_eq!(messages[0], "");
+        assert!(messages[1].starts_with("row 2: column \u{fb01} holds binary data"));
+        assert!(messages[2].starts_with("row 3: column seq: integer 9007199254740992"));
+        assert!(messages[3].starts_with("row 4: column metadata is not valid JSON"));
+        assert_eq!(
+            messages[4],
+            "row 5: column metadata: text is not valid UTF-8"
+        );
+        assert!(messages[5].starts_with("row 6: column changes is not valid JSON"));
+        assert_eq!(
+            messages[6],
+            "row 7: column \u{fb01}: text is not valid UTF-8"
+        );
+        let RawRecord {
+            data: RawData::Value(Value::Object(m)),
+            ..
+        } = row_record(&cols, order.as_deref(), &page, 1, &page.cells[..n])
+        else {
+            panic!("row 1 is readable")
+        };
+        let names: Vec<&str> = m.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "Z",
+                "a",
+                "changes",
+                "metadata",
+                "seq",
+                "\u{1f600}",
+                "\u{fb01}"
+            ]
+        );
+    }
+
+    #[test]
+    fn cell_text_is_valid_utf8_exactly_when_it_is_alone() {
+        // Valid together ("x\u{e9}ok\u{20ac}"), not piece by piece.
+        let pieces: [&[u8]; 8] = [
+            b"x\xc3",
+            b"",
+            b"\xa9",
+            b"ok",
+            b"\xe2\x82",
+            b"",
+            b"\xac",
+            b"",
+        ];
+        let mut page = Page::default();
+        let mut ranges = Vec::new();
+        for p in pieces {
+            let a = page.text.len();
+            page.text.extend_from_slice(p);
+            ranges.push((a, page.text.len()));
+        }
+        page.seal();
+        assert!(page.utf8.is_some());
+        for (p, (a, b)) in pieces.iter().zip(ranges) {
+            assert_eq!(page.str(a, b), std::str::from_utf8(p).ok(), "{p:?}");
+            assert_eq!(page.bytes(a, b), *p);
+        }
+        page.clear();
+        assert!(page.utf8.is_none() && page.text.is_empty());
+    }
+
+    #[test]
+    fn a_repeated_column_name_has_no_order() {
+        let cols: Vec<(String, ColumnKind)> = ["a", "b", "a"]
+            .iter()
+            .map(|n| (n.to_string(), ColumnKind::Auto))
+            .collect();
+        assert_eq!(member_order(&cols), None);
     }
 }
