@@ -1,5 +1,5 @@
-//! Record detail: every copy of one (tenant, seq) read back from the evidence files, with its
-//! canonical bytes and both hashes, the rows an export PDF prints for it, and the report's
+//! Record detail: every copy of one (tenant, seq) read back from the evidence files (and the
+//! live copy the live check kept), with its canonical bytes and both hashes, the rows an export PDF prints for it, and the report's
 //! findings about it.
 //!
 //! Invariants: files are opened exactly as on first read (read-only; SQLite `mode=ro` and
@@ -35,13 +35,19 @@ pub fn detail(case: &Loaded, index: u32) -> Option<RecordDetail> {
                 Err(e) => unavailable.push(format!("{}: {e}", display(p))),
             }
         }
-        if let Some(l) = &case.live {
-            if ev.sources.iter().any(|s| s.starts_with("live:")) {
-                unavailable.push(format!(
-                    "the live copy from {} is not kept after the check: its differences from the evidence are in the findings below",
-                    l.api_base
-                ));
+        if ev.sources.iter().any(|s| s.starts_with("live:")) {
+            let kept = case
+                .live_copies
+                .as_ref()
+                .map(|k| k.get(&tenant, seq))
+                .unwrap_or_default();
+            if kept.is_empty() {
+                unavailable.push(
+                    "the live copy was not kept (the service sent a record that could not be parsed): its differences from the evidence are in the findings below"
+                        .to_string(),
+                );
             }
+            copies.extend(kept.into_iter().map(|(source, c)| copy_of(&source, c)));
         }
     }
     let mut differing: Vec<String> = Vec::new();

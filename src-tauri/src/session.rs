@@ -30,6 +30,8 @@ pub struct Loaded {
     pub report: Report,
     pub timeline: Timeline,
     pub live: Option<LiveView>,
+    /// The live records, for the record detail (kept by the live check).
+    pub live_copies: Option<trailproof_live::LiveCopies>,
     pub verification_urls: Vec<String>,
     facets: Facets,
     /// (tenant, seq, timeline index) of every event, sorted by tenant and seq.
@@ -102,6 +104,7 @@ impl Loaded {
             report,
             timeline,
             live,
+            live_copies: None,
             verification_urls,
             facets,
             by_key,

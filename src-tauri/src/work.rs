@@ -136,6 +136,8 @@ pub fn open(
         options.policy = HttpPolicy::default();
         options.progress = &reporter;
         options.cancel = Some(cancel);
+        // The record detail shows the live copy beside the evidence files'.
+        options.keep_copies = true;
         LiveRequest {
             url: l.url.clone(),
             options,
@@ -166,14 +168,16 @@ pub fn open(
         }),
         _ => None,
     };
-    Ok(Loaded::new(
+    let mut loaded = Loaded::new(
         generation,
         paths,
         inv.report,
         inv.timeline,
         live_view,
         inv.verify_urls,
-    ))
+    );
+    loaded.live_copies = inv.live_copies;
+    Ok(loaded)
 }
 
 /// The bytes of the verification report in `format`.

@@ -114,6 +114,7 @@ impl Connect {
                 policy: HttpPolicy::default(),
                 progress: if show { &STDERR_PROGRESS } else { &NO_PROGRESS },
                 cancel: None,
+                keep_copies: false,
             },
             show,
         ))

@@ -18,7 +18,7 @@ use trailproof_ingest::events::collect_files;
 use trailproof_ingest::run::{build_case, RunOptions};
 use trailproof_ingest::IngestError;
 
-use crate::{verify_live_with, LiveError, LiveOptions, LiveSummary};
+use crate::{verify_live_with, LiveCopies, LiveError, LiveOptions, LiveSummary};
 
 /// A live check to make as part of an [`investigate`] call.
 pub struct LiveRequest<'a> {
@@ -34,6 +34,8 @@ pub struct Investigation<T = Timeline> {
     pub timeline: T,
     /// What the live check saw, when one was asked for.
     pub live: Option<LiveSummary>,
+    /// Every live record, when the live check asked for them (`LiveOptions::keep_copies`).
+    pub live_copies: Option<LiveCopies>,
     /// The verification URLs the exports of the case state (`verify_url`), unique, in input
     /// order: what a live check of this evidence would follow.
     pub verify_urls: Vec<String>,
@@ -78,6 +80,7 @@ struct Gathered {
     col: Collector,
     heads: Vec<(String, u64)>,
     live: Option<LiveSummary>,
+    live_copies: Option<LiveCopies>,
     verify_urls: Vec<String>,
     dir: PathBuf,
 }
@@ -92,6 +95,7 @@ impl Gathered {
             col,
             heads,
             live,
+            live_copies,
             verify_urls,
             dir,
         } = self;
@@ -101,6 +105,7 @@ impl Gathered {
             report,
             timeline,
             live,
+            live_copies,
             verify_urls,
         })
     }
@@ -120,11 +125,17 @@ fn gather(
     }
     let mut col = Collector::new();
     let heads = collect_files(&case, paths, &mut col, run)?;
+    let mut live_copies = live
+        .filter(|r| r.options.keep_copies)
+        .map(|_| LiveCopies::default());
     let summary = match live {
         Some(req) => {
             // Records of one input arrive together: look its source up once per run of them.
             let mut last: Option<(String, SourceId)> = None;
             let mut sink = |input: &str, c: &Checked| {
+                if let Some(k) = live_copies.as_mut() {
+                    k.keep(input, c);
+                }
                 let id = match &last {
                     Some((name, id)) if name == input => *id,
                     _ => {
@@ -151,6 +162,7 @@ fn gather(
         col,
         heads,
         live: summary,
+        live_copies,
         verify_urls,
     })
 }

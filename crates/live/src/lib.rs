@@ -28,6 +28,7 @@
 //! are sequential.
 #![forbid(unsafe_code)]
 
+mod copies;
 pub mod http;
 mod investigate;
 
@@ -47,6 +48,7 @@ use trailproof_core::record::{self, hex, parse_hex, Checked, Location, RawData, 
 use trailproof_core::scope::Scope;
 use trailproof_core::verify_url::VerifyUrl;
 
+pub use copies::LiveCopies;
 pub use http::{Api, HttpPolicy, Token};
 pub use investigate::{
     investigate, investigate_stream, InvestigateError, Investigation, LiveRequest,
@@ -109,6 +111,9 @@ pub struct LiveOptions<'a> {
     pub progress: &'a dyn LiveProgress,
     /// Set to stop the check between pages and requests ([`LiveError::Cancelled`]).
     pub cancel: Option<&'a AtomicBool>,
+    /// [`investigate`] keeps every live record ([`Investigation::live_copies`]) for a record's
+    /// detail view; off by default (the CLI has no use for them).
+    pub keep_copies: bool,
 }
 
 impl LiveOptions<'_> {
@@ -122,6 +127,7 @@ impl LiveOptions<'_> {
             policy: HttpPolicy::default(),
             progress: &NoProgress,
             cancel: None,
+            keep_copies: false,
         }
     }
 

@@ -91,6 +91,7 @@ fn run(evidence: &[PathBuf], url: &str, tok: Token) -> Result<(Report, LiveSumma
             policy: fast(),
             progress: &NoProgress,
             cancel: None,
+            keep_copies: false,
         },
     )?;
     Ok((case.report("trailproof", "test"), sum))
@@ -550,6 +551,7 @@ fn live_check_is_cancelled_between_pages() {
             policy: fast(),
             progress: &progress,
             cancel: Some(&flag),
+            keep_copies: false,
             ..LiveOptions::new(admin())
         },
     };
@@ -583,6 +585,7 @@ fn live_check_is_cancelled_between_pages() {
         &url,
         &LiveOptions {
             cancel: Some(&flag),
+            keep_copies: false,
             ..LiveOptions::new(admin())
         },
     )
