@@ -86,6 +86,22 @@ impl Page {
         self.text.clear();
     }
 
+    /// Appends one cell of the row being read (text goes to the page's buffer).
+    fn push_cell(&mut self, v: ValueRef) {
+        let cell = match v {
+            ValueRef::Null => RawCell::Null,
+            ValueRef::Integer(i) => RawCell::Int(i),
+            ValueRef::Real(r) => RawCell::Real(r),
+            ValueRef::Text(t) => {
+                let a = self.text.len();
+                self.text.extend_from_slice(t);
+                RawCell::Text(a, self.text.len())
+            }
+            ValueRef::Blob(b) => RawCell::Blob(b.len()),
+        };
+        self.cells.push(cell);
+    }
+
     /// The page is read: check its text as UTF-8 in one pass.
     fn seal(&mut self) {
         match String::from_utf8(std::mem::take(&mut self.text)) {
@@ -325,18 +341,7 @@ impl SqliteSource {
                 ));
             }
             for i in 1..=ncols {
-                let cell = match row.get_ref(i).map_err(|e| err(e, last))? {
-                    ValueRef::Null => RawCell::Null,
-                    ValueRef::Integer(i) => RawCell::Int(i),
-                    ValueRef::Real(r) => RawCell::Real(r),
-                    ValueRef::Text(t) => {
-                        let a = page.text.len();
-                        page.text.extend_from_slice(t);
-                        RawCell::Text(a, page.text.len())
-                    }
-                    ValueRef::Blob(b) => RawCell::Blob(b.len()),
-                };
-                page.cells.push(cell);
+                page.push_cell(row.get_ref(i).map_err(|e| err(e, last))?);
             }
             page.rowids.push(rowid);
             last = rowid;
@@ -428,18 +433,7 @@ mod tests {
         for (i, row) in rows.iter().enumerate() {
             p.rowids.push(i as i64 + 1);
             for v in row {
-                let c = match *v {
-                    ValueRef::Null => RawCell::Null,
-                    ValueRef::Integer(i) => RawCell::Int(i),
-                    ValueRef::Real(r) => RawCell::Real(r),
-                    ValueRef::Text(t) => {
-                        let a = p.text.len();
-                        p.text.extend_from_slice(t);
-                        RawCell::Text(a, p.text.len())
-                    }
-                    ValueRef::Blob(b) => RawCell::Blob(b.len()),
-                };
-                p.cells.push(c);
+                p.push_cell(*v);
             }
         }
         p.seal();
