@@ -5,7 +5,7 @@
 //! `{"records":[` + each full record (with `hash` and `prev_hash`) joined by `,` + `],"scope":`
 //! + the canonical scope + `}`. No record list is ever held in memory for it.
 
-use sha2::{Digest as _, Sha256};
+use ring::digest::{Context, SHA256};
 
 use crate::canonical;
 use crate::json::Value;
@@ -14,7 +14,7 @@ use crate::scope::Scope;
 
 /// Streaming fingerprint of a scope's records, fed in `seq` order.
 pub struct FingerprintHasher {
-    h: Sha256,
+    h: Context,
     count: u64,
     buf: Vec<u8>,
 }
@@ -27,7 +27,7 @@ impl Default for FingerprintHasher {
 
 impl FingerprintHasher {
     pub fn new() -> Self {
-        let mut h = Sha256::new();
+        let mut h = Context::new(&SHA256);
         h.update(b"{\"records\":[");
         FingerprintHasher {
             h,
@@ -74,7 +74,7 @@ impl FingerprintHasher {
     pub fn peek_closed(&self, closing: &[u8]) -> Digest {
         let mut h = self.h.clone();
         h.update(closing);
-        h.finalize().into()
+        digest(h)
     }
 
     /// Closes the object with the scope and returns the digest.
@@ -84,8 +84,15 @@ impl FingerprintHasher {
         canonical::write_value(&scope.to_value(), &mut self.buf);
         self.buf.push(b'}');
         self.h.update(&self.buf);
-        self.h.finalize().into()
+        digest(self.h)
     }
+}
+
+fn digest(h: Context) -> Digest {
+    h.finish()
+        .as_ref()
+        .try_into()
+        .expect("SHA-256 digests are 32 bytes")
 }
 
 /// The bytes that close the fingerprint object of `scope`: `],"scope":` + the canonical scope

@@ -64,11 +64,25 @@ impl JsonError {
 }
 
 /// Compares two member names in RFC 8785 order (UTF-16 code units).
+///
+/// UTF-8 byte order is code point order, and UTF-16 order differs from it only between a code
+/// point of U+E000..=U+FFFF (UTF-8 lead byte 0xEE or 0xEF) and one above U+FFFF (lead byte 0xF0
+/// and up, a surrogate pair in UTF-16). The names' bytes are compared, and only when they first
+/// differ at such a pair of lead bytes are the UTF-16 code units compared. (Equal prefixes put the
+/// first differing byte at a character boundary in both names, or inside a character of the
+/// same length in both.)
 pub fn cmp_utf16(a: &str, b: &str) -> Ordering {
-    if a.is_ascii() && b.is_ascii() {
-        return a.as_bytes().cmp(b.as_bytes());
+    let (x, y) = (a.as_bytes(), b.as_bytes());
+    let Some(i) = x.iter().zip(y).position(|(p, q)| p != q) else {
+        return x.len().cmp(&y.len());
+    };
+    let (p, q) = (x[i], y[i]);
+    let high_bmp = |c: u8| c == 0xEE || c == 0xEF;
+    if (p >= 0xF0 && high_bmp(q)) || (high_bmp(p) && q >= 0xF0) {
+        a.encode_utf16().cmp(b.encode_utf16())
+    } else {
+        p.cmp(&q)
     }
-    a.encode_utf16().cmp(b.encode_utf16())
 }
 
 impl Value {
@@ -89,7 +103,10 @@ impl Value {
 
     /// Builds an object from members in any order; `Err(name)` names a duplicate member.
     pub fn object(mut members: Vec<(String, Value)>) -> Result<Value, String> {
-        members.sort_by(|a, b| cmp_utf16(&a.0, &b.0));
+        // Unstable is enough: two members of one name are refused below, whatever their order.
+        if !members.is_sorted_by(|a, b| cmp_utf16(&a.0, &b.0).is_le()) {
+            members.sort_unstable_by(|a, b| cmp_utf16(&a.0, &b.0));
+        }
         if let Some(w) = members.windows(2).find(|w| w[0].0 == w[1].0) {
             return Err(w[0].0.clone());
         }

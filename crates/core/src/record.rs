@@ -7,8 +7,6 @@
 //! * a record that cannot be brought to canonical form still yields what can be read of it
 //!   (tenant, seq, stored hashes), so one bad record never hides findings about its neighbours.
 
-use sha2::{Digest as _, Sha256};
-
 use crate::canonical;
 use crate::json::{cmp_utf16, Value};
 use crate::time::{self, Instant};
@@ -92,7 +90,8 @@ pub fn parse_hex(s: &str) -> Option<Digest> {
 
 /// SHA-256 of bytes.
 pub fn sha256(bytes: &[u8]) -> Digest {
-    Sha256::digest(bytes).into()
+    let d = ring::digest::digest(&ring::digest::SHA256, bytes);
+    d.as_ref().try_into().expect("SHA-256 digests are 32 bytes")
 }
 
 /// Appends the canonical bytes that are hashed for a record: the object without `hash`.
@@ -246,9 +245,8 @@ fn check_value(mut value: Value, c: &mut Checked, buf: &mut Vec<u8>) {
     match value.get("timestamp") {
         Some(Value::String(t)) => match time::normalize(t) {
             Ok(i) => {
-                let canon = i.canonical();
-                if &canon != t {
-                    value.set("timestamp", Value::String(canon));
+                if i.canonical_bytes() != t.as_bytes() {
+                    value.set("timestamp", Value::String(i.canonical()));
                 }
                 c.timestamp = Some(i);
                 ts_ok = true;

@@ -8,7 +8,9 @@
 //! `+HH`, `+HHMM` or `+HH:MM` (PostgreSQL `timestamptz` prints `+00`). A rendering without a
 //! zone is refused: it does not name an instant.
 
-use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use chrono::{
+    DateTime, Datelike as _, Duration, NaiveDate, NaiveDateTime, NaiveTime, Timelike as _, Utc,
+};
 
 /// Why a timestamp could not be made canonical; the message quotes the value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -27,8 +29,29 @@ pub struct Instant {
 impl Instant {
     /// The canonical rendering.
     pub fn canonical(&self) -> String {
+        let b = self.canonical_bytes();
+        String::from_utf8(b.to_vec()).expect("the canonical rendering is ASCII")
+    }
+
+    /// The canonical rendering as bytes, without allocating (it is written once per record).
+    /// An `i64` of nanoseconds spans the years 1677 to 2262, so the year has four digits.
+    pub fn canonical_bytes(&self) -> [u8; 30] {
         let dt = DateTime::<Utc>::from_timestamp_nanos(self.nanos);
-        dt.format("%Y-%m-%dT%H:%M:%S.%9fZ").to_string()
+        let mut out = *b"0000-00-00T00:00:00.000000000Z";
+        let mut put = |at: usize, width: usize, mut v: u32| {
+            for i in (at..at + width).rev() {
+                out[i] = b'0' + (v % 10) as u8;
+                v /= 10;
+            }
+        };
+        put(0, 4, dt.year() as u32);
+        put(5, 2, dt.month());
+        put(8, 2, dt.day());
+        put(11, 2, dt.hour());
+        put(14, 2, dt.minute());
+        put(17, 2, dt.second());
+        put(20, 9, dt.nanosecond());
+        out
     }
 
     /// Microseconds since the epoch (Timesketch and many other tools count in them).
@@ -183,6 +206,27 @@ mod tests {
             let e = normalize(s).unwrap_err();
             assert_eq!(e.reason, why, "{s}");
             assert_eq!(e.value, s);
+        }
+    }
+
+    #[test]
+    fn canonical_bytes_match_chrono_at_the_edges_of_the_range() {
+        for nanos in [
+            i64::MIN,
+            i64::MIN + 1,
+            -1,
+            0,
+            1,
+            951_782_400_123_456_789, // 2000-02-29
+            1_777_536_000_000_000_000,
+            i64::MAX,
+        ] {
+            let i = Instant { nanos };
+            let chrono = DateTime::<Utc>::from_timestamp_nanos(nanos)
+                .format("%Y-%m-%dT%H:%M:%S.%9fZ")
+                .to_string();
+            assert_eq!(i.canonical(), chrono, "{nanos}");
+            assert_eq!(normalize(&chrono).unwrap(), i);
         }
     }
 

@@ -174,4 +174,24 @@ proptest! {
         let intact = c.problems.is_empty() && c.computed_hash.is_some() && c.computed_hash == c.stored_hash;
         prop_assert!(!intact, "a change at byte {} went unnoticed", i);
     }
+
+    /// Member names order by UTF-16 code units, exactly as comparing `encode_utf16` does, for
+    /// names mixing ASCII, the BMP above U+E000 and characters outside the BMP (where byte order
+    /// and UTF-16 order disagree).
+    #[test]
+    fn member_name_order_is_utf16_order(a in "[a\u{e000}\u{ffff}\u{10000}\u{1f600}\u{7f}\u{800}]{0,5}", b in "[a\u{e000}\u{ffff}\u{10000}\u{1f600}\u{7f}\u{800}]{0,5}") {
+        prop_assert_eq!(
+            trailproof_core::json::cmp_utf16(&a, &b),
+            a.encode_utf16().cmp(b.encode_utf16())
+        );
+    }
+
+    /// A string is written exactly as `serde_json` escapes it (the same rules as ECMAScript's
+    /// `JSON.stringify`: `"`, `\\` and control characters only, lowercase hex).
+    #[test]
+    fn strings_are_escaped_as_json_stringify_does(s in "[\\x00-\\x21\"\\\\a\u{e9}\u{2028}\u{1f600}]{0,12}") {
+        let mut out = Vec::new();
+        canonical::write_string(&s, &mut out);
+        prop_assert_eq!(String::from_utf8(out).unwrap(), serde_json::to_string(&s).unwrap());
+    }
 }
