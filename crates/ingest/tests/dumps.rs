@@ -570,18 +570,23 @@ fn jsonl_with_a_broken_first_line_is_still_jsonl() {
     assert_eq!(c[1].seq, Some(2));
 }
 
-/// pg_dump 15.18 output of a real server, in all three plain-text forms, holding the
-/// `pg-records.jsonl` vector with hostile text in four records (see make_pg_dumps.py): every
-/// record hashes to its stored hash, and the hostile values come back byte for byte.
+/// Dumps written by the real tools (pg_dump 15.18 in all three plain-text forms, psql's CSV
+/// COPY, the sqlite3 3.40 shell's `.dump` and `-csv`) of the `pg-records.jsonl` vector with
+/// hostile text in four records (see make_real_dumps.py): every record is detected by content,
+/// hashes to its stored hash, and the hostile values come back byte for byte.
 #[test]
-fn pg15_dumps_from_a_real_server_read_exactly() {
-    for name in [
-        "pg15-copy.sql",
-        "pg15-inserts.sql",
-        "pg15-column-inserts.sql",
+fn dumps_written_by_the_real_tools_read_exactly() {
+    for (name, kind) in [
+        ("pg15-copy.sql", InputKind::PgDump),
+        ("pg15-inserts.sql", InputKind::PgDump),
+        ("pg15-column-inserts.sql", InputKind::PgDump),
+        ("pg15.csv", InputKind::Csv),
+        ("sqlite3.sql", InputKind::SqliteSql),
+        ("sqlite3.csv", InputKind::Csv),
     ] {
         let path = fixture(name);
-        let got = checked(read_all(&path, InputKind::PgDump));
+        assert_eq!(sniff(&path).unwrap(), kind, "{name}");
+        let got = checked(read_all(&path, kind));
         assert_eq!(got.len(), 33, "{name}");
         for c in &got {
             assert!(c.problems.is_empty(), "{name} {}: {:?}", c.loc, c.problems);
@@ -619,6 +624,11 @@ fn pg15_dumps_from_a_real_server_read_exactly() {
             Some(s("O'Brien's E'x' \\")),
             "{name}"
         );
+        assert!(
+            matches!(field("acme", 1, "changes"), Some(Value::Object(_))),
+            "{name}"
+        );
+        assert_eq!(field("acme", 3, "changes"), Some(Value::Null), "{name}");
         assert_eq!(
             field("acme", 1, "timestamp"),
             Some(s("2026-05-02T12:02:12.304881000Z")),
