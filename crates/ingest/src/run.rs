@@ -119,8 +119,19 @@ fn add_export_json(case: &mut Case, path: &Path) -> Result<(), IngestError> {
 }
 
 fn add_export_pdf(case: &mut Case, path: &Path) -> Result<(), IngestError> {
-    let ev = pdf::read_pdf(path)?;
     let name = display(path);
+    // The payload is parsed once and verified on one core while the pages are read on another.
+    // A payload that is not strict JSON goes through `verify_payload_bytes`, which parses it
+    // again to report where it fails.
+    let (ev, verified) = pdf::read_pdf_with(path, |bytes| {
+        bytes.map(|b| match Value::parse(b) {
+            Ok(v) => {
+                let r = verify_payload(&name, &v);
+                (Some(v), r)
+            }
+            Err(_) => (None, verify_payload_bytes(&name, b)),
+        })
+    })?;
     let info = InputInfo {
         path: name.clone(),
         kind: InputKind::ExportPdf.as_str().into(),
@@ -128,20 +139,11 @@ fn add_export_pdf(case: &mut Case, path: &Path) -> Result<(), IngestError> {
         sha256: ev.digest.sha256.clone(),
         records: 0,
     };
-    // The payload is parsed once, then verified on one core while it is cross-checked against
-    // the pages on another. A payload that is not strict JSON goes through
-    // `verify_payload_bytes`, which parses it again to report where it fails.
-    let parsed = ev.payload.as_deref().map(|b| (b, Value::parse(b)));
-    let payload = parsed.as_ref().and_then(|(_, r)| r.as_ref().ok());
-    let (verified, (findings, checks)) = rayon::join(
-        || {
-            parsed.as_ref().map(|(bytes, r)| match r {
-                Ok(v) => verify_payload(&name, v),
-                Err(_) => verify_payload_bytes(&name, bytes),
-            })
-        },
-        || pdf::cross_check(&ev, payload, &name),
-    );
+    let (payload, verified) = match verified {
+        Some((payload, r)) => (payload, Some(r)),
+        None => (None, None),
+    };
+    let (findings, checks) = pdf::cross_check(&ev, payload.as_ref(), &name);
     match verified {
         Some(r) => case.add_export(info, r),
         None => case.add_input(info),

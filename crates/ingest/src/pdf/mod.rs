@@ -7,6 +7,9 @@
 //!
 //! Invariants:
 //! * the file is read once, into memory; digest, revision walk and parsing all use those bytes;
+//! * the embedded payload is decoded before the pages are read, so that [`read_pdf_with`] can
+//!   hand it to the caller's work (the verifier parses and checks it) on a thread of its own,
+//!   beside the file digest, while this thread reads the pages;
 //! * nothing is decrypted: an encrypted PDF is an [`IngestError`], as is a damaged or non-PDF
 //!   file, naming the file and the place ("byte offset N", "object N 0", "page N");
 //! * every decoded stream goes through a bounded decoder (per stream and per document, see
@@ -21,7 +24,7 @@ use std::collections::{BTreeSet, HashSet};
 use std::path::Path;
 
 use lopdf::{Document, Object, ObjectId};
-use sha2::{Digest, Sha256};
+use trailproof_core::record::{hex, sha256};
 
 use crate::{Digested, IngestError};
 
@@ -292,23 +295,35 @@ fn payload_stream(
 
 /// Reads an export PDF. See the module docs for what is guaranteed.
 pub fn read_pdf(path: &Path) -> Result<PdfEvidence, IngestError> {
+    read_pdf_with(path, |_| ()).map(|(ev, ())| ev)
+}
+
+/// [`read_pdf`] that also runs `on_payload` on the embedded payload's bytes (`None` without
+/// one) on a thread of its own while the pages are read, and returns its result: verifying the
+/// payload costs about as much as reading the pages, and neither needs the other.
+pub fn read_pdf_with<R: Send>(
+    path: &Path,
+    on_payload: impl FnOnce(Option<&[u8]>) -> R + Send,
+) -> Result<(PdfEvidence, R), IngestError> {
     let bytes = std::fs::read(path).map_err(|source| IngestError::Io {
         path: path.to_path_buf(),
         source,
     })?;
-    read_pdf_bytes(path, &bytes)
+    read_pdf_bytes_with(path, &bytes, on_payload)
 }
 
 /// [`read_pdf`] on bytes already in memory (`path` is used in messages only).
 pub fn read_pdf_bytes(path: &Path, bytes: &[u8]) -> Result<PdfEvidence, IngestError> {
+    read_pdf_bytes_with(path, bytes, |_| ()).map(|(ev, ())| ev)
+}
+
+/// [`read_pdf_with`] on bytes already in memory.
+pub fn read_pdf_bytes_with<R: Send>(
+    path: &Path,
+    bytes: &[u8],
+    on_payload: impl FnOnce(Option<&[u8]>) -> R + Send,
+) -> Result<(PdfEvidence, R), IngestError> {
     let bad = |loc: String, msg: String| IngestError::malformed(path, loc, msg);
-    let digest = Digested {
-        size: bytes.len() as u64,
-        sha256: Sha256::digest(bytes)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect(),
-    };
     let head = &bytes[..bytes.len().min(1024)];
     if !head.windows(5).any(|w| w == b"%PDF-") {
         return Err(bad(
@@ -367,46 +382,6 @@ pub fn read_pdf_bytes(path: &Path, bytes: &[u8]) -> Result<PdfEvidence, IngestEr
         )
     })?;
 
-    // Pages and their text.
-    let pages = doc.get_pages();
-    if pages.is_empty() {
-        return Err(bad(
-            "page 1".into(),
-            "damaged PDF: the page tree holds no pages".into(),
-        ));
-    }
-    let mut lines = Vec::new();
-    let mut link_uris = Vec::new();
-    let mut problems: BTreeSet<String> = BTreeSet::new();
-    let mut content_objects: BTreeSet<u32> = BTreeSet::new();
-    {
-        let mut reader = content::PageReader::new(&doc, &mut budget);
-        for (&no, &page_id) in &pages {
-            let no = no as usize;
-            let page_lines = reader
-                .read_page(no, page_id)
-                .map_err(|(loc, msg)| bad(format!("page {no}"), format!("{msg} ({loc})")))?;
-            lines.extend(page_lines);
-            if let Ok(page) = doc.get_dictionary(page_id) {
-                if let Some(Object::Array(annots)) = get(&doc, page, b"Annots") {
-                    for a in annots {
-                        let Object::Dictionary(a) = deref(&doc, a) else {
-                            continue;
-                        };
-                        let Some(Object::Dictionary(action)) = get(&doc, a, b"A") else {
-                            continue;
-                        };
-                        if let Some(uri) = get(&doc, action, b"URI").and_then(text_string) {
-                            link_uris.push((no, uri));
-                        }
-                    }
-                }
-            }
-        }
-        problems.append(&mut reader.problems);
-        content_objects.append(&mut reader.content_objects);
-    }
-
     // The embedded payload.
     let mut found: Vec<(Attachment, &str)> = Vec::new();
     if let Some(Object::Dictionary(names)) = get(&doc, catalog, b"Names") {
@@ -464,6 +439,64 @@ pub fn read_pdf_bytes(path: &Path, bytes: &[u8]) -> Result<PdfEvidence, IngestEr
         }
     }
 
+    // Pages and their text.
+    let pages = doc.get_pages();
+    if pages.is_empty() {
+        return Err(bad(
+            "page 1".into(),
+            "damaged PDF: the page tree holds no pages".into(),
+        ));
+    }
+    // The pages are read here while the file digest and the caller's payload work run beside.
+    let mut read_pages = || -> Result<_, IngestError> {
+        let mut lines = Vec::new();
+        let mut link_uris = Vec::new();
+        let mut problems: BTreeSet<String> = BTreeSet::new();
+        let mut content_objects: BTreeSet<u32> = BTreeSet::new();
+        {
+            let mut reader = content::PageReader::new(&doc, &mut budget);
+            for (&no, &page_id) in &pages {
+                let no = no as usize;
+                let page_lines = reader
+                    .read_page(no, page_id)
+                    .map_err(|(loc, msg)| bad(format!("page {no}"), format!("{msg} ({loc})")))?;
+                lines.extend(page_lines);
+                if let Ok(page) = doc.get_dictionary(page_id) {
+                    if let Some(Object::Array(annots)) = get(&doc, page, b"Annots") {
+                        for a in annots {
+                            let Object::Dictionary(a) = deref(&doc, a) else {
+                                continue;
+                            };
+                            let Some(Object::Dictionary(action)) = get(&doc, a, b"A") else {
+                                continue;
+                            };
+                            if let Some(uri) = get(&doc, action, b"URI").and_then(text_string) {
+                                link_uris.push((no, uri));
+                            }
+                        }
+                    }
+                }
+            }
+            problems.append(&mut reader.problems);
+            content_objects.append(&mut reader.content_objects);
+        }
+        Ok((lines, link_uris, problems, content_objects))
+    };
+    let (read, digest, payload_result) = std::thread::scope(|s| {
+        let digest = s.spawn(|| Digested {
+            size: bytes.len() as u64,
+            sha256: hex(&sha256(bytes)),
+        });
+        let done = s.spawn(|| on_payload(payload.as_deref()));
+        let read = read_pages();
+        let digest = digest
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        let done = done.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+        (read, digest, done)
+    });
+    let (lines, link_uris, problems, content_objects) = read?;
+
     let touches = |d: &revisions::RevisionDelta, set: &BTreeSet<u32>| {
         d.added
             .iter()
@@ -487,7 +520,7 @@ pub fn read_pdf_bytes(path: &Path, bytes: &[u8]) -> Result<PdfEvidence, IngestEr
 
     let rows = visible::parse_rows(&lines);
     let (header, integrity, footer_urls) = visible::parse_text(&lines);
-    Ok(PdfEvidence {
+    let ev = PdfEvidence {
         digest,
         payload,
         payload_source,
@@ -501,5 +534,6 @@ pub fn read_pdf_bytes(path: &Path, bytes: &[u8]) -> Result<PdfEvidence, IngestEr
         revisions,
         text_problems: problems.into_iter().collect(),
         lines,
-    })
+    };
+    Ok((ev, payload_result))
 }
