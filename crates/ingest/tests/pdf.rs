@@ -198,12 +198,15 @@ fn attachment_edit_extracts_the_edited_payload_and_text_agrees() {
 fn producers_are_clean() {
     // reportlab standard-14 (one line per row, URL in two text objects), reportlab embedded
     // TrueType with /ToUnicode (one cell per line, wrapped URL), WeasyPrint (Type0/Identity-H),
-    // headless Chromium (Skia/PDF: tagged, Type0/Identity-H subsets with Skia's ToUnicode maps).
+    // headless Chromium (Skia/PDF: tagged, Type0/Identity-H subsets with Skia's ToUnicode maps),
+    // fpdf2 (each cell its own text object, the font set once outside them, timestamps running
+    // into the action column).
     for f in [
         "reportlab-std14.pdf",
         "reportlab-ttf-cells.pdf",
         "weasyprint.pdf",
         "chromium.pdf",
+        "fpdf2.pdf",
     ] {
         let ev = assert_clean(&fixtures().join(f));
         assert_rows_match(&ev, &expected_json());

@@ -2,10 +2,11 @@
 //!
 //! Rows are found in the stream of cells in reading order (lines top to bottom, cells left to
 //! right, pages in order), so a row reads the same whether a producer draws it as one line or
-//! as one cell per line. Column order comes from the table header when one is found (extra
-//! columns are skipped), else the spec's order. A cell sequence is a row only when its seq cell
-//! is an integer, its timestamp cell looks like a timestamp and its hash cell is hex: header
-//! rows, footers ("Page 1 of 2") and labels never qualify.
+//! as one cell per line, or lets a timestamp run into the next cell. Column order comes from the
+//! table header when one is found (extra columns are skipped), else the spec's order. A cell
+//! sequence is a row only when its seq cell is an integer, its timestamp cell looks like a
+//! timestamp and its hash cell is hex: header rows, footers ("Page 1 of 2") and labels never
+//! qualify.
 
 use super::content::TextLine;
 use super::{Located, VisibleChainHead, VisibleHeader, VisibleIntegrity, VisibleRow};
@@ -58,6 +59,12 @@ fn looks_like_timestamp(s: &str) -> bool {
     b.len() >= 10 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-'
 }
 
+/// A timestamp with date, `T` and time in one word (`2026-04-30T08:09:13Z` and longer).
+fn is_full_timestamp(s: &str) -> bool {
+    let b = s.as_bytes();
+    looks_like_timestamp(s) && b.len() >= 20 && b[10] == b'T' && b[13] == b':'
+}
+
 fn looks_like_hash(s: &str) -> bool {
     (8..=64).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
@@ -71,11 +78,12 @@ pub(crate) fn parse_rows(lines: &[TextLine]) -> Vec<VisibleRow> {
     let mut cells: Vec<Cell<'_>> = Vec::new();
     for l in lines {
         for c in &l.cells {
-            // A whole row drawn as one string with single spaces: split it into words.
             let mut words = c.split_whitespace();
             let (w1, w2) = (words.next(), words.next());
             if let (Some(a), Some(b)) = (w1, w2) {
-                if is_seq(a) && looks_like_timestamp(b) {
+                // A whole row drawn as one string, or a timestamp cell running into the next
+                // cell (a column too narrow for it): a complete timestamp holds no space.
+                if (is_seq(a) && looks_like_timestamp(b)) || is_full_timestamp(a) {
                     cells.extend(c.split_whitespace().map(|text| Cell { text, page: l.page }));
                     continue;
                 }
