@@ -941,6 +941,19 @@ impl SourceRun {
 
     /// Canonicalizes and hashes a batch on all cores, then absorbs it in input order.
     pub fn push_batch(&mut self, batch: Vec<RawRecord>) {
+        self.push_batch_seen(batch, |_| (), |_, ()| ());
+    }
+
+    /// Like [`SourceRun::push_batch`], and shows every checked record to someone else too (the
+    /// timeline), so one read of the input serves both: `prepare` gets it, full record included,
+    /// on the worker that checked it; `seen` then gets it (its full record only where the case
+    /// still needs it) with what `prepare` made of it, in input order, before it is absorbed.
+    pub fn push_batch_seen<T: Send>(
+        &mut self,
+        batch: Vec<RawRecord>,
+        prepare: impl Fn(&Checked) -> T + Sync,
+        mut seen: impl FnMut(&Checked, T),
+    ) {
         // The full record is only needed where an export of its tenant may compare it; drop it
         // on the worker otherwise, so the sequential part neither frees it nor waits for it.
         // Earlier record sources compare it too (cross-source reconciliation).
@@ -954,21 +967,23 @@ impl SourceRun {
                     .flat_map(|p| p.tenants.keys().map(String::as_str)),
             )
             .collect();
-        let checked: Vec<Checked> = batch
+        let checked: Vec<(Checked, T)> = batch
             .into_par_iter()
             .with_min_len(64)
             .map_init(
                 || Vec::with_capacity(2048),
                 |buf, r| {
                     let mut c = record::check(r, buf);
+                    let t = prepare(&c);
                     if !c.tenant_id.as_deref().is_some_and(|t| watched.contains(t)) {
                         c.record = None;
                     }
-                    c
+                    (c, t)
                 },
             )
             .collect();
-        for c in checked {
+        for (c, t) in checked {
+            seen(&c, t);
             self.absorb(c);
         }
     }

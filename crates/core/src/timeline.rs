@@ -250,6 +250,32 @@ struct Held {
     not_canonical: bool,
 }
 
+/// What the collector keeps of one checked record of one source, read from the record alone
+/// ([`Sighting::of`]), so that this part of the work can run on the cores that check records
+/// while the collector takes them in order ([`Collector::add_sighting`]).
+pub struct Sighting(Held);
+
+impl Sighting {
+    /// The copy `c` of source `src` as the collector keeps it.
+    pub fn of(src: SourceId, c: &Checked) -> Sighting {
+        let rec = c.record.as_ref();
+        Sighting(Held {
+            src: src.0,
+            nanos: c.timestamp.as_ref().map(|i| i.nanos),
+            fields: std::array::from_fn(|i| rec.and_then(|r| text(r.get(FIELDS[i])))),
+            changes: rec
+                .and_then(|r| r.get("changes"))
+                .is_some_and(|v| !v.is_null()),
+            mass_export: rec.is_some_and(is_mass_export),
+            content: c.computed_hash,
+            stored: c.stored_hash,
+            prev: c.prev_hash,
+            hash_bad: c.content_ok() == Some(false),
+            not_canonical: !c.problems.is_empty(),
+        })
+    }
+}
+
 /// Every copy of one (tenant, seq), joined: the first copy's members, every source, and the
 /// members in which later copies differ from the first.
 struct Slot {
@@ -424,6 +450,12 @@ impl Collector {
 
     /// Adds one checked record read from `src`.
     pub fn add(&mut self, src: SourceId, c: &Checked) {
+        self.add_sighting(c, Sighting::of(src, c));
+    }
+
+    /// Like [`Collector::add`], with the copy's members already read ([`Sighting::of`], which
+    /// may run on another thread while the collector is busy): `s` must come from `c`.
+    pub fn add_sighting(&mut self, c: &Checked, s: Sighting) {
         let (Some(t), Some(seq)) = (c.tenant_id.as_deref(), c.seq) else {
             self.unplaced += 1;
             return;
@@ -441,22 +473,8 @@ impl Collector {
                 i
             }
         };
-        self.tenant_sources[tenant as usize].insert(src.0);
-        let rec = c.record.as_ref();
-        let held = Held {
-            src: src.0,
-            nanos: c.timestamp.as_ref().map(|i| i.nanos),
-            fields: std::array::from_fn(|i| rec.and_then(|r| text(r.get(FIELDS[i])))),
-            changes: rec
-                .and_then(|r| r.get("changes"))
-                .is_some_and(|v| !v.is_null()),
-            mass_export: rec.is_some_and(is_mass_export),
-            content: c.computed_hash,
-            stored: c.stored_hash,
-            prev: c.prev_hash,
-            hash_bad: c.content_ok() == Some(false),
-            not_canonical: !c.problems.is_empty(),
-        };
+        let held = s.0;
+        self.tenant_sources[tenant as usize].insert(held.src);
         if let Err(e) = self.copies.push((tenant, seq), &held) {
             self.error = Some(e);
         }

@@ -14,10 +14,12 @@ use trailproof_core::case::{Case, InputInfo, Report, Reread};
 use trailproof_core::export::{verify_payload, verify_payload_bytes};
 use trailproof_core::finding::{Check, Status};
 use trailproof_core::json::Value;
+use trailproof_core::record;
+use trailproof_core::timeline::{Collector, Sighting};
 
 use crate::detect::{open_records, sniff};
 use crate::hashing::digest_file;
-use crate::{pdf, IngestError, InputKind, RawRecord};
+use crate::{pdf, IngestError, InputKind, Location, RawData, RawRecord};
 
 /// Records handed to the core at a time.
 pub const BATCH: usize = 4096;
@@ -66,24 +68,75 @@ pub fn verify_files(paths: &[PathBuf], opts: &RunOptions) -> Result<Report, Inge
 /// Like [`verify_files`], but returns the case before its report is built (so callers can add
 /// live findings).
 pub fn build_case(paths: &[PathBuf], opts: &RunOptions) -> Result<Case, IngestError> {
+    build_case_with(paths, opts, None).map(|(case, _)| case)
+}
+
+/// Like [`build_case`], and when given a timeline collector, hands it every record of every
+/// file in the same pass: the exports' records (from the case's export anchors, so a payload is
+/// not read twice) first, then each dump's records as they are checked (a dump is read once).
+/// Returns the (tenant, chain head seq) of the case's exports too, for [`Collector::finish`].
+/// Sources are named in the collector as in the report: exports first, then dumps in the order
+/// of `paths`.
+pub fn build_case_with(
+    paths: &[PathBuf],
+    opts: &RunOptions,
+    mut col: Option<&mut Collector>,
+) -> Result<(Case, Vec<(String, u64)>), IngestError> {
     let mut kinds = Vec::with_capacity(paths.len());
     for p in paths {
         kinds.push((p.clone(), sniff(p)?));
     }
+    let is_export = |k: &InputKind| matches!(k, InputKind::ExportJson | InputKind::ExportPdf);
     // Exports first: they anchor the dumps.
-    kinds.sort_by_key(|(_, k)| !matches!(k, InputKind::ExportJson | InputKind::ExportPdf));
+    kinds.sort_by_key(|(_, k)| !is_export(k));
     let mut case = Case::new();
+    let mut heads = Vec::new();
+    let mut exports_collected = false;
     for (path, kind) in &kinds {
         check_cancel(opts)?;
+        if !is_export(kind) && !exports_collected {
+            if let Some(col) = col.as_deref_mut() {
+                heads = collect_exports(&case, col);
+            }
+            exports_collected = true;
+        }
         opts.progress.input(path, *kind, None);
         match kind {
             InputKind::ExportJson => add_export_json(&mut case, path)?,
             InputKind::ExportPdf => add_export_pdf(&mut case, path)?,
-            _ => add_records(&mut case, path, *kind, opts)?,
+            _ => add_records(&mut case, path, *kind, opts, col.as_deref_mut())?,
         }
         opts.progress.input_done();
     }
-    Ok(case)
+    if !exports_collected {
+        if let Some(col) = col {
+            heads = collect_exports(&case, col);
+        }
+    }
+    Ok((case, heads))
+}
+
+/// Hands the records of the case's exports to `col`; returns their (tenant, chain head seq).
+fn collect_exports(case: &Case, col: &mut Collector) -> Vec<(String, u64)> {
+    let mut heads = Vec::new();
+    let mut buf = Vec::with_capacity(2048);
+    for a in case.exports() {
+        let src = col.source(&a.input);
+        if let (Some(t), Some((seq, _))) = (&a.tenant_id, a.chain_head) {
+            heads.push((t.clone(), seq));
+        }
+        for (i, rec) in a.records.values().enumerate() {
+            let c = record::check(
+                RawRecord {
+                    loc: Location::Index(i as u64),
+                    data: RawData::Value(rec.clone()),
+                },
+                &mut buf,
+            );
+            col.add(src, &c);
+        }
+    }
+    heads
 }
 
 fn check_cancel(opts: &RunOptions) -> Result<(), IngestError> {
@@ -157,6 +210,7 @@ fn add_records(
     path: &Path,
     kind: InputKind,
     opts: &RunOptions,
+    col: Option<&mut Collector>,
 ) -> Result<(), IngestError> {
     let mut src = open_records(path, kind)?;
     let total = src.total_bytes();
@@ -164,6 +218,10 @@ fn add_records(
     let name = display(path);
     let mut run = case.source(&name, kind.as_str());
     run.set_reread(reread(path, kind));
+    let mut col = col.map(|c| {
+        let id = c.source(&name);
+        (c, id)
+    });
     // A reader thread parses batch n+1 while the core hashes batch n on all cores.
     let digest = std::thread::scope(|s| -> Result<_, IngestError> {
         let (tx, rx) = mpsc::sync_channel::<(Vec<RawRecord>, u64)>(2);
@@ -187,7 +245,17 @@ fn add_records(
                 cancelled = true;
                 break;
             }
-            run.push_batch(batch);
+            match col.as_mut() {
+                Some((col, id)) => {
+                    let id = *id;
+                    run.push_batch_seen(
+                        batch,
+                        |c| Sighting::of(id, c),
+                        |c, s| col.add_sighting(c, s),
+                    );
+                }
+                None => run.push_batch(batch),
+            }
             opts.progress.advance(bytes, run.records());
         }
         let digest = reader

@@ -6,8 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use trailproof_core::timeline::{self, Collector, Format, Timeline, TimelineOptions};
-use trailproof_ingest::events::collect_files;
-use trailproof_ingest::run::{build_case, RunOptions};
+use trailproof_ingest::run::{build_case_with, RunOptions};
 
 fn vector(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -37,8 +36,7 @@ fn collected(
     col: &mut Collector,
 ) -> (trailproof_core::case::Report, Vec<(String, u64)>) {
     let run = RunOptions::default();
-    let case = build_case(paths, &run).unwrap();
-    let heads = collect_files(&case, paths, col, &run).unwrap();
+    let (case, heads) = build_case_with(paths, &run, Some(col)).unwrap();
     (case.report("trailproof", "test"), heads)
 }
 

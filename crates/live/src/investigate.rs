@@ -3,8 +3,8 @@
 //! every live record is an event source (named like the live input, `live:<origin>`) merged with
 //! the files' records.
 //!
-//! Order: the files are verified ([`build_case`]) and their records handed to the timeline
-//! collector ([`collect_files`]) first, so an event lists its file sources before the live one;
+//! Order: the files are verified and their records handed to the timeline collector in the same
+//! pass ([`build_case_with`]) first, so an event lists its file sources before the live one;
 //! then the live check streams each checked record to the collector as its page arrives (no page
 //! is kept), and adds its findings to the case; the report is built last, so the timeline's
 //! findings are the report's.
@@ -14,8 +14,7 @@ use std::path::PathBuf;
 use trailproof_core::case::Report;
 use trailproof_core::record::Checked;
 use trailproof_core::timeline::{Collector, SourceId, Stream, Timeline, TimelineOptions};
-use trailproof_ingest::events::collect_files;
-use trailproof_ingest::run::{build_case, RunOptions};
+use trailproof_ingest::run::{build_case_with, RunOptions};
 use trailproof_ingest::IngestError;
 
 use crate::{verify_live_with, LiveCopies, LiveError, LiveOptions, LiveSummary};
@@ -116,15 +115,14 @@ fn gather(
     run: &RunOptions,
     live: Option<&LiveRequest>,
 ) -> Result<Gathered, InvestigateError> {
-    let mut case = build_case(paths, run)?;
+    let mut col = Collector::new();
+    let (mut case, heads) = build_case_with(paths, run, Some(&mut col))?;
     let mut verify_urls: Vec<String> = Vec::new();
     for u in case.exports().iter().filter_map(|a| a.verify_url.as_ref()) {
         if !verify_urls.contains(u) {
             verify_urls.push(u.clone());
         }
     }
-    let mut col = Collector::new();
-    let heads = collect_files(&case, paths, &mut col, run)?;
     let mut live_copies = live
         .filter(|r| r.options.keep_copies)
         .map(|_| LiveCopies::default());
