@@ -23,23 +23,24 @@
 //! one page at a time (memory stays flat apart from the exports' own records), and a record
 //! sink ([`verify_live_with`]) sees each checked record as its page arrives.
 //!
-//! Speed: each page is canonicalized and hashed on all cores (with the page's own digest
-//! alongside) while the next page is fetched; only the fingerprint's hash and the chain logic
-//! are sequential.
+//! Speed: a scope's pages go through a pipeline ([`pages`]): page k+2 is fetched while page k+1
+//! is canonicalized and hashed on all cores (with the page's own digest alongside) and page k is
+//! absorbed; only the fingerprint's hash and the chain logic are sequential. Each record is
+//! serialized once: its full canonical bytes (for the fingerprint) are its hashed bytes with
+//! `hash` spliced in.
 #![forbid(unsafe_code)]
 
 mod copies;
 pub mod http;
 mod investigate;
+mod pages;
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
-use rayon::prelude::*;
+use ring::digest::{Context, SHA256};
 use serde::Deserialize;
-use serde_json::value::RawValue;
-use sha2::{Digest as _, Sha256};
-use trailproof_core::canonical;
 use trailproof_core::case::{Case, SourceRun};
 use trailproof_core::chain::Mode;
 use trailproof_core::finding::{Check, Code, Finding, Status};
@@ -156,13 +157,6 @@ pub struct LiveSummary {
 }
 
 #[derive(Deserialize)]
-struct Page<'a> {
-    #[serde(borrow)]
-    records: Vec<&'a RawValue>,
-    next_after_seq: Option<u64>,
-}
-
-#[derive(Deserialize)]
 struct VerifyAnswer {
     status: String,
     computed_hash: String,
@@ -202,7 +196,8 @@ struct Stream {
     last_seq: Option<u64>,
     order_problems: u64,
     out_of_scope: Vec<Finding>,
-    body: Sha256,
+    /// Digest of every page body, in order (the live input's SHA-256).
+    body: Context,
     bytes: u64,
     records: u64,
     max_seq: BTreeMap<String, u64>,
@@ -230,7 +225,7 @@ impl Stream {
             last_seq: None,
             order_problems: 0,
             out_of_scope: Vec::new(),
-            body: Sha256::new(),
+            body: Context::new(&SHA256),
             bytes: 0,
             records: 0,
             max_seq: BTreeMap::new(),
@@ -253,15 +248,18 @@ impl Stream {
         }
     }
 
-    /// `canonical`: the canonical bytes of `c.record` (empty when it is unreadable).
     fn absorb(
         &mut self,
         run: &mut SourceRun,
-        c: Checked,
-        canonical: &[u8],
+        p: pages::Prepared,
         input: &str,
         sink: &mut RecordSink,
     ) {
+        let pages::Prepared {
+            checked: c,
+            canonical,
+            mismatch,
+        } = p;
         self.records += 1;
         if let Some(seq) = c.seq {
             if self.last_seq.is_some_and(|l| seq <= l) {
@@ -284,9 +282,9 @@ impl Stream {
             }
         }
         match c.record.as_ref() {
-            Some(rec) => {
-                self.fp.push_canonical(canonical);
-                if let Some(why) = self.scope.mismatch(rec) {
+            Some(_) => {
+                self.fp.push_canonical(&canonical);
+                if let Some(why) = mismatch {
                     self.out_of_scope.push(
                         Finding::new(
                             Code::ScopeViolation,
@@ -412,15 +410,7 @@ pub fn verify_live_with(
             Mode::Subset
         };
         let mut run = case.source_scoped(input, "live", mode, s);
-        let pages = rt.block_on(fetch_scope(
-            &api,
-            s,
-            &mut stream,
-            &mut run,
-            input,
-            opts,
-            sink,
-        ))?;
+        let pages = fetch_scope(&rt, &api, s, &mut stream, &mut run, input, opts, sink)?;
         summary.pages += pages;
         summary.records += stream.records;
         let fp = stream.finish();
@@ -530,7 +520,7 @@ pub fn verify_live_with(
             );
             main_fp = Some(fp);
         }
-        let sha = hex(&stream.body.clone().finalize().into());
+        let sha = hex(&digest(stream.body.clone()));
         case.finish_source(run, stream.bytes, sha);
         case.add(findings, checks);
     }
@@ -613,6 +603,13 @@ pub fn verify_live_with(
         }
     }
     Ok(summary)
+}
+
+fn digest(h: Context) -> [u8; 32] {
+    h.finish()
+        .as_ref()
+        .try_into()
+        .expect("SHA-256 digests are 32 bytes")
 }
 
 fn short(h: &str) -> String {
@@ -840,9 +837,15 @@ fn server_verdict(
     case.add(findings, vec![c]);
 }
 
-/// Pages one scope through `run`; returns the number of pages. The next page is fetched while
-/// the current one is hashed.
-async fn fetch_scope(
+/// How often a caller waiting for a page looks at the cancel flag.
+const CANCEL_POLL: Duration = Duration::from_millis(50);
+
+/// Pages one scope through `run` with the [`pages`] pipeline; returns the number of pages.
+/// The fetcher runs on `rt`, the checker on a thread of its own (with rayon under it), and the
+/// absorbing here, on the caller's thread (the sink need not be `Send`).
+#[allow(clippy::too_many_arguments)]
+fn fetch_scope(
+    rt: &tokio::runtime::Runtime,
     api: &Api,
     scope: &Scope,
     stream: &mut Stream,
@@ -851,92 +854,82 @@ async fn fetch_scope(
     opts: &LiveOptions<'_>,
     sink: &mut RecordSink<'_>,
 ) -> Result<u64, LiveError> {
-    let base_q = VerifyUrl::scope_query(scope);
-    let fetch = |after: u64| {
-        let api = api.clone();
-        let mut q = base_q.clone();
-        q.push(("after_seq", after.to_string()));
-        q.push(("limit", PAGE_LIMIT.to_string()));
-        tokio::spawn(async move { api.get("/api/v1/audit/records", &q).await })
-    };
-    let index = AtomicU64::new(0);
-    let mut pages = 0u64;
-    let mut pending = Some(fetch(0));
-    let mut after_seen = 0u64;
-    loop {
-        let Some(task) = pending.take() else {
-            return Ok(pages);
-        };
-        if let Err(e) = opts.check_cancel(|| {
-            format!(
-                "{input}: after {pages} page(s), {} record(s)",
-                stream.records
-            )
-        }) {
-            task.abort();
-            return Err(e);
-        }
-        let body = task
-            .await
-            .map_err(|e| LiveError::Runtime(e.to_string()))??;
-        pages += 1;
-        stream.bytes += body.len() as u64;
-        let page: Page = serde_json::from_slice(&body).map_err(|e| LiveError::Protocol {
-            what: "GET /api/v1/audit/records".into(),
-            cause: e.to_string(),
-        })?;
-        let next = page.next_after_seq;
-        if let Some(n) = next {
-            if n <= after_seen {
-                return Err(LiveError::Protocol {
-                    what: "GET /api/v1/audit/records".into(),
-                    cause: format!("next_after_seq {n} does not advance past {after_seen}"),
-                });
+    opts.check_cancel(|| format!("{input}: after 0 page(s), 0 record(s)"))?;
+    let (page_tx, mut page_rx) = tokio::sync::mpsc::channel(pages::AHEAD);
+    let fetcher = rt.spawn(pages::fetch_pages(
+        api.clone(),
+        VerifyUrl::scope_query(scope),
+        PAGE_LIMIT,
+        page_tx,
+    ));
+    let (checked_tx, checked_rx) = std::sync::mpsc::sync_channel(1);
+    let body = std::mem::replace(&mut stream.body, Context::new(&SHA256));
+    let (result, body) = std::thread::scope(|threads| {
+        let checker = threads.spawn(move || {
+            let mut checker = pages::Checker {
+                scope,
+                body,
+                index: 0,
+            };
+            // Ends when the fetcher is done or gone, or when the caller stopped listening.
+            while let Some(page) = page_rx.blocking_recv() {
+                if checked_tx.send(page.map(|p| checker.check(p))).is_err() {
+                    break;
+                }
             }
-            after_seen = n;
-            pending = Some(fetch(n));
-        }
-        let raws: Vec<RawRecord> = page
-            .records
-            .iter()
-            .map(|r| RawRecord {
-                loc: Location::Index(index.fetch_add(1, Ordering::Relaxed)),
-                data: RawData::Json(r.get().as_bytes().to_vec()),
-            })
-            .collect();
-        drop(page);
-        // On all cores: each record canonicalized and hashed, and its full canonical bytes
-        // written for the fingerprint; the page's own digest (chain of custody) alongside.
-        // Only the fingerprint's hash and the chain logic stay sequential.
-        let body_digest = &mut stream.body;
-        let checked: Vec<(Checked, Vec<u8>)> = tokio::task::block_in_place(|| {
-            let (_, checked) = rayon::join(
-                || body_digest.update(&body),
-                || {
-                    raws.into_par_iter()
-                        .with_min_len(64)
-                        .map_init(
-                            || Vec::with_capacity(2048),
-                            |buf, r| {
-                                let c = record::check(r, buf);
-                                let mut full = Vec::new();
-                                if let Some(rec) = &c.record {
-                                    full.reserve(buf.len() + 96);
-                                    canonical::write_value(rec, &mut full);
-                                }
-                                (c, full)
-                            },
-                        )
-                        .collect()
-                },
-            );
-            checked
+            checker.body
         });
-        for (c, full) in checked {
-            stream.absorb(run, c, &full, input, sink);
+        let result = absorb_pages(checked_rx, stream, run, input, opts, sink);
+        // Stops the fetcher (a no-op when it is done), which ends the checker.
+        fetcher.abort();
+        let body = checker
+            .join()
+            .map_err(|_| LiveError::Runtime("the page checker panicked".into()));
+        (result, body)
+    });
+    stream.body = body?;
+    result
+}
+
+/// The caller's end of the pipeline: absorbs each checked page in order, looking at the cancel
+/// flag while it waits.
+fn absorb_pages(
+    rx: std::sync::mpsc::Receiver<Result<pages::CheckedPage, LiveError>>,
+    stream: &mut Stream,
+    run: &mut SourceRun,
+    input: &str,
+    opts: &LiveOptions<'_>,
+    sink: &mut RecordSink<'_>,
+) -> Result<u64, LiveError> {
+    let mut pages = 0u64;
+    loop {
+        let cancelled = |stream: &Stream| {
+            opts.check_cancel(|| {
+                format!(
+                    "{input}: after {pages} page(s), {} record(s)",
+                    stream.records
+                )
+            })
+        };
+        cancelled(stream)?;
+        let page = loop {
+            match rx.recv_timeout(CANCEL_POLL) {
+                Ok(page) => break page?,
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => cancelled(stream)?,
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                    return Err(LiveError::Runtime(format!(
+                        "{input}: the paging stopped after {pages} page(s) without reaching the last page"
+                    )))
+                }
+            }
+        };
+        pages += 1;
+        stream.bytes += page.bytes;
+        for p in page.records {
+            stream.absorb(run, p, input, sink);
         }
         opts.progress.page(input, pages, stream.records);
-        if next.is_none() {
+        if page.last {
             return Ok(pages);
         }
     }
@@ -959,10 +952,7 @@ async fn check_anchor(
         ("limit", "1".to_string()),
     ];
     let body = api.get("/api/v1/audit/records", &q).await?;
-    let page: Page = serde_json::from_slice(&body).map_err(|e| LiveError::Protocol {
-        what: "GET /api/v1/audit/records".into(),
-        cause: e.to_string(),
-    })?;
+    let page = pages::Page::parse(&body)?;
     let at = page.records.first().map(|r| {
         let raw = RawRecord {
             loc: Location::Index(0),

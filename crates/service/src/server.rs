@@ -380,8 +380,9 @@ async fn records(
     let (_, scope, rest) = admit(&st, &req, &uri, &["after_seq", "limit"]).await?;
     let after = int_param(&rest, "after_seq", 0, 0, i64::MAX)?;
     let limit = int_param(&rest, "limit", 500, 1, 1000)? as usize;
-    // The page is written on the blocking pool as its rows are read, straight from the rows
-    // (the same bytes as `J::obj([("records", rows), ("next_after_seq", next)]).compact()`).
+    // The page is written on the blocking pool as its rows are read, straight from SQLite's
+    // borrowed columns (the same bytes as
+    // `J::obj([("records", rows), ("next_after_seq", next)]).compact()`).
     let body = st
         .db(move |c| {
             let mut body = String::with_capacity(limit.min(1000) * 800 + 64);
@@ -389,7 +390,7 @@ async fn records(
             let mut n = 0usize;
             let mut last = 0i64;
             let mut more = false;
-            store::scoped_each(c, &scope, after, Some(limit + 1), |row| {
+            store::scoped_each_sql(c, &scope, after, Some(limit + 1), |row| {
                 if n == limit {
                     more = true;
                     return Ok(());
@@ -397,8 +398,7 @@ async fn records(
                 if n > 0 {
                     body.push(',');
                 }
-                row.write_compact(&mut body);
-                last = row.seq;
+                last = store::write_compact_sql(row, &mut body)?;
                 n += 1;
                 Ok(())
             })?;
@@ -427,10 +427,14 @@ async fn compute_verdict(
     hash: String,
 ) -> Result<(&'static str, String, usize), ApiError> {
     st.db(move |c| {
-        // Streamed: one row at a time, never the whole scope in memory.
+        // Streamed: one row at a time, never the whole scope in memory; each record's canonical
+        // bytes are written straight from SQLite's borrowed columns into one reused buffer.
         let mut fp = FingerprintHasher::new();
-        store::scoped_each(c, &scope, 0, None, |row| {
-            fp.push(&row.to_value()?);
+        let mut buf = Vec::with_capacity(2048);
+        store::scoped_each_sql(c, &scope, 0, None, |row| {
+            buf.clear();
+            store::write_canonical_sql(row, &mut buf)?;
+            fp.push_canonical(&buf);
             Ok(())
         })?;
         let n = fp.count() as usize;

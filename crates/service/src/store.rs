@@ -587,6 +587,18 @@ pub fn scoped_each(
     limit: Option<usize>,
     mut each: impl FnMut(Row) -> Result<()>,
 ) -> Result<()> {
+    scoped_each_sql(conn, scope, after_seq, limit, |r| each(Row::from_sql(r)?))
+}
+
+/// Like [`scoped_each`], handing over SQLite's row itself (columns in [`COLUMNS`] order), so a
+/// hot path can read its columns borrowed ([`write_compact_sql`], [`write_canonical_sql`]).
+pub fn scoped_each_sql(
+    conn: &Connection,
+    scope: &Scope,
+    after_seq: i64,
+    limit: Option<usize>,
+    mut each: impl FnMut(&rusqlite::Row) -> Result<()>,
+) -> Result<()> {
     let mut sql = format!("{SELECT} WHERE tenant_id = ?1 AND seq > ?2");
     let mut args: Vec<rusqlite::types::Value> = vec![
         scope.tenant_id.clone().into(),
@@ -615,10 +627,227 @@ pub fn scoped_each(
     if let Some(l) = limit {
         sql.push_str(&format!(" LIMIT {l}"));
     }
-    let mut st = conn.prepare(&sql)?;
-    for row in st.query_map(params_from_iter(args), Row::from_sql)? {
-        each(row?)?;
+    // Cached: a client paging a scope asks the same statement once per page.
+    let mut st = conn.prepare_cached(&sql)?;
+    let mut rows = st.query(params_from_iter(args))?;
+    while let Some(r) = rows.next()? {
+        each(r)?;
     }
+    Ok(())
+}
+
+/// A row's columns borrowed from SQLite (what [`Row::from_sql`] would copy, `changes` and
+/// `metadata` still as their stored text).
+struct RowRef<'a> {
+    seq: i64,
+    event_id: &'a str,
+    tenant_id: &'a str,
+    timestamp: &'a str,
+    action: &'a str,
+    severity: &'a str,
+    actor_user_id: &'a str,
+    actor_role: &'a str,
+    actor_display: &'a str,
+    actor_ip: Option<&'a str>,
+    http_method: Option<&'a str>,
+    http_route: Option<&'a str>,
+    resource_type: Option<&'a str>,
+    resource_id: Option<&'a str>,
+    resource_display: Option<&'a str>,
+    outcome: &'a str,
+    outcome_reason: Option<&'a str>,
+    changes: Option<&'a str>,
+    metadata: Option<&'a str>,
+    prev_hash: &'a str,
+    hash: &'a str,
+}
+
+impl<'a> RowRef<'a> {
+    /// Fails where [`Row::from_sql`] may fail (a value of another type, text that is not UTF-8).
+    fn read(r: &'a rusqlite::Row) -> rusqlite::Result<RowRef<'a>> {
+        let s = |i: usize| -> rusqlite::Result<&'a str> { Ok(r.get_ref(i)?.as_str()?) };
+        let o =
+            |i: usize| -> rusqlite::Result<Option<&'a str>> { Ok(r.get_ref(i)?.as_str_or_null()?) };
+        Ok(RowRef {
+            seq: r.get_ref(0)?.as_i64()?,
+            event_id: s(1)?,
+            tenant_id: s(2)?,
+            timestamp: s(3)?,
+            action: s(4)?,
+            severity: s(5)?,
+            actor_user_id: s(6)?,
+            actor_role: s(7)?,
+            actor_display: s(8)?,
+            actor_ip: o(9)?,
+            http_method: o(10)?,
+            http_route: o(11)?,
+            resource_type: o(12)?,
+            resource_id: o(13)?,
+            resource_display: o(14)?,
+            outcome: s(15)?,
+            outcome_reason: o(16)?,
+            changes: o(17)?,
+            metadata: o(18)?,
+            prev_hash: s(19)?,
+            hash: s(20)?,
+        })
+    }
+}
+
+/// Appends exactly `Row::from_sql(r)?.write_compact(out)`, reading the columns borrowed (the
+/// records endpoint writes every page this way); returns the row's `seq`.
+pub fn write_compact_sql(r: &rusqlite::Row, out: &mut String) -> Result<i64> {
+    let mark = out.len();
+    match write_compact_borrowed(r, out) {
+        Ok(seq) => Ok(seq),
+        Err(_) => {
+            // Whatever the fast path could not read, the owned path says why (or writes it).
+            out.truncate(mark);
+            let row = Row::from_sql(r)?;
+            row.write_compact(out);
+            Ok(row.seq)
+        }
+    }
+}
+
+fn write_compact_borrowed(r: &rusqlite::Row, out: &mut String) -> Result<i64> {
+    use crate::ojson::write_str;
+    let row = RowRef::read(r)?;
+    let opt = |out: &mut String, v: Option<&str>| match v {
+        Some(v) => write_str(v, out),
+        None => out.push_str("null"),
+    };
+    out.push_str("{\"seq\":");
+    out.push_str(itoa::Buffer::new().format(row.seq));
+    out.push_str(",\"event_id\":");
+    write_str(row.event_id, out);
+    out.push_str(",\"tenant_id\":");
+    write_str(row.tenant_id, out);
+    out.push_str(",\"timestamp\":");
+    write_str(row.timestamp, out);
+    out.push_str(",\"action\":");
+    write_str(row.action, out);
+    out.push_str(",\"severity\":");
+    write_str(row.severity, out);
+    out.push_str(",\"actor_user_id\":");
+    write_str(row.actor_user_id, out);
+    out.push_str(",\"actor_role\":");
+    write_str(row.actor_role, out);
+    out.push_str(",\"actor_display\":");
+    write_str(row.actor_display, out);
+    out.push_str(",\"actor_ip\":");
+    opt(out, row.actor_ip);
+    out.push_str(",\"http_method\":");
+    opt(out, row.http_method);
+    out.push_str(",\"http_route\":");
+    opt(out, row.http_route);
+    out.push_str(",\"resource_type\":");
+    opt(out, row.resource_type);
+    out.push_str(",\"resource_id\":");
+    opt(out, row.resource_id);
+    out.push_str(",\"resource_display\":");
+    opt(out, row.resource_display);
+    out.push_str(",\"outcome\":");
+    write_str(row.outcome, out);
+    out.push_str(",\"outcome_reason\":");
+    opt(out, row.outcome_reason);
+    out.push_str(",\"changes\":");
+    match row.changes {
+        Some(t) => J::parse(t)?.write_compact(out),
+        None => out.push_str("null"),
+    }
+    out.push_str(",\"metadata\":");
+    match row.metadata {
+        Some(t) => J::parse(t)?.write_compact(out),
+        None => out.push_str("{}"),
+    }
+    out.push_str(",\"prev_hash\":");
+    write_str(row.prev_hash, out);
+    out.push_str(",\"hash\":");
+    write_str(row.hash, out);
+    out.push('}');
+    Ok(row.seq)
+}
+
+/// Appends exactly `canonical::write_value(&Row::from_sql(r)?.to_value()?)`: the full
+/// canonical record (every member, `hash` included) that a fingerprint hashes, written straight
+/// from the borrowed columns (`GET /api/v1/audit/verify` writes every record of a scope this
+/// way). `changes` and `metadata` still go through [`J::to_value`], so their numbers read exactly
+/// as the strict parser reads them.
+pub fn write_canonical_sql(r: &rusqlite::Row, out: &mut Vec<u8>) -> Result<()> {
+    let mark = out.len();
+    if write_canonical_borrowed(r, out).is_err() {
+        // Whatever the fast path refused (an unsafe seq, a bad timestamp, a column that is not
+        // text), the owned path says why in its own words, or writes the record after all.
+        out.truncate(mark);
+        let v = Row::from_sql(r)?.to_value()?;
+        trailproof_core::canonical::write_value(&v, out);
+    }
+    Ok(())
+}
+
+fn write_canonical_borrowed(r: &rusqlite::Row, out: &mut Vec<u8>) -> Result<()> {
+    use trailproof_core::canonical::{write_number, write_string, write_value};
+    let row = RowRef::read(r)?;
+    if row.seq.unsigned_abs() > trailproof_core::json::MAX_SAFE_INTEGER as u64 {
+        bail!("seq {} is not an exact double", row.seq);
+    }
+    let ts = trailproof_core::time::normalize(row.timestamp)?.canonical();
+    let opt = |out: &mut Vec<u8>, v: Option<&str>| match v {
+        Some(v) => write_string(v, out),
+        None => out.extend_from_slice(b"null"),
+    };
+    let json = |out: &mut Vec<u8>, t: Option<&str>, none: &[u8]| -> Result<()> {
+        match t {
+            Some(t) => write_value(&J::parse(t)?.to_value()?, out),
+            None => out.extend_from_slice(none),
+        }
+        Ok(())
+    };
+    // Members in canonical (UTF-16 code unit) order, as `Row::to_value` lists them.
+    out.extend_from_slice(b"{\"action\":");
+    write_string(row.action, out);
+    out.extend_from_slice(b",\"actor_display\":");
+    write_string(row.actor_display, out);
+    out.extend_from_slice(b",\"actor_ip\":");
+    opt(out, row.actor_ip);
+    out.extend_from_slice(b",\"actor_role\":");
+    write_string(row.actor_role, out);
+    out.extend_from_slice(b",\"actor_user_id\":");
+    write_string(row.actor_user_id, out);
+    out.extend_from_slice(b",\"changes\":");
+    json(out, row.changes, b"null")?;
+    out.extend_from_slice(b",\"event_id\":");
+    write_string(row.event_id, out);
+    out.extend_from_slice(b",\"hash\":");
+    write_string(row.hash, out);
+    out.extend_from_slice(b",\"http_method\":");
+    opt(out, row.http_method);
+    out.extend_from_slice(b",\"http_route\":");
+    opt(out, row.http_route);
+    out.extend_from_slice(b",\"metadata\":");
+    json(out, row.metadata, b"{}")?;
+    out.extend_from_slice(b",\"outcome\":");
+    write_string(row.outcome, out);
+    out.extend_from_slice(b",\"outcome_reason\":");
+    opt(out, row.outcome_reason);
+    out.extend_from_slice(b",\"prev_hash\":");
+    write_string(row.prev_hash, out);
+    out.extend_from_slice(b",\"resource_display\":");
+    opt(out, row.resource_display);
+    out.extend_from_slice(b",\"resource_id\":");
+    opt(out, row.resource_id);
+    out.extend_from_slice(b",\"resource_type\":");
+    opt(out, row.resource_type);
+    out.extend_from_slice(b",\"seq\":");
+    write_number(row.seq as f64, out);
+    out.extend_from_slice(b",\"severity\":");
+    write_string(row.severity, out);
+    out.extend_from_slice(b",\"tenant_id\":");
+    write_string(row.tenant_id, out);
+    out.extend_from_slice(b",\"timestamp\":");
+    write_string(&ts, out);
+    out.push(b'}');
     Ok(())
 }
 
@@ -698,5 +927,138 @@ mod tests {
             slow.set("timestamp", Value::String(ts));
             assert_eq!(r.to_value().unwrap(), slow, "seq {}", r.seq);
         }
+    }
+
+    /// The borrowed-column writers of the records and verify endpoints give exactly what the
+    /// owned route gives (or fail with its very error), for every kind of row the seed makes
+    /// and for the rows an insider could leave behind.
+    #[test]
+    fn borrowed_row_writers_match_the_owned_route() {
+        let mut conn = open(Path::new(":memory:")).unwrap();
+        crate::seed::seed(&mut conn, 3, 400, 5).unwrap();
+        let mut ev = Row::event("acme", "call.barge", "critical");
+        ev.actor_user_id = "u-\"q\"\\".into();
+        ev.actor_role = "agent".into();
+        ev.actor_display = "Tab\there\nnew\u{1}line é € \u{7f}".into();
+        ev.outcome_reason = Some("\u{8}\u{c}\r\u{1f}".into());
+        ev.changes = Some(
+            J::parse(r#"{"b": 1.50, "a": [1e3, "x\"y", -0], "n": null, "é": {"z": 2}}"#).unwrap(),
+        );
+        append(&mut conn, &mut ev).unwrap();
+        // Rows written around the append path: another timestamp rendering, a timestamp that
+        // is none, an unsafe seq, a blob and invalid UTF-8 where text belongs, JSON columns that
+        // are not JSON or hold what the strict parser refuses.
+        let h = "ab".repeat(32);
+        let odd = [
+            (
+                "1",
+                "'2026-04-30 13:41:23.12+02'",
+                "'{}'",
+                "NULL",
+                "'1.2.3.4'",
+            ),
+            ("2", "'yesterday'", "'{}'", "NULL", "NULL"),
+            (
+                "3",
+                "'2026-04-30T13:41:23Z'",
+                "'{\"a\": 9007199254740993}'",
+                "NULL",
+                "NULL",
+            ),
+            (
+                "4",
+                "'2026-04-30T13:41:23Z'",
+                "'{\"a\": 1, \"a\": 2}'",
+                "NULL",
+                "NULL",
+            ),
+            ("5", "'2026-04-30T13:41:23Z'", "'not json'", "NULL", "NULL"),
+            (
+                "6",
+                "'2026-04-30T13:41:23Z'",
+                "'{}'",
+                "'[1, {\"k\": \"\\u00e9\\/\"}]'",
+                "X'00ff'",
+            ),
+            (
+                "7",
+                "'2026-04-30T13:41:23Z'",
+                "'{}'",
+                "NULL",
+                "CAST(X'ff' AS TEXT)",
+            ),
+            (
+                "8",
+                "'2026-04-30T13:41:23Z'",
+                "'{\"big\": 100000000000000000000000000000}'",
+                "NULL",
+                "NULL",
+            ),
+            (
+                "9007199254740993",
+                "'2026-04-30T13:41:23Z'",
+                "'{}'",
+                "NULL",
+                "NULL",
+            ),
+        ];
+        for (seq, ts, metadata, changes, ip) in odd {
+            conn.execute_batch(&format!(
+                "INSERT INTO audit_log VALUES ({seq}, 'e-{seq}', 'odd', {ts}, 'a', 'info', 'u', 'r', 'd', \
+                 {ip}, NULL, NULL, NULL, NULL, NULL, 'success', NULL, {changes}, {metadata}, '{h}', '{h}')"
+            ))
+            .unwrap();
+        }
+        let mut tenants_seen = 0;
+        let (mut compact_ok, mut compact_err, mut canon_ok, mut canon_err) = (0, 0, 0, 0);
+        for t in tenants(&conn).unwrap() {
+            tenants_seen += 1;
+            scoped_each_sql(&conn, &Scope::tenant(&t), 0, None, |r| {
+                let owned = Row::from_sql(r).map_err(anyhow::Error::from);
+                let mut fast = String::from("[");
+                let seq = write_compact_sql(r, &mut fast);
+                match &owned {
+                    Ok(row) => {
+                        assert_eq!(seq.unwrap(), row.seq);
+                        assert_eq!(
+                            fast,
+                            format!("[{}", row.to_j().compact()),
+                            "seq {}",
+                            row.seq
+                        );
+                        compact_ok += 1;
+                    }
+                    Err(e) => {
+                        assert_eq!(seq.unwrap_err().to_string(), e.to_string());
+                        compact_err += 1;
+                    }
+                }
+                let mut canon = b"[".to_vec();
+                let res = write_canonical_sql(r, &mut canon);
+                match owned.and_then(|row| row.to_value()) {
+                    Ok(v) => {
+                        let mut want = b"[".to_vec();
+                        trailproof_core::canonical::write_value(&v, &mut want);
+                        assert_eq!(
+                            String::from_utf8(canon).unwrap(),
+                            String::from_utf8(want).unwrap()
+                        );
+                        canon_ok += 1;
+                    }
+                    Err(e) => {
+                        assert_eq!(res.unwrap_err().to_string(), e.to_string());
+                        canon_err += 1;
+                    }
+                }
+                Ok(())
+            })
+            .unwrap();
+        }
+        assert_eq!(tenants_seen, 4);
+        // 401 appended rows and six odd ones write; a JSON column that is not JSON, a blob and
+        // invalid UTF-8 fail both ways; a timestamp that is none, an unsafe integer, a duplicate
+        // member and an unsafe seq fail the canonical route only.
+        assert_eq!((compact_ok, compact_err), (407, 3));
+        assert_eq!((canon_ok, canon_err), (403, 7));
     }
 }
