@@ -17,4 +17,8 @@ f="bench/out/gen-$n.jsonl"
 [ -s "$f" ] || "$CARGO_TARGET_DIR/release/examples/gen_jsonl" "$n" 4 > "$f"
 cat "$f" > /dev/null
 echo "case: $f ($n records, $(stat -c %s "$f") bytes)"
+# The machine may be shared: say how busy it was around the run (the CPU seconds the example
+# prints are its own, whatever the load).
+echo "loadavg_before $(cut -d' ' -f1-3 /proc/loadavg)"
 "$CARGO_TARGET_DIR/release/examples/scale" "$f"
+echo "loadavg_after $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1,7 +1,8 @@
 //! How the desktop app's backend holds up on a large case: opens the given evidence files as one
 //! case exactly as the window does ([`work::open`]), then times what the window asks while a
 //! user browses (a page of rows at the start, middle and end; a free-text filter; a sort; the
-//! timeline density) and prints the process's peak and current memory.
+//! timeline density, one record's detail) and prints the process's peak and current memory and
+//! the CPU time it used (user + system, all threads: the machine may be busy with other work).
 //! Run by `bench/app.sh`; prints one `name value unit` line per measure.
 
 use std::path::PathBuf;
@@ -25,10 +26,43 @@ fn memory() -> (f64, f64) {
     (kib("VmHWM:") / 1024.0, kib("VmRSS:") / 1024.0)
 }
 
+/// User + system CPU seconds of this process so far (all threads; `/proc/self/stat` counts in
+/// USER_HZ, 100 per second on Linux).
+fn cpu() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let tick = |i: usize| {
+        f.get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(f64::NAN)
+    };
+    // utime and stime are fields 14 and 15 of the line: 12 and 13 after the name.
+    (tick(11) + tick(12)) / 100.0
+}
+
+/// CPU nanoseconds this thread has run (`/proc/thread-self/schedstat`), if known.
+fn thread_cpu() -> Option<u64> {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// Runs `f`, printing its wall time and the CPU time of this thread (queries run on it alone;
+/// on a busy machine the wall time is the larger).
 fn timed<T>(name: &str, f: impl FnOnce() -> T) -> T {
+    let c = thread_cpu();
     let t = Instant::now();
     let v = f();
-    println!("{name} {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
+    let wall = t.elapsed().as_secs_f64() * 1e3;
+    match (c, thread_cpu()) {
+        (Some(a), Some(b)) => println!("{name} {wall:.1} ms (cpu {:.1} ms)", (b - a) as f64 / 1e6),
+        _ => println!("{name} {wall:.1} ms"),
+    }
     v
 }
 
@@ -43,6 +77,7 @@ fn main() {
         eprintln!("{:?}: {}", e.kind, e.message);
         std::process::exit(2);
     });
+    println!("cpu_open {:.1} s", cpu());
     let (peak, now) = memory();
     println!("rss_peak_after_open {peak:.1} MiB");
     println!("rss_after_open {now:.1} MiB");
@@ -86,6 +121,25 @@ fn main() {
     timed("sort_actor_next_page", || {
         case.page(&query(200, RecordFilter::default(), SortKey::Actor))
     });
+    timed("sort_seq_first", || {
+        case.page(&query(0, RecordFilter::default(), SortKey::Seq))
+    });
+    let critical = RecordFilter {
+        severity: Some("critical".into()),
+        ..Default::default()
+    };
+    let crit = timed("filter_severity_first", || {
+        case.page(&query(0, critical.clone(), SortKey::Time))
+    });
+    println!("filter_severity_rows {} rows", crit.total);
+    let mid = first.rows.first().map(|_| total / 2).unwrap_or(0);
+    let d = timed("detail_middle", || {
+        trailproof_app::detail::detail(&case, mid)
+    });
+    println!(
+        "detail_copies {} copies",
+        d.map(|d| d.copies.len()).unwrap_or(0)
+    );
     let b = case.bounds();
     if let (Some(from), Some(to)) = (b.first, b.last) {
         timed("density_all_1200px", || case.density(from, to, 1200, 400));
@@ -94,6 +148,11 @@ fn main() {
             case.density(mid, mid + 60e6, 1200, 400)
         });
     }
+    println!("cpu_total {:.1} s", cpu());
+    println!(
+        "timeline_held {:.1} MiB",
+        case.held_bytes() as f64 / (1u64 << 20) as f64
+    );
     let (peak, now) = memory();
     println!("rss_peak {peak:.1} MiB");
     println!("rss_end {now:.1} MiB");

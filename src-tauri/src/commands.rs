@@ -300,7 +300,7 @@ pub async fn export_timeline(
     let Some(path) = save_path(&app, name, label, ext) else {
         return Ok(None);
     };
-    blocking(move || work::save(&path, &work::timeline_bytes(&case, format)?).map(Some)).await
+    blocking(move || work::save_timeline(&path, &case, format).map(Some)).await
 }
 
 fn save_path(app: &AppHandle, name: &str, label: &str, ext: &str) -> Option<PathBuf> {

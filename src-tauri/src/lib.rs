@@ -14,6 +14,7 @@ pub mod detail;
 pub mod keystore;
 pub mod recent;
 pub mod session;
+pub mod store;
 pub mod types;
 pub mod work;
 

@@ -1,44 +1,76 @@
-//! One opened case, held by the backend: the report, the timeline, and the indexes the UI's
-//! paged queries run on. The UI never receives the whole case: it asks for pages of rows,
-//! density buckets of a time window, and one record's detail at a time.
+//! One opened case, held by the backend: the report, the timeline held compact ([`Store`]), and
+//! what the UI's paged queries run on. The UI never receives the whole case: it asks for pages of
+//! rows, density buckets of a time window, and one record's detail at a time.
+//!
+//! Memory: the timeline is never held as a `Vec<Event>`. A case is built from the core's
+//! streaming timeline ([`Loaded::from_stream`]) entry by entry into the store: fixed-size
+//! columns (time, tenant, seq, kind / integrity / flag bits, interned ids of actor, action,
+//! severity, resource type and outcome) and one small encoded record per entry. Filters on the
+//! scope dimensions, integrity, flags and findings, every sort, the time bounds and the density
+//! run on the columns alone; the `from` / `to` range is a binary search while timestamps are in
+//! order (they are, in timeline order); free text is matched on the encoded records in place
+//! (each dictionary value is tested once per query, not once per entry); events are rebuilt only
+//! for a page of rows, density marks, a record's detail and exports.
 //!
 //! Invariants: a [`Loaded`] case is immutable once built (a live check builds a new one);
-//! every query is answered from the timeline in memory, except record detail, which reads the
-//! record's copies back from the evidence files (opened read-only, as on first read).
+//! every query answers exactly what it answered over the whole `Timeline` in memory (same rows,
+//! same order, same values: the store gives back each event exactly as pushed); every query is
+//! answered from memory, except record detail, which reads the record's copies back from the
+//! evidence files (opened read-only, as on first read).
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
+use std::io;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use trailproof_core::case::Report;
-use trailproof_core::timeline::{Event, Flag, Integrity, Kind, Timeline};
+use trailproof_core::timeline::{Event, Flag, Integrity, Stream, Summary, Timeline};
+use trailproof_ingest::IngestError;
 
+use crate::store::{
+    self, contains_ci, dims, flag_bit, integrity_code, Builder, List, Store, Ts, Val, ABSENT,
+    ACTION, ACTOR, BASE, DIMS, HOT, INLINE, INTEGRITIES, OUTCOME, RESOURCE_TYPE, SEVERITY,
+};
 use crate::types::{
-    Bucket, CaseView, Density, Facets, LiveView, Mark, RecordFilter, RecordPage, RecordQuery,
-    RecordRow, SortKey, TimeBounds,
+    AppError, Bucket, CaseView, Density, ErrorKind, Facets, LiveView, Mark, RecordFilter,
+    RecordPage, RecordQuery, RecordRow, SortKey, TimeBounds,
 };
 
 /// Most distinct values offered per filter menu.
 const FACET_LIMIT: usize = 500;
 /// Most rows one page request may ask for.
 pub const PAGE_LIMIT: u32 = 1000;
+/// Entries between two looks at the cancel flag while a case is built.
+const CANCEL_EVERY: usize = 4096;
+
+/// Slots of [`HOT`] by member.
+const SLOT_ACTOR: usize = 0;
+const SLOT_ACTION: usize = 1;
+const SLOT_SEVERITY: usize = 2;
+const SLOT_RESOURCE_TYPE: usize = 3;
+const SLOT_OUTCOME: usize = 4;
+const _: () = assert!(
+    HOT[SLOT_ACTOR] == ACTOR
+        && HOT[SLOT_ACTION] == ACTION
+        && HOT[SLOT_SEVERITY] == SEVERITY
+        && HOT[SLOT_RESOURCE_TYPE] == RESOURCE_TYPE
+        && HOT[SLOT_OUTCOME] == OUTCOME
+);
 
 /// A case in memory.
 pub struct Loaded {
     pub generation: u32,
     pub paths: Vec<PathBuf>,
     pub report: Report,
-    pub timeline: Timeline,
     pub live: Option<LiveView>,
     /// The live records, for the record detail (kept by the live check).
     pub live_copies: Option<trailproof_live::LiveCopies>,
     pub verification_urls: Vec<String>,
+    summary: Summary,
+    store: Store,
     facets: Facets,
-    /// (tenant, seq, timeline index) of every event, sorted by tenant and seq.
-    by_key: Vec<(u32, u64, u32)>,
-    tenants: Vec<String>,
-    /// (micros, timeline index) of every entry with a readable time, in time order.
-    by_time: Vec<(i64, u32)>,
     /// The last filtered and sorted selection, reused while the user scrolls.
     selection: Mutex<Option<Selection>>,
 }
@@ -59,7 +91,79 @@ fn push_facet(set: &mut BTreeSet<String>, v: &Option<String>) {
     }
 }
 
+/// Why building the store stopped.
+enum Stop {
+    Io(io::Error),
+    Cancelled,
+}
+
+impl From<Stop> for AppError {
+    fn from(s: Stop) -> Self {
+        match s {
+            Stop::Cancelled => AppError::new(ErrorKind::Cancelled, "cancelled"),
+            Stop::Io(source) => AppError::from(IngestError::Spill {
+                dir: std::env::temp_dir(),
+                source,
+            }),
+        }
+    }
+}
+
+/// The store of `events` (in timeline order) and the facets of the filter menus, except tenants.
+fn index(
+    events: impl Iterator<Item = io::Result<Event>>,
+    dict_cap: usize,
+    cancel: Option<&AtomicBool>,
+) -> Result<(Store, Facets), Stop> {
+    let mut b = Builder::new(dict_cap);
+    // Severity, action, actor, resource type: (slot, facet values, ids seen).
+    let mut sets: [(usize, BTreeSet<String>, Vec<bool>); 4] = [
+        (SLOT_SEVERITY, BTreeSet::new(), Vec::new()),
+        (SLOT_ACTION, BTreeSet::new(), Vec::new()),
+        (SLOT_ACTOR, BTreeSet::new(), Vec::new()),
+        (SLOT_RESOURCE_TYPE, BTreeSet::new(), Vec::new()),
+    ];
+    for e in events {
+        let e = e.map_err(Stop::Io)?;
+        if b.len().is_multiple_of(CANCEL_EVERY) && cancel.is_some_and(|c| c.load(Ordering::Relaxed))
+        {
+            return Err(Stop::Cancelled);
+        }
+        let pushed = b.push(&e);
+        let d = dims(&e);
+        for (slot, set, seen) in &mut sets {
+            // A value met before changes nothing: offer each dictionary value once.
+            match pushed.hot[*slot] {
+                ABSENT => {}
+                INLINE => push_facet(set, d[HOT[*slot]]),
+                code => {
+                    let k = (code - BASE) as usize;
+                    if seen.len() <= k {
+                        seen.resize(k + 1, false);
+                    }
+                    if !seen[k] {
+                        seen[k] = true;
+                        push_facet(set, d[HOT[*slot]]);
+                    }
+                }
+            }
+        }
+    }
+    let [sev, act, actor, rt] = sets.map(|(_, set, _)| set.into_iter().collect::<Vec<_>>());
+    Ok((
+        b.finish(),
+        Facets {
+            tenants: Vec::new(),
+            severities: sev,
+            actions: act,
+            actors: actor,
+            resource_types: rt,
+        },
+    ))
+}
+
 impl Loaded {
+    /// A case from a whole timeline (the events are encoded into the store, then dropped).
     pub fn new(
         generation: u32,
         paths: Vec<PathBuf>,
@@ -68,48 +172,92 @@ impl Loaded {
         live: Option<LiveView>,
         verification_urls: Vec<String>,
     ) -> Loaded {
-        let (mut sev, mut act, mut actor, mut rt) = Default::default();
-        let tenants: Vec<String> = timeline.summary.tenants.clone();
-        let mut by_key = Vec::with_capacity(timeline.events.len());
-        let mut by_time = Vec::with_capacity(timeline.events.len());
-        for (i, e) in timeline.events.iter().enumerate() {
-            let i = i as u32;
-            if e.kind == Kind::Event {
-                let t = tenants
-                    .iter()
-                    .position(|t| *t == e.tenant_id)
-                    .unwrap_or(usize::MAX) as u32;
-                by_key.push((t, e.seq, i));
-            }
-            if let Some(m) = e.micros {
-                by_time.push((m, i));
-            }
-            push_facet(&mut sev, &e.severity);
-            push_facet(&mut act, &e.action);
-            push_facet(&mut actor, &e.actor_user_id);
-            push_facet(&mut rt, &e.resource_type);
-        }
-        by_key.sort_unstable();
-        by_time.sort_by_key(|&(m, i)| (m, i));
-        let facets = Facets {
-            tenants: tenants.clone(),
-            severities: sev.into_iter().collect(),
-            actions: act.into_iter().collect(),
-            actors: actor.into_iter().collect(),
-            resource_types: rt.into_iter().collect(),
-        };
-        Loaded {
+        Loaded::with_dict_cap(
+            store::DICT_CAP,
             generation,
             paths,
             report,
             timeline,
             live,
+            verification_urls,
+        )
+    }
+
+    /// [`Loaded::new`] with dictionaries of at most `dict_cap` values (tests: small caps store
+    /// most values inline).
+    pub fn with_dict_cap(
+        dict_cap: usize,
+        generation: u32,
+        paths: Vec<PathBuf>,
+        report: Report,
+        timeline: Timeline,
+        live: Option<LiveView>,
+        verification_urls: Vec<String>,
+    ) -> Loaded {
+        let Timeline { events, summary } = timeline;
+        let Ok((store, facets)) = index(events.into_iter().map(Ok), dict_cap, None) else {
+            unreachable!("no I/O and no cancel flag");
+        };
+        Loaded::assemble(
+            generation,
+            paths,
+            report,
+            summary,
+            store,
+            facets,
+            live,
+            verification_urls,
+        )
+    }
+
+    /// A case from the core's streaming timeline, entry by entry (no `Vec<Event>` at any time).
+    /// Stops with [`ErrorKind::Cancelled`] when `cancel` is set.
+    pub fn from_stream(
+        generation: u32,
+        paths: Vec<PathBuf>,
+        report: Report,
+        mut stream: Stream,
+        live: Option<LiveView>,
+        verification_urls: Vec<String>,
+        cancel: &AtomicBool,
+    ) -> Result<Loaded, AppError> {
+        let (store, facets) = index(stream.by_ref(), store::DICT_CAP, Some(cancel))?;
+        let summary = stream.summary().clone();
+        drop(stream);
+        Ok(Loaded::assemble(
+            generation,
+            paths,
+            report,
+            summary,
+            store,
+            facets,
+            live,
+            verification_urls,
+        ))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn assemble(
+        generation: u32,
+        paths: Vec<PathBuf>,
+        report: Report,
+        summary: Summary,
+        store: Store,
+        mut facets: Facets,
+        live: Option<LiveView>,
+        verification_urls: Vec<String>,
+    ) -> Loaded {
+        facets.tenants = summary.tenants.clone();
+        Loaded {
+            generation,
+            paths,
+            report,
+            live,
             live_copies: None,
             verification_urls,
+            summary,
+            store,
             facets,
-            by_key,
-            tenants,
-            by_time,
             selection: Mutex::new(None),
         }
     }
@@ -124,24 +272,63 @@ impl Loaded {
                 .map(|p| p.to_string_lossy().into_owned())
                 .collect(),
             report: self.report.clone(),
-            timeline: self.timeline.summary.clone(),
+            timeline: self.summary.clone(),
             verification_urls: self.verification_urls.clone(),
             live: self.live.clone(),
             facets: self.facets.clone(),
         }
     }
 
-    /// Timeline index of the event (tenant, seq).
-    pub fn index_of(&self, tenant: &str, seq: u64) -> Option<u32> {
-        let t = self.tenants.iter().position(|x| x == tenant)? as u32;
-        self.by_key
-            .binary_search_by(|&(a, b, _)| (a, b).cmp(&(t, seq)))
-            .ok()
-            .map(|k| self.by_key[k].2)
+    /// The timeline's summary (counts, tenants, sources, span, rules, verdict).
+    pub fn summary(&self) -> &Summary {
+        &self.summary
     }
 
-    pub fn event(&self, index: u32) -> Option<&Event> {
-        self.timeline.events.get(index as usize)
+    /// Entries of the timeline (events and gaps).
+    pub fn len(&self) -> usize {
+        self.store.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.store.is_empty()
+    }
+
+    /// Bytes the compact timeline holds (arena, columns, indexes, dictionaries' strings).
+    pub fn held_bytes(&self) -> usize {
+        self.store.heap_bytes()
+    }
+
+    /// Timeline index of the event (tenant, seq).
+    pub fn index_of(&self, tenant: &str, seq: u64) -> Option<u32> {
+        let t = self
+            .store
+            .tenants()
+            .binary_search_by(|x| x.as_str().cmp(tenant))
+            .ok()? as u32;
+        self.store.find_key(t, seq)
+    }
+
+    /// The entry at timeline `index`.
+    pub fn event(&self, index: u32) -> Option<Event> {
+        self.store.event(index)
+    }
+
+    /// Every entry, in timeline order, rebuilt one at a time.
+    pub fn events(&self) -> impl Iterator<Item = Event> + '_ {
+        (0..self.store.len() as u32).filter_map(|i| self.store.event(i))
+    }
+
+    /// Timeline indexes of the entries the reports list (gaps, flagged events, integrity
+    /// problems other than `only_in_one_source` and `unanchored`), in timeline order.
+    pub fn notable(&self) -> impl Iterator<Item = u32> + '_ {
+        (0..self.store.len() as u32).filter(|&i| {
+            self.store.is_gap(i)
+                || self.store.flag_bits(i) != 0
+                || !matches!(
+                    self.store.integrity(i),
+                    Integrity::Verified | Integrity::OnlyInOneSource | Integrity::Unanchored
+                )
+        })
     }
 
     /// One page of the records table.
@@ -156,7 +343,7 @@ impl Loaded {
             offset: start as u32,
             rows: sel[start..end]
                 .iter()
-                .map(|&i| row(i, &self.timeline.events[i as usize]))
+                .filter_map(|&i| Some(row(i, self.store.event(i)?)))
                 .collect(),
         }
     }
@@ -170,28 +357,35 @@ impl Loaded {
                 return c.indexes.clone();
             }
         }
-        let m = Matcher::new(filter);
-        let events = &self.timeline.events;
-        let mut sel: Vec<u32> = (0..events.len() as u32)
-            .filter(|&i| m.matches(&events[i as usize]))
-            .collect();
-        let key_str = |e: &Event| -> String {
-            match sort {
-                SortKey::Actor => e.actor_user_id.clone().unwrap_or_default(),
-                SortKey::Action => e.action.clone().unwrap_or_default(),
-                SortKey::Severity => e.severity.clone().unwrap_or_default(),
-                SortKey::Outcome => e.outcome.clone().unwrap_or_default(),
-                SortKey::Integrity => e.integrity.as_str().to_string(),
-                SortKey::Time | SortKey::Seq => String::new(),
-            }
-        };
+        let m = Matcher::new(filter, &self.store);
+        let (lo, hi) = m.range();
+        let mut sel: Vec<u32> = (lo as u32..hi as u32).filter(|&i| m.matches(i)).collect();
+        let s = &self.store;
         match sort {
             SortKey::Time => {}
-            SortKey::Seq => sel.sort_by(|&a, &b| {
-                let (x, y) = (&events[a as usize], &events[b as usize]);
-                (&x.tenant_id, x.seq, a).cmp(&(&y.tenant_id, y.seq, b))
-            }),
-            _ => sel.sort_by_cached_key(|&i| (key_str(&events[i as usize]), i)),
+            SortKey::Seq => sel.sort_unstable_by_key(|&i| (s.tenant(i), s.seq(i), i)),
+            SortKey::Integrity => {
+                let rank = integrity_ranks();
+                sel.sort_unstable_by_key(|&i| (rank[integrity_code(s.integrity(i))], i));
+            }
+            SortKey::Actor | SortKey::Action | SortKey::Severity | SortKey::Outcome => {
+                let slot = match sort {
+                    SortKey::Actor => SLOT_ACTOR,
+                    SortKey::Action => SLOT_ACTION,
+                    SortKey::Severity => SLOT_SEVERITY,
+                    _ => SLOT_OUTCOME,
+                };
+                if s.col(HOT[slot]).overflowed() {
+                    // Some values are inline: compare the text.
+                    sel.sort_by_cached_key(|&i| {
+                        (s.hot_str(slot, i).unwrap_or(Cow::Borrowed("")), i)
+                    });
+                } else {
+                    sel.sort_unstable_by_key(|&i| {
+                        (u64::from(s.rank(slot, s.hot(slot, i))) << 32) | u64::from(i)
+                    });
+                }
+            }
         }
         if desc {
             sel.reverse();
@@ -208,10 +402,11 @@ impl Loaded {
 
     /// Time bounds of the timeline.
     pub fn bounds(&self) -> TimeBounds {
+        let (first, last) = self.store.time_bounds();
         TimeBounds {
-            first: self.by_time.first().map(|&(m, _)| m as f64),
-            last: self.by_time.last().map(|&(m, _)| m as f64),
-            events: self.timeline.events.len() as u32,
+            first: first.map(|m| m as f64),
+            last: last.map(|m| m as f64),
+            events: self.store.len() as u32,
         }
     }
 
@@ -220,39 +415,53 @@ impl Loaded {
     pub fn density(&self, from: f64, to: f64, buckets: u32, limit: u32) -> Density {
         let buckets = buckets.clamp(1, 4000) as usize;
         let (from_i, to_i) = (from.floor() as i64, to.ceil() as i64);
-        let lo = self.by_time.partition_point(|&(m, _)| m < from_i);
-        let hi = self.by_time.partition_point(|&(m, _)| m <= to_i);
-        let window = &self.by_time[lo..hi];
+        let (n, window) = self.store.time_window(from_i, to_i);
         let mut out = vec![Bucket::default(); buckets];
         let span = (to - from).max(1.0);
         let mut total = 0u32;
         let mut marks = Vec::new();
         let mut gaps = Vec::new();
-        let want_marks = window.len() <= limit as usize;
-        for &(m, i) in window {
-            let e = &self.timeline.events[i as usize];
-            if e.kind == Kind::Gap {
-                gaps.push(mark(i, m, e));
+        let want_marks = n <= limit as usize;
+        let s = &self.store;
+        for (m, i) in window {
+            if s.is_gap(i) {
+                if let Some(e) = s.event(i) {
+                    gaps.push(mark(i, m, e));
+                }
                 continue;
             }
             total += 1;
             let b = (((m as f64 - from) / span) * buckets as f64) as usize;
             let b = &mut out[b.min(buckets - 1)];
             b.events += 1;
-            for f in &e.flags {
-                match f {
-                    Flag::PrivilegedIntervention => b.privileged += 1,
-                    Flag::ParameterChange => b.parameter += 1,
-                    Flag::MassExport => b.mass_export += 1,
-                    Flag::Denied | Flag::DenialBurst => b.denied += 1,
-                    Flag::OffHours => {}
+            let count = |b: &mut Bucket, f: Flag| match f {
+                Flag::PrivilegedIntervention => b.privileged += 1,
+                Flag::ParameterChange => b.parameter += 1,
+                Flag::MassExport => b.mass_export += 1,
+                Flag::Denied | Flag::DenialBurst => b.denied += 1,
+                Flag::OffHours => {}
+            };
+            let e = (want_marks || s.is_verbatim(i))
+                .then(|| s.event(i))
+                .flatten();
+            match &e {
+                // Counted from the event itself: a list may repeat a flag.
+                Some(e) => e.flags.iter().for_each(|&f| count(b, f)),
+                None => {
+                    let bits = s.flag_bits(i);
+                    store::FLAGS
+                        .into_iter()
+                        .filter(|&f| bits & flag_bit(f) != 0)
+                        .for_each(|f| count(b, f));
                 }
             }
-            if e.integrity != Integrity::Verified {
+            if s.integrity(i) != Integrity::Verified {
                 b.problems += 1;
             }
             if want_marks {
-                marks.push(mark(i, m, e));
+                if let Some(e) = e {
+                    marks.push(mark(i, m, e));
+                }
             }
         }
         Density {
@@ -267,105 +476,213 @@ impl Loaded {
     }
 }
 
-fn mark(i: u32, m: i64, e: &Event) -> Mark {
+/// Rank of each integrity state's name, by code (the order of a sort by integrity).
+fn integrity_ranks() -> [usize; INTEGRITIES.len()] {
+    let mut names: Vec<(&str, usize)> = INTEGRITIES
+        .iter()
+        .map(|i| (i.as_str(), integrity_code(*i)))
+        .collect();
+    names.sort_unstable();
+    let mut rank = [0; INTEGRITIES.len()];
+    for (r, (_, code)) in names.into_iter().enumerate() {
+        rank[code] = r;
+    }
+    rank
+}
+
+fn mark(i: u32, m: i64, e: Event) -> Mark {
     Mark {
         index: i,
         micros: m as f64,
-        tenant_id: e.tenant_id.clone(),
+        tenant_id: e.tenant_id,
         seq: e.seq,
         seq_end: e.seq_end,
-        action: e.action.clone(),
-        actor: e.actor_user_id.clone().or_else(|| e.actor_display.clone()),
+        action: e.action,
+        actor: e.actor_user_id.or(e.actor_display),
         integrity: e.integrity,
-        flags: e.flags.clone(),
-        findings: e.findings.clone(),
+        flags: e.flags,
+        findings: e.findings,
     }
 }
 
 /// The table row of a timeline entry.
-pub fn row(index: u32, e: &Event) -> RecordRow {
-    RecordRow {
-        index,
-        event: e.clone(),
+pub fn row(index: u32, event: Event) -> RecordRow {
+    RecordRow { index, event }
+}
+
+/// What a filter wants of one summary column.
+enum Want {
+    /// This value code.
+    Code(u32),
+    /// This text, stored inline (the column's dictionary was full when it first came).
+    Inline(String),
+    /// A value no entry holds.
+    Nothing,
+}
+
+/// A compiled [`RecordFilter`], over the store's columns.
+struct Matcher<'a> {
+    f: &'a RecordFilter,
+    s: &'a Store,
+    /// Scope dimensions asked for: (slot, want), for severity, event, actor, resource type.
+    dims: Vec<(usize, Want)>,
+    /// A dimension or a flag is asked for: gaps have neither.
+    gaps_out: bool,
+    /// `None`: any tenant; `Some(None)`: a tenant no entry names.
+    tenant: Option<Option<u32>>,
+    from: Option<&'a str>,
+    to: Option<&'a str>,
+    /// `from` / `to` are answered by the range alone.
+    by_range: bool,
+    text: Option<Text>,
+}
+
+fn given(v: &Option<String>) -> Option<&str> {
+    v.as_deref().filter(|s| !s.is_empty())
+}
+
+/// First index in `[0, n)` where `pred` stops holding (`pred` holds on a prefix).
+fn partition(n: usize, mut pred: impl FnMut(u32) -> bool) -> usize {
+    let (mut lo, mut hi) = (0, n);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if pred(mid as u32) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
     }
+    lo
 }
 
-/// A compiled [`RecordFilter`].
-struct Matcher<'f> {
-    f: &'f RecordFilter,
-    text: Option<String>,
+fn before_from(ts: &str, lo: &str) -> bool {
+    ts < lo
 }
 
-fn eq(want: &Option<String>, have: &Option<String>) -> bool {
-    match want.as_deref() {
-        None | Some("") => true,
-        Some(w) => have.as_deref() == Some(w),
-    }
+/// Inclusive as a prefix: "2026-03-01" takes in the whole day.
+fn within_to(ts: &str, hi: &str) -> bool {
+    ts <= hi || ts.starts_with(hi)
 }
 
-impl<'f> Matcher<'f> {
-    fn new(f: &'f RecordFilter) -> Self {
+impl<'a> Matcher<'a> {
+    fn new(f: &'a RecordFilter, s: &'a Store) -> Self {
+        let mut dims = Vec::new();
+        for (slot, v) in [
+            (SLOT_SEVERITY, &f.severity),
+            (SLOT_ACTION, &f.event),
+            (SLOT_ACTOR, &f.actor),
+            (SLOT_RESOURCE_TYPE, &f.resource_type),
+        ] {
+            if let Some(w) = given(v) {
+                let col = s.col(HOT[slot]);
+                let want = match col.find(w) {
+                    Some(k) => Want::Code(k + BASE),
+                    None if col.overflowed() => Want::Inline(w.to_string()),
+                    None => Want::Nothing,
+                };
+                dims.push((slot, want));
+            }
+        }
+        let gaps_out = f.hide_gaps || !dims.is_empty() || f.flag.is_some();
+        let tenant = given(&f.tenant).map(|t| {
+            s.tenants()
+                .binary_search_by(|x| x.as_str().cmp(t))
+                .ok()
+                .map(|k| k as u32)
+        });
         let text = f
             .text
             .as_deref()
             .map(str::trim)
             .filter(|t| !t.is_empty())
-            .map(str::to_lowercase);
-        Matcher { f, text }
+            .map(|t| Text::new(&t.to_lowercase(), s));
+        let (from, to) = (given(&f.from), given(&f.to));
+        Matcher {
+            f,
+            s,
+            dims,
+            gaps_out,
+            tenant,
+            from,
+            to,
+            by_range: s.ts_prefix().is_some(),
+            text,
+        }
     }
 
-    fn matches(&self, e: &Event) -> bool {
-        let f = self.f;
-        if e.kind == Kind::Gap {
+    /// The index range that can match: all entries, or, when timestamps are in order, the
+    /// entries whose timestamp lies within `from` / `to`.
+    fn range(&self) -> (usize, usize) {
+        let n = self.s.len();
+        let Some(with_ts) = self.s.ts_prefix().filter(|_| self.by_range) else {
+            return (0, n);
+        };
+        if self.from.is_none() && self.to.is_none() {
+            return (0, n);
+        }
+        let ts = |i: u32| self.s.timestamp(i).unwrap_or_default();
+        let lo = self
+            .from
+            .map_or(0, |lo| partition(with_ts, |i| before_from(&ts(i), lo)));
+        let hi = self
+            .to
+            .map_or(with_ts, |hi| partition(with_ts, |i| within_to(&ts(i), hi)));
+        (lo, hi.max(lo))
+    }
+
+    fn matches(&self, i: u32) -> bool {
+        let s = self.s;
+        if s.is_gap(i) {
             // A gap has no dimensions: it stays unless hidden or the filter needs a dimension.
-            if f.hide_gaps
-                || [&f.severity, &f.event, &f.actor, &f.resource_type]
-                    .iter()
-                    .any(|v| v.as_deref().is_some_and(|s| !s.is_empty()))
-                || f.flag.is_some()
+            if self.gaps_out {
+                return false;
+            }
+        } else {
+            for (slot, want) in &self.dims {
+                let ok = match want {
+                    Want::Code(k) => s.hot(*slot, i) == *k,
+                    Want::Inline(w) => {
+                        s.hot(*slot, i) == INLINE
+                            && s.hot_str(*slot, i).is_some_and(|v| v == w.as_str())
+                    }
+                    Want::Nothing => false,
+                };
+                if !ok {
+                    return false;
+                }
+            }
+        }
+        if let Some(t) = self.tenant {
+            if t != Some(s.tenant(i)) {
+                return false;
+            }
+        }
+        if !self.by_range && (self.from.is_some() || self.to.is_some()) {
+            let ts = s.timestamp(i);
+            let Some(ts) = ts.as_deref() else {
+                return false;
+            };
+            if self.from.is_some_and(|lo| before_from(ts, lo))
+                || self.to.is_some_and(|hi| !within_to(ts, hi))
             {
                 return false;
             }
-        } else if !(eq(&f.severity, &e.severity)
-            && eq(&f.event, &e.action)
-            && eq(&f.actor, &e.actor_user_id)
-            && eq(&f.resource_type, &e.resource_type))
-        {
-            return false;
         }
-        if let Some(t) = f.tenant.as_deref().filter(|t| !t.is_empty()) {
-            if e.tenant_id != t {
+        if let Some(want) = self.f.integrity {
+            if s.integrity(i) != want {
                 return false;
             }
         }
-        if let Some(lo) = f.from.as_deref().filter(|s| !s.is_empty()) {
-            match e.timestamp.as_deref() {
-                Some(ts) if ts >= lo => {}
-                _ => return false,
-            }
-        }
-        if let Some(hi) = f.to.as_deref().filter(|s| !s.is_empty()) {
-            match e.timestamp.as_deref() {
-                // Inclusive as a prefix: "2026-03-01" takes in the whole day.
-                Some(ts) if ts <= hi || ts.starts_with(hi) => {}
-                _ => return false,
-            }
-        }
-        if let Some(i) = f.integrity {
-            if e.integrity != i {
+        if let Some(fl) = self.f.flag {
+            if s.flag_bits(i) & flag_bit(fl) == 0 {
                 return false;
             }
         }
-        if let Some(fl) = f.flag {
-            if !e.flags.contains(&fl) {
-                return false;
-            }
-        }
-        if f.with_findings && e.findings.is_empty() {
+        if self.f.with_findings && !s.has_findings(i) {
             return false;
         }
         if let Some(t) = &self.text {
-            if !text_hit(e, t) {
+            if !t.hit(s, i) {
                 return false;
             }
         }
@@ -373,16 +690,81 @@ impl<'f> Matcher<'f> {
     }
 }
 
-fn contains_ci(hay: &str, needle_lower: &str) -> bool {
-    if hay.is_ascii() && needle_lower.is_ascii() {
-        hay.as_bytes()
-            .windows(needle_lower.len())
-            .any(|w| w.eq_ignore_ascii_case(needle_lower.as_bytes()))
-    } else {
-        hay.to_lowercase().contains(needle_lower)
+/// A compiled free-text filter: which dictionary values hold the text, computed once.
+struct Text {
+    t: String,
+    /// The text is the decimal of this seq.
+    seq: Option<u64>,
+    /// The text could lie in a canonical timestamp (digits, `-:.`, `t`, `z` only).
+    in_canonical_ts: bool,
+    cols: [Vec<bool>; DIMS],
+    tenants: Vec<bool>,
+    lists: Vec<bool>,
+    codes: Vec<bool>,
+    integrity: [bool; INTEGRITIES.len()],
+}
+
+impl Text {
+    fn new(t: &str, s: &Store) -> Text {
+        let hit = |v: &str| contains_ci(v, t);
+        Text {
+            t: t.to_string(),
+            seq: t.parse::<u64>().ok().filter(|n| n.to_string() == t),
+            in_canonical_ts: t.bytes().all(|b| b"0123456789-:.tz".contains(&b)),
+            cols: std::array::from_fn(|c| s.col(c).values().iter().map(|v| hit(v)).collect()),
+            tenants: s.tenants().iter().map(|v| hit(v)).collect(),
+            lists: s
+                .lists()
+                .values()
+                .iter()
+                .map(|l| l.iter().any(|v| hit(v)))
+                .collect(),
+            codes: s
+                .code_lists()
+                .values()
+                .iter()
+                .map(|l| l.iter().any(|c| hit(&code_name(*c))))
+                .collect(),
+            integrity: INTEGRITIES.map(|i| hit(i.as_str())),
+        }
+    }
+
+    fn hit(&self, s: &Store, i: u32) -> bool {
+        let Some(v) = s.view(i) else {
+            return s.event(i).is_some_and(|e| text_hit(&e, &self.t));
+        };
+        let at = |table: &[bool], k: u32| table.get(k as usize).copied().unwrap_or(false);
+        if at(&self.tenants, s.tenant(i))
+            || self.integrity[integrity_code(s.integrity(i))]
+            || self.seq == Some(s.seq(i))
+            || at(&self.codes, v.codes)
+        {
+            return true;
+        }
+        for (c, d) in v.dims.iter().enumerate() {
+            let hit = match *d {
+                Val::Absent => false,
+                Val::Id(k) => at(&self.cols[c], k),
+                Val::Inline(x) => contains_ci(x, &self.t),
+            };
+            if hit {
+                return true;
+            }
+        }
+        let sources = match &v.sources {
+            List::Id(k) => at(&self.lists, *k),
+            l @ List::Inline(..) => s.list(l).iter().any(|x| contains_ci(x, &self.t)),
+        };
+        sources
+            || match v.ts {
+                Some(Ts::Derived(_)) if !self.in_canonical_ts => false,
+                Some(ts) => contains_ci(ts.as_str(), &self.t),
+                None => false,
+            }
     }
 }
 
+/// Free text against a whole event (entries stored verbatim).
 fn text_hit(e: &Event, t: &str) -> bool {
     let fields = [
         &e.actor_user_id,
@@ -416,4 +798,36 @@ pub fn code_name(c: trailproof_core::finding::Code) -> String {
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn to_and_from_hold_on_a_prefix_of_sorted_timestamps() {
+        let ts = [
+            "2026-02-28T23:59:59.999999999Z",
+            "2026-03-01T00:00:00.000000000Z",
+            "2026-03-01T08:00:00.000000000Z",
+            "2026-03-01T23:59:59.999999999Z",
+            "2026-03-02T00:00:00.000000000Z",
+        ];
+        for bound in [
+            "2026-03-01",
+            "2026-03-01T08",
+            "2026-03-01T08:00:00.000000000Z",
+            "2026",
+            "2027",
+            "2025",
+            "",
+        ] {
+            let to: Vec<bool> = ts.iter().map(|t| within_to(t, bound)).collect();
+            let from: Vec<bool> = ts.iter().map(|t| before_from(t, bound)).collect();
+            for v in [to, from] {
+                let k = v.iter().position(|b| !b).unwrap_or(v.len());
+                assert!(v[k..].iter().all(|b| !b), "{bound}: {v:?}");
+            }
+        }
+    }
 }

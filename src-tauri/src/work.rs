@@ -2,9 +2,14 @@
 //! exports. Progress goes to the UI through a callback; cancellation through an [`AtomicBool`]
 //! the readers and the live client check between batches and pages.
 //!
+//! The timeline is never held whole: a case is built from the core's streaming timeline
+//! ([`Loaded::from_stream`]), timeline exports are written entry by entry from the case's
+//! compact store, and the reports get a timeline of the entries they list.
+//!
 //! Invariants: the bearer token is handed to the HTTP client only and is never part of an error
 //! message or a progress event; exports are written only to the path the user chose in the save
-//! dialog, through a temporary file in the same folder renamed into place.
+//! dialog, through a temporary file in the same folder renamed into place; every export's bytes
+//! are exactly those the core's writers give for the whole `Timeline` of the case.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -13,11 +18,11 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use trailproof_core::record::{hex, sha256};
-use trailproof_core::timeline::{self, TimelineOptions};
+use trailproof_core::timeline::{self, Event, Kind, Timeline, TimelineOptions};
 use trailproof_ingest::run::{Progress, RunOptions};
 use trailproof_ingest::{IngestError, InputKind};
 use trailproof_live::{
-    investigate, HttpPolicy, InvestigateError, LiveOptions, LiveProgress, LiveRequest, Token,
+    investigate_stream, HttpPolicy, InvestigateError, LiveOptions, LiveProgress, LiveRequest, Token,
 };
 
 use crate::session::Loaded;
@@ -143,17 +148,15 @@ pub fn open(
             options,
         }
     });
-    let inv =
-        investigate(&paths, &run, &TimelineOptions::default(), request.as_ref()).map_err(|e| {
-            match e {
-                InvestigateError::Ingest(e) => AppError::from(e),
-                InvestigateError::Live(e) => {
-                    let msg = chain(&e);
-                    if msg.contains("cancelled") {
-                        AppError::new(ErrorKind::Cancelled, "cancelled")
-                    } else {
-                        AppError::new(ErrorKind::Live, msg)
-                    }
+    let inv = investigate_stream(&paths, &run, &TimelineOptions::default(), request.as_ref())
+        .map_err(|e| match e {
+            InvestigateError::Ingest(e) => AppError::from(e),
+            InvestigateError::Live(e) => {
+                let msg = chain(&e);
+                if msg.contains("cancelled") {
+                    AppError::new(ErrorKind::Cancelled, "cancelled")
+                } else {
+                    AppError::new(ErrorKind::Live, msg)
                 }
             }
         })?;
@@ -168,16 +171,69 @@ pub fn open(
         }),
         _ => None,
     };
-    let mut loaded = Loaded::new(
+    let mut loaded = Loaded::from_stream(
         generation,
         paths,
         inv.report,
         inv.timeline,
         live_view,
         inv.verify_urls,
-    );
+        cancel,
+    )?;
     loaded.live_copies = inv.live_copies;
     Ok(loaded)
+}
+
+/// The timeline the reports are rendered from: they list the first
+/// [`trailproof_core::html::TIMELINE_ROWS`] notable entries (gaps, flagged events, integrity
+/// problems) and count all of them, so it holds those entries whole, then one empty gap entry for
+/// each notable entry past them (counted, never shown), with the case's summary. The reports'
+/// bytes are those of the whole timeline; memory holds a few hundred events, not the case.
+pub fn report_timeline(case: &Loaded) -> Timeline {
+    let shown = trailproof_core::html::TIMELINE_ROWS;
+    let mut events = Vec::new();
+    let mut counted = 0usize;
+    for i in case.notable() {
+        if events.len() < shown {
+            events.extend(case.event(i));
+        } else {
+            counted += 1;
+        }
+    }
+    if counted > 0 {
+        let placeholder = Event {
+            kind: Kind::Gap,
+            tenant_id: String::new(),
+            seq: 0,
+            seq_end: None,
+            timestamp: None,
+            micros: None,
+            actor_user_id: None,
+            actor_role: None,
+            actor_display: None,
+            action: None,
+            http_method: None,
+            http_route: None,
+            severity: None,
+            actor_ip: None,
+            resource_type: None,
+            resource_id: None,
+            resource_display: None,
+            outcome: None,
+            outcome_reason: None,
+            sources: Vec::new(),
+            integrity: trailproof_core::timeline::Integrity::Gap,
+            diverged_fields: Vec::new(),
+            missing_from: Vec::new(),
+            flags: Vec::new(),
+            findings: Vec::new(),
+        };
+        events.resize(events.len() + counted, placeholder);
+    }
+    Timeline {
+        events,
+        summary: case.summary().clone(),
+    }
 }
 
 /// The bytes of the verification report in `format`.
@@ -185,7 +241,8 @@ pub fn report_bytes(case: &Loaded, format: ReportFormat) -> Result<Vec<u8>, AppE
     let argv = argv(case);
     Ok(match format {
         ReportFormat::Html => {
-            trailproof_core::html::render(&case.report, Some(&case.timeline), &argv).into_bytes()
+            let tl = report_timeline(case);
+            trailproof_core::html::render(&case.report, Some(&tl), &argv).into_bytes()
         }
         ReportFormat::Json => {
             let mut v = serde_json::to_vec_pretty(&case.report)
@@ -193,23 +250,101 @@ pub fn report_bytes(case: &Loaded, format: ReportFormat) -> Result<Vec<u8>, AppE
             v.push(b'\n');
             v
         }
-        ReportFormat::Pdf => trailproof_report::pdf(&case.report, Some(&case.timeline), &argv)
-            .map_err(|e| AppError::new(ErrorKind::Save, chain(&e)))?,
+        ReportFormat::Pdf => {
+            trailproof_report::pdf(&case.report, Some(&report_timeline(case)), &argv)
+                .map_err(|e| AppError::new(ErrorKind::Save, chain(&e)))?
+        }
     })
 }
 
-/// The bytes of the timeline in `format`.
-pub fn timeline_bytes(case: &Loaded, format: TimelineFormat) -> Result<Vec<u8>, AppError> {
-    let f = match format {
+/// Entries rebuilt at a time while a timeline is written.
+const WRITE_CHUNK: usize = 1024;
+
+fn core_format(format: TimelineFormat) -> timeline::Format {
+    match format {
         TimelineFormat::Timesketch => timeline::Format::Timesketch,
         TimelineFormat::Csv => timeline::Format::Csv,
         TimelineFormat::Jsonl => timeline::Format::Jsonl,
         TimelineFormat::Json => timeline::Format::Json,
+    }
+}
+
+/// The case's timeline as a `Timeline` document (`{"events": [...], "summary": {...}}`), its
+/// events rebuilt one at a time while serialized.
+struct Doc<'a>(&'a Loaded);
+
+struct DocEvents<'a>(&'a Loaded);
+
+impl serde::Serialize for Doc<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Timeline", 2)?;
+        st.serialize_field("events", &DocEvents(self.0))?;
+        st.serialize_field("summary", self.0.summary())?;
+        st.end()
+    }
+}
+
+impl serde::Serialize for DocEvents<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for e in self.0.events() {
+            seq.serialize_element(&e)?;
+        }
+        seq.end()
+    }
+}
+
+/// Writes the case's timeline in `format`, entry by entry: the same bytes as
+/// [`timeline::write`] of the whole timeline, in flat memory.
+pub fn write_timeline(
+    case: &Loaded,
+    format: TimelineFormat,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let f = core_format(format);
+    if f == timeline::Format::Json {
+        serde_json::to_writer_pretty(&mut *out, &Doc(case))?;
+        return writeln!(out);
+    }
+    // The line formats are a header (CSV only) and one line per entry: the core writes chunks
+    // of entries, and the header once.
+    let mut tl = Timeline {
+        events: Vec::new(),
+        summary: case.summary().clone(),
     };
+    let mut buf = Vec::new();
+    timeline::write(&tl, f, &mut buf)?;
+    out.write_all(&buf)?;
+    let header = buf.len();
+    let mut events = case.events().peekable();
+    while events.peek().is_some() {
+        tl.events.clear();
+        tl.events.extend(events.by_ref().take(WRITE_CHUNK));
+        buf.clear();
+        timeline::write(&tl, f, &mut buf)?;
+        out.write_all(&buf[header.min(buf.len())..])?;
+    }
+    Ok(())
+}
+
+/// The bytes of the timeline in `format`.
+pub fn timeline_bytes(case: &Loaded, format: TimelineFormat) -> Result<Vec<u8>, AppError> {
     let mut out = Vec::new();
-    timeline::write(&case.timeline, f, &mut out)
+    write_timeline(case, format, &mut out)
         .map_err(|e| AppError::new(ErrorKind::Save, e.to_string()))?;
     Ok(out)
+}
+
+/// Writes the timeline in `format` to `path` as it is produced (through a temporary file
+/// beside it, renamed into place); the SHA-256 is of the bytes written, read back.
+pub fn save_timeline(
+    path: &Path,
+    case: &Loaded,
+    format: TimelineFormat,
+) -> Result<Saved, AppError> {
+    save_with(path, |w| write_timeline(case, format, w))
 }
 
 /// The command a report names: the app and the evidence it opened.
@@ -225,6 +360,18 @@ fn argv(case: &Loaded) -> Vec<String> {
 
 /// Writes `bytes` to `path` (through a temporary file beside it, renamed into place).
 pub fn save(path: &Path, bytes: &[u8]) -> Result<Saved, AppError> {
+    let saved = save_with(path, |w| w.write_all(bytes))?;
+    debug_assert_eq!(saved.sha256, hex(&sha256(bytes)));
+    Ok(saved)
+}
+
+/// Writes what `write` produces to `path` (through a temporary file beside it, renamed into
+/// place), and the size and SHA-256 of what was written (read back from the temporary file,
+/// so no copy of the output is held in memory).
+pub fn save_with(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<Saved, AppError> {
     let err = |e: std::io::Error| {
         AppError::new(
             ErrorKind::Save,
@@ -232,13 +379,19 @@ pub fn save(path: &Path, bytes: &[u8]) -> Result<Saved, AppError> {
         )
     };
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
-    let mut tmp = tempfile::NamedTempFile::new_in(dir.unwrap_or(Path::new("."))).map_err(err)?;
-    tmp.write_all(bytes).map_err(err)?;
+    let tmp = tempfile::NamedTempFile::new_in(dir.unwrap_or(Path::new("."))).map_err(err)?;
+    {
+        let mut w = std::io::BufWriter::with_capacity(1 << 16, tmp.as_file());
+        write(&mut w).map_err(err)?;
+        w.flush().map_err(err)?;
+    }
     tmp.as_file().sync_all().map_err(err)?;
+    let digest = trailproof_ingest::run::file_digest(tmp.path())
+        .map_err(|e| AppError::new(ErrorKind::Save, chain(&e)))?;
     tmp.persist(path).map_err(|e| err(e.error))?;
     Ok(Saved {
         path: path.to_string_lossy().into_owned(),
-        bytes: bytes.len() as u64,
-        sha256: hex(&sha256(bytes)),
+        bytes: digest.size,
+        sha256: digest.sha256,
     })
 }

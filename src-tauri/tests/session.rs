@@ -112,7 +112,7 @@ fn dump_and_export_diverge_field_by_field() {
 fn filters_equal_the_scope_filters() {
     let case = open(&[vector("audit.sqlite")]);
     let all = case.page(&query(RecordFilter::default(), SortKey::Time, 0, 1000));
-    assert_eq!(all.total as usize, case.timeline.events.len());
+    assert_eq!(all.total as usize, case.len());
     let critical = case.page(&query(
         RecordFilter {
             severity: Some("critical".into()),
@@ -216,14 +216,12 @@ fn gaps_are_rows_and_density_counts_every_event() {
         0,
         10,
     ));
-    assert_eq!(hidden.total as usize, case.timeline.events.len() - 1);
+    assert_eq!(hidden.total as usize, case.len() - 1);
 
     let b = case.bounds();
     let d = case.density(b.first.unwrap(), b.last.unwrap(), 50, 10_000);
     let events = case
-        .timeline
-        .events
-        .iter()
+        .events()
         .filter(|e| e.kind == Kind::Event && e.micros.is_some())
         .count();
     assert_eq!(d.total as usize, events);
@@ -260,11 +258,7 @@ fn exports_write_only_the_chosen_file() {
 
     let csv = work::timeline_bytes(&case, TimelineFormat::Csv).unwrap();
     let lines = csv.split(|&b| b == b'\n').filter(|l| !l.is_empty()).count();
-    assert_eq!(
-        lines,
-        case.timeline.events.len() + 1,
-        "header and one line per entry"
-    );
+    assert_eq!(lines, case.len() + 1, "header and one line per entry");
     let ts = work::timeline_bytes(&case, TimelineFormat::Timesketch).unwrap();
     let first: serde_json::Value =
         serde_json::from_slice(ts.split(|&b| b == b'\n').next().unwrap()).unwrap();

@@ -1,0 +1,1059 @@
+//! The opened case's timeline, held compact: every entry (event or gap) as a few fixed-size
+//! columns the queries scan (time, tenant, seq, kind / integrity / flag bits, and interned ids of
+//! the filter and sort columns: actor, action, severity, resource type, outcome) plus one
+//! variable-length record per entry in a single byte arena, whose strings are ids into per-member
+//! dictionaries wherever a value repeats. An [`Event`] is rebuilt only when one is asked for (a
+//! page of rows, a record's detail, a density mark, an export), and free text is matched on the
+//! records in place, without rebuilding events.
+//!
+//! Encoding of one record: a header varint (timestamp form; `seq_end` present; verbatim), then
+//! `seq_end`, the timestamp (derived: the nanoseconds below the microsecond, the rest being the
+//! entry's micros; or the string itself), the 13 dimension members in [`Event`] order (a member
+//! whose id is a summary column appears only when its value is inline), the lists `sources`,
+//! `diverged_fields` and `missing_from`, and the findings. A member value is `0` (absent), `1`
+//! followed by the string (inline), or `2 + id` (dictionary). Integers are LEB128 varints.
+//!
+//! Invariants:
+//! * [`Store::event`] returns exactly the [`Event`] that was pushed: every record is decoded
+//!   and compared with its event when it is written, and an event that would not come back
+//!   identical is stored verbatim (as JSON) instead;
+//! * a dictionary only grows until it holds its cap of values; after that a new value is stored
+//!   inline, so a value is either always an id or always inline, never both: comparing ids is
+//!   comparing values;
+//! * the derived timestamp is used only when it renders back to the very string pushed;
+//! * entry indexes are the timeline's order, stable for the life of the store; the store is
+//!   immutable once [`Builder::finish`] returns it.
+
+use std::borrow::{Borrow, Cow};
+use std::collections::HashMap;
+use std::hash::Hash;
+
+use trailproof_core::finding::Code;
+use trailproof_core::timeline::{Event, Flag, Integrity, Kind};
+
+/// Distinct values a dictionary holds at most; new values past it are stored inline.
+pub const DICT_CAP: usize = 1 << 16;
+
+/// Dimension members of an entry, in [`Event`] order.
+pub const DIMS: usize = 13;
+/// Indexes of the dimension members that are also summary columns.
+pub const ACTOR: usize = 0;
+pub const ACTION: usize = 3;
+pub const SEVERITY: usize = 6;
+pub const RESOURCE_TYPE: usize = 8;
+pub const OUTCOME: usize = 11;
+/// The summary columns (hot members), by slot.
+pub const HOT: [usize; 5] = [ACTOR, ACTION, SEVERITY, RESOURCE_TYPE, OUTCOME];
+
+/// Codes of a member value.
+pub const ABSENT: u32 = 0;
+pub const INLINE: u32 = 1;
+/// Ids of dictionary values are coded `BASE + id`.
+pub const BASE: u32 = 2;
+
+// Bits of an entry.
+const GAP: u16 = 1;
+const TIMED: u16 = 1 << 1;
+const INTEGRITY_SHIFT: u32 = 2; // 4 bits
+const FLAG_SHIFT: u32 = 6; // 6 bits
+const FINDINGS: u16 = 1 << 12;
+const VERBATIM: u16 = 1 << 13;
+
+// Header bits of a record.
+const TS_MASK: u64 = 3;
+const TS_NONE: u64 = 0;
+const TS_DERIVED: u64 = 1;
+const TS_EXPLICIT: u64 = 2;
+const HAS_SEQ_END: u64 = 4;
+const HDR_VERBATIM: u64 = 8;
+
+/// Every integrity state, by code.
+pub const INTEGRITIES: [Integrity; 9] = [
+    Integrity::Verified,
+    Integrity::NotCanonical,
+    Integrity::HashMismatch,
+    Integrity::Diverged,
+    Integrity::ChainBroken,
+    Integrity::MissingFromSource,
+    Integrity::Unanchored,
+    Integrity::OnlyInOneSource,
+    Integrity::Gap,
+];
+
+/// Code of an integrity state (its position in [`INTEGRITIES`]).
+pub fn integrity_code(i: Integrity) -> usize {
+    match i {
+        Integrity::Verified => 0,
+        Integrity::NotCanonical => 1,
+        Integrity::HashMismatch => 2,
+        Integrity::Diverged => 3,
+        Integrity::ChainBroken => 4,
+        Integrity::MissingFromSource => 5,
+        Integrity::Unanchored => 6,
+        Integrity::OnlyInOneSource => 7,
+        Integrity::Gap => 8,
+    }
+}
+
+/// Every flag, in their order (`Flag`'s `Ord`).
+pub const FLAGS: [Flag; 6] = [
+    Flag::PrivilegedIntervention,
+    Flag::ParameterChange,
+    Flag::MassExport,
+    Flag::Denied,
+    Flag::DenialBurst,
+    Flag::OffHours,
+];
+
+/// Bit of a flag in an entry's flag bits (its position in [`FLAGS`]).
+pub fn flag_bit(f: Flag) -> u8 {
+    1 << match f {
+        Flag::PrivilegedIntervention => 0,
+        Flag::ParameterChange => 1,
+        Flag::MassExport => 2,
+        Flag::Denied => 3,
+        Flag::DenialBurst => 4,
+        Flag::OffHours => 5,
+    }
+}
+
+/// The dimension members of an event, in [`Event`] order.
+pub fn dims(e: &Event) -> [&Option<String>; DIMS] {
+    [
+        &e.actor_user_id,
+        &e.actor_role,
+        &e.actor_display,
+        &e.action,
+        &e.http_method,
+        &e.http_route,
+        &e.severity,
+        &e.actor_ip,
+        &e.resource_type,
+        &e.resource_id,
+        &e.resource_display,
+        &e.outcome,
+        &e.outcome_reason,
+    ]
+}
+
+fn hot_slot(c: usize) -> Option<usize> {
+    HOT.iter().position(|&h| h == c)
+}
+
+/// Case-insensitive substring test (`needle_lower` already lowercase): ASCII without
+/// allocating, anything else through full lowercasing.
+pub fn contains_ci(hay: &str, needle_lower: &str) -> bool {
+    if hay.is_ascii() && needle_lower.is_ascii() {
+        hay.as_bytes()
+            .windows(needle_lower.len())
+            .any(|w| w.eq_ignore_ascii_case(needle_lower.as_bytes()))
+    } else {
+        hay.to_lowercase().contains(needle_lower)
+    }
+}
+
+/// The canonical rendering of `nanos` (`YYYY-MM-DDTHH:MM:SS.fffffffffZ`), or `None` outside
+/// the years 0000 to 9999. Used only where it was checked against the string it replaces.
+pub fn canonical(nanos: i64) -> Option<[u8; 30]> {
+    let secs = nanos.div_euclid(1_000_000_000);
+    let frac = nanos.rem_euclid(1_000_000_000) as u32;
+    let days = secs.div_euclid(86_400);
+    let sod = secs.rem_euclid(86_400) as u32;
+    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    if !(0..=9999).contains(&y) {
+        return None;
+    }
+    let mut b = *b"0000-00-00T00:00:00.000000000Z";
+    let mut put = |at: usize, width: usize, mut v: u32| {
+        for k in (at..at + width).rev() {
+            b[k] = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+    };
+    put(0, 4, y as u32);
+    put(5, 2, m);
+    put(8, 2, d);
+    put(11, 2, sod / 3600);
+    put(14, 2, sod / 60 % 60);
+    put(17, 2, sod % 60);
+    put(20, 9, frac);
+    Some(b)
+}
+
+/// Values interned to ids, in the order first seen, up to a cap.
+pub struct Dict<K> {
+    values: Vec<K>,
+    map: HashMap<K, u32>,
+    cap: usize,
+    /// A value was refused because the dictionary was full (so some values are inline).
+    overflowed: bool,
+}
+
+impl<K: Hash + Eq + Clone> Dict<K> {
+    fn new(cap: usize) -> Self {
+        Dict {
+            values: Vec::new(),
+            map: HashMap::new(),
+            cap,
+            overflowed: false,
+        }
+    }
+
+    /// The id of `q`, interning it while there is room; `None` once full and `q` is new.
+    fn intern<Q>(&mut self, q: &Q) -> Option<u32>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
+    {
+        if let Some(&i) = self.map.get(q) {
+            return Some(i);
+        }
+        if self.values.len() >= self.cap {
+            self.overflowed = true;
+            return None;
+        }
+        let id = self.values.len() as u32;
+        let k = q.to_owned();
+        self.map.insert(k.clone(), id);
+        self.values.push(k);
+        Some(id)
+    }
+
+    /// The values, by id.
+    pub fn values(&self) -> &[K] {
+        &self.values
+    }
+
+    /// Some value was stored inline instead.
+    pub fn overflowed(&self) -> bool {
+        self.overflowed
+    }
+
+    /// The id of `q` (a scan: done once per query, not per entry).
+    pub fn find<Q>(&self, q: &Q) -> Option<u32>
+    where
+        K: Borrow<Q>,
+        Q: Eq + ?Sized,
+    {
+        self.values
+            .iter()
+            .position(|v| v.borrow() == q)
+            .map(|i| i as u32)
+    }
+
+    /// Drops the lookup map (building is over) and trims memory.
+    fn seal(&mut self) {
+        self.map = HashMap::new();
+        self.values.shrink_to_fit();
+    }
+}
+
+fn put(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push(v as u8 | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+fn put_str(out: &mut Vec<u8>, s: &str) {
+    put(out, s.len() as u64);
+    out.extend_from_slice(s.as_bytes());
+}
+
+/// Reads a record back. Never panics: past the end it reads zeros and empty strings (which the
+/// check at write time rules out for every stored record).
+#[derive(Clone)]
+pub struct Rd<'a> {
+    b: &'a [u8],
+    p: usize,
+}
+
+impl<'a> Rd<'a> {
+    fn u64(&mut self) -> u64 {
+        let mut v = 0u64;
+        let mut shift = 0u32;
+        while let Some(&x) = self.b.get(self.p) {
+            self.p += 1;
+            if shift < 64 {
+                v |= u64::from(x & 0x7f) << shift;
+            }
+            if x & 0x80 == 0 {
+                break;
+            }
+            shift += 7;
+        }
+        v
+    }
+
+    fn u32(&mut self) -> u32 {
+        u32::try_from(self.u64()).unwrap_or(u32::MAX)
+    }
+
+    fn bytes(&mut self) -> &'a [u8] {
+        let n = usize::try_from(self.u64()).unwrap_or(usize::MAX);
+        let end = self.p.saturating_add(n).min(self.b.len());
+        let s = &self.b[self.p.min(end)..end];
+        self.p = end;
+        s
+    }
+
+    fn str(&mut self) -> &'a str {
+        std::str::from_utf8(self.bytes()).unwrap_or("")
+    }
+}
+
+/// A timestamp as stored.
+#[derive(Clone, Copy)]
+pub enum Ts<'a> {
+    Derived([u8; 30]),
+    Explicit(&'a str),
+}
+
+impl Ts<'_> {
+    pub fn as_str(&self) -> &str {
+        match self {
+            Ts::Derived(b) => std::str::from_utf8(b).unwrap_or(""),
+            Ts::Explicit(s) => s,
+        }
+    }
+}
+
+/// A member value as stored.
+#[derive(Clone, Copy)]
+pub enum Val<'a> {
+    Absent,
+    Id(u32),
+    Inline(&'a str),
+}
+
+/// A list as stored: a dictionary id, or inline (count and encoded strings).
+#[derive(Clone)]
+pub enum List<'a> {
+    Id(u32),
+    Inline(usize, Rd<'a>),
+}
+
+/// One record, read in place (nothing decoded but varints).
+pub struct View<'a> {
+    pub seq_end: Option<u64>,
+    pub ts: Option<Ts<'a>>,
+    pub dims: [Val<'a>; DIMS],
+    pub sources: List<'a>,
+    pub diverged: List<'a>,
+    pub missing: List<'a>,
+    pub codes: u32,
+}
+
+/// Sort order of a summary column's value codes: by the value's text (absent as ""), ties by
+/// entry. Holds for codes `ABSENT` and ids; inline values are compared as text.
+type Ranks = Vec<u32>;
+
+/// The compact timeline (see the module docs).
+pub struct Store {
+    arena: Vec<u8>,
+    /// Start of each entry's record in `arena`, and the end of the last.
+    offsets: Vec<u64>,
+    micros: Vec<i64>,
+    seq: Vec<u64>,
+    /// Index into `tenants` (sorted by name: the index is the tenant's rank).
+    tenant: Vec<u32>,
+    bits: Vec<u16>,
+    /// Value codes of the summary columns, by slot of [`HOT`].
+    hot: [Vec<u32>; 5],
+    tenants: Vec<String>,
+    cols: [Dict<String>; DIMS],
+    lists: Dict<Vec<String>>,
+    codes: Dict<Vec<Code>>,
+    ranks: [Ranks; 5],
+    /// Entries `[0, n)` have micros, in non-decreasing order, and no later one has: the time
+    /// index is the entry order. `None` when that does not hold (then `by_time` holds it).
+    timed_prefix: Option<usize>,
+    by_time: Vec<(i64, u32)>,
+    /// Entries `[0, n)` have a timestamp, in non-decreasing string order, and no later one has.
+    ts_prefix: Option<usize>,
+    /// Entries of kind event, by (tenant rank, seq, index).
+    by_key: Vec<u32>,
+}
+
+/// Builds a [`Store`] from events pushed in timeline order.
+pub struct Builder {
+    s: Store,
+    tenant_ix: HashMap<String, u32>,
+    last_micros: Option<i64>,
+    untimed_seen: bool,
+    timed_ok: bool,
+    last_ts: Option<String>,
+    no_ts_seen: bool,
+    ts_ok: bool,
+    ts_count: usize,
+}
+
+/// What a push learned about an entry's summary columns (for facets).
+pub struct Pushed {
+    /// Value codes of the summary columns, by slot.
+    pub hot: [u32; 5],
+}
+
+impl Builder {
+    /// A builder whose dictionaries hold at most `dict_cap` values each (the findings' lists of
+    /// codes excepted: they are few).
+    pub fn new(dict_cap: usize) -> Self {
+        Builder {
+            s: Store {
+                arena: Vec::new(),
+                offsets: vec![0],
+                micros: Vec::new(),
+                seq: Vec::new(),
+                tenant: Vec::new(),
+                bits: Vec::new(),
+                hot: Default::default(),
+                tenants: Vec::new(),
+                cols: std::array::from_fn(|_| Dict::new(dict_cap)),
+                lists: Dict::new(dict_cap),
+                codes: Dict::new(usize::MAX),
+                ranks: Default::default(),
+                timed_prefix: None,
+                by_time: Vec::new(),
+                ts_prefix: None,
+                by_key: Vec::new(),
+            },
+            tenant_ix: HashMap::new(),
+            last_micros: None,
+            untimed_seen: false,
+            timed_ok: true,
+            last_ts: None,
+            no_ts_seen: false,
+            ts_ok: true,
+            ts_count: 0,
+        }
+    }
+
+    /// Entries pushed so far.
+    pub fn len(&self) -> usize {
+        self.s.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Appends the next entry of the timeline.
+    pub fn push(&mut self, e: &Event) -> Pushed {
+        let s = &mut self.s;
+        let i = s.seq.len();
+        let tenant = match self.tenant_ix.get(e.tenant_id.as_str()) {
+            Some(&t) => t,
+            None => {
+                let t = s.tenants.len() as u32;
+                s.tenants.push(e.tenant_id.clone());
+                self.tenant_ix.insert(e.tenant_id.clone(), t);
+                t
+            }
+        };
+        let mut flags = 0u8;
+        for f in &e.flags {
+            flags |= flag_bit(*f);
+        }
+        let mut bits = (integrity_code(e.integrity) as u16) << INTEGRITY_SHIFT
+            | u16::from(flags) << FLAG_SHIFT;
+        if e.kind == Kind::Gap {
+            bits |= GAP;
+        }
+        if e.micros.is_some() {
+            bits |= TIMED;
+        }
+        if !e.findings.is_empty() {
+            bits |= FINDINGS;
+        }
+        let d = dims(e);
+        let hot: [u32; 5] = std::array::from_fn(|slot| {
+            let c = HOT[slot];
+            match d[c] {
+                None => ABSENT,
+                Some(v) => s.cols[c].intern(v.as_str()).map_or(INLINE, |k| k + BASE),
+            }
+        });
+        s.micros.push(e.micros.unwrap_or(0));
+        s.seq.push(e.seq);
+        s.tenant.push(tenant);
+        s.bits.push(bits);
+        for (slot, v) in hot.iter().enumerate() {
+            s.hot[slot].push(*v);
+        }
+        let start = s.arena.len();
+        s.encode(e, &hot);
+        s.offsets.push(s.arena.len() as u64);
+        if s.event(i as u32).as_ref() != Some(e) {
+            // Not representable compactly (for instance flags out of order): keep it whole.
+            s.arena.truncate(start);
+            put(&mut s.arena, HDR_VERBATIM);
+            let json = serde_json::to_vec(e).unwrap_or_default();
+            s.arena.extend_from_slice(&json);
+            *s.offsets.last_mut().expect("pushed") = s.arena.len() as u64;
+            s.bits[i] |= VERBATIM;
+        }
+        // The orders the queries rely on, when they hold.
+        match e.micros {
+            Some(m) => {
+                if self.untimed_seen || self.last_micros.is_some_and(|l| m < l) {
+                    self.timed_ok = false;
+                }
+                self.last_micros = Some(m);
+            }
+            None => self.untimed_seen = true,
+        }
+        match &e.timestamp {
+            Some(t) => {
+                self.ts_count += 1;
+                if self.no_ts_seen || self.last_ts.as_deref().is_some_and(|l| t.as_str() < l) {
+                    self.ts_ok = false;
+                }
+                match &mut self.last_ts {
+                    Some(l) => {
+                        l.clear();
+                        l.push_str(t);
+                    }
+                    None => self.last_ts = Some(t.clone()),
+                }
+            }
+            None => self.no_ts_seen = true,
+        }
+        Pushed { hot }
+    }
+
+    /// The store, its indexes built.
+    pub fn finish(self) -> Store {
+        let Builder {
+            mut s,
+            timed_ok,
+            ts_ok,
+            ts_count,
+            ..
+        } = self;
+        // Tenants by name: the id becomes the rank.
+        let mut order: Vec<u32> = (0..s.tenants.len() as u32).collect();
+        order.sort_by(|&a, &b| s.tenants[a as usize].cmp(&s.tenants[b as usize]));
+        let mut remap = vec![0u32; order.len()];
+        for (rank, &old) in order.iter().enumerate() {
+            remap[old as usize] = rank as u32;
+        }
+        for t in &mut s.tenant {
+            *t = remap[*t as usize];
+        }
+        s.tenants = order
+            .iter()
+            .map(|&o| std::mem::take(&mut s.tenants[o as usize]))
+            .collect();
+        for (slot, &member) in HOT.iter().enumerate() {
+            let values = s.cols[member].values();
+            let mut sorted: Vec<(&str, u32)> = values
+                .iter()
+                .enumerate()
+                .map(|(k, v)| (v.as_str(), k as u32 + BASE))
+                .chain(std::iter::once(("", ABSENT)))
+                .collect();
+            sorted.sort_unstable();
+            let mut ranks = vec![0u32; values.len() + BASE as usize];
+            let mut rank = 0u32;
+            for (n, &(v, code)) in sorted.iter().enumerate() {
+                if n > 0 && sorted[n - 1].0 != v {
+                    rank += 1;
+                }
+                ranks[code as usize] = rank;
+            }
+            s.ranks[slot] = ranks;
+        }
+        for c in &mut s.cols {
+            c.seal();
+        }
+        s.lists.seal();
+        s.codes.seal();
+        let n = s.len();
+        let timed = s.bits.iter().filter(|&&b| b & TIMED != 0).count();
+        if timed_ok {
+            s.timed_prefix = Some(timed);
+        } else {
+            let mut by_time: Vec<(i64, u32)> = (0..n)
+                .filter(|&i| s.bits[i] & TIMED != 0)
+                .map(|i| (s.micros[i], i as u32))
+                .collect();
+            by_time.sort_unstable();
+            s.by_time = by_time;
+        }
+        if ts_ok {
+            s.ts_prefix = Some(ts_count);
+        }
+        let mut by_key: Vec<u32> = (0..n as u32)
+            .filter(|&i| s.bits[i as usize] & GAP == 0)
+            .collect();
+        by_key.sort_unstable_by_key(|&i| (s.tenant[i as usize], s.seq[i as usize], i));
+        s.by_key = by_key;
+        s.arena.shrink_to_fit();
+        s.offsets.shrink_to_fit();
+        s.micros.shrink_to_fit();
+        s.seq.shrink_to_fit();
+        s.tenant.shrink_to_fit();
+        s.bits.shrink_to_fit();
+        for h in &mut s.hot {
+            h.shrink_to_fit();
+        }
+        s
+    }
+}
+
+fn ts_form(e: &Event) -> (u64, u64) {
+    let Some(ts) = &e.timestamp else {
+        return (TS_NONE, 0);
+    };
+    let derived = e.micros.and_then(|m| {
+        let b = ts.as_bytes();
+        let frac: u32 = std::str::from_utf8(b.get(20..29)?).ok()?.parse().ok()?;
+        let rem = i64::from(frac % 1000);
+        let nanos = m.checked_mul(1000)?.checked_add(rem)?;
+        (canonical(nanos)?.as_slice() == b).then_some(rem as u64)
+    });
+    match derived {
+        Some(rem) => (TS_DERIVED, rem),
+        None => (TS_EXPLICIT, 0),
+    }
+}
+
+impl Store {
+    fn encode(&mut self, e: &Event, hot: &[u32; 5]) {
+        let (ts, rem) = ts_form(e);
+        let mut hdr = ts;
+        if e.seq_end.is_some() {
+            hdr |= HAS_SEQ_END;
+        }
+        let out = &mut self.arena;
+        put(out, hdr);
+        if let Some(end) = e.seq_end {
+            put(out, end);
+        }
+        match ts {
+            TS_DERIVED => put(out, rem),
+            TS_EXPLICIT => put_str(out, e.timestamp.as_deref().unwrap_or("")),
+            _ => {}
+        }
+        for (c, v) in dims(e).into_iter().enumerate() {
+            match hot_slot(c) {
+                Some(slot) => {
+                    if hot[slot] == INLINE {
+                        put_str(out, v.as_deref().unwrap_or(""));
+                    }
+                }
+                None => match v {
+                    None => put(out, u64::from(ABSENT)),
+                    Some(v) => match self.cols[c].intern(v.as_str()) {
+                        Some(k) => put(out, u64::from(k + BASE)),
+                        None => {
+                            put(out, u64::from(INLINE));
+                            put_str(out, v);
+                        }
+                    },
+                },
+            }
+        }
+        for l in [&e.sources, &e.diverged_fields, &e.missing_from] {
+            match self.lists.intern(l.as_slice()) {
+                Some(k) => put(out, u64::from(k) + 1),
+                None => {
+                    put(out, 0);
+                    put(out, l.len() as u64);
+                    for v in l {
+                        put_str(out, v);
+                    }
+                }
+            }
+        }
+        let k = self.codes.intern(e.findings.as_slice()).unwrap_or(0);
+        put(out, u64::from(k));
+    }
+
+    /// Entries in the store.
+    pub fn len(&self) -> usize {
+        self.seq.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn record(&self, i: u32) -> Rd<'_> {
+        let i = i as usize;
+        let (a, b) = (self.offsets[i] as usize, self.offsets[i + 1] as usize);
+        Rd {
+            b: &self.arena[a..b],
+            p: 0,
+        }
+    }
+
+    /// The record of entry `i`, read in place; `None` for an entry stored verbatim.
+    pub fn view(&self, i: u32) -> Option<View<'_>> {
+        let mut r = self.record(i);
+        let hdr = r.u64();
+        if hdr & HDR_VERBATIM != 0 {
+            return None;
+        }
+        let seq_end = (hdr & HAS_SEQ_END != 0).then(|| r.u64());
+        let ts = match hdr & TS_MASK {
+            TS_DERIVED => {
+                let rem = r.u64() as i64;
+                let nanos = self.micros[i as usize].wrapping_mul(1000).wrapping_add(rem);
+                canonical(nanos).map(Ts::Derived)
+            }
+            TS_EXPLICIT => Some(Ts::Explicit(r.str())),
+            _ => None,
+        };
+        let dims = std::array::from_fn(|c| match hot_slot(c) {
+            Some(slot) => match self.hot[slot][i as usize] {
+                ABSENT => Val::Absent,
+                INLINE => Val::Inline(r.str()),
+                k => Val::Id(k - BASE),
+            },
+            None => match r.u32() {
+                ABSENT => Val::Absent,
+                INLINE => Val::Inline(r.str()),
+                k => Val::Id(k - BASE),
+            },
+        });
+        let mut list = || match r.u64() {
+            0 => {
+                let n = usize::try_from(r.u64()).unwrap_or(0);
+                let at = r.clone();
+                for _ in 0..n {
+                    r.bytes();
+                }
+                List::Inline(n, at)
+            }
+            k => List::Id(u32::try_from(k - 1).unwrap_or(u32::MAX)),
+        };
+        let sources = list();
+        let diverged = list();
+        let missing = list();
+        let codes = r.u32();
+        Some(View {
+            seq_end,
+            ts,
+            dims,
+            sources,
+            diverged,
+            missing,
+            codes,
+        })
+    }
+
+    /// The text of a stored member value.
+    pub fn val<'a>(&'a self, c: usize, v: Val<'a>) -> Option<&'a str> {
+        match v {
+            Val::Absent => None,
+            Val::Id(k) => self.cols[c].values.get(k as usize).map(String::as_str),
+            Val::Inline(s) => Some(s),
+        }
+    }
+
+    /// The strings of a stored list.
+    pub fn list<'a>(&'a self, l: &List<'a>) -> Vec<&'a str> {
+        match l {
+            List::Id(k) => self
+                .lists
+                .values
+                .get(*k as usize)
+                .map(|v| v.iter().map(String::as_str).collect())
+                .unwrap_or_default(),
+            List::Inline(n, r) => {
+                let mut r = r.clone();
+                (0..*n).map(|_| r.str()).collect()
+            }
+        }
+    }
+
+    /// The finding codes of a stored record.
+    pub fn codes(&self, k: u32) -> &[Code] {
+        self.codes
+            .values
+            .get(k as usize)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    fn verbatim(&self, i: u32) -> Option<Event> {
+        let mut r = self.record(i);
+        r.u64();
+        serde_json::from_slice(&r.b[r.p..]).ok()
+    }
+
+    /// The entry at `i`, rebuilt.
+    pub fn event(&self, i: u32) -> Option<Event> {
+        let ix = i as usize;
+        if ix >= self.len() {
+            return None;
+        }
+        let Some(v) = self.view(i) else {
+            return self.verbatim(i);
+        };
+        let own = |c: usize| self.val(c, v.dims[c]).map(str::to_string);
+        let owned = |l: &List| self.list(l).into_iter().map(str::to_string).collect();
+        let bits = self.bits[ix];
+        Some(Event {
+            kind: if bits & GAP != 0 {
+                Kind::Gap
+            } else {
+                Kind::Event
+            },
+            tenant_id: self.tenants[self.tenant[ix] as usize].clone(),
+            seq: self.seq[ix],
+            seq_end: v.seq_end,
+            timestamp: v.ts.map(|t| t.as_str().to_string()),
+            micros: (bits & TIMED != 0).then_some(self.micros[ix]),
+            actor_user_id: own(0),
+            actor_role: own(1),
+            actor_display: own(2),
+            action: own(3),
+            http_method: own(4),
+            http_route: own(5),
+            severity: own(6),
+            actor_ip: own(7),
+            resource_type: own(8),
+            resource_id: own(9),
+            resource_display: own(10),
+            outcome: own(11),
+            outcome_reason: own(12),
+            sources: owned(&v.sources),
+            integrity: self.integrity(i),
+            diverged_fields: owned(&v.diverged),
+            missing_from: owned(&v.missing),
+            flags: FLAGS
+                .into_iter()
+                .filter(|&f| self.flag_bits(i) & flag_bit(f) != 0)
+                .collect(),
+            findings: self.codes(v.codes).to_vec(),
+        })
+    }
+
+    /// The timestamp of entry `i`, in place.
+    pub fn timestamp(&self, i: u32) -> Option<Cow<'_, str>> {
+        match self.view(i) {
+            Some(v) => v.ts.map(|t| match t {
+                Ts::Explicit(s) => Cow::Borrowed(s),
+                Ts::Derived(_) => Cow::Owned(t.as_str().to_string()),
+            }),
+            None => self.verbatim(i).and_then(|e| e.timestamp).map(Cow::Owned),
+        }
+    }
+
+    pub fn is_gap(&self, i: u32) -> bool {
+        self.bits[i as usize] & GAP != 0
+    }
+
+    pub fn is_verbatim(&self, i: u32) -> bool {
+        self.bits[i as usize] & VERBATIM != 0
+    }
+
+    pub fn has_findings(&self, i: u32) -> bool {
+        self.bits[i as usize] & FINDINGS != 0
+    }
+
+    pub fn integrity(&self, i: u32) -> Integrity {
+        let code = (self.bits[i as usize] >> INTEGRITY_SHIFT) & 0xf;
+        INTEGRITIES[(code as usize).min(INTEGRITIES.len() - 1)]
+    }
+
+    /// The set of flags of entry `i` (bits of [`flag_bit`]).
+    pub fn flag_bits(&self, i: u32) -> u8 {
+        ((self.bits[i as usize] >> FLAG_SHIFT) & 0x3f) as u8
+    }
+
+    pub fn micros(&self, i: u32) -> Option<i64> {
+        (self.bits[i as usize] & TIMED != 0).then(|| self.micros[i as usize])
+    }
+
+    pub fn seq(&self, i: u32) -> u64 {
+        self.seq[i as usize]
+    }
+
+    /// Rank of the entry's tenant by name.
+    pub fn tenant(&self, i: u32) -> u32 {
+        self.tenant[i as usize]
+    }
+
+    /// Every tenant named by an entry (events and gaps), sorted: the index is the rank.
+    pub fn tenants(&self) -> &[String] {
+        &self.tenants
+    }
+
+    /// Value code of summary column `slot` for entry `i`.
+    pub fn hot(&self, slot: usize, i: u32) -> u32 {
+        self.hot[slot][i as usize]
+    }
+
+    /// The dictionary of dimension member `c`.
+    pub fn col(&self, c: usize) -> &Dict<String> {
+        &self.cols[c]
+    }
+
+    pub fn lists(&self) -> &Dict<Vec<String>> {
+        &self.lists
+    }
+
+    pub fn code_lists(&self) -> &Dict<Vec<Code>> {
+        &self.codes
+    }
+
+    /// Sort rank of a summary column's value code (not for `INLINE`).
+    pub fn rank(&self, slot: usize, code: u32) -> u32 {
+        self.ranks[slot].get(code as usize).copied().unwrap_or(0)
+    }
+
+    /// The text of summary column `slot` of entry `i` (absent as `None`).
+    pub fn hot_str(&self, slot: usize, i: u32) -> Option<Cow<'_, str>> {
+        let c = HOT[slot];
+        match self.hot(slot, i) {
+            ABSENT => None,
+            INLINE => match self.view(i) {
+                Some(v) => self.val(c, v.dims[c]).map(Cow::Borrowed),
+                None => self
+                    .verbatim(i)
+                    .and_then(|e| dims(&e)[c].clone())
+                    .map(Cow::Owned),
+            },
+            k => self.cols[c]
+                .values
+                .get((k - BASE) as usize)
+                .map(|s| Cow::Borrowed(s.as_str())),
+        }
+    }
+
+    /// The entry index of the event (tenant rank, seq).
+    pub fn find_key(&self, tenant: u32, seq: u64) -> Option<u32> {
+        let key = |&i: &u32| (self.tenant[i as usize], self.seq[i as usize]);
+        let k = self.by_key.partition_point(|i| key(i) < (tenant, seq));
+        self.by_key
+            .get(k)
+            .copied()
+            .filter(|i| key(i) == (tenant, seq))
+    }
+
+    /// The (micros, index) of entries with micros in `[from, to]`, in time order, and how many.
+    pub fn time_window(
+        &self,
+        from: i64,
+        to: i64,
+    ) -> (usize, Box<dyn Iterator<Item = (i64, u32)> + '_>) {
+        match self.timed_prefix {
+            Some(n) => {
+                let m = &self.micros[..n];
+                let lo = m.partition_point(|&x| x < from);
+                let hi = m.partition_point(|&x| x <= to).max(lo);
+                (
+                    hi - lo,
+                    Box::new((lo..hi).map(move |i| (self.micros[i], i as u32))),
+                )
+            }
+            None => {
+                let lo = self.by_time.partition_point(|&(m, _)| m < from);
+                let hi = self.by_time.partition_point(|&(m, _)| m <= to).max(lo);
+                (hi - lo, Box::new(self.by_time[lo..hi].iter().copied()))
+            }
+        }
+    }
+
+    /// First and last micros in time order.
+    pub fn time_bounds(&self) -> (Option<i64>, Option<i64>) {
+        match self.timed_prefix {
+            Some(0) => (None, None),
+            Some(n) => (Some(self.micros[0]), Some(self.micros[n - 1])),
+            None => (
+                self.by_time.first().map(|&(m, _)| m),
+                self.by_time.last().map(|&(m, _)| m),
+            ),
+        }
+    }
+
+    /// Entries `[0, n)` have timestamps in string order and no later entry has one.
+    pub fn ts_prefix(&self) -> Option<usize> {
+        self.ts_prefix
+    }
+
+    /// Bytes held (the arena, the columns, the indexes; dictionaries roughly).
+    pub fn heap_bytes(&self) -> usize {
+        let dict = |d: &Dict<String>| d.values.iter().map(|v| v.capacity() + 24).sum::<usize>();
+        self.arena.capacity()
+            + self.offsets.capacity() * 8
+            + self.micros.capacity() * 8
+            + self.seq.capacity() * 8
+            + self.tenant.capacity() * 4
+            + self.bits.capacity() * 2
+            + self.hot.iter().map(|h| h.capacity() * 4).sum::<usize>()
+            + self.by_time.capacity() * 16
+            + self.by_key.capacity() * 4
+            + self.cols.iter().map(dict).sum::<usize>()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_matches_the_core() {
+        use trailproof_core::time::Instant;
+        for nanos in [
+            0i64,
+            1,
+            -1,
+            999,
+            1_777_536_000_000_000_000,
+            1_777_536_000_123_456_789,
+            -1_000_000_000_000_000_000,
+            951_782_400_000_000_000, // 2000-02-29
+            4_102_444_799_999_999_999,
+            i64::MAX,
+            i64::MIN,
+        ] {
+            let ours = canonical(nanos).map(|b| String::from_utf8(b.to_vec()).unwrap());
+            assert_eq!(ours, Some(Instant { nanos }.canonical()), "{nanos}");
+        }
+    }
+
+    #[test]
+    fn codes_cover_every_state_and_flag() {
+        for (k, i) in INTEGRITIES.iter().enumerate() {
+            assert_eq!(integrity_code(*i), k);
+        }
+        let mut sorted = FLAGS;
+        sorted.sort();
+        assert_eq!(sorted, FLAGS, "FLAGS in Flag order");
+        for (k, f) in FLAGS.iter().enumerate() {
+            assert_eq!(flag_bit(*f), 1 << k);
+        }
+    }
+
+    #[test]
+    fn varints_round_trip() {
+        let mut b = Vec::new();
+        let vals = [0u64, 1, 127, 128, 300, u32::MAX as u64, u64::MAX];
+        for v in vals {
+            put(&mut b, v);
+        }
+        put_str(&mut b, "zoë");
+        let mut r = Rd { b: &b, p: 0 };
+        for v in vals {
+            assert_eq!(r.u64(), v);
+        }
+        assert_eq!(r.str(), "zoë");
+        // Past the end: zeros and empty strings, no panic.
+        assert_eq!(r.u64(), 0);
+        assert_eq!(r.str(), "");
+    }
+}
