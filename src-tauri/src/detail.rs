@@ -3,7 +3,9 @@
 //! findings about it.
 //!
 //! Invariants: files are opened exactly as on first read (read-only; SQLite `mode=ro` and
-//! `immutable=1` inside the readers); a copy that cannot be read back is listed as unavailable
+//! `immutable=1` inside the readers), but not hashed again ([`ReadMode::LookUp`]: hashing would
+//! triple the scan); a file whose identity (size, modification and change times, inode) differs
+//! from the one taken before the case was read is not read back at all; a copy that cannot be read back is listed as unavailable
 //! with the reason, never silently left out. Dumps are scanned with a cheap byte prefilter (the
 //! seq's digits) and rescanned without it when the prefilter found nothing, so an oddly written
 //! number is never missed.
@@ -13,7 +15,8 @@ use std::path::Path;
 use trailproof_core::case::field_diffs;
 use trailproof_core::json::Value;
 use trailproof_core::record::{self, hex, Checked, Location, RawData, RawRecord};
-use trailproof_ingest::detect::{open_records, sniff};
+use trailproof_ingest::detect::{open_records_mode, sniff};
+use trailproof_ingest::hashing::{FileIdentity, ReadMode};
 use trailproof_ingest::run::{display, BATCH};
 use trailproof_ingest::{pdf, IngestError, InputKind};
 
@@ -29,7 +32,16 @@ pub fn detail(case: &Loaded, index: u32) -> Option<RecordDetail> {
     let mut visible = Vec::new();
     let mut unavailable = Vec::new();
     if ev.kind == trailproof_core::timeline::Kind::Event {
-        for p in &case.paths {
+        for (i, p) in case.paths.iter().enumerate() {
+            let then = case.identities.get(i).cloned().flatten();
+            let now = std::fs::metadata(p).ok().map(|m| FileIdentity::of(&m));
+            if then.is_none() || now != then {
+                unavailable.push(format!(
+                    "{}: the file changed (or cannot be read) since the case was opened, so its copy is not read back: open the case again to verify it anew",
+                    display(p)
+                ));
+                continue;
+            }
             match copies_in(p, &tenant, seq, &mut visible) {
                 Ok(mut c) => copies.append(&mut c),
                 Err(e) => unavailable.push(format!("{}: {e}", display(p))),
@@ -245,10 +257,6 @@ fn copies_in(
     Ok(out)
 }
 
-fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    hay.windows(needle.len()).any(|w| w == needle)
-}
-
 fn scan_dump(
     path: &Path,
     kind: InputKind,
@@ -271,7 +279,8 @@ fn scan_pass(
 ) -> Result<Vec<Copy>, IngestError> {
     let name = display(path);
     let digits = seq.to_string();
-    let mut src = open_records(path, kind)?;
+    let finder = memchr::memmem::Finder::new(digits.as_bytes());
+    let mut src = open_records_mode(path, kind, ReadMode::LookUp)?;
     let mut out = Vec::new();
     let mut buf = Vec::new();
     let mut batch = Vec::with_capacity(BATCH);
@@ -280,7 +289,7 @@ fn scan_pass(
         let more = src.next_batch(&mut batch, BATCH)?;
         for raw in batch.drain(..) {
             let keep = match &raw.data {
-                RawData::Json(b) => !prefilter || contains(b, digits.as_bytes()),
+                RawData::Json(b) => !prefilter || finder.find(b).is_some(),
                 RawData::Value(v) => {
                     !prefilter
                         || v.get("seq").and_then(Value::as_u64) == Some(seq)

@@ -27,6 +27,7 @@ use std::sync::{Arc, Mutex};
 
 use trailproof_core::case::Report;
 use trailproof_core::timeline::{Event, Flag, Integrity, Stream, Summary, Timeline};
+use trailproof_ingest::hashing::FileIdentity;
 use trailproof_ingest::IngestError;
 
 use crate::store::{
@@ -67,6 +68,9 @@ pub struct Loaded {
     pub live: Option<LiveView>,
     /// The live records, for the record detail (kept by the live check).
     pub live_copies: Option<trailproof_live::LiveCopies>,
+    /// Each path's identity (size, times, inode) when the case was read, in `paths` order; the
+    /// record detail reads a file back only while it is unchanged.
+    pub identities: Vec<Option<FileIdentity>>,
     pub verification_urls: Vec<String>,
     summary: Summary,
     store: Store,
@@ -162,6 +166,14 @@ fn index(
     ))
 }
 
+/// The identity of each file now (`None` where it cannot be read).
+pub fn identities_of(paths: &[PathBuf]) -> Vec<Option<FileIdentity>> {
+    paths
+        .iter()
+        .map(|p| std::fs::metadata(p).ok().map(|m| FileIdentity::of(&m)))
+        .collect()
+}
+
 impl Loaded {
     /// A case from a whole timeline (the events are encoded into the store, then dropped).
     pub fn new(
@@ -248,8 +260,10 @@ impl Loaded {
         verification_urls: Vec<String>,
     ) -> Loaded {
         facets.tenants = summary.tenants.clone();
+        let identities = identities_of(&paths);
         Loaded {
             generation,
+            identities,
             paths,
             report,
             live,

@@ -148,6 +148,8 @@ pub fn open(
             options,
         }
     });
+    // Taken before any byte is read: a file changed after this is not read back for a detail.
+    let identities = crate::session::identities_of(&paths);
     let inv = investigate_stream(&paths, &run, &TimelineOptions::default(), request.as_ref())
         .map_err(|e| match e {
             InvestigateError::Ingest(e) => AppError::from(e),
@@ -181,6 +183,7 @@ pub fn open(
         cancel,
     )?;
     loaded.live_copies = inv.live_copies;
+    loaded.identities = identities;
     Ok(loaded)
 }
 

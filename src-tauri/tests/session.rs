@@ -90,6 +90,36 @@ fn edited_field_detail_has_both_hashes() {
 }
 
 #[test]
+fn a_file_changed_after_opening_is_not_read_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("records.jsonl");
+    std::fs::copy(vector("records.jsonl"), &copy).unwrap();
+    let case = open(std::slice::from_ref(&copy));
+    let i = case.index_of("acme", 3).unwrap();
+    let d = detail::detail(&case, i).unwrap();
+    assert_eq!(d.copies.len(), 1, "{:?}", d.unavailable);
+    assert_eq!(d.copies[0].location, "line 3");
+    assert!(d.unavailable.is_empty());
+    // Appending one byte changes the size: the copy would no longer be the bytes verified.
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&copy)
+        .unwrap();
+    std::io::Write::write_all(&mut f, b"\n").unwrap();
+    drop(f);
+    let d = detail::detail(&case, i).unwrap();
+    assert!(d.copies.is_empty());
+    assert_eq!(d.unavailable.len(), 1);
+    assert!(
+        d.unavailable[0].ends_with(
+            "records.jsonl: the file changed (or cannot be read) since the case was opened, so its copy is not read back: open the case again to verify it anew"
+        ),
+        "{}",
+        d.unavailable[0]
+    );
+}
+
+#[test]
 fn dump_and_export_diverge_field_by_field() {
     let case = open(&[
         vector("tampered/rechained-suffix.sqlite"),

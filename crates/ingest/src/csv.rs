@@ -10,7 +10,7 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use crate::hashing::{open_hashed, HashingReader};
+use crate::hashing::{open_input, HashingReader, ReadMode};
 use crate::row::{build_record, Cell, ColumnKind};
 use crate::{Digested, IngestError, Location, RawData, RawRecord, RecordSource};
 
@@ -34,7 +34,11 @@ fn kind_of(name: &str) -> ColumnKind {
 
 impl CsvSource {
     pub fn open(path: &Path) -> Result<Self, IngestError> {
-        let (r, total) = open_hashed(path)?;
+        Self::open_mode(path, ReadMode::Verify)
+    }
+
+    pub fn open_mode(path: &Path, mode: ReadMode) -> Result<Self, IngestError> {
+        let (r, total) = open_input(path, mode)?;
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(true)
             .flexible(true)

@@ -11,6 +11,7 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
 use crate::csv::CsvSource;
+use crate::hashing::ReadMode;
 use crate::jsonl::{read_line, JsonlSource};
 use crate::sqlite::SqliteSource;
 use crate::sqltext::{Dialect, SqlDumpSource};
@@ -223,14 +224,24 @@ fn sniff_json(path: &Path) -> Result<InputKind, IngestError> {
     }
 }
 
-/// Opens a streaming record source for one of the dump kinds.
+/// Opens a streaming record source for one of the dump kinds, hashing every byte it reads.
 pub fn open_records(path: &Path, kind: InputKind) -> Result<Box<dyn RecordSource>, IngestError> {
+    open_records_mode(path, kind, ReadMode::Verify)
+}
+
+/// [`open_records`] in `mode`: [`ReadMode::LookUp`] reads the same records from the same bytes
+/// without hashing them, for looking a record up again in a file already verified.
+pub fn open_records_mode(
+    path: &Path,
+    kind: InputKind,
+    mode: ReadMode,
+) -> Result<Box<dyn RecordSource>, IngestError> {
     Ok(match kind {
-        InputKind::Jsonl => Box::new(JsonlSource::open(path)?),
-        InputKind::Csv => Box::new(CsvSource::open(path)?),
-        InputKind::Sqlite => Box::new(SqliteSource::open(path)?),
-        InputKind::SqliteSql => Box::new(SqlDumpSource::open(path, Dialect::Sqlite)?),
-        InputKind::PgDump => Box::new(SqlDumpSource::open(path, Dialect::Postgres)?),
+        InputKind::Jsonl => Box::new(JsonlSource::open_mode(path, mode)?),
+        InputKind::Csv => Box::new(CsvSource::open_mode(path, mode)?),
+        InputKind::Sqlite => Box::new(SqliteSource::open_mode(path, mode)?),
+        InputKind::SqliteSql => Box::new(SqlDumpSource::open_mode(path, Dialect::Sqlite, mode)?),
+        InputKind::PgDump => Box::new(SqlDumpSource::open_mode(path, Dialect::Postgres, mode)?),
         InputKind::ExportJson | InputKind::ExportPdf => {
             return Err(IngestError::Unrecognised {
                 path: path.to_path_buf(),

@@ -35,18 +35,32 @@ fn hex_digest(ctx: Context) -> String {
     trailproof_core::record::hex(&out)
 }
 
-/// A [`Read`] adapter that hashes and counts the bytes read through it.
+/// Why an input is read: to verify it (every byte hashed, the digest goes in the report), or to
+/// look a record up again in a file already verified (the record detail), where hashing would
+/// triple the time of the scan and its digest is never used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadMode {
+    Verify,
+    LookUp,
+}
+
+/// A [`Read`] adapter that hashes and counts the bytes read through it (or only counts them,
+/// when opened with [`ReadMode::LookUp`]).
 pub struct HashingReader<R> {
     inner: R,
-    hasher: Context,
+    hasher: Option<Context>,
     count: u64,
 }
 
 impl<R: Read> HashingReader<R> {
     pub fn new(inner: R) -> Self {
+        Self::with_mode(inner, ReadMode::Verify)
+    }
+
+    pub fn with_mode(inner: R, mode: ReadMode) -> Self {
         HashingReader {
             inner,
-            hasher: Context::new(&SHA256),
+            hasher: (mode == ReadMode::Verify).then(|| Context::new(&SHA256)),
             count: 0,
         }
     }
@@ -57,8 +71,18 @@ impl<R: Read> HashingReader<R> {
     }
 
     /// Reads (and hashes) whatever is left of the input, then returns the digest of every byte.
-    /// The reader stays usable: a second call returns the same digest.
+    /// The reader stays usable: a second call returns the same digest. A reader opened with
+    /// [`ReadMode::LookUp`] has no digest: an error, before anything is read.
     pub fn finish(&mut self) -> io::Result<Digested> {
+        let not_hashed = || {
+            io::Error::new(
+                io::ErrorKind::Unsupported,
+                "the input was opened to look a record up, not to verify it: it was not hashed",
+            )
+        };
+        if self.hasher.is_none() {
+            return Err(not_hashed());
+        }
         let mut buf = vec![0u8; 64 * 1024];
         loop {
             match self.read(&mut buf) {
@@ -68,9 +92,10 @@ impl<R: Read> HashingReader<R> {
                 Err(e) => return Err(e),
             }
         }
+        let ctx = self.hasher.clone().ok_or_else(not_hashed)?;
         Ok(Digested {
             size: self.count,
-            sha256: hex_digest(self.hasher.clone()),
+            sha256: hex_digest(ctx),
         })
     }
 }
@@ -78,7 +103,9 @@ impl<R: Read> HashingReader<R> {
 impl<R: Read> Read for HashingReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.hasher.update(&buf[..n]);
+        if let Some(h) = &mut self.hasher {
+            h.update(&buf[..n]);
+        }
         self.count += n as u64;
         Ok(n)
     }
@@ -86,12 +113,20 @@ impl<R: Read> Read for HashingReader<R> {
 
 /// Opens `path` for hashed reading; also returns the file size when the metadata gives it.
 pub fn open_hashed(path: &Path) -> Result<(HashingReader<File>, Option<u64>), IngestError> {
+    open_input(path, ReadMode::Verify)
+}
+
+/// Opens `path` for reading in `mode`; also returns the file size when the metadata gives it.
+pub fn open_input(
+    path: &Path,
+    mode: ReadMode,
+) -> Result<(HashingReader<File>, Option<u64>), IngestError> {
     let file = File::open(path).map_err(|source| IngestError::Io {
         path: path.to_path_buf(),
         source,
     })?;
     let size = file.metadata().ok().map(|m| m.len());
-    Ok((HashingReader::new(file), size))
+    Ok((HashingReader::with_mode(file, mode), size))
 }
 
 /// SHA-256 and size of a whole file, read in a streaming fashion.

@@ -11,7 +11,7 @@ use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
-use crate::hashing::{open_hashed, HashingReader};
+use crate::hashing::{open_input, HashingReader, ReadMode};
 use crate::{Digested, IngestError, Location, RawData, RawRecord, RecordSource};
 
 /// Longest line accepted (a record larger than this is not plausible evidence).
@@ -30,7 +30,11 @@ pub struct JsonlSource {
 
 impl JsonlSource {
     pub fn open(path: &Path) -> Result<Self, IngestError> {
-        let (r, total) = open_hashed(path)?;
+        Self::open_mode(path, ReadMode::Verify)
+    }
+
+    pub fn open_mode(path: &Path, mode: ReadMode) -> Result<Self, IngestError> {
+        let (r, total) = open_input(path, mode)?;
         Ok(JsonlSource {
             path: path.to_path_buf(),
             reader: BufReader::with_capacity(256 * 1024, r),

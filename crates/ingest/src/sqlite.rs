@@ -29,7 +29,7 @@ use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
 use trailproof_core::json::{cmp_utf16, Value};
 
-use crate::hashing::{FileDigest, FileIdentity};
+use crate::hashing::{FileDigest, FileIdentity, ReadMode};
 use crate::row::{build_record, cell_value, Cell, ColumnKind};
 use crate::{Digested, IngestError, Location, RawData, RawRecord, RecordSource};
 
@@ -50,7 +50,8 @@ pub struct SqliteSource {
     done: bool,
     /// The page of rows being read, kept between batches so its buffers are reused.
     page: Page,
-    digest: FileDigest,
+    /// `None` when opened with [`ReadMode::LookUp`].
+    digest: Option<FileDigest>,
 }
 
 /// One cell as SQLite gave it; text is a range of [`Page::text`].
@@ -224,6 +225,12 @@ fn quote_ident(s: &str) -> String {
 
 impl SqliteSource {
     pub fn open(path: &Path) -> Result<Self, IngestError> {
+        Self::open_mode(path, ReadMode::Verify)
+    }
+
+    /// [`SqliteSource::open`]; with [`ReadMode::LookUp`] the file is not hashed (no digest
+    /// thread, and [`RecordSource::digest`] is an error).
+    pub fn open_mode(path: &Path, mode: ReadMode) -> Result<Self, IngestError> {
         let bad = |m: String| IngestError::malformed(path, "byte offset 0", m);
         let io = |source| IngestError::Io {
             path: path.to_path_buf(),
@@ -303,7 +310,7 @@ impl SqliteSource {
             size,
             done: false,
             page: Page::default(),
-            digest: FileDigest::start(path, f, before),
+            digest: (mode == ReadMode::Verify).then(|| FileDigest::start(path, f, before)),
         })
     }
 
@@ -394,7 +401,16 @@ impl RecordSource for SqliteSource {
     }
 
     fn digest(&mut self) -> Result<Digested, IngestError> {
-        self.digest.finish()
+        match &mut self.digest {
+            Some(d) => d.finish(),
+            None => Err(IngestError::Io {
+                path: self.path.clone(),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::Unsupported,
+                    "the database was opened to look a record up, not to verify it: it was not hashed",
+                ),
+            }),
+        }
     }
 }
 

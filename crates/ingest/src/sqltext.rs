@@ -27,7 +27,7 @@ use std::io::{self, BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 use crate::copy;
-use crate::hashing::{open_hashed, HashingReader};
+use crate::hashing::{open_input, HashingReader, ReadMode};
 use crate::jsonl::read_line;
 use crate::row::{build_record, Cell, ColumnKind};
 use crate::{Digested, IngestError, Location, RawData, RawRecord, RecordSource};
@@ -1183,7 +1183,12 @@ pub struct SqlDumpSource {
 impl SqlDumpSource {
     /// Opens a dump; fails when the start of the file is binary, not SQL text.
     pub fn open(path: &Path, dialect: Dialect) -> Result<Self, IngestError> {
-        let (r, total) = open_hashed(path)?;
+        Self::open_mode(path, dialect, ReadMode::Verify)
+    }
+
+    /// [`SqlDumpSource::open`], reading in `mode`.
+    pub fn open_mode(path: &Path, dialect: Dialect, mode: ReadMode) -> Result<Self, IngestError> {
+        let (r, total) = open_input(path, mode)?;
         let mut reader = BufReader::with_capacity(256 * 1024, r);
         let head = reader.fill_buf().map_err(|source| IngestError::Io {
             path: path.to_path_buf(),
