@@ -780,24 +780,9 @@ impl Text {
 
 /// Free text against a whole event (entries stored verbatim).
 fn text_hit(e: &Event, t: &str) -> bool {
-    let fields = [
-        &e.actor_user_id,
-        &e.actor_role,
-        &e.actor_display,
-        &e.action,
-        &e.http_method,
-        &e.http_route,
-        &e.severity,
-        &e.actor_ip,
-        &e.resource_type,
-        &e.resource_id,
-        &e.resource_display,
-        &e.outcome,
-        &e.outcome_reason,
-        &e.timestamp,
-    ];
-    fields
-        .iter()
+    store::dims(e)
+        .into_iter()
+        .chain([&e.timestamp])
         .any(|v| v.as_deref().is_some_and(|s| contains_ci(s, t)))
         || e.seq.to_string() == t
         || contains_ci(&e.tenant_id, t)

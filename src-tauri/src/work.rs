@@ -18,7 +18,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use trailproof_core::record::{hex, sha256};
-use trailproof_core::timeline::{self, Event, Kind, Timeline, TimelineOptions};
+use trailproof_core::timeline::{self, Event, Timeline, TimelineOptions};
 use trailproof_ingest::run::{Progress, RunOptions};
 use trailproof_ingest::{IngestError, InputKind};
 use trailproof_live::{
@@ -204,33 +204,7 @@ pub fn report_timeline(case: &Loaded) -> Timeline {
         }
     }
     if counted > 0 {
-        let placeholder = Event {
-            kind: Kind::Gap,
-            tenant_id: String::new(),
-            seq: 0,
-            seq_end: None,
-            timestamp: None,
-            micros: None,
-            actor_user_id: None,
-            actor_role: None,
-            actor_display: None,
-            action: None,
-            http_method: None,
-            http_route: None,
-            severity: None,
-            actor_ip: None,
-            resource_type: None,
-            resource_id: None,
-            resource_display: None,
-            outcome: None,
-            outcome_reason: None,
-            sources: Vec::new(),
-            integrity: trailproof_core::timeline::Integrity::Gap,
-            diverged_fields: Vec::new(),
-            missing_from: Vec::new(),
-            flags: Vec::new(),
-            findings: Vec::new(),
-        };
+        let placeholder = Event::gap(String::new(), 0, None);
         events.resize(events.len() + counted, placeholder);
     }
     Timeline {

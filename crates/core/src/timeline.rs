@@ -183,6 +183,40 @@ pub struct Event {
     pub findings: Vec<Code>,
 }
 
+impl Event {
+    /// A gap entry (deleted range `seq..=seq_end` of `tenant_id`), with no time, sources or
+    /// findings yet.
+    pub fn gap(tenant_id: String, seq: u64, seq_end: Option<u64>) -> Event {
+        Event {
+            kind: Kind::Gap,
+            tenant_id,
+            seq,
+            seq_end,
+            timestamp: None,
+            micros: None,
+            actor_user_id: None,
+            actor_role: None,
+            actor_display: None,
+            action: None,
+            http_method: None,
+            http_route: None,
+            severity: None,
+            actor_ip: None,
+            resource_type: None,
+            resource_id: None,
+            resource_display: None,
+            outcome: None,
+            outcome_reason: None,
+            sources: Vec::new(),
+            integrity: Integrity::Gap,
+            diverged_fields: Vec::new(),
+            missing_from: Vec::new(),
+            flags: Vec::new(),
+            findings: Vec::new(),
+        }
+    }
+}
+
 /// Counts over a timeline.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -616,31 +650,11 @@ impl Collector {
             codes.sort();
             codes.dedup();
             let gap = Event {
-                kind: Kind::Gap,
-                tenant_id: t.to_string(),
-                seq: first,
-                seq_end: Some(last),
                 timestamp: nanos.map(|n| Instant { nanos: n }.canonical()),
                 micros: nanos.map(|n| Instant { nanos: n }.micros()),
-                actor_user_id: None,
-                actor_role: None,
-                actor_display: None,
-                action: None,
-                http_method: None,
-                http_route: None,
-                severity: None,
-                actor_ip: None,
-                resource_type: None,
-                resource_id: None,
-                resource_display: None,
-                outcome: None,
-                outcome_reason: None,
                 sources: inputs.into_iter().map(str::to_string).collect(),
-                integrity: Integrity::Gap,
-                diverged_fields: Vec::new(),
-                missing_from: Vec::new(),
-                flags: Vec::new(),
                 findings: codes,
+                ..Event::gap(t.to_string(), first, Some(last))
             };
             ordered.push(time_key(nanos, rank(t), first, Kind::Gap), &gap)?;
         }
