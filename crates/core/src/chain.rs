@@ -1,24 +1,30 @@
 //! Per-tenant hash chains (AEF/1 section 3).
 //!
 //! A [`Chains`] collects one compact [`Entry`] per record (seq, stored hashes, whether the record
-//! hashed to its own hash, timestamp, location): about 100 bytes a record, never the record
-//! itself, so a million-record dump checks in flat memory. Records may arrive in any order;
-//! [`Chains::analyze`] sorts each tenant by `seq` and reports `seq_gap`, `seq_duplicate`,
+//! hashed to its own hash, timestamp, location), never the record itself. Records may arrive in
+//! any order: the entries go into an external sort ([`crate::spill::Sorter`]) that writes sorted
+//! runs to an anonymous temporary file past [`CHAIN_BUDGET`] bytes, so a dump of any size checks
+//! in flat memory. [`Chains::analyze`] reads each tenant back in (seq, location) order and checks
+//! every record against the one before it, reporting `seq_gap`, `seq_duplicate`,
 //! `genesis_invalid`, `chain_link_broken` and `timestamp_regression`, naming the likely cause
-//! where the evidence shows it.
+//! where the evidence shows it. If the temporary file cannot be written or read back, the chain
+//! checks of the tenants concerned end as not possible, with the reason; they are never skipped.
 //!
 //! Two modes: a dump holds a whole chain ([`Mode::Full`]: gaps are deletions, seq 1 must be
 //! there); an export holds a scope's subset ([`Mode::Subset`]: only records with consecutive
 //! seqs can be linked, and absent seqs are expected).
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
+use std::io;
+use std::path::{Path, PathBuf};
 
-use crate::finding::{Check, Code, Finding};
+use crate::finding::{Check, Code, Finding, Status};
 use crate::record::{hex, Checked, Digest, Location, GENESIS};
+use crate::spill::Sorter;
 use crate::time::Instant;
 
 /// What one record contributes to its chain.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Entry {
     pub seq: u64,
     pub stored: Option<Digest>,
@@ -66,10 +72,40 @@ pub struct TenantSummary {
     pub last_timestamp: Option<String>,
 }
 
-/// Chain entries of every tenant of one input.
-#[derive(Debug, Default)]
+/// Bytes of chain entries one input holds in memory before a sorted run of them is written to
+/// a temporary file (see [`crate::spill`]).
+pub const CHAIN_BUDGET: usize = 16 << 20;
+
+/// Sort key of an entry: tenant (by first appearance), seq, location.
+type Key = (u32, u64, Location);
+
+/// Chain entries of every tenant of one input, kept in an external sort so that memory stays
+/// flat however many records the input holds.
 pub struct Chains {
-    tenants: BTreeMap<String, Vec<Entry>>,
+    /// Tenant names by the number their entries are keyed with.
+    names: Vec<String>,
+    ids: HashMap<String, u32>,
+    sorter: Sorter<Key, Entry>,
+    dir: PathBuf,
+    budget: usize,
+    /// The first error writing a run: the chains can then not be checked.
+    failed: Option<io::Error>,
+}
+
+impl Default for Chains {
+    fn default() -> Self {
+        Chains::with_spill(&std::env::temp_dir(), CHAIN_BUDGET)
+    }
+}
+
+impl std::fmt::Debug for Chains {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Chains")
+            .field("tenants", &self.names)
+            .field("entries", &self.sorter.len())
+            .field("spilled_runs", &self.sorter.spilled_runs())
+            .finish()
+    }
 }
 
 fn ts_text(ts: Option<i64>) -> String {
@@ -82,131 +118,312 @@ fn dig(d: Option<Digest>) -> String {
 }
 
 impl Chains {
+    /// Chains that spill sorted runs to `dir` once their entries pass `budget` bytes.
+    pub fn with_spill(dir: &Path, budget: usize) -> Self {
+        Chains {
+            names: Vec::new(),
+            ids: HashMap::new(),
+            sorter: Sorter::new(dir, budget),
+            dir: dir.to_path_buf(),
+            budget,
+            failed: None,
+        }
+    }
+
     pub fn push(&mut self, tenant: String, e: Entry) {
-        match self.tenants.get_mut(&tenant) {
-            Some(v) => v.push(e),
+        let id = match self.ids.get(&tenant) {
+            Some(&id) => id,
             None => {
-                self.tenants.insert(tenant, vec![e]);
+                let id = u32::try_from(self.names.len()).unwrap_or(u32::MAX);
+                self.names.push(tenant.clone());
+                self.ids.insert(tenant, id);
+                id
+            }
+        };
+        if self.failed.is_none() {
+            if let Err(err) = self.sorter.push((id, e.seq, e.loc), &e) {
+                self.failed = Some(err);
             }
         }
     }
 
+    /// Tenants seen, in name order.
     pub fn tenants(&self) -> impl Iterator<Item = &str> {
-        self.tenants.keys().map(String::as_str)
+        let mut v: Vec<&str> = self.names.iter().map(String::as_str).collect();
+        v.sort_unstable();
+        v.into_iter()
     }
 
-    /// Entries of one tenant (sorted by seq after [`Chains::analyze`]).
-    pub fn entries(&self, tenant: &str) -> &[Entry] {
-        self.tenants.get(tenant).map(Vec::as_slice).unwrap_or(&[])
+    /// Runs written to temporary files so far.
+    pub fn spilled_runs(&self) -> usize {
+        self.sorter.spilled_runs()
     }
 
-    /// Sorts every tenant by seq and returns the chain findings and checks of this input.
+    /// Sorts every tenant by seq (then location) and returns the chain findings, checks and
+    /// summaries of this input, tenant by tenant in name order. Entries are read back in one
+    /// merged pass; a tenant whose entries could not be written or read back gets its checks as
+    /// not possible, with the reason.
     pub fn analyze(
         &mut self,
         input: &str,
         mode: Mode,
     ) -> (Vec<Finding>, Vec<Check>, Vec<TenantSummary>) {
+        let sorter = std::mem::replace(&mut self.sorter, Sorter::new(&self.dir, self.budget));
+        let mut done: Vec<Option<Result<Scanned, String>>> = vec![None; self.names.len()];
+        let failure = |e: &io::Error| {
+            format!("the chain entries could not be kept in a temporary file ({e}), so the chain was not checked")
+        };
+        match self.failed.take() {
+            Some(e) => done.iter_mut().for_each(|d| *d = Some(Err(failure(&e)))),
+            None => match sorter.finish() {
+                Err(e) => done.iter_mut().for_each(|d| *d = Some(Err(failure(&e)))),
+                Ok(sorted) => {
+                    let mut scan: Option<(u32, Scan)> = None;
+                    for item in sorted {
+                        match item {
+                            Ok(((id, _, _), e)) => {
+                                if scan.as_ref().is_some_and(|(s, _)| *s != id) {
+                                    let (s, sc) = scan.take().expect("checked above");
+                                    done[s as usize] = Some(Ok(sc.finish()));
+                                }
+                                let (_, sc) = scan.get_or_insert_with(|| {
+                                    (id, Scan::new(&self.names[id as usize], mode, input))
+                                });
+                                sc.step(e);
+                            }
+                            Err(e) => {
+                                // The tenant being read and every later one are not checked.
+                                scan = None;
+                                let why = failure(&e);
+                                for d in done.iter_mut().filter(|d| d.is_none()) {
+                                    *d = Some(Err(why.clone()));
+                                }
+                                break;
+                            }
+                        }
+                    }
+                    if let Some((s, sc)) = scan {
+                        done[s as usize] = Some(Ok(sc.finish()));
+                    }
+                }
+            },
+        }
+        let mut order: Vec<u32> = (0..self.names.len() as u32).collect();
+        order.sort_by(|&a, &b| self.names[a as usize].cmp(&self.names[b as usize]));
         let mut findings = Vec::new();
         let mut checks = Vec::new();
         let mut summaries = Vec::new();
-        for (tenant, v) in self.tenants.iter_mut() {
-            v.sort_by(|a, b| a.seq.cmp(&b.seq).then(a.loc.cmp(&b.loc)));
-            let t = tenant.as_str();
-            let mut f = Vec::new();
-            analyze_tenant(t, v, mode, input, &mut f);
-            let count = |c: Code| f.iter().filter(|x: &&Finding| x.code == c).count();
-            let n = v.len();
-            let (first, last) = (v[0].seq, v[n - 1].seq);
-            let mk = |id: &str, failed: usize, what: &str| {
-                let detail = if failed == 0 {
-                    format!("{what}: all {n} records of seq {first}..{last}")
-                } else {
-                    format!("{what}: {failed} finding(s) among {n} records of seq {first}..{last}")
-                };
-                Check::outcome(id, failed > 0, detail)
-                    .input(input)
-                    .tenant(t)
-            };
-            let links = count(Code::ChainLinkBroken);
-            checks.push(mk(
-                "chain_links",
-                links,
-                if mode == Mode::Full {
-                    "prev_hash of each record equals the hash of the record before it"
-                } else {
-                    "prev_hash equals the hash of the record before it, where both are in the export"
-                },
-            ));
-            if mode == Mode::Full {
-                checks.push(mk(
-                    "seq_continuity",
-                    count(Code::SeqGap) + count(Code::SeqDuplicate),
-                    "seq runs 1, 2, 3, ... without gaps or duplicates",
-                ));
-            } else {
-                checks.push(mk(
-                    "seq_unique",
-                    count(Code::SeqDuplicate),
-                    "no seq appears twice",
-                ));
+        for id in order {
+            let t = self.names[id as usize].as_str();
+            match done[id as usize].take() {
+                Some(Ok(sc)) => {
+                    sc.checks(t, mode, input, &mut checks);
+                    summaries.push(sc.summary(t));
+                    findings.extend(sc.findings);
+                }
+                Some(Err(why)) => {
+                    let ids: &[&str] = match mode {
+                        Mode::Full => &[
+                            "chain_links",
+                            "seq_continuity",
+                            "genesis",
+                            "timestamp_order",
+                        ],
+                        Mode::Subset => &["chain_links", "seq_unique", "timestamp_order"],
+                    };
+                    for id in ids {
+                        checks.push(
+                            Check::new(id, Status::NotPossible, why.clone())
+                                .input(input)
+                                .tenant(t),
+                        );
+                    }
+                }
+                // A tenant with no entry cannot be named (it was named by its first entry).
+                None => {}
             }
-            if v[0].seq == 1 {
-                checks.push(mk(
-                    "genesis",
-                    count(Code::GenesisInvalid),
-                    "seq 1 has the all-zero prev_hash",
-                ));
-            } else if mode == Mode::Full {
-                // A whole chain without seq 1 lost its start (reported as a seq_gap).
-                checks.push(
-                    Check::new(
-                        "genesis",
-                        crate::finding::Status::Failed,
-                        format!("seq 1 is missing: the chain starts at seq {first}"),
-                    )
-                    .input(input)
-                    .tenant(t),
-                );
-            }
-            checks.push(mk(
-                "timestamp_order",
-                count(Code::TimestampRegression),
-                "timestamps never decrease along seq",
-            ));
-            summaries.push(TenantSummary {
-                tenant_id: tenant.clone(),
-                records: n as u64,
-                first_seq: first,
-                last_seq: last,
-                head_hash: v[n - 1].stored.map(|d| hex(&d)),
-                first_timestamp: v[0].ts.map(|n| ts_text(Some(n))),
-                last_timestamp: v[n - 1].ts.map(|n| ts_text(Some(n))),
-            });
-            findings.extend(f);
         }
+        self.names.clear();
+        self.ids.clear();
         (findings, checks, summaries)
     }
 }
 
-fn analyze_tenant(t: &str, v: &[Entry], mode: Mode, input: &str, out: &mut Vec<Finding>) {
-    let fd = |code, seq, msg: String| Finding::new(code, Some(t), Some(seq), msg).input(input);
-    if mode == Mode::Full && v[0].seq > 1 {
-        let last = v[0].seq - 1;
-        out.push(
-            fd(
-                Code::SeqGap,
-                1,
-                format!(
-                    "the chain starts at seq {}: seq 1..{last} ({last} record(s)) are missing from the start of the log",
-                    v[0].seq
-                ),
-            )
-            .seq_end(last),
-        );
+/// What one tenant's scan found.
+#[derive(Clone)]
+struct Scanned {
+    first: Entry,
+    last: Entry,
+    n: usize,
+    findings: Vec<Finding>,
+}
+
+impl Scanned {
+    fn checks(&self, t: &str, mode: Mode, input: &str, checks: &mut Vec<Check>) {
+        let f = &self.findings;
+        let count = |c: Code| f.iter().filter(|x: &&Finding| x.code == c).count();
+        let n = self.n;
+        let (first, last) = (self.first.seq, self.last.seq);
+        let mk = |id: &str, failed: usize, what: &str| {
+            let detail = if failed == 0 {
+                format!("{what}: all {n} records of seq {first}..{last}")
+            } else {
+                format!("{what}: {failed} finding(s) among {n} records of seq {first}..{last}")
+            };
+            Check::outcome(id, failed > 0, detail)
+                .input(input)
+                .tenant(t)
+        };
+        let links = count(Code::ChainLinkBroken);
+        checks.push(mk(
+            "chain_links",
+            links,
+            if mode == Mode::Full {
+                "prev_hash of each record equals the hash of the record before it"
+            } else {
+                "prev_hash equals the hash of the record before it, where both are in the export"
+            },
+        ));
+        if mode == Mode::Full {
+            checks.push(mk(
+                "seq_continuity",
+                count(Code::SeqGap) + count(Code::SeqDuplicate),
+                "seq runs 1, 2, 3, ... without gaps or duplicates",
+            ));
+        } else {
+            checks.push(mk(
+                "seq_unique",
+                count(Code::SeqDuplicate),
+                "no seq appears twice",
+            ));
+        }
+        if first == 1 {
+            checks.push(mk(
+                "genesis",
+                count(Code::GenesisInvalid),
+                "seq 1 has the all-zero prev_hash",
+            ));
+        } else if mode == Mode::Full {
+            // A whole chain without seq 1 lost its start (reported as a seq_gap).
+            checks.push(
+                Check::new(
+                    "genesis",
+                    Status::Failed,
+                    format!("seq 1 is missing: the chain starts at seq {first}"),
+                )
+                .input(input)
+                .tenant(t),
+            );
+        }
+        checks.push(mk(
+            "timestamp_order",
+            count(Code::TimestampRegression),
+            "timestamps never decrease along seq",
+        ));
     }
-    // The record each later one links to: the first occurrence of the previous seq.
-    let mut prev: Option<&Entry> = None;
-    for e in v {
+
+    fn summary(&self, t: &str) -> TenantSummary {
+        TenantSummary {
+            tenant_id: t.to_string(),
+            records: self.n as u64,
+            first_seq: self.first.seq,
+            last_seq: self.last.seq,
+            head_hash: self.last.stored.map(|d| hex(&d)),
+            first_timestamp: self.first.ts.map(|n| ts_text(Some(n))),
+            last_timestamp: self.last.ts.map(|n| ts_text(Some(n))),
+        }
+    }
+}
+
+/// One tenant's entries, checked one at a time in (seq, location) order: each record against
+/// the one before it, so nothing but the first, the previous and the last entry is held.
+struct Scan<'a> {
+    t: &'a str,
+    mode: Mode,
+    input: &'a str,
+    first: Option<Entry>,
+    /// The record each later one links to: the first occurrence of the previous seq.
+    prev: Option<Entry>,
+    last: Option<Entry>,
+    n: usize,
+    out: Vec<Finding>,
+}
+
+impl<'a> Scan<'a> {
+    fn new(t: &'a str, mode: Mode, input: &'a str) -> Self {
+        Scan {
+            t,
+            mode,
+            input,
+            first: None,
+            prev: None,
+            last: None,
+            n: 0,
+            out: Vec::new(),
+        }
+    }
+
+    fn finish(self) -> Scanned {
+        let first = self.first.expect("a scan is made for its first entry");
+        Scanned {
+            last: self.last.unwrap_or_else(|| first.clone()),
+            first,
+            n: self.n,
+            findings: self.out,
+        }
+    }
+
+    fn step(&mut self, e: Entry) {
+        self.n += 1;
+        self.last = Some(e.clone());
+        if self.first.is_none() {
+            self.first = Some(e.clone());
+            self.start(&e);
+        }
+        if self.link(&e) {
+            self.prev = Some(e);
+        }
+    }
+
+    fn fd(&self, code: Code, seq: u64, msg: String) -> Finding {
+        Finding::new(code, Some(self.t), Some(seq), msg).input(self.input)
+    }
+
+    /// The first entry: a whole chain must start at seq 1.
+    fn start(&mut self, e: &Entry) {
+        if self.mode == Mode::Full && e.seq > 1 {
+            let last = e.seq - 1;
+            let f = self
+                .fd(
+                    Code::SeqGap,
+                    1,
+                    format!(
+                        "the chain starts at seq {}: seq 1..{last} ({last} record(s)) are missing from the start of the log",
+                        e.seq
+                    ),
+                )
+                .seq_end(last);
+            self.out.push(f);
+        }
+    }
+
+    /// Checks `e` against the record before it; false when `e` repeats that record's seq (it
+    /// is then not what the next record links to).
+    fn link(&mut self, e: &Entry) -> bool {
+        let mode = self.mode;
+        let prev = self.prev.take();
+        let kept = self.check(e, prev.as_ref(), mode);
+        if !kept {
+            self.prev = prev;
+        }
+        kept
+    }
+
+    fn check(&mut self, e: &Entry, prev: Option<&Entry>, mode: Mode) -> bool {
+        let fd = |code, seq, msg: String| {
+            Finding::new(code, Some(self.t), Some(seq), msg).input(self.input)
+        };
+        let out = &mut self.out;
         if let Some(p) = prev {
             if p.seq == e.seq {
                 let same = p.stored == e.stored;
@@ -229,7 +446,7 @@ fn analyze_tenant(t: &str, v: &[Entry], mode: Mode, input: &str, out: &mut Vec<F
                     .at(e.loc)
                     .values(dig(p.stored), dig(e.stored)),
                 );
-                continue;
+                return false;
             }
         }
         if e.seq == 1 {
@@ -329,6 +546,126 @@ fn analyze_tenant(t: &str, v: &[Entry], mode: Mode, input: &str, out: &mut Vec<F
                 }
             }
         }
-        prev = Some(e);
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(b: u8) -> Option<Digest> {
+        Some([b; 32])
+    }
+
+    /// Entry `seq` of a chain where record n hashes to [n; 32] and links to [n - 1; 32].
+    fn e(seq: u64, row: u64) -> Entry {
+        Entry {
+            seq,
+            stored: d(seq as u8),
+            prev: if seq == 1 {
+                Some(GENESIS)
+            } else {
+                d(seq as u8 - 1)
+            },
+            content_ok: Some(true),
+            ts: Some(seq as i64 * 1000),
+            loc: Location::Row(row),
+        }
+    }
+
+    /// Tenant "b": seq 1..=9 with seq 4 deleted (seq 5 still names it), seq 6 twice (the second copy's hash differs),
+    /// seq 8's prev_hash rewritten and seq 9 backdated; tenant "a": seq 2..=3 (start missing).
+    /// Pushed out of order, "b" first, so order by name is not order of arrival.
+    fn entries() -> Vec<(String, Entry)> {
+        let mut b: Vec<Entry> = [1, 2, 3, 5, 6, 6, 7, 8, 9]
+            .iter()
+            .enumerate()
+            .map(|(i, &s)| e(s, i as u64 + 1))
+            .collect();
+        b[5].stored = d(0xee);
+        b[7].prev = d(0xaa);
+        b[8].ts = Some(1);
+        let mut all: Vec<(String, Entry)> = Vec::new();
+        // Reverse order with the two tenants interleaved.
+        for (i, x) in b.into_iter().enumerate().rev() {
+            all.push(("b".into(), x));
+            if i == 4 {
+                all.push(("a".into(), e(3, 20)));
+                all.push(("a".into(), e(2, 21)));
+            }
+        }
+        all
+    }
+
+    fn analyzed(mut c: Chains) -> (Vec<Finding>, Vec<Check>, Vec<TenantSummary>, usize) {
+        for (t, x) in entries() {
+            c.push(t, x);
+        }
+        let runs = c.spilled_runs();
+        let (f, k, s) = c.analyze("dump.sqlite", Mode::Full);
+        (f, k, s, runs)
+    }
+
+    #[test]
+    fn spilled_and_in_memory_chains_give_the_same_findings_in_order() {
+        let dir = std::env::temp_dir();
+        let (f, k, s, runs) = analyzed(Chains::with_spill(&dir, usize::MAX));
+        let (f2, k2, s2, runs2) = analyzed(Chains::with_spill(&dir, 1));
+        assert_eq!(runs, 0);
+        assert_eq!(runs2, 11, "one run per entry");
+        assert_eq!((&f, &k, &s), (&f2, &k2, &s2));
+        let got: Vec<(&str, Code, u64)> = f
+            .iter()
+            .map(|x| (x.tenant_id.as_deref().unwrap(), x.code, x.seq.unwrap()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("a", Code::SeqGap, 1),
+                ("b", Code::SeqGap, 4),
+                ("b", Code::ChainLinkBroken, 5),
+                ("b", Code::SeqDuplicate, 6),
+                ("b", Code::ChainLinkBroken, 8),
+                ("b", Code::TimestampRegression, 9),
+            ]
+        );
+        // The duplicate names both rows; seq 7 links to the first copy of seq 6 (no finding).
+        assert_eq!(f[3].location.as_deref(), Some("row 6"));
+        assert!(
+            f[3].message.contains("(row 5 and row 6)"),
+            "{}",
+            f[3].message
+        );
+        assert_eq!(f[4].expected.as_deref(), Some(hex(&[7; 32]).as_str()));
+        assert_eq!(f[4].computed.as_deref(), Some(hex(&[0xaa; 32]).as_str()));
+        let b = &s[1];
+        assert_eq!(
+            (s[0].tenant_id.as_str(), s[0].first_seq, s[0].last_seq),
+            ("a", 2, 3)
+        );
+        assert_eq!((b.records, b.first_seq, b.last_seq), (9, 1, 9));
+        assert_eq!(b.head_hash, Some(hex(&[9; 32])));
+        let status = |t: &str, id: &str| {
+            k.iter()
+                .find(|c| c.tenant_id.as_deref() == Some(t) && c.check == id)
+                .map(|c| c.status)
+        };
+        assert_eq!(status("a", "genesis"), Some(Status::Failed));
+        assert_eq!(status("b", "genesis"), Some(Status::Passed));
+        assert_eq!(status("b", "chain_links"), Some(Status::Failed));
+        assert_eq!(status("a", "chain_links"), Some(Status::Passed));
+    }
+
+    #[test]
+    fn a_temporary_file_that_cannot_be_written_makes_the_checks_not_possible() {
+        let dir = std::env::temp_dir().join("trailproof-no-such-dir-for-chains");
+        let (f, k, s, _) = analyzed(Chains::with_spill(&dir, 1));
+        assert!(f.is_empty() && s.is_empty());
+        assert_eq!(k.len(), 8, "{k:?}");
+        assert!(k.iter().all(|c| c.status == Status::NotPossible
+            && c.detail.contains("could not be kept in a temporary file")));
+        assert_eq!(k[0].tenant_id.as_deref(), Some("a"));
+        assert_eq!(k[4].tenant_id.as_deref(), Some("b"));
     }
 }

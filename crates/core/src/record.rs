@@ -18,7 +18,9 @@ pub type Digest = [u8; 32];
 pub const GENESIS: Digest = [0; 32];
 
 /// Where a record sits in its input, for messages ("line 17", "row 4", "records[3]").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum Location {
     /// 1-based line of a text input.
     Line(u64),
