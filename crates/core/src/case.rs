@@ -11,7 +11,9 @@
 //! Record sources are also reconciled with each other, record by record, whatever their kind (a
 //! SQLite file against a pg_dump, two JSON Lines files, a dump against the live records): each
 //! keeps a compact index, (tenant, seq) to a 32-byte content key (the stored hash when the
-//! record hashes to it), and when every source has streamed ([`Case::report`]) each pair of
+//! record hashes to it), written to an external sort as it streams and only read into memory
+//! (40 bytes a record) once another source needs it, so a case of one dump stays in flat memory;
+//! and when every source has streamed ([`Case::report`]) each pair of
 //! sources sharing a tenant is walked seq by seq: `record_diverged` where both hold a seq with
 //! different content, `record_missing` where one holds a seq the other covers (a whole chain up
 //! to its last seq; a subset source only the records of its scope) but lacks. Field-level diffs
@@ -23,8 +25,8 @@
 //! Determinism: findings, checks and inputs are sorted before the report is built, and nothing in
 //! a report depends on the clock, the time zone or the thread count.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -35,6 +37,7 @@ use crate::finding::{Check, Code, FieldDiff, Finding, Level, Status};
 use crate::json::Value;
 use crate::record::{self, hex, Checked, Digest, RawRecord};
 use crate::scope::Scope;
+use crate::spill::Sorter;
 
 /// One input of a case, as a report lists it (chain of custody).
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -193,6 +196,107 @@ struct SourceIndex {
     /// only those.
     subset: Option<Scope>,
     tenants: BTreeMap<String, TenantIndex>,
+    /// Why the index could not be read back from its temporary file (it is then empty, and no
+    /// pair with this source is reconciled).
+    broken: Option<String>,
+}
+
+/// Bytes of index entries one source holds in memory before a sorted run of them is written to
+/// a temporary file.
+const INDEX_BUDGET: usize = 16 << 20;
+
+/// A record source's index while it streams: (tenant, seq) to content key in an external sort,
+/// so that a source no other source is compared with never holds it in memory.
+struct IndexBuilder {
+    ids: HashMap<String, u32>,
+    names: Vec<String>,
+    max_seq: Vec<u64>,
+    /// (keys, unhashed) per tenant, to size the index exactly.
+    counts: Vec<(usize, usize)>,
+    sorter: Sorter<(u32, u64), Option<Digest>>,
+}
+
+impl Default for IndexBuilder {
+    fn default() -> Self {
+        IndexBuilder::with_spill(&std::env::temp_dir(), INDEX_BUDGET)
+    }
+}
+
+impl IndexBuilder {
+    fn with_spill(dir: &std::path::Path, budget: usize) -> Self {
+        IndexBuilder {
+            ids: HashMap::new(),
+            names: Vec::new(),
+            max_seq: Vec::new(),
+            counts: Vec::new(),
+            sorter: Sorter::new(dir, budget),
+        }
+    }
+
+    fn push(&mut self, t: &str, seq: u64, key: Option<Digest>) {
+        let id = match self.ids.get(t) {
+            Some(&id) => id,
+            None => {
+                let id = u32::try_from(self.names.len()).unwrap_or(u32::MAX);
+                self.ids.insert(t.to_string(), id);
+                self.names.push(t.to_string());
+                self.max_seq.push(0);
+                self.counts.push((0, 0));
+                id
+            }
+        };
+        let i = id as usize;
+        self.max_seq[i] = self.max_seq[i].max(seq);
+        match key {
+            Some(_) => self.counts[i].0 += 1,
+            None => self.counts[i].1 += 1,
+        }
+        // A run that cannot be written stays in memory (nothing is lost): keep the rest there too
+        // rather than try the disk again on every record.
+        if self.sorter.push((id, seq), &key).is_err() {
+            self.sorter.keep_in_memory();
+        }
+    }
+
+    /// The index, read back in (tenant, seq) order; input order is kept within one seq.
+    fn build(self, input: String, subset: Option<Scope>) -> SourceIndex {
+        let mut v: Vec<TenantIndex> = self
+            .counts
+            .iter()
+            .zip(&self.max_seq)
+            .map(|(&(k, u), &max_seq)| TenantIndex {
+                keys: Vec::with_capacity(k),
+                unhashed: Vec::with_capacity(u),
+                max_seq,
+            })
+            .collect();
+        let read = self.sorter.finish().and_then(|sorted| {
+            for item in sorted {
+                let ((id, seq), key) = item?;
+                let ti = &mut v[id as usize];
+                match key {
+                    Some(k) => ti.keys.push((seq, k)),
+                    None => ti.unhashed.push(seq),
+                }
+            }
+            Ok(())
+        });
+        let broken = read.err().map(|e| {
+            format!("the index of {input} could not be read back from its temporary file ({e})")
+        });
+        let tenants = if broken.is_some() {
+            BTreeMap::new()
+        } else {
+            v.iter_mut().for_each(|ti| ti.unhashed.dedup());
+            self.names.into_iter().zip(v).collect()
+        };
+        SourceIndex {
+            input,
+            subset,
+            tenants,
+            broken,
+        }
+    }
 }
 
 /// A content key: the stored hash when the record hashes to it, else a digest of both the
@@ -222,7 +326,11 @@ fn content_key(c: &Checked) -> Option<Digest> {
 
 /// A record source after it streamed.
 struct Finished {
-    index: Arc<SourceIndex>,
+    input: String,
+    /// The index while it is still in its external sort (until a pair needs it) ...
+    pending: Mutex<Option<(Box<IndexBuilder>, Option<Scope>)>>,
+    /// ... and once read.
+    index: OnceLock<Arc<SourceIndex>>,
     sha256: String,
     reread: Option<Reread>,
     /// Records of this source that disagreed with an earlier source as it streamed.
@@ -235,12 +343,29 @@ struct Finished {
 impl std::fmt::Debug for Finished {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Finished")
-            .field("input", &self.index.input)
+            .field("input", &self.input)
             .field("sha256", &self.sha256)
             .field("rereadable", &self.reread.is_some())
             .field("kept", &self.kept.len())
             .field("hits", &self.hits.len())
             .finish()
+    }
+}
+
+impl Finished {
+    /// The source's index, read into memory the first time it is asked for.
+    fn index(&self) -> Arc<SourceIndex> {
+        self.index
+            .get_or_init(|| {
+                let pending = self
+                    .pending
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .take();
+                let (b, subset) = pending.unwrap_or_else(|| (Box::default(), None));
+                Arc::new(b.build(self.input.clone(), subset))
+            })
+            .clone()
     }
 }
 
@@ -381,8 +506,8 @@ impl Case {
             watches,
             watch_checks: Vec::new(),
             subset,
-            peers: self.sources.iter().map(|f| f.index.clone()).collect(),
-            index: BTreeMap::new(),
+            peers: self.sources.iter().map(Finished::index).collect(),
+            index: IndexBuilder::default(),
             kept: BTreeMap::new(),
             hits: Vec::new(),
             reread: None,
@@ -436,20 +561,11 @@ impl Case {
                 summary,
             }));
         self.checks.extend(run.watch_checks);
-        let mut tenants = std::mem::take(&mut run.index);
-        for ti in tenants.values_mut() {
-            // Stable: duplicates of a seq stay in input order (the first one is linked to).
-            ti.keys.sort_by_key(|(s, _)| *s);
-            ti.keys.shrink_to_fit();
-            ti.unhashed.sort_unstable();
-            ti.unhashed.dedup();
-        }
+        let index = std::mem::take(&mut run.index);
         self.sources.push(Finished {
-            index: Arc::new(SourceIndex {
-                input: path.clone(),
-                subset: run.subset.take(),
-                tenants,
-            }),
+            input: path.clone(),
+            pending: Mutex::new(Some((Box::new(index), run.subset.take()))),
+            index: OnceLock::new(),
             sha256: sha256.clone(),
             reread: run.reread.take(),
             kept: std::mem::take(&mut run.kept),
@@ -569,7 +685,21 @@ impl Case {
         let mut pairs = Vec::new();
         for e in 0..n {
             for l in e + 1..n {
-                let (ei, li) = (&self.sources[e].index, &self.sources[l].index);
+                let (ei, li) = (self.sources[e].index(), self.sources[l].index());
+                if let Some(why) = ei.broken.as_ref().or(li.broken.as_ref()) {
+                    self.checks.push(
+                        Check::new(
+                            "cross_source",
+                            Status::NotPossible,
+                            format!(
+                                "{why}: {} and {} are not reconciled record by record",
+                                ei.input, li.input
+                            ),
+                        )
+                        .input(&ei.input),
+                    );
+                    continue;
+                }
                 for (t, et) in &ei.tenants {
                     let Some(lt) = li.tenants.get(t) else {
                         continue;
@@ -648,7 +778,7 @@ impl Case {
                 .enumerate()
                 .filter(|(_, p)| p.e == i && p.scope_candidates > 0)
                 .filter_map(|(k, p)| {
-                    let li = self.sources[p.l].index.clone();
+                    let li = self.sources[p.l].index();
                     let scope = li.subset.clone()?;
                     Some((k, li, scope))
                 })
@@ -656,7 +786,7 @@ impl Case {
             if wanted.is_empty() && tests.is_empty() {
                 continue;
             }
-            let input = self.sources[i].index.input.clone();
+            let input = self.sources[i].input.clone();
             let Some(mut reread) = self.sources[i].reread.take() else {
                 unavailable[i] = Some(format!("{input} cannot be read again"));
                 continue;
@@ -741,8 +871,8 @@ impl Case {
         unavailable: &[Option<String>],
     ) {
         let t = p.tenant.as_str();
-        let ei = self.sources[p.e].index.clone();
-        let li = self.sources[p.l].index.clone();
+        let ei = self.sources[p.e].index();
+        let li = self.sources[p.l].index();
         let (ein, lin) = (ei.input.as_str(), li.input.as_str());
         let mut no_fields = 0;
         for &s in &p.diverged {
@@ -920,7 +1050,7 @@ pub struct SourceRun {
     subset: Option<Scope>,
     /// Record sources finished before this one started, in case order.
     peers: Vec<Arc<SourceIndex>>,
-    index: BTreeMap<String, TenantIndex>,
+    index: IndexBuilder,
     kept: BTreeMap<(String, u64), Value>,
     hits: Vec<(usize, String, u64)>,
     reread: Option<Reread>,
@@ -1112,15 +1242,7 @@ impl SourceRun {
                 }
             }
         }
-        let ti = match self.index.get_mut(t) {
-            Some(ti) => ti,
-            None => self.index.entry(t.to_string()).or_default(),
-        };
-        ti.max_seq = ti.max_seq.max(seq);
-        match key {
-            Some(k) => ti.keys.push((seq, k)),
-            None => ti.unhashed.push(seq),
-        }
+        self.index.push(t, seq, key);
     }
 
     fn finish_watches(&mut self) {
@@ -1250,5 +1372,52 @@ impl SourceRun {
             checks.push(completeness.input(&path).tenant(t));
         }
         self.watch_checks = checks;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two tenants out of order, a duplicated seq (input order kept), an unhashed seq twice.
+    fn built(b: IndexBuilder) -> (usize, SourceIndex) {
+        let mut b = b;
+        let pushes: [(&str, u64, Option<u8>); 8] = [
+            ("z", 5, Some(5)),
+            ("a", 3, Some(3)),
+            ("z", 2, Some(2)),
+            ("a", 1, None),
+            ("z", 5, Some(0xee)),
+            ("a", 1, None),
+            ("a", 2, Some(2)),
+            ("z", 1, Some(1)),
+        ];
+        for (t, s, k) in pushes {
+            b.push(t, s, k.map(|k| [k; 32]));
+        }
+        let runs = b.sorter.spilled_runs();
+        (runs, b.build("dump.jsonl".into(), None))
+    }
+
+    #[test]
+    fn a_spilled_index_reads_back_as_the_in_memory_one() {
+        let tmp = std::env::temp_dir();
+        let (runs, mem) = built(IndexBuilder::with_spill(&tmp, usize::MAX));
+        let (runs_disk, disk) = built(IndexBuilder::with_spill(&tmp, 1));
+        let nowhere = tmp.join("trailproof-no-such-dir-for-the-index");
+        let (runs_failed, kept) = built(IndexBuilder::with_spill(&nowhere, 1));
+        assert_eq!((runs, runs_disk, runs_failed), (0, 8, 0));
+        let dump = |ix: &SourceIndex| format!("{:?} {:?}", ix.tenants, ix.broken);
+        assert_eq!(dump(&mem), dump(&disk));
+        assert_eq!(dump(&mem), dump(&kept));
+        let z = &mem.tenants["z"];
+        let seqs: Vec<(u64, u8)> = z.keys.iter().map(|(s, k)| (*s, k[0])).collect();
+        assert_eq!(seqs, [(1, 1), (2, 2), (5, 5), (5, 0xee)]);
+        assert_eq!(z.max_seq, 5);
+        let a = &mem.tenants["a"];
+        assert_eq!(a.unhashed, [1]);
+        assert!(a.holds(1) && a.holds(3) && !a.holds(4));
+        assert_eq!(a.seqs(), [1, 2, 3]);
+        assert!(mem.broken.is_none());
     }
 }

@@ -7,8 +7,9 @@
 //! in flat memory. [`Chains::analyze`] reads each tenant back in (seq, location) order and checks
 //! every record against the one before it, reporting `seq_gap`, `seq_duplicate`,
 //! `genesis_invalid`, `chain_link_broken` and `timestamp_regression`, naming the likely cause
-//! where the evidence shows it. If the temporary file cannot be written or read back, the chain
-//! checks of the tenants concerned end as not possible, with the reason; they are never skipped.
+//! where the evidence shows it. Entries that cannot be written to the temporary file stay in
+//! memory; if a written run cannot be read back, the chain checks of the tenants concerned end
+//! as not possible, with the reason: they are never skipped.
 //!
 //! Two modes: a dump holds a whole chain ([`Mode::Full`]: gaps are deletions, seq 1 must be
 //! there); an export holds a scope's subset ([`Mode::Subset`]: only records with consecutive
@@ -88,8 +89,6 @@ pub struct Chains {
     sorter: Sorter<Key, Entry>,
     dir: PathBuf,
     budget: usize,
-    /// The first error writing a run: the chains can then not be checked.
-    failed: Option<io::Error>,
 }
 
 impl Default for Chains {
@@ -126,7 +125,6 @@ impl Chains {
             sorter: Sorter::new(dir, budget),
             dir: dir.to_path_buf(),
             budget,
-            failed: None,
         }
     }
 
@@ -140,10 +138,10 @@ impl Chains {
                 id
             }
         };
-        if self.failed.is_none() {
-            if let Err(err) = self.sorter.push((id, e.seq, e.loc), &e) {
-                self.failed = Some(err);
-            }
+        // A run that cannot be written stays in memory (a failed push loses nothing): keep the
+        // rest there too rather than try the disk again on every record.
+        if self.sorter.push((id, e.seq, e.loc), &e).is_err() {
+            self.sorter.keep_in_memory();
         }
     }
 
@@ -161,8 +159,8 @@ impl Chains {
 
     /// Sorts every tenant by seq (then location) and returns the chain findings, checks and
     /// summaries of this input, tenant by tenant in name order. Entries are read back in one
-    /// merged pass; a tenant whose entries could not be written or read back gets its checks as
-    /// not possible, with the reason.
+    /// merged pass; a tenant whose entries could not be read back gets its checks as not
+    /// possible, with the reason.
     pub fn analyze(
         &mut self,
         input: &str,
@@ -171,42 +169,39 @@ impl Chains {
         let sorter = std::mem::replace(&mut self.sorter, Sorter::new(&self.dir, self.budget));
         let mut done: Vec<Option<Result<Scanned, String>>> = vec![None; self.names.len()];
         let failure = |e: &io::Error| {
-            format!("the chain entries could not be kept in a temporary file ({e}), so the chain was not checked")
+            format!("the chain entries could not be read back from their temporary file ({e}), so the chain was not checked")
         };
-        match self.failed.take() {
-            Some(e) => done.iter_mut().for_each(|d| *d = Some(Err(failure(&e)))),
-            None => match sorter.finish() {
-                Err(e) => done.iter_mut().for_each(|d| *d = Some(Err(failure(&e)))),
-                Ok(sorted) => {
-                    let mut scan: Option<(u32, Scan)> = None;
-                    for item in sorted {
-                        match item {
-                            Ok(((id, _, _), e)) => {
-                                if scan.as_ref().is_some_and(|(s, _)| *s != id) {
-                                    let (s, sc) = scan.take().expect("checked above");
-                                    done[s as usize] = Some(Ok(sc.finish()));
-                                }
-                                let (_, sc) = scan.get_or_insert_with(|| {
-                                    (id, Scan::new(&self.names[id as usize], mode, input))
-                                });
-                                sc.step(e);
+        match sorter.finish() {
+            Err(e) => done.iter_mut().for_each(|d| *d = Some(Err(failure(&e)))),
+            Ok(sorted) => {
+                let mut scan: Option<(u32, Scan)> = None;
+                for item in sorted {
+                    match item {
+                        Ok(((id, _, _), e)) => {
+                            if scan.as_ref().is_some_and(|(s, _)| *s != id) {
+                                let (s, sc) = scan.take().expect("checked above");
+                                done[s as usize] = Some(Ok(sc.finish()));
                             }
-                            Err(e) => {
-                                // The tenant being read and every later one are not checked.
-                                scan = None;
-                                let why = failure(&e);
-                                for d in done.iter_mut().filter(|d| d.is_none()) {
-                                    *d = Some(Err(why.clone()));
-                                }
-                                break;
+                            let (_, sc) = scan.get_or_insert_with(|| {
+                                (id, Scan::new(&self.names[id as usize], mode, input))
+                            });
+                            sc.step(e);
+                        }
+                        Err(e) => {
+                            // The tenant being read and every later one are not checked.
+                            let why = failure(&e);
+                            for d in done.iter_mut().filter(|d| d.is_none()) {
+                                *d = Some(Err(why.clone()));
                             }
+                            scan = None;
+                            break;
                         }
                     }
-                    if let Some((s, sc)) = scan {
-                        done[s as usize] = Some(Ok(sc.finish()));
-                    }
                 }
-            },
+                if let Some((s, sc)) = scan {
+                    done[s as usize] = Some(Ok(sc.finish()));
+                }
+            }
         }
         let mut order: Vec<u32> = (0..self.names.len() as u32).collect();
         order.sort_by(|&a, &b| self.names[a as usize].cmp(&self.names[b as usize]));
@@ -658,14 +653,12 @@ mod tests {
     }
 
     #[test]
-    fn a_temporary_file_that_cannot_be_written_makes_the_checks_not_possible() {
+    fn entries_that_cannot_be_written_to_disk_are_checked_in_memory() {
         let dir = std::env::temp_dir().join("trailproof-no-such-dir-for-chains");
-        let (f, k, s, _) = analyzed(Chains::with_spill(&dir, 1));
-        assert!(f.is_empty() && s.is_empty());
-        assert_eq!(k.len(), 8, "{k:?}");
-        assert!(k.iter().all(|c| c.status == Status::NotPossible
-            && c.detail.contains("could not be kept in a temporary file")));
-        assert_eq!(k[0].tenant_id.as_deref(), Some("a"));
-        assert_eq!(k[4].tenant_id.as_deref(), Some("b"));
+        let (f, k, s, runs) = analyzed(Chains::with_spill(&dir, 1));
+        let (f2, k2, s2, _) = analyzed(Chains::with_spill(&std::env::temp_dir(), usize::MAX));
+        assert_eq!(runs, 0);
+        assert_eq!(f.len(), 6);
+        assert_eq!((f, k, s), (f2, k2, s2));
     }
 }

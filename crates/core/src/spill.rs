@@ -70,6 +70,12 @@ where
         self.len == 0
     }
 
+    /// Keeps every later item in memory (no more runs are written): for a caller whose run could
+    /// not be written, which keeps what it pushed (a failed [`Sorter::push`] loses nothing).
+    pub fn keep_in_memory(&mut self) {
+        self.budget = usize::MAX;
+    }
+
     /// Runs written to disk so far.
     pub fn spilled_runs(&self) -> usize {
         self.runs.len()
