@@ -4,8 +4,8 @@
 //! per-tenant hash chains, scopes and export fingerprints) and names every finding with the
 //! spec's codes. It reads no evidence files and opens no sockets: readers (`trailproof-ingest`,
 //! `trailproof-live`) hand it records; it hands back a [`report::Report`]. The only files it
-//! touches are the anonymous temporary runs of [`spill`], which keep a large timeline in flat
-//! memory.
+//! touches are the anonymous temporary runs of [`spill`], which keep a large timeline, the chain
+//! entries and each source's cross-source index in flat memory.
 //!
 //! Invariants kept throughout:
 //! * verification computes first, then compares, and every mismatch carries both the expected
