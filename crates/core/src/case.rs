@@ -25,7 +25,7 @@
 //! Determinism: findings, checks and inputs are sorted before the report is built, and nothing in
 //! a report depends on the clock, the time zone or the thread count.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use rayon::prelude::*;
@@ -37,7 +37,7 @@ use crate::finding::{Check, Code, FieldDiff, Finding, Level, Status};
 use crate::json::Value;
 use crate::record::{self, hex, Checked, Digest, RawRecord};
 use crate::scope::Scope;
-use crate::spill::Sorter;
+use crate::spill::{Interner, Sorter};
 
 /// One input of a case, as a report lists it (chain of custody).
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -208,8 +208,7 @@ const INDEX_BUDGET: usize = 16 << 20;
 /// A record source's index while it streams: (tenant, seq) to content key in an external sort,
 /// so that a source no other source is compared with never holds it in memory.
 struct IndexBuilder {
-    ids: HashMap<String, u32>,
-    names: Vec<String>,
+    tenants: Interner,
     max_seq: Vec<u64>,
     /// (keys, unhashed) per tenant, to size the index exactly.
     counts: Vec<(usize, usize)>,
@@ -225,8 +224,7 @@ impl Default for IndexBuilder {
 impl IndexBuilder {
     fn with_spill(dir: &std::path::Path, budget: usize) -> Self {
         IndexBuilder {
-            ids: HashMap::new(),
-            names: Vec::new(),
+            tenants: Interner::default(),
             max_seq: Vec::new(),
             counts: Vec::new(),
             sorter: Sorter::new(dir, budget),
@@ -234,17 +232,11 @@ impl IndexBuilder {
     }
 
     fn push(&mut self, t: &str, seq: u64, key: Option<Digest>) {
-        let id = match self.ids.get(t) {
-            Some(&id) => id,
-            None => {
-                let id = u32::try_from(self.names.len()).unwrap_or(u32::MAX);
-                self.ids.insert(t.to_string(), id);
-                self.names.push(t.to_string());
-                self.max_seq.push(0);
-                self.counts.push((0, 0));
-                id
-            }
-        };
+        let (id, new) = self.tenants.id(t);
+        if new {
+            self.max_seq.push(0);
+            self.counts.push((0, 0));
+        }
         let i = id as usize;
         self.max_seq[i] = self.max_seq[i].max(seq);
         match key {
@@ -288,7 +280,7 @@ impl IndexBuilder {
             BTreeMap::new()
         } else {
             v.iter_mut().for_each(|ti| ti.unhashed.dedup());
-            self.names.into_iter().zip(v).collect()
+            self.tenants.into_names().into_iter().zip(v).collect()
         };
         SourceIndex {
             input,
@@ -517,7 +509,7 @@ impl Case {
     /// Closes a record source with the size and SHA-256 of the bytes it parsed.
     pub fn finish_source(&mut self, mut run: SourceRun, size: u64, sha256: String) {
         let path = run.path.clone();
-        let (f, c, s) = run.chains.analyze(&path, run.mode);
+        let (f, c, s) = std::mem::take(&mut run.chains).analyze(&path, run.mode);
         let n = run.records;
         self.checks.push(
             Check::outcome(

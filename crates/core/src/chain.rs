@@ -15,13 +15,12 @@
 //! there); an export holds a scope's subset ([`Mode::Subset`]: only records with consecutive
 //! seqs can be linked, and absent seqs are expected).
 
-use std::collections::HashMap;
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::finding::{Check, Code, Finding, Status};
 use crate::record::{hex, Checked, Digest, Location, GENESIS};
-use crate::spill::Sorter;
+use crate::spill::{Interner, Sorter};
 use crate::time::Instant;
 
 /// What one record contributes to its chain.
@@ -37,9 +36,9 @@ pub struct Entry {
 }
 
 impl Entry {
-    pub fn from_checked(c: &Checked) -> Option<(String, Entry)> {
+    pub fn from_checked(c: &Checked) -> Option<(&str, Entry)> {
         Some((
-            c.tenant_id.clone()?,
+            c.tenant_id.as_deref()?,
             Entry {
                 seq: c.seq?,
                 stored: c.stored_hash,
@@ -84,11 +83,8 @@ type Key = (u32, u64, Location);
 /// flat however many records the input holds.
 pub struct Chains {
     /// Tenant names by the number their entries are keyed with.
-    names: Vec<String>,
-    ids: HashMap<String, u32>,
+    tenants: Interner,
     sorter: Sorter<Key, Entry>,
-    dir: PathBuf,
-    budget: usize,
 }
 
 impl Default for Chains {
@@ -100,7 +96,7 @@ impl Default for Chains {
 impl std::fmt::Debug for Chains {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Chains")
-            .field("tenants", &self.names)
+            .field("tenants", &self.tenants.names())
             .field("entries", &self.sorter.len())
             .field("spilled_runs", &self.sorter.spilled_runs())
             .finish()
@@ -120,36 +116,18 @@ impl Chains {
     /// Chains that spill sorted runs to `dir` once their entries pass `budget` bytes.
     pub fn with_spill(dir: &Path, budget: usize) -> Self {
         Chains {
-            names: Vec::new(),
-            ids: HashMap::new(),
+            tenants: Interner::default(),
             sorter: Sorter::new(dir, budget),
-            dir: dir.to_path_buf(),
-            budget,
         }
     }
 
-    pub fn push(&mut self, tenant: String, e: Entry) {
-        let id = match self.ids.get(&tenant) {
-            Some(&id) => id,
-            None => {
-                let id = u32::try_from(self.names.len()).unwrap_or(u32::MAX);
-                self.names.push(tenant.clone());
-                self.ids.insert(tenant, id);
-                id
-            }
-        };
+    pub fn push(&mut self, tenant: &str, e: Entry) {
+        let (id, _) = self.tenants.id(tenant);
         // A run that cannot be written stays in memory (a failed push loses nothing): keep the
         // rest there too rather than try the disk again on every record.
         if self.sorter.push((id, e.seq, e.loc), &e).is_err() {
             self.sorter.keep_in_memory();
         }
-    }
-
-    /// Tenants seen, in name order.
-    pub fn tenants(&self) -> impl Iterator<Item = &str> {
-        let mut v: Vec<&str> = self.names.iter().map(String::as_str).collect();
-        v.sort_unstable();
-        v.into_iter()
     }
 
     /// Runs written to temporary files so far.
@@ -162,12 +140,13 @@ impl Chains {
     /// merged pass; a tenant whose entries could not be read back gets its checks as not
     /// possible, with the reason.
     pub fn analyze(
-        &mut self,
+        self,
         input: &str,
         mode: Mode,
     ) -> (Vec<Finding>, Vec<Check>, Vec<TenantSummary>) {
-        let sorter = std::mem::replace(&mut self.sorter, Sorter::new(&self.dir, self.budget));
-        let mut done: Vec<Option<Result<Scanned, String>>> = vec![None; self.names.len()];
+        let Chains { tenants, sorter } = self;
+        let mut done: Vec<Option<Result<Scanned, String>>> =
+            (0..tenants.len()).map(|_| None).collect();
         let failure = |e: &io::Error| {
             format!("the chain entries could not be read back from their temporary file ({e}), so the chain was not checked")
         };
@@ -178,14 +157,15 @@ impl Chains {
                 for item in sorted {
                     match item {
                         Ok(((id, _, _), e)) => {
-                            if scan.as_ref().is_some_and(|(s, _)| *s != id) {
-                                let (s, sc) = scan.take().expect("checked above");
-                                done[s as usize] = Some(Ok(sc.finish()));
+                            if scan.as_ref().map(|(s, _)| *s) != Some(id) {
+                                let next = (id, Scan::new(tenants.name(id), mode, input));
+                                if let Some((s, sc)) = scan.replace(next) {
+                                    done[s as usize] = Some(Ok(sc.finish()));
+                                }
                             }
-                            let (_, sc) = scan.get_or_insert_with(|| {
-                                (id, Scan::new(&self.names[id as usize], mode, input))
-                            });
-                            sc.step(e);
+                            if let Some((_, sc)) = &mut scan {
+                                sc.step(e);
+                            }
                         }
                         Err(e) => {
                             // The tenant being read and every later one are not checked.
@@ -203,13 +183,13 @@ impl Chains {
                 }
             }
         }
-        let mut order: Vec<u32> = (0..self.names.len() as u32).collect();
-        order.sort_by(|&a, &b| self.names[a as usize].cmp(&self.names[b as usize]));
+        let mut order: Vec<u32> = (0..tenants.len() as u32).collect();
+        order.sort_by(|&a, &b| tenants.name(a).cmp(tenants.name(b)));
         let mut findings = Vec::new();
         let mut checks = Vec::new();
         let mut summaries = Vec::new();
         for id in order {
-            let t = self.names[id as usize].as_str();
+            let t = tenants.name(id);
             match done[id as usize].take() {
                 Some(Ok(sc)) => {
                     sc.checks(t, mode, input, &mut checks);
@@ -238,14 +218,11 @@ impl Chains {
                 None => {}
             }
         }
-        self.names.clear();
-        self.ids.clear();
         (findings, checks, summaries)
     }
 }
 
 /// What one tenant's scan found.
-#[derive(Clone)]
 struct Scanned {
     first: Entry,
     last: Entry,
@@ -375,46 +352,34 @@ impl<'a> Scan<'a> {
             self.first = Some(e.clone());
             self.start(&e);
         }
-        if self.link(&e) {
-            self.prev = Some(e);
-        }
-    }
-
-    fn fd(&self, code: Code, seq: u64, msg: String) -> Finding {
-        Finding::new(code, Some(self.t), Some(seq), msg).input(self.input)
+        // A record repeating the previous seq is not what the next record links to.
+        let prev = self.prev.take();
+        self.prev = if self.check(&e, prev.as_ref()) {
+            Some(e)
+        } else {
+            prev
+        };
     }
 
     /// The first entry: a whole chain must start at seq 1.
     fn start(&mut self, e: &Entry) {
         if self.mode == Mode::Full && e.seq > 1 {
             let last = e.seq - 1;
-            let f = self
-                .fd(
-                    Code::SeqGap,
-                    1,
-                    format!(
-                        "the chain starts at seq {}: seq 1..{last} ({last} record(s)) are missing from the start of the log",
-                        e.seq
-                    ),
-                )
-                .seq_end(last);
-            self.out.push(f);
+            let msg = format!(
+                "the chain starts at seq {}: seq 1..{last} ({last} record(s)) are missing from the start of the log",
+                e.seq
+            );
+            self.out.push(
+                Finding::new(Code::SeqGap, Some(self.t), Some(1), msg)
+                    .input(self.input)
+                    .seq_end(last),
+            );
         }
     }
 
-    /// Checks `e` against the record before it; false when `e` repeats that record's seq (it
-    /// is then not what the next record links to).
-    fn link(&mut self, e: &Entry) -> bool {
+    /// Checks `e` against the record before it; false when `e` repeats that record's seq.
+    fn check(&mut self, e: &Entry, prev: Option<&Entry>) -> bool {
         let mode = self.mode;
-        let prev = self.prev.take();
-        let kept = self.check(e, prev.as_ref(), mode);
-        if !kept {
-            self.prev = prev;
-        }
-        kept
-    }
-
-    fn check(&mut self, e: &Entry, prev: Option<&Entry>, mode: Mode) -> bool {
         let fd = |code, seq, msg: String| {
             Finding::new(code, Some(self.t), Some(seq), msg).input(self.input)
         };
@@ -595,7 +560,7 @@ mod tests {
 
     fn analyzed(mut c: Chains) -> (Vec<Finding>, Vec<Check>, Vec<TenantSummary>, usize) {
         for (t, x) in entries() {
-            c.push(t, x);
+            c.push(&t, x);
         }
         let runs = c.spilled_runs();
         let (f, k, s) = c.analyze("dump.sqlite", Mode::Full);

@@ -16,7 +16,7 @@
 //!   I/O error of kind `InvalidData`, never a silently shorter stream).
 
 use std::cmp::{Ordering, Reverse};
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, HashMap};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Seek, Write};
 use std::marker::PhantomData;
@@ -27,6 +27,53 @@ use serde::Serialize;
 
 /// Default budget of a run's encoded bytes before it is spilled.
 pub const DEFAULT_BUDGET: usize = 48 << 20;
+
+/// Names (tenants) numbered in order of first appearance: the small number a sort key or an
+/// index carries instead of a string per record.
+#[derive(Debug, Default)]
+pub struct Interner {
+    names: Vec<String>,
+    ids: HashMap<String, u32>,
+}
+
+impl Interner {
+    /// The number of `name`, and whether it was new.
+    pub fn id(&mut self, name: &str) -> (u32, bool) {
+        if let Some(&id) = self.ids.get(name) {
+            return (id, false);
+        }
+        let id = u32::try_from(self.names.len()).unwrap_or(u32::MAX);
+        self.names.push(name.to_string());
+        self.ids.insert(name.to_string(), id);
+        (id, true)
+    }
+
+    /// The number of `name`, if it was seen.
+    pub fn get(&self, name: &str) -> Option<u32> {
+        self.ids.get(name).copied()
+    }
+
+    pub fn name(&self, id: u32) -> &str {
+        &self.names[id as usize]
+    }
+
+    /// Every name, by number.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    pub fn into_names(self) -> Vec<String> {
+        self.names
+    }
+
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+}
 
 fn invalid(e: postcard::Error) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, e)

@@ -40,7 +40,7 @@ use crate::case::Report;
 use crate::finding::{Code, Finding};
 use crate::json::Value;
 use crate::record::{Checked, Digest};
-use crate::spill::{self, Sorted, Sorter};
+use crate::spill::{self, Interner, Sorted, Sorter};
 use crate::time::Instant;
 
 /// Tunables of a timeline.
@@ -383,8 +383,7 @@ fn time_key(nanos: Option<i64>, rank: u32, seq: u64, kind: Kind) -> TimeKey {
 /// failure to write one is kept and returned by [`Collector::finish`] /
 /// [`Collector::finish_stream`], never dropped.
 pub struct Collector {
-    tenants: Vec<String>,
-    tenant_ix: HashMap<String, u32>,
+    tenants: Interner,
     /// Sources holding records of each tenant.
     tenant_sources: Vec<BTreeSet<u16>>,
     sources: Vec<String>,
@@ -442,8 +441,7 @@ impl Collector {
     /// copies while collecting, the events while ordering them).
     pub fn with_spill(dir: &Path, budget: usize) -> Self {
         Collector {
-            tenants: Vec::new(),
-            tenant_ix: HashMap::new(),
+            tenants: Interner::default(),
             tenant_sources: Vec::new(),
             sources: Vec::new(),
             copies: Sorter::new(dir, budget),
@@ -497,16 +495,10 @@ impl Collector {
         if self.error.is_some() {
             return;
         }
-        let tenant = match self.tenant_ix.get(t) {
-            Some(&i) => i,
-            None => {
-                let i = self.tenants.len() as u32;
-                self.tenants.push(t.to_string());
-                self.tenant_ix.insert(t.to_string(), i);
-                self.tenant_sources.push(BTreeSet::new());
-                i
-            }
-        };
+        let (tenant, new) = self.tenants.id(t);
+        if new {
+            self.tenant_sources.push(BTreeSet::new());
+        }
         let held = s.0;
         self.tenant_sources[tenant as usize].insert(held.src);
         if let Err(e) = self.copies.push((tenant, seq), &held) {
@@ -551,6 +543,7 @@ impl Collector {
             budget,
             ..
         } = self;
+        let tenants = tenants.into_names();
         if let Some(e) = error {
             return Err(e);
         }

@@ -44,6 +44,14 @@ pub enum ReadMode {
     LookUp,
 }
 
+/// The error of asking for the digest of an input opened with [`ReadMode::LookUp`].
+pub(crate) fn not_hashed() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::Unsupported,
+        "the input was opened to look a record up, not to verify it: it was not hashed",
+    )
+}
+
 /// A [`Read`] adapter that hashes and counts the bytes read through it (or only counts them,
 /// when opened with [`ReadMode::LookUp`]).
 pub struct HashingReader<R> {
@@ -74,12 +82,6 @@ impl<R: Read> HashingReader<R> {
     /// The reader stays usable: a second call returns the same digest. A reader opened with
     /// [`ReadMode::LookUp`] has no digest: an error, before anything is read.
     pub fn finish(&mut self) -> io::Result<Digested> {
-        let not_hashed = || {
-            io::Error::new(
-                io::ErrorKind::Unsupported,
-                "the input was opened to look a record up, not to verify it: it was not hashed",
-            )
-        };
         if self.hasher.is_none() {
             return Err(not_hashed());
         }

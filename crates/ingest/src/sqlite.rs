@@ -29,7 +29,7 @@ use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
 use trailproof_core::json::{cmp_utf16, Value};
 
-use crate::hashing::{FileDigest, FileIdentity, ReadMode};
+use crate::hashing::{not_hashed, FileDigest, FileIdentity, ReadMode};
 use crate::row::{build_record, cell_value, Cell, ColumnKind};
 use crate::{Digested, IngestError, Location, RawData, RawRecord, RecordSource};
 
@@ -405,10 +405,7 @@ impl RecordSource for SqliteSource {
             Some(d) => d.finish(),
             None => Err(IngestError::Io {
                 path: self.path.clone(),
-                source: std::io::Error::new(
-                    std::io::ErrorKind::Unsupported,
-                    "the database was opened to look a record up, not to verify it: it was not hashed",
-                ),
+                source: not_hashed(),
             }),
         }
     }

@@ -10,6 +10,15 @@ use trailproof_ingest::detect::{open_records, open_records_mode, sniff};
 use trailproof_ingest::hashing::ReadMode;
 use trailproof_ingest::{IngestError, InputKind, Location, RawData, RawRecord};
 
+/// The clean vectors' dumps, one of each form.
+const DUMPS: [(&str, InputKind); 5] = [
+    ("records.jsonl", InputKind::Jsonl),
+    ("audit.csv", InputKind::Csv),
+    ("audit.pg.sql", InputKind::PgDump),
+    ("audit.sqlite.sql", InputKind::SqliteSql),
+    ("audit.sqlite", InputKind::Sqlite),
+];
+
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
@@ -102,13 +111,7 @@ fn assert_vector(path: &Path, kind: InputKind, expected_name: &str) {
 /// and has no digest to give (it hashed nothing).
 #[test]
 fn look_up_mode_reads_the_same_records_without_a_digest() {
-    for (name, kind) in [
-        ("audit.sqlite", InputKind::Sqlite),
-        ("audit.sqlite.sql", InputKind::SqliteSql),
-        ("audit.pg.sql", InputKind::PgDump),
-        ("audit.csv", InputKind::Csv),
-        ("records.jsonl", InputKind::Jsonl),
-    ] {
+    for (name, kind) in DUMPS {
         let path = vector(name);
         let verified = read_all(&path, kind);
         let mut src = open_records_mode(&path, kind, ReadMode::LookUp).unwrap();
@@ -552,13 +555,7 @@ fn not_the_claimed_format_is_malformed() {
 
 #[test]
 fn digest_covers_the_whole_file_after_an_early_stop() {
-    for (name, kind) in [
-        ("records.jsonl", InputKind::Jsonl),
-        ("audit.csv", InputKind::Csv),
-        ("audit.pg.sql", InputKind::PgDump),
-        ("audit.sqlite.sql", InputKind::SqliteSql),
-        ("audit.sqlite", InputKind::Sqlite),
-    ] {
+    for (name, kind) in DUMPS {
         let p = vector(name);
         let mut src = open_records(&p, kind).expect("open");
         let mut out = Vec::new();

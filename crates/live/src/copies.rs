@@ -19,6 +19,7 @@ use std::sync::Mutex;
 
 use trailproof_core::canonical;
 use trailproof_core::record::{self, Checked, Location, RawData, RawRecord};
+use trailproof_core::spill::Interner;
 
 /// Arena bytes held in memory before they are written to the temporary file.
 const SPILL_AT: usize = 8 << 20;
@@ -38,7 +39,7 @@ struct Kept {
 /// Live records by (tenant, seq) (see the module docs).
 pub struct LiveCopies {
     sources: Vec<String>,
-    tenants: HashMap<String, u32>,
+    tenants: Interner,
     kept: Vec<Kept>,
     /// (tenant, seq) → (first, last) index in `kept`.
     index: HashMap<(u32, u64), (u32, u32)>,
@@ -64,7 +65,7 @@ impl LiveCopies {
     pub fn with_spill_at(spill_at: usize) -> Self {
         LiveCopies {
             sources: Vec::new(),
-            tenants: HashMap::new(),
+            tenants: Interner::default(),
             kept: Vec::new(),
             index: HashMap::new(),
             tail: Vec::new(),
@@ -89,14 +90,7 @@ impl LiveCopies {
                 (self.sources.len() - 1) as u16
             }
         };
-        let tenant = match self.tenants.get(tenant.as_str()) {
-            Some(&t) => t,
-            None => {
-                let t = self.tenants.len() as u32;
-                self.tenants.insert(tenant.clone(), t);
-                t
-            }
-        };
+        let (tenant, _) = self.tenants.id(tenant);
         let offset = self.tail.len();
         canonical::write_value(rec, &mut self.tail);
         let i = self.kept.len() as u32;
@@ -172,7 +166,7 @@ impl LiveCopies {
     pub fn get(&self, tenant: &str, seq: u64) -> Vec<(String, Checked)> {
         let mut buf = Vec::with_capacity(2048);
         let mut out = Vec::new();
-        let Some(&t) = self.tenants.get(tenant) else {
+        let Some(t) = self.tenants.get(tenant) else {
             return out;
         };
         let mut i = self.index.get(&(t, seq)).map_or(NONE, |&(first, _)| first);
