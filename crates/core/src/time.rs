@@ -8,10 +8,6 @@
 //! `+HH`, `+HHMM` or `+HH:MM` (PostgreSQL `timestamptz` prints `+00`). A rendering without a
 //! zone is refused: it does not name an instant.
 
-use chrono::{
-    DateTime, Datelike as _, Duration, NaiveDate, NaiveDateTime, NaiveTime, Timelike as _, Utc,
-};
-
 /// Why a timestamp could not be made canonical; the message quotes the value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("timestamp {value:?} {reason}")]
@@ -36,7 +32,10 @@ impl Instant {
     /// The canonical rendering as bytes, without allocating (it is written once per record).
     /// An `i64` of nanoseconds spans the years 1677 to 2262, so the year has four digits.
     pub fn canonical_bytes(&self) -> [u8; 30] {
-        let dt = DateTime::<Utc>::from_timestamp_nanos(self.nanos);
+        let secs = self.nanos.div_euclid(1_000_000_000);
+        let nanos = self.nanos.rem_euclid(1_000_000_000) as u32;
+        let (y, mo, d) = civil_from_days(secs.div_euclid(86_400));
+        let sod = secs.rem_euclid(86_400) as u32;
         let mut out = *b"0000-00-00T00:00:00.000000000Z";
         let mut put = |at: usize, width: usize, mut v: u32| {
             for i in (at..at + width).rev() {
@@ -44,13 +43,13 @@ impl Instant {
                 v /= 10;
             }
         };
-        put(0, 4, dt.year() as u32);
-        put(5, 2, dt.month());
-        put(8, 2, dt.day());
-        put(11, 2, dt.hour());
-        put(14, 2, dt.minute());
-        put(17, 2, dt.second());
-        put(20, 9, dt.nanosecond());
+        put(0, 4, y as u32);
+        put(5, 2, mo);
+        put(8, 2, d);
+        put(11, 2, sod / 3600);
+        put(14, 2, sod / 60 % 60);
+        put(17, 2, sod % 60);
+        put(20, 9, nanos);
         out
     }
 
@@ -60,7 +59,44 @@ impl Instant {
     }
 }
 
+/// Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's `days_from_civil`); the
+/// date must be valid.
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = i64::from((m + 9) % 12);
+    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The date `days` after 1970-01-01 (H. Hinnant's `civil_from_days`).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+fn days_in_month(y: u32, m: u32) -> u32 {
+    match m {
+        4 | 6 | 9 | 11 => 30,
+        2 if y % 4 == 0 && (y % 100 != 0 || y % 400 == 0) => 29,
+        2 => 28,
+        _ => 31,
+    }
+}
+
 /// Converts any accepted rendering to the canonical instant.
+///
+/// Integer arithmetic on the proleptic Gregorian calendar, as chrono computes it (a test keeps
+/// the two equal, errors included): this runs once per record.
 pub fn normalize(value: &str) -> Result<Instant, TimestampError> {
     let err = |reason| TimestampError {
         value: value.to_string(),
@@ -69,11 +105,10 @@ pub fn normalize(value: &str) -> Result<Instant, TimestampError> {
     let b = value.as_bytes();
     let digits = |r: std::ops::Range<usize>| -> Option<u32> {
         let s = b.get(r)?;
-        if s.iter().all(u8::is_ascii_digit) {
-            std::str::from_utf8(s).ok()?.parse().ok()
-        } else {
-            None
+        if s.is_empty() || s.len() > 9 || !s.iter().all(u8::is_ascii_digit) {
+            return None;
         }
+        Some(s.iter().fold(0, |n, &c| n * 10 + u32::from(c - b'0')))
     };
     if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || b[13] != b':' || b[16] != b':' {
         return Err(err("is not of the form YYYY-MM-DDTHH:MM:SS[.f][zone]"));
@@ -91,8 +126,9 @@ pub fn normalize(value: &str) -> Result<Instant, TimestampError> {
     ) else {
         return Err(err("has a non-digit in its date or time"));
     };
-    let date =
-        NaiveDate::from_ymd_opt(y as i32, mo, d).ok_or_else(|| err("is not a valid date"))?;
+    if !(1..=12).contains(&mo) || d == 0 || d > days_in_month(y, mo) {
+        return Err(err("is not a valid date"));
+    }
     let mut i = 19;
     let mut nanos = 0u32;
     if b.get(i) == Some(&b'.') {
@@ -107,9 +143,7 @@ pub fn normalize(value: &str) -> Result<Instant, TimestampError> {
         }
         nanos = digits(start..i).unwrap_or(0) * 10u32.pow(9 - n as u32);
     }
-    let time =
-        NaiveTime::from_hms_nano_opt(h, mi, s, nanos).ok_or_else(|| err("is not a valid time"))?;
-    if s > 59 {
+    if h > 23 || mi > 59 || s > 59 {
         return Err(err("is not a valid time"));
     }
     let offset_secs: i64 = match &b[i..] {
@@ -128,7 +162,7 @@ pub fn normalize(value: &str) -> Result<Instant, TimestampError> {
             if hh > 23 || mm > 59 {
                 return Err(err("has an out-of-range zone offset"));
             }
-            let secs = (hh * 3600 + mm * 60) as i64;
+            let secs = i64::from(hh * 3600 + mm * 60);
             if *sign == b'-' {
                 -secs
             } else {
@@ -137,13 +171,11 @@ pub fn normalize(value: &str) -> Result<Instant, TimestampError> {
         }
         _ => return Err(err("has trailing characters after its time")),
     };
-    let local = NaiveDateTime::new(date, time);
-    let utc = local - Duration::seconds(offset_secs);
-    let nanos = utc
-        .and_utc()
-        .timestamp_nanos_opt()
-        .ok_or_else(|| err("is outside the years 1677 to 2262"))?;
-    Ok(Instant { nanos })
+    let secs = days_from_civil(i64::from(y), mo, d) * 86_400 + i64::from(h * 3600 + mi * 60 + s)
+        - offset_secs;
+    i64::try_from(i128::from(secs) * 1_000_000_000 + i128::from(nanos))
+        .map(|nanos| Instant { nanos })
+        .map_err(|_| err("is outside the years 1677 to 2262"))
 }
 
 /// True when `value` already is in canonical form.
@@ -154,6 +186,161 @@ pub fn is_canonical(value: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+
+    /// The chrono-based conversion this module used before: the reference the integer one must
+    /// equal.
+    fn chrono_normalize(value: &str) -> Result<Instant, TimestampError> {
+        let err = |reason| TimestampError {
+            value: value.to_string(),
+            reason,
+        };
+        let b = value.as_bytes();
+        let digits = |r: std::ops::Range<usize>| -> Option<u32> {
+            let s = b.get(r)?;
+            if s.iter().all(u8::is_ascii_digit) {
+                std::str::from_utf8(s).ok()?.parse().ok()
+            } else {
+                None
+            }
+        };
+        if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || b[13] != b':' || b[16] != b':' {
+            return Err(err("is not of the form YYYY-MM-DDTHH:MM:SS[.f][zone]"));
+        }
+        if !matches!(b[10], b'T' | b't' | b' ') {
+            return Err(err("has no 'T' or space between date and time"));
+        }
+        let (Some(y), Some(mo), Some(d), Some(h), Some(mi), Some(s)) = (
+            digits(0..4),
+            digits(5..7),
+            digits(8..10),
+            digits(11..13),
+            digits(14..16),
+            digits(17..19),
+        ) else {
+            return Err(err("has a non-digit in its date or time"));
+        };
+        let date =
+            NaiveDate::from_ymd_opt(y as i32, mo, d).ok_or_else(|| err("is not a valid date"))?;
+        let mut i = 19;
+        let mut nanos = 0u32;
+        if b.get(i) == Some(&b'.') {
+            i += 1;
+            let start = i;
+            while i < b.len() && b[i].is_ascii_digit() {
+                i += 1;
+            }
+            let n = i - start;
+            if n > 9 {
+                return Err(err("has more than nine fraction digits"));
+            }
+            nanos = digits(start..i).unwrap_or(0) * 10u32.pow(9 - n as u32);
+        }
+        let time = NaiveTime::from_hms_nano_opt(h, mi, s, nanos)
+            .ok_or_else(|| err("is not a valid time"))?;
+        if s > 59 {
+            return Err(err("is not a valid time"));
+        }
+        let offset_secs: i64 = match &b[i..] {
+            b"Z" | b"z" => 0,
+            [] => return Err(err("has no time zone (Z or an offset)")),
+            [sign @ (b'+' | b'-'), rest @ ..] => {
+                let (hh, mm) = match rest.len() {
+                    2 => (digits(i + 1..i + 3), Some(0)),
+                    4 => (digits(i + 1..i + 3), digits(i + 3..i + 5)),
+                    5 if rest[2] == b':' => (digits(i + 1..i + 3), digits(i + 4..i + 6)),
+                    _ => (None, None),
+                };
+                let (Some(hh), Some(mm)) = (hh, mm) else {
+                    return Err(err("has an unreadable zone offset"));
+                };
+                if hh > 23 || mm > 59 {
+                    return Err(err("has an out-of-range zone offset"));
+                }
+                let secs = (hh * 3600 + mm * 60) as i64;
+                if *sign == b'-' {
+                    -secs
+                } else {
+                    secs
+                }
+            }
+            _ => return Err(err("has trailing characters after its time")),
+        };
+        let local = NaiveDateTime::new(date, time);
+        let utc = local - Duration::seconds(offset_secs);
+        let nanos = utc
+            .and_utc()
+            .timestamp_nanos_opt()
+            .ok_or_else(|| err("is outside the years 1677 to 2262"))?;
+        Ok(Instant { nanos })
+    }
+
+    #[test]
+    fn integer_conversion_equals_chrono_on_every_kind_of_value() {
+        let mut n = 0;
+        let mut check = |s: &str| {
+            n += 1;
+            let (a, b) = (normalize(s), chrono_normalize(s));
+            assert_eq!(a, b, "{s}");
+            if let Ok(i) = a {
+                let want = DateTime::<Utc>::from_timestamp_nanos(i.nanos)
+                    .format("%Y-%m-%dT%H:%M:%S.%9fZ")
+                    .to_string();
+                assert_eq!(i.canonical(), want, "{s}");
+            }
+        };
+        for y in [
+            0, 1, 4, 100, 400, 1600, 1676, 1677, 1678, 1900, 1969, 1970, 2000, 2024,
+        ] {
+            for y in [y, 2100 + y % 200, 2261, 2262, 2263, 9999] {
+                for mo in 0..=13 {
+                    for d in [0, 1, 15, 28, 29, 30, 31, 32] {
+                        check(&format!("{y:04}-{mo:02}-{d:02}T23:59:59.999999999Z"));
+                        check(&format!("{y:04}-{mo:02}-{d:02} 00:00:00+00"));
+                    }
+                }
+            }
+        }
+        for (t, z) in [
+            ("00:00:00", "-23:59"),
+            ("23:59:59.5", "+23:59"),
+            ("24:00:00", "Z"),
+            ("12:60:00", "Z"),
+            ("12:00:60", "Z"),
+            ("12:00:00.", "Z"),
+            ("12:00:00.1234567890", "Z"),
+            ("12:00:00", "+24"),
+            ("12:00:00", "+0060"),
+            ("12:00:00", "+2"),
+            ("12:00:00", "+02:0"),
+            ("1a:00:00", "Z"),
+            ("12:00:00", "Zulu"),
+            ("12:00:00", ""),
+        ] {
+            for date in ["1677-09-21", "2262-04-11", "2026-04-30", "2024-02-29"] {
+                check(&format!("{date}T{t}{z}"));
+            }
+        }
+        for s in [
+            "",
+            "2026",
+            "2026-04-30",
+            "+2026-04-30T00:00:00Z",
+            "2026-04-30X00:00:00Z",
+        ] {
+            check(s);
+        }
+        // Both ends of the range, to the nanosecond.
+        for nanos in [i64::MIN, i64::MIN + 1, i64::MAX - 1, i64::MAX] {
+            let s = DateTime::<Utc>::from_timestamp_nanos(nanos)
+                .format("%Y-%m-%dT%H:%M:%S.%9fZ")
+                .to_string();
+            check(&s);
+        }
+        check("1677-09-21T00:12:43.145224191Z");
+        check("2262-04-11T23:47:16.854775808Z");
+        assert!(n > 1000);
+    }
 
     fn c(s: &str) -> String {
         normalize(s).unwrap().canonical()
