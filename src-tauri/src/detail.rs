@@ -295,6 +295,12 @@ fn scan_pass(
                         || v.get("seq").and_then(Value::as_u64) == Some(seq)
                         || v.get("seq").and_then(Value::as_str) == Some(digits.as_str())
                 }
+                RawData::Row(r) => {
+                    let v = r.member("seq");
+                    !prefilter
+                        || v.as_ref().and_then(Value::as_u64) == Some(seq)
+                        || v.as_ref().and_then(Value::as_str) == Some(digits.as_str())
+                }
                 RawData::Unreadable(_) => false,
             };
             if !keep {

@@ -1063,7 +1063,7 @@ impl SourceRun {
 
     /// Canonicalizes and hashes a batch on all cores, then absorbs it in input order.
     pub fn push_batch(&mut self, batch: Vec<RawRecord>) {
-        self.push_batch_seen(batch, |_| (), |_, ()| ());
+        self.push_checked(batch, false, |_| (), |_, ()| ());
     }
 
     /// Like [`SourceRun::push_batch`], and shows every checked record to someone else too (the
@@ -1073,6 +1073,18 @@ impl SourceRun {
     pub fn push_batch_seen<T: Send>(
         &mut self,
         batch: Vec<RawRecord>,
+        prepare: impl Fn(&Checked) -> T + Sync,
+        seen: impl FnMut(&Checked, T),
+    ) {
+        self.push_checked(batch, true, prepare, seen);
+    }
+
+    /// Checks a batch on all cores; `prepare` sees every full record when `prepared` is set,
+    /// and otherwise gets records only where the case needs them.
+    fn push_checked<T: Send>(
+        &mut self,
+        batch: Vec<RawRecord>,
+        prepared: bool,
         prepare: impl Fn(&Checked) -> T + Sync,
         mut seen: impl FnMut(&Checked, T),
     ) {
@@ -1095,9 +1107,10 @@ impl SourceRun {
             .map_init(
                 || Vec::with_capacity(2048),
                 |buf, r| {
-                    let mut c = record::check(r, buf);
+                    let wanted = |t: Option<&str>| t.is_some_and(|t| watched.contains(t));
+                    let mut c = record::check_keeping(r, buf, |t| prepared || wanted(t));
                     let t = prepare(&c);
-                    if !c.tenant_id.as_deref().is_some_and(|t| watched.contains(t)) {
+                    if !wanted(c.tenant_id.as_deref()) {
                         c.record = None;
                     }
                     (c, t)

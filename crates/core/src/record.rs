@@ -5,7 +5,11 @@
 //! * the only change made before hashing is the one the spec orders: `timestamp` is converted to
 //!   its canonical rendering (section 2);
 //! * a record that cannot be brought to canonical form still yields what can be read of it
-//!   (tenant, seq, stored hashes), so one bad record never hides findings about its neighbours.
+//!   (tenant, seq, stored hashes), so one bad record never hides findings about its neighbours;
+//! * a [`Row`] is checked exactly as the value [`Row::to_value`] gives (a test holds the two
+//!   equal, messages included): only its common case is hashed straight from its cells.
+
+use std::sync::Arc;
 
 use crate::canonical;
 use crate::json::{cmp_utf16, Value};
@@ -57,8 +61,133 @@ pub enum RawData {
     Json(Vec<u8>),
     /// A record object the reader built itself (from a SQL row, CSV row, ...).
     Value(Value),
+    /// A table row whose columns name the members, handed over without building a [`Value`].
+    Row(Row),
     /// The reader could not make a record of this place; the message says why.
     Unreadable(String),
+}
+
+/// The columns of a table as record members: names in canonical (RFC 8785) order, unique, with
+/// their canonical `"name":` bytes and where the members a check reads lie.
+#[derive(Debug)]
+pub struct RowShape {
+    names: Vec<String>,
+    keys: Vec<Vec<u8>>,
+    tenant_id: Option<usize>,
+    seq: Option<usize>,
+    hash: Option<usize>,
+    prev_hash: Option<usize>,
+    timestamp: Option<usize>,
+}
+
+impl RowShape {
+    /// `None` unless `names` are in canonical order and unique.
+    pub fn new(names: Vec<String>) -> Option<RowShape> {
+        if !names.windows(2).all(|w| cmp_utf16(&w[0], &w[1]).is_lt()) {
+            return None;
+        }
+        let keys = names
+            .iter()
+            .map(|n| {
+                let mut k = Vec::with_capacity(n.len() + 3);
+                canonical::write_string(n, &mut k);
+                k.push(b':');
+                k
+            })
+            .collect();
+        let at = |m: &str| names.iter().position(|n| n == m);
+        Some(RowShape {
+            tenant_id: at("tenant_id"),
+            seq: at("seq"),
+            hash: at("hash"),
+            prev_hash: at("prev_hash"),
+            timestamp: at("timestamp"),
+            keys,
+            names,
+        })
+    }
+
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+}
+
+/// Shows the record, not the page of text it shares.
+impl std::fmt::Debug for Row {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Row").field(&self.to_value()).finish()
+    }
+}
+
+/// One cell of a [`Row`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum RowCell {
+    Null,
+    /// A finite number (an integer within +-(2^53 - 1) or a double).
+    Number(f64),
+    /// Text: the byte range of the row's text buffer.
+    Text(usize, usize),
+    /// Text that was parsed as JSON (`changes`, `metadata`).
+    Json(Value),
+}
+
+/// A record as one row of a table: the same record as [`Row::to_value`] gives, which
+/// [`check`] canonicalizes and hashes without building that value unless it is kept.
+/// Invariant (kept by [`Row::new`]): one cell per name of the shape, every text range a `str`
+/// range of `text`.
+#[derive(Clone)]
+pub struct Row {
+    shape: Arc<RowShape>,
+    text: Arc<str>,
+    cells: Vec<RowCell>,
+}
+
+impl Row {
+    /// `cells` in the shape's order; `None` when their number or a text range is wrong.
+    pub fn new(shape: Arc<RowShape>, text: Arc<str>, cells: Vec<RowCell>) -> Option<Row> {
+        let ok = cells.len() == shape.names.len()
+            && cells.iter().all(|c| match *c {
+                RowCell::Text(a, b) => a <= b && text.get(a..b).is_some(),
+                RowCell::Number(n) => n.is_finite(),
+                _ => true,
+            });
+        ok.then_some(Row { shape, text, cells })
+    }
+
+    fn text_of(&self, i: Option<usize>) -> Option<&str> {
+        match self.cells.get(i?)? {
+            RowCell::Text(a, b) => self.text.get(*a..*b),
+            _ => None,
+        }
+    }
+
+    /// The member value of cell `i`.
+    fn value(&self, i: usize) -> Value {
+        match &self.cells[i] {
+            RowCell::Null => Value::Null,
+            RowCell::Number(n) => Value::Number(*n),
+            RowCell::Text(a, b) => Value::String(self.text[*a..*b].to_string()),
+            RowCell::Json(v) => v.clone(),
+        }
+    }
+
+    /// The value of member `name`, if the row has it.
+    pub fn member(&self, name: &str) -> Option<Value> {
+        let i = self.shape.names.iter().position(|n| n == name)?;
+        Some(self.value(i))
+    }
+
+    /// The record object.
+    pub fn to_value(&self) -> Value {
+        Value::Object(
+            self.shape
+                .names
+                .iter()
+                .enumerate()
+                .map(|(i, n)| (n.clone(), self.value(i)))
+                .collect(),
+        )
+    }
 }
 
 /// Lowercase hex of a digest.
@@ -150,6 +279,17 @@ impl Checked {
 /// Canonicalizes and hashes one raw record. Never fails: problems are collected in
 /// [`Checked::problems`] and whatever could be read is kept.
 pub fn check(raw: RawRecord, buf: &mut Vec<u8>) -> Checked {
+    check_keeping(raw, buf, |_| true)
+}
+
+/// Like [`check`], keeping [`Checked::record`] only where `keep` accepts the record's tenant
+/// (`None` when unreadable); everything else is the same. A row then never becomes a
+/// [`Value`] for nothing.
+pub fn check_keeping(
+    raw: RawRecord,
+    buf: &mut Vec<u8>,
+    keep: impl Fn(Option<&str>) -> bool,
+) -> Checked {
     let mut c = Checked {
         loc: raw.loc,
         tenant_id: None,
@@ -172,13 +312,92 @@ pub fn check(raw: RawRecord, buf: &mut Vec<u8>) -> Checked {
                 return c;
             }
         },
+        RawData::Row(row) => {
+            if !check_row(&row, &mut c, buf) {
+                check_value(row.to_value(), &mut c, buf);
+            } else if keep(c.tenant_id.as_deref()) {
+                let mut v = row.to_value();
+                if let (Some(i), Some(t)) = (&c.timestamp, row.text_of(row.shape.timestamp)) {
+                    if i.canonical_bytes() != t.as_bytes() {
+                        v.set("timestamp", Value::String(i.canonical()));
+                    }
+                }
+                c.record = Some(v);
+            }
+            if !keep(c.tenant_id.as_deref()) {
+                c.record = None;
+            }
+            return c;
+        }
         RawData::Unreadable(msg) => {
             c.problems.push(msg);
             return c;
         }
     };
     check_value(value, &mut c, buf);
+    if !keep(c.tenant_id.as_deref()) {
+        c.record = None;
+    }
     c
+}
+
+/// The common case of a row, without building its value: `tenant_id`, `hash` and `prev_hash`
+/// are text (the hashes 64 lowercase hex digits), `seq` an integer >= 1 and `timestamp` text
+/// that converts. False, with `c` untouched, for anything else: [`check_value`] then judges the
+/// row's value, so that every message stays the one it gives.
+fn check_row(row: &Row, c: &mut Checked, buf: &mut Vec<u8>) -> bool {
+    let shape = &row.shape;
+    let (Some(tenant), Some(hash), Some(prev), Some(ts)) = (
+        row.text_of(shape.tenant_id),
+        row.text_of(shape.hash).and_then(parse_hex),
+        row.text_of(shape.prev_hash).and_then(parse_hex),
+        row.text_of(shape.timestamp),
+    ) else {
+        return false;
+    };
+    let seq = match shape.seq.map(|i| &row.cells[i]) {
+        Some(RowCell::Number(n)) => match Value::Number(*n).as_u64() {
+            Some(n) if n >= 1 => n,
+            _ => return false,
+        },
+        _ => return false,
+    };
+    let Ok(instant) = time::normalize(ts) else {
+        return false;
+    };
+    let canonical_ts = instant.canonical_bytes();
+    buf.clear();
+    buf.push(b'{');
+    let mut first = true;
+    for (i, cell) in row.cells.iter().enumerate() {
+        if Some(i) == shape.hash {
+            continue;
+        }
+        if !first {
+            buf.push(b',');
+        }
+        first = false;
+        buf.extend_from_slice(&shape.keys[i]);
+        match cell {
+            RowCell::Null => buf.extend_from_slice(b"null"),
+            RowCell::Number(n) => canonical::write_number(*n, buf),
+            RowCell::Text(..) if Some(i) == shape.timestamp => {
+                buf.push(b'"');
+                buf.extend_from_slice(&canonical_ts);
+                buf.push(b'"');
+            }
+            RowCell::Text(a, b) => canonical::write_string(&row.text[*a..*b], buf),
+            RowCell::Json(v) => canonical::write_value(v, buf),
+        }
+    }
+    buf.push(b'}');
+    c.tenant_id = Some(tenant.to_string());
+    c.seq = Some(seq);
+    c.stored_hash = Some(hash);
+    c.prev_hash = Some(prev);
+    c.timestamp = Some(instant);
+    c.computed_hash = Some(sha256(buf));
+    true
 }
 
 /// For a record the strict parser refused (duplicate member, unsafe integer, ...): reads what
@@ -202,28 +421,40 @@ fn locate_leniently(bytes: &[u8], c: &mut Checked) {
 }
 
 fn check_value(mut value: Value, c: &mut Checked, buf: &mut Vec<u8>) {
-    let Value::Object(_) = value else {
+    let Value::Object(members) = &value else {
         c.problems.push(format!(
             "a record must be a JSON object, not {}",
             value.type_name()
         ));
         return;
     };
-    match value.get("tenant_id") {
+    // The five members this needs, in one pass (names are unique in a `Value`).
+    let (mut tenant, mut seq, mut hash, mut prev, mut ts) = (None, None, None, None, None);
+    for (k, v) in members {
+        match k.as_str() {
+            "tenant_id" => tenant = Some(v),
+            "seq" => seq = Some(v),
+            "hash" => hash = Some(v),
+            "prev_hash" => prev = Some(v),
+            "timestamp" => ts = Some(v),
+            _ => {}
+        }
+    }
+    match tenant {
         Some(Value::String(t)) => c.tenant_id = Some(t.clone()),
         Some(v) => c
             .problems
             .push(format!("tenant_id is {}, not a string", v.type_name())),
         None => c.problems.push("member tenant_id is missing".into()),
     }
-    match value.get("seq") {
+    match seq {
         Some(v) => match v.as_u64() {
             Some(n) if n >= 1 => c.seq = Some(n),
             _ => c.problems.push(format!("seq is {v}, not an integer >= 1")),
         },
         None => c.problems.push("member seq is missing".into()),
     }
-    match value.get("hash") {
+    match hash {
         Some(Value::String(h)) => match parse_hex(h) {
             Some(d) => c.stored_hash = Some(d),
             None => c.stored_hash_text = Some(h.clone()),
@@ -231,7 +462,7 @@ fn check_value(mut value: Value, c: &mut Checked, buf: &mut Vec<u8>) {
         Some(v) => c.stored_hash_text = Some(v.to_string()),
         None => c.problems.push("member hash is missing".into()),
     }
-    match value.get("prev_hash") {
+    match prev {
         Some(Value::String(h)) => match parse_hex(h) {
             Some(d) => c.prev_hash = Some(d),
             None => c
@@ -244,11 +475,12 @@ fn check_value(mut value: Value, c: &mut Checked, buf: &mut Vec<u8>) {
         None => c.problems.push("member prev_hash is missing".into()),
     }
     let mut ts_ok = false;
-    match value.get("timestamp") {
+    let mut ts_rewrite = None;
+    match ts {
         Some(Value::String(t)) => match time::normalize(t) {
             Ok(i) => {
                 if i.canonical_bytes() != t.as_bytes() {
-                    value.set("timestamp", Value::String(i.canonical()));
+                    ts_rewrite = Some(i.canonical());
                 }
                 c.timestamp = Some(i);
                 ts_ok = true;
@@ -259,6 +491,9 @@ fn check_value(mut value: Value, c: &mut Checked, buf: &mut Vec<u8>) {
             .problems
             .push(format!("timestamp is {}, not a string", v.type_name())),
         None => c.problems.push("member timestamp is missing".into()),
+    }
+    if let Some(t) = ts_rewrite {
+        value.set("timestamp", Value::String(t));
     }
     if ts_ok {
         buf.clear();
@@ -319,4 +554,178 @@ pub fn differing_fields(a: &Value, b: &Value) -> Vec<String> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One text buffer for every cell, and a cell reading `s` from it.
+    struct Text(String);
+
+    impl Text {
+        fn cell(&mut self, s: &str) -> RowCell {
+            let a = self.0.len();
+            self.0.push_str(s);
+            RowCell::Text(a, self.0.len())
+        }
+    }
+
+    /// Every row (odd ones included) is judged exactly as the record it stands for: same
+    /// tenant, seq, hashes, timestamp, problems and kept record, down to the messages.
+    #[test]
+    fn a_row_checks_as_its_value_does() {
+        let h = "ab".repeat(32);
+        let mut text = Text(String::new());
+        let tenants = [text.cell("acme"), RowCell::Null, RowCell::Number(7.0)];
+        let seqs = [
+            RowCell::Number(5.0),
+            RowCell::Number(0.0),
+            RowCell::Number(1.5),
+            RowCell::Number(-2.0),
+            text.cell("5"),
+            RowCell::Null,
+        ];
+        let hashes = [
+            text.cell(&h),
+            text.cell("XYZ"),
+            RowCell::Null,
+            RowCell::Number(1.0),
+        ];
+        let prevs = [
+            text.cell(&"0".repeat(64)),
+            text.cell(&h.to_uppercase()),
+            RowCell::Null,
+        ];
+        let stamps = [
+            text.cell("2026-04-30T13:41:23.120000000Z"),
+            text.cell("2026-04-30 15:41:23.12+02"),
+            text.cell("yesterday"),
+            RowCell::Null,
+        ];
+        let others = [
+            text.cell("quote \" back \\ line \n tab \t \u{1} é 😀"),
+            RowCell::Json(
+                Value::parse(br#"{"z":[1,2.5e30,-0.0,null],"a":{"\u00e9":true}}"#).unwrap(),
+            ),
+            RowCell::Number(1e21),
+            RowCell::Number(-0.0),
+            RowCell::Null,
+        ];
+        let text: Arc<str> = Arc::from(text.0.as_str());
+        // Every member, and one without `prev_hash` nor `timestamp`.
+        let full = [
+            "action",
+            "hash",
+            "prev_hash",
+            "seq",
+            "tenant_id",
+            "timestamp",
+            "\u{fb01}",
+        ];
+        let partial = ["action", "hash", "seq", "tenant_id", "\u{fb01}"];
+        let mut rows = 0;
+        for names in [&full[..], &partial[..]] {
+            let shape =
+                Arc::new(RowShape::new(names.iter().map(|n| n.to_string()).collect()).unwrap());
+            let mut n = 0;
+            for t in &tenants {
+                for s in &seqs {
+                    for hh in &hashes {
+                        for p in &prevs {
+                            for ts in &stamps {
+                                n += 1;
+                                let cells: Vec<RowCell> = names
+                                    .iter()
+                                    .map(|name| match *name {
+                                        "tenant_id" => t.clone(),
+                                        "seq" => s.clone(),
+                                        "hash" => hh.clone(),
+                                        "prev_hash" => p.clone(),
+                                        "timestamp" => ts.clone(),
+                                        _ => others[n % others.len()].clone(),
+                                    })
+                                    .collect();
+                                let row =
+                                    Row::new(Arc::clone(&shape), Arc::clone(&text), cells).unwrap();
+                                let raw = |data| RawRecord {
+                                    loc: Location::Row(n as u64),
+                                    data,
+                                };
+                                let want =
+                                    check(raw(RawData::Value(row.to_value())), &mut Vec::new());
+                                let got = check(raw(RawData::Row(row.clone())), &mut Vec::new());
+                                assert_eq!(format!("{got:?}"), format!("{want:?}"));
+                                let lean =
+                                    check_keeping(raw(RawData::Row(row)), &mut Vec::new(), |_| {
+                                        false
+                                    });
+                                assert!(lean.record.is_none());
+                                assert_eq!(
+                                    format!(
+                                        "{:?}",
+                                        Checked {
+                                            record: None,
+                                            ..lean
+                                        }
+                                    ),
+                                    format!(
+                                        "{:?}",
+                                        Checked {
+                                            record: None,
+                                            ..want
+                                        }
+                                    )
+                                );
+                                rows += 1;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert_eq!(rows, 2 * 3 * 6 * 4 * 3 * 4);
+    }
+
+    #[test]
+    fn the_common_row_is_hashed_without_a_value_and_to_the_known_hash() {
+        // The first vector record of the spec, as the row a SQLite dump holds.
+        let line = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tests/vectors/records.jsonl"
+        ))
+        .expect("the vectors are in the repository");
+        let v = Value::parse(line.lines().next().unwrap().as_bytes()).unwrap();
+        let Value::Object(m) = &v else { panic!() };
+        let mut text = Text(String::new());
+        let cells = m
+            .iter()
+            .map(|(_, x)| match x {
+                Value::String(s) => text.cell(s),
+                Value::Number(n) => RowCell::Number(*n),
+                Value::Null => RowCell::Null,
+                other => RowCell::Json(other.clone()),
+            })
+            .collect();
+        let shape = Arc::new(RowShape::new(m.iter().map(|(k, _)| k.clone()).collect()).unwrap());
+        let row = Row::new(shape, Arc::from(text.0.as_str()), cells).unwrap();
+        let mut c = Checked {
+            loc: Location::Row(1),
+            tenant_id: None,
+            seq: None,
+            timestamp: None,
+            stored_hash: None,
+            prev_hash: None,
+            computed_hash: None,
+            stored_hash_text: None,
+            problems: Vec::new(),
+            record: None,
+        };
+        assert!(
+            check_row(&row, &mut c, &mut Vec::new()),
+            "the fast path takes it"
+        );
+        assert_eq!(c.computed_hash, c.stored_hash);
+        assert!(c.computed_hash.is_some());
+    }
 }

@@ -18,16 +18,22 @@
 //!
 //! Speed: the reader thread only steps SQLite and copies each page of rows into one buffer;
 //! the rows become records (UTF-8 checks, JSON parsing of `changes`/`metadata`, members put in
-//! canonical order by a permutation computed once from the column names) on all cores.
+//! canonical order by a permutation computed once from the column names) on all cores. A row
+//! whose every cell can be a member is handed over as a [`Row`] that shares the page's text, so
+//! the core hashes it without building a `Value` per record (its text is copied once, into the
+//! canonical bytes); any other row is built as a `Value` by [`row_record`], which gives the
+//! message for the first cell in column order that cannot be represented.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use rusqlite::config::DbConfig;
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
-use trailproof_core::json::{cmp_utf16, Value};
+use trailproof_core::json::{cmp_utf16, Value, MAX_SAFE_INTEGER};
+use trailproof_core::record::{Row, RowCell, RowShape};
 
 use crate::hashing::{not_hashed, FileDigest, FileIdentity, ReadMode};
 use crate::row::{build_record, cell_value, Cell, ColumnKind};
@@ -44,6 +50,9 @@ pub struct SqliteSource {
     /// `order[j]` is the column holding the `j`-th member in canonical (RFC 8785) order; `None`
     /// when two columns share a name ([`build_record`] then reports the row).
     order: Option<Vec<usize>>,
+    /// The members in canonical order, for rows handed over as [`Row`]s; `None` when `order`
+    /// is.
+    shape: Option<Arc<RowShape>>,
     last_rowid: i64,
     max_rowid: i64,
     size: Option<u64>,
@@ -193,6 +202,41 @@ fn row_record(
     }
 }
 
+/// The record of one row as a [`Row`] over the page's shared text: the same record as
+/// [`row_record`] gives, for a row whose every cell is one (no BLOB, text in a JSON column
+/// that parses, integers within +-(2^53 - 1)); `None` for any other row, which
+/// [`row_record`] then turns into its record or its message.
+fn shared_row(
+    columns: &[(String, ColumnKind)],
+    shape: &Arc<RowShape>,
+    order: &[usize],
+    text: &Arc<str>,
+    page: &Page,
+    rowid: i64,
+    cells: &[RawCell],
+) -> Option<RawRecord> {
+    let mut out = Vec::with_capacity(order.len());
+    for &i in order {
+        out.push(match (cells[i], columns[i].1) {
+            (RawCell::Null, _) => RowCell::Null,
+            (RawCell::Int(v), _) if (v.unsigned_abs() as f64) <= MAX_SAFE_INTEGER => {
+                RowCell::Number(v as f64)
+            }
+            (RawCell::Real(r), _) if r.is_finite() => RowCell::Number(r),
+            (RawCell::Text(a, b), ColumnKind::Auto) => RowCell::Text(a, b),
+            (RawCell::Text(a, b), ColumnKind::Json) => {
+                RowCell::Json(Value::parse(page.str(a, b)?.as_bytes()).ok()?)
+            }
+            _ => return None,
+        });
+    }
+    let row = Row::new(Arc::clone(shape), Arc::clone(text), out)?;
+    Some(RawRecord {
+        loc: Location::Row(u64::try_from(rowid).unwrap_or(0)),
+        data: RawData::Row(row),
+    })
+}
+
 /// The canonical member order of the columns, or `None` when a name repeats.
 fn member_order(columns: &[(String, ColumnKind)]) -> Option<Vec<usize>> {
     let mut order: Vec<usize> = (0..columns.len()).collect();
@@ -299,12 +343,16 @@ impl SqliteSource {
                 ))
             })?;
         let order = member_order(&columns);
+        let shape = order.as_ref().and_then(|o| {
+            RowShape::new(o.iter().map(|&i| columns[i].0.clone()).collect()).map(Arc::new)
+        });
         Ok(SqliteSource {
             path: path.to_path_buf(),
             conn,
             sql,
             columns,
             order,
+            shape,
             last_rowid: i64::MIN,
             max_rowid,
             size,
@@ -362,8 +410,8 @@ impl SqliteSource {
 /// Rows turned into records per task on the worker threads.
 const ROWS_PER_TASK: usize = 256;
 
-/// Most rows read per batch, whatever the caller asks: a row becomes a record of some fifty
-/// small allocations (about 3 KB), and a few batches are in flight at once.
+/// Most rows read per batch, whatever the caller asks: a few batches are in flight at once, and
+/// a row that cannot be a [`Row`] becomes a record of some fifty small allocations (about 3 KB).
 const PAGE_ROWS: usize = 1024;
 
 impl RecordSource for SqliteSource {
@@ -380,9 +428,21 @@ impl RecordSource for SqliteSource {
         let order = self.order.as_deref();
         let page = &self.page;
         let ncols = columns.len();
+        // Rows share the page's text (one copy of it), when all of it is UTF-8.
+        let rows = match (&self.shape, order, &page.utf8) {
+            (Some(shape), Some(order), Some(text)) => {
+                Some((shape, order, Arc::<str>::from(&**text)))
+            }
+            _ => None,
+        };
         out.par_extend((0..n).into_par_iter().with_min_len(ROWS_PER_TASK).map(|r| {
             let cells = &page.cells[r * ncols..(r + 1) * ncols];
-            row_record(columns, order, page, page.rowids[r], cells)
+            let rowid = page.rowids[r];
+            rows.as_ref()
+                .and_then(|(shape, order, text)| {
+                    shared_row(columns, shape, order, text, page, rowid, cells)
+                })
+                .unwrap_or_else(|| row_record(columns, order, page, rowid, cells))
         }));
         Ok(n > 0)
     }
@@ -436,6 +496,7 @@ mod tests {
     fn same(a: &RawData, b: &RawData) -> bool {
         match (a, b) {
             (RawData::Value(x), RawData::Value(y)) => x == y,
+            (RawData::Row(r), RawData::Value(y)) => &r.to_value() == y,
             (RawData::Unreadable(x), RawData::Unreadable(y)) => x == y,
             _ => false,
         }
@@ -488,6 +549,28 @@ mod tests {
             assert_eq!(got.loc, Location::Row(rowid as u64));
             let unordered = row_record(cols, None, page, rowid, cells);
             assert!(same(&unordered.data, &want), "row {rowid} without an order");
+            // The shared-text row is that same record, or is left to `row_record`.
+            let (Some(order), Some(text)) = (&order, &page.utf8) else {
+                continue;
+            };
+            let names = order.iter().map(|&i| cols[i].0.clone()).collect();
+            let shape = Arc::new(RowShape::new(names).expect("canonical order"));
+            let text: Arc<str> = Arc::from(text.as_str());
+            match shared_row(cols, &shape, order, &text, page, rowid, cells) {
+                Some(rec) => {
+                    assert!(matches!(rec.data, RawData::Row(_)), "row {rowid}");
+                    assert!(
+                        same(&rec.data, &want),
+                        "row {rowid}: {:?} != {want:?}",
+                        rec.data
+                    );
+                    assert_eq!(rec.loc, Location::Row(rowid as u64));
+                }
+                None => assert!(
+                    matches!(want, RawData::Unreadable(_)),
+                    "row {rowid} is readable but was not made a shared row"
+                ),
+            }
         }
     }
 
