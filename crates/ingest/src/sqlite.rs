@@ -16,13 +16,14 @@
 //! the header before SQLite opened the file; the digest is refused unless the path still names
 //! that same, unchanged file when reading is over.
 //!
-//! Speed: the reader thread only steps SQLite and copies each page of rows into one buffer;
-//! the rows become records (UTF-8 checks, JSON parsing of `changes`/`metadata`, members put in
-//! canonical order by a permutation computed once from the column names) on all cores. A row
-//! whose every cell can be a member is handed over as a [`Row`] that shares the page's text, so
-//! the core hashes it without building a `Value` per record (its text is copied once, into the
-//! canonical bytes); any other row is built as a `Value` by [`row_record`], which gives the
-//! message for the first cell in column order that cannot be represented.
+//! Speed: the reader thread steps SQLite and copies each page of rows into one buffer. A page
+//! whose text is all UTF-8 becomes [`Row`]s on that thread (JSON parsing of
+//! `changes`/`metadata`, members put in canonical order by a permutation computed once from the
+//! column names): each shares the page's text, so the core hashes it on all cores without
+//! building a `Value` per record. A row that cannot be a [`Row`] (a BLOB, JSON that does not
+//! parse, an unsafe integer, text that is not UTF-8) is built as a `Value` by [`row_record`],
+//! on all cores, which gives the message for the first cell in column order that cannot be
+//! represented.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -435,7 +436,7 @@ impl RecordSource for SqliteSource {
             }
             _ => None,
         };
-        out.par_extend((0..n).into_par_iter().with_min_len(ROWS_PER_TASK).map(|r| {
+        let one = |r: usize| {
             let cells = &page.cells[r * ncols..(r + 1) * ncols];
             let rowid = page.rowids[r];
             rows.as_ref()
@@ -443,7 +444,14 @@ impl RecordSource for SqliteSource {
                     shared_row(columns, shape, order, text, page, rowid, cells)
                 })
                 .unwrap_or_else(|| row_record(columns, order, page, rowid, cells))
-        }));
+        };
+        // Shared rows are cheap to make: made here, they leave every core to the hashing of
+        // the batch before (waiting for the pool, this thread would stop stepping SQLite).
+        if rows.is_some() {
+            out.extend((0..n).map(one));
+        } else {
+            out.par_extend((0..n).into_par_iter().with_min_len(ROWS_PER_TASK).map(one));
+        }
         Ok(n > 0)
     }
 
