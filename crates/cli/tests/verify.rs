@@ -401,6 +401,18 @@ fn unreadable_input_exits_2_naming_the_file() {
     let r = verify(&[&dir.path().join("missing.jsonl")]);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("missing.jsonl"), "{}", r.stderr);
+    // A compressed dump is named as such, with the command that unpacks a copy.
+    let gz = dir.path().join("audit.sql.gz");
+    std::fs::write(&gz, b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03").unwrap();
+    let r = verify(&[&gz]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("audit.sql.gz")
+            && r.stderr.contains("gzip-compressed")
+            && r.stderr.contains("gunzip -k FILE"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]

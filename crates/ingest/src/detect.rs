@@ -56,6 +56,12 @@ pub fn sniff(path: &Path) -> Result<InputKind, IngestError> {
     if head.starts_with(b"SQLite format 3\0") {
         return Ok(InputKind::Sqlite);
     }
+    if let Some(message) = packed(&head) {
+        return Err(IngestError::Unrecognised {
+            path: path.to_path_buf(),
+            message,
+        });
+    }
     let body = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head);
     let lead = body.iter().position(|b| !b.is_ascii_whitespace());
     if lead.is_some_and(|i| body[i] == b'{') {
@@ -88,6 +94,44 @@ pub fn sniff(path: &Path) -> Result<InputKind, IngestError> {
              seq, tenant_id and hash"
         ),
     })
+}
+
+/// Evidence often arrives packed: a pg_dump archive or a compressed file. Reading it would mean
+/// unpacking it, and the bytes verified would no longer be the bytes received, so say what it
+/// is and how to unpack a copy (the report then records the unpacked file's SHA-256; keep the
+/// received file's beside it).
+fn packed(head: &[u8]) -> Option<String> {
+    let unpack = |what: &str, how: &str| {
+        format!("{what}; trailproof reads the plain evidence inside it, not the package: unpack a copy ({how}) and verify that")
+    };
+    // bzip2: "BZh", the block size digit, then the first block's magic.
+    let bzip2 = head.len() >= 10
+        && head.starts_with(b"BZh")
+        && (b'1'..=b'9').contains(&head[3])
+        && &head[4..10] == b"1AY&SY";
+    if bzip2 {
+        return Some(unpack("bzip2-compressed", "bunzip2 -k FILE"));
+    }
+    let kinds: [(&[u8], &str, &str); 6] = [
+        (
+            b"PGDMP",
+            "a pg_dump archive (custom format, pg_dump -Fc)",
+            "pg_restore -f audit.sql FILE writes its plain-text dump; it needs no database",
+        ),
+        (b"\x1f\x8b", "gzip-compressed", "gunzip -k FILE"),
+        (b"\x28\xb5\x2f\xfd", "zstd-compressed", "zstd -d FILE"),
+        (b"\xfd7zXZ\x00", "xz-compressed", "xz -dk FILE"),
+        (b"PK\x03\x04", "a ZIP archive", "unzip FILE"),
+        (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive", "7z x FILE"),
+    ];
+    kinds
+        .iter()
+        .find(|(magic, ..)| head.starts_with(magic))
+        .map(|(_, what, how)| unpack(what, how))
+        .or_else(|| {
+            // A tar archive names "ustar" at byte offset 257.
+            (head.get(257..262) == Some(b"ustar")).then(|| unpack("a tar archive", "tar -xf FILE"))
+        })
 }
 
 fn is_pg(text: &str) -> bool {

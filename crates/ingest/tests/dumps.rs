@@ -657,3 +657,48 @@ fn dumps_written_by_the_real_tools_read_exactly() {
         );
     }
 }
+
+/// Packed evidence (a pg_dump archive, compressed or archived files) is named, with the command
+/// that unpacks a copy, instead of "binary content".
+#[test]
+fn packed_evidence_says_what_it_is_and_how_to_unpack_it() {
+    let dir = std::env::temp_dir().join(format!("trailproof-packed-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let p = dir.join("evidence.bin");
+    let mut tar = vec![0u8; 1024];
+    tar[..9].copy_from_slice(b"audit.sql");
+    tar[257..263].copy_from_slice(b"ustar\0");
+    let cases: [(&[u8], &str, &str); 7] = [
+        (
+            b"PGDMP\x01\x0f\x00\x04\x08\x01\x01\x00\x00\x00",
+            "a pg_dump archive (custom format, pg_dump -Fc)",
+            "pg_restore -f audit.sql FILE",
+        ),
+        (
+            b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03",
+            "gzip-compressed",
+            "gunzip -k FILE",
+        ),
+        (
+            b"\x28\xb5\x2f\xfd\x04\x58",
+            "zstd-compressed",
+            "zstd -d FILE",
+        ),
+        (b"\xfd7zXZ\x00\x00\x04", "xz-compressed", "xz -dk FILE"),
+        (b"BZh91AY&SY\x12\x34", "bzip2-compressed", "bunzip2 -k FILE"),
+        (b"PK\x03\x04\x14\x00", "a ZIP archive", "unzip FILE"),
+        (&tar, "a tar archive", "tar -xf FILE"),
+    ];
+    for (bytes, what, how) in cases {
+        std::fs::write(&p, bytes).expect("write");
+        let e = sniff(&p).expect_err(what);
+        assert!(matches!(e, IngestError::Unrecognised { .. }), "{what}: {e}");
+        let m = e.to_string();
+        assert!(m.contains(&format!("{what}; ")) && m.contains(how), "{m}");
+        assert!(m.contains("evidence.bin"), "{m}");
+    }
+    // "BZh" opening a CSV header is a CSV, not bzip2.
+    std::fs::write(&p, "BZh9,seq,tenant_id,hash\n1,1,acme,x\n").expect("write");
+    assert_eq!(sniff(&p).expect("csv"), InputKind::Csv);
+    std::fs::remove_dir_all(&dir).ok();
+}
