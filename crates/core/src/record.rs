@@ -270,6 +270,22 @@ pub struct Checked {
 }
 
 impl Checked {
+    /// A record at `loc` of which nothing was read yet.
+    fn nothing_read(loc: Location) -> Checked {
+        Checked {
+            loc,
+            tenant_id: None,
+            seq: None,
+            timestamp: None,
+            stored_hash: None,
+            prev_hash: None,
+            computed_hash: None,
+            stored_hash_text: None,
+            problems: Vec::new(),
+            record: None,
+        }
+    }
+
     /// True when the record hashes to its own stored hash.
     pub fn content_ok(&self) -> Option<bool> {
         Some(self.computed_hash? == self.stored_hash?)
@@ -290,18 +306,7 @@ pub fn check_keeping(
     buf: &mut Vec<u8>,
     keep: impl Fn(Option<&str>) -> bool,
 ) -> Checked {
-    let mut c = Checked {
-        loc: raw.loc,
-        tenant_id: None,
-        seq: None,
-        timestamp: None,
-        stored_hash: None,
-        prev_hash: None,
-        computed_hash: None,
-        stored_hash_text: None,
-        problems: Vec::new(),
-        record: None,
-    };
+    let mut c = Checked::nothing_read(raw.loc);
     let value = match raw.data {
         RawData::Value(v) => v,
         RawData::Json(bytes) => match Value::parse(&bytes) {
@@ -709,18 +714,7 @@ mod tests {
             .collect();
         let shape = Arc::new(RowShape::new(m.iter().map(|(k, _)| k.clone()).collect()).unwrap());
         let row = Row::new(shape, Arc::from(text.0.as_str()), cells).unwrap();
-        let mut c = Checked {
-            loc: Location::Row(1),
-            tenant_id: None,
-            seq: None,
-            timestamp: None,
-            stored_hash: None,
-            prev_hash: None,
-            computed_hash: None,
-            stored_hash_text: None,
-            problems: Vec::new(),
-            record: None,
-        };
+        let mut c = Checked::nothing_read(Location::Row(1));
         assert!(
             check_row(&row, &mut c, &mut Vec::new()),
             "the fast path takes it"
