@@ -29,6 +29,7 @@ use std::collections::HashMap;
 use std::hash::Hash;
 
 use trailproof_core::finding::Code;
+use trailproof_core::time::Instant;
 use trailproof_core::timeline::{Event, Flag, Integrity, Kind};
 
 /// Distinct values a dictionary holds at most; new values past it are stored inline.
@@ -150,43 +151,6 @@ pub fn contains_ci(hay: &str, needle_lower: &str) -> bool {
     } else {
         hay.to_lowercase().contains(needle_lower)
     }
-}
-
-/// The canonical rendering of `nanos` (`YYYY-MM-DDTHH:MM:SS.fffffffffZ`), or `None` outside
-/// the years 0000 to 9999. Used only where it was checked against the string it replaces.
-pub fn canonical(nanos: i64) -> Option<[u8; 30]> {
-    let secs = nanos.div_euclid(1_000_000_000);
-    let frac = nanos.rem_euclid(1_000_000_000) as u32;
-    let days = secs.div_euclid(86_400);
-    let sod = secs.rem_euclid(86_400) as u32;
-    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    if !(0..=9999).contains(&y) {
-        return None;
-    }
-    let mut b = *b"0000-00-00T00:00:00.000000000Z";
-    let mut put = |at: usize, width: usize, mut v: u32| {
-        for k in (at..at + width).rev() {
-            b[k] = b'0' + (v % 10) as u8;
-            v /= 10;
-        }
-    };
-    put(0, 4, y as u32);
-    put(5, 2, m);
-    put(8, 2, d);
-    put(11, 2, sod / 3600);
-    put(14, 2, sod / 60 % 60);
-    put(17, 2, sod % 60);
-    put(20, 9, frac);
-    Some(b)
 }
 
 /// Values interned to ids, in the order first seen, up to a cap.
@@ -620,7 +584,7 @@ fn ts_form(e: &Event) -> (u64, u64) {
         let frac: u32 = std::str::from_utf8(b.get(20..29)?).ok()?.parse().ok()?;
         let rem = i64::from(frac % 1000);
         let nanos = m.checked_mul(1000)?.checked_add(rem)?;
-        (canonical(nanos)?.as_slice() == b).then_some(rem as u64)
+        (Instant { nanos }.canonical_bytes().as_slice() == b).then_some(rem as u64)
     });
     match derived {
         Some(rem) => (TS_DERIVED, rem),
@@ -710,7 +674,7 @@ impl Store {
             TS_DERIVED => {
                 let rem = r.u64() as i64;
                 let nanos = self.micros[i as usize].wrapping_mul(1000).wrapping_add(rem);
-                canonical(nanos).map(Ts::Derived)
+                Some(Ts::Derived(Instant { nanos }.canonical_bytes()))
             }
             TS_EXPLICIT => Some(Ts::Explicit(r.str())),
             _ => None,
@@ -1004,27 +968,6 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn canonical_matches_the_core() {
-        use trailproof_core::time::Instant;
-        for nanos in [
-            0i64,
-            1,
-            -1,
-            999,
-            1_777_536_000_000_000_000,
-            1_777_536_000_123_456_789,
-            -1_000_000_000_000_000_000,
-            951_782_400_000_000_000, // 2000-02-29
-            4_102_444_799_999_999_999,
-            i64::MAX,
-            i64::MIN,
-        ] {
-            let ours = canonical(nanos).map(|b| String::from_utf8(b.to_vec()).unwrap());
-            assert_eq!(ours, Some(Instant { nanos }.canonical()), "{nanos}");
-        }
-    }
 
     #[test]
     fn codes_cover_every_state_and_flag() {
