@@ -67,11 +67,14 @@ pub enum RawData {
     Unreadable(String),
 }
 
-/// The columns of a table as record members: names in canonical (RFC 8785) order, unique, with
-/// their canonical `"name":` bytes and where the members a check reads lie.
+/// The columns of a table as record members: their names in canonical (RFC 8785) order, with
+/// their canonical `"name":` bytes, the column each comes from, and where the members a check
+/// reads lie.
 #[derive(Debug)]
 pub struct RowShape {
     names: Vec<String>,
+    /// `order[j]` is the column holding the `j`-th member.
+    order: Vec<usize>,
     keys: Vec<Vec<u8>>,
     tenant_id: Option<usize>,
     seq: Option<usize>,
@@ -81,11 +84,15 @@ pub struct RowShape {
 }
 
 impl RowShape {
-    /// `None` unless `names` are in canonical order and unique.
-    pub fn new(names: Vec<String>) -> Option<RowShape> {
-        if !names.windows(2).all(|w| cmp_utf16(&w[0], &w[1]).is_lt()) {
+    /// The members of a table with `columns` (in table order); `None` when a name repeats.
+    pub fn new<S: AsRef<str>>(columns: &[S]) -> Option<RowShape> {
+        let col = |i: usize| columns[i].as_ref();
+        let mut order: Vec<usize> = (0..columns.len()).collect();
+        order.sort_by(|&a, &b| cmp_utf16(col(a), col(b)));
+        if order.windows(2).any(|w| col(w[0]) == col(w[1])) {
             return None;
         }
+        let names: Vec<String> = order.iter().map(|&i| col(i).to_string()).collect();
         let keys = names
             .iter()
             .map(|n| {
@@ -103,12 +110,14 @@ impl RowShape {
             prev_hash: at("prev_hash"),
             timestamp: at("timestamp"),
             keys,
+            order,
             names,
         })
     }
 
-    pub fn names(&self) -> &[String] {
-        &self.names
+    /// The column of each member, in member (canonical) order.
+    pub fn order(&self) -> &[usize] {
+        &self.order
     }
 }
 
@@ -631,8 +640,7 @@ mod tests {
         let partial = ["action", "hash", "seq", "tenant_id", "\u{fb01}"];
         let mut rows = 0;
         for names in [&full[..], &partial[..]] {
-            let shape =
-                Arc::new(RowShape::new(names.iter().map(|n| n.to_string()).collect()).unwrap());
+            let shape = Arc::new(RowShape::new(names).unwrap());
             let mut n = 0;
             for t in &tenants {
                 for s in &seqs {
@@ -712,7 +720,8 @@ mod tests {
                 other => RowCell::Json(other.clone()),
             })
             .collect();
-        let shape = Arc::new(RowShape::new(m.iter().map(|(k, _)| k.clone()).collect()).unwrap());
+        let names: Vec<&str> = m.iter().map(|(k, _)| k.as_str()).collect();
+        let shape = Arc::new(RowShape::new(&names).unwrap());
         let row = Row::new(shape, Arc::from(text.0.as_str()), cells).unwrap();
         let mut c = Checked::nothing_read(Location::Row(1));
         assert!(

@@ -85,13 +85,17 @@ fn number(n: f64, column: &str) -> Result<Value, String> {
     Ok(Value::Number(n))
 }
 
+/// `i` as the double a record holds, when it is within +-(2^53 - 1).
+pub fn safe_int(i: i64) -> Option<f64> {
+    ((i.unsigned_abs() as f64) <= MAX_SAFE_INTEGER).then_some(i as f64)
+}
+
 fn int(i: i64, column: &str) -> Result<Value, String> {
-    if (i.unsigned_abs() as f64) > MAX_SAFE_INTEGER {
-        return Err(format!(
+    safe_int(i).map(Value::Number).ok_or_else(|| {
+        format!(
             "column {column}: integer {i} is outside +-(2^53-1) and cannot be hashed reproducibly"
-        ));
-    }
-    Ok(Value::Number(i as f64))
+        )
+    })
 }
 
 /// Converts one cell to a JSON value for column `column` of kind `kind`.

@@ -33,11 +33,11 @@ use rayon::prelude::*;
 use rusqlite::config::DbConfig;
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
-use trailproof_core::json::{cmp_utf16, Value, MAX_SAFE_INTEGER};
+use trailproof_core::json::Value;
 use trailproof_core::record::{Row, RowCell, RowShape};
 
 use crate::hashing::{not_hashed, FileDigest, FileIdentity, ReadMode};
-use crate::row::{build_record, cell_value, Cell, ColumnKind};
+use crate::row::{build_record, cell_value, safe_int, Cell, ColumnKind};
 use crate::{Digested, IngestError, Location, RawData, RawRecord, RecordSource};
 
 const MAGIC: &[u8; 16] = b"SQLite format 3\0";
@@ -48,11 +48,8 @@ pub struct SqliteSource {
     conn: Connection,
     sql: String,
     columns: Vec<(String, ColumnKind)>,
-    /// `order[j]` is the column holding the `j`-th member in canonical (RFC 8785) order; `None`
-    /// when two columns share a name ([`build_record`] then reports the row).
-    order: Option<Vec<usize>>,
-    /// The members in canonical order, for rows handed over as [`Row`]s; `None` when `order`
-    /// is.
+    /// The members in canonical (RFC 8785) order and the column of each; `None` when two
+    /// columns share a name ([`build_record`] then reports every row).
     shape: Option<Arc<RowShape>>,
     last_rowid: i64,
     max_rowid: i64,
@@ -210,20 +207,18 @@ fn row_record(
 fn shared_row(
     columns: &[(String, ColumnKind)],
     shape: &Arc<RowShape>,
-    order: &[usize],
     text: &Arc<str>,
     page: &Page,
     rowid: i64,
     cells: &[RawCell],
 ) -> Option<RawRecord> {
-    let mut out = Vec::with_capacity(order.len());
-    for &i in order {
+    let mut out = Vec::with_capacity(cells.len());
+    for &i in shape.order() {
         out.push(match (cells[i], columns[i].1) {
             (RawCell::Null, _) => RowCell::Null,
-            (RawCell::Int(v), _) if (v.unsigned_abs() as f64) <= MAX_SAFE_INTEGER => {
-                RowCell::Number(v as f64)
-            }
-            (RawCell::Real(r), _) if r.is_finite() => RowCell::Number(r),
+            (RawCell::Int(v), _) => RowCell::Number(safe_int(v)?),
+            // A number that is not finite makes `Row::new` refuse the row.
+            (RawCell::Real(r), _) => RowCell::Number(r),
             (RawCell::Text(a, b), ColumnKind::Auto) => RowCell::Text(a, b),
             (RawCell::Text(a, b), ColumnKind::Json) => {
                 RowCell::Json(Value::parse(page.str(a, b)?.as_bytes()).ok()?)
@@ -236,16 +231,6 @@ fn shared_row(
         loc: Location::Row(u64::try_from(rowid).unwrap_or(0)),
         data: RawData::Row(row),
     })
-}
-
-/// The canonical member order of the columns, or `None` when a name repeats.
-fn member_order(columns: &[(String, ColumnKind)]) -> Option<Vec<usize>> {
-    let mut order: Vec<usize> = (0..columns.len()).collect();
-    order.sort_by(|&a, &b| cmp_utf16(&columns[a].0, &columns[b].0));
-    if order.windows(2).any(|w| columns[w[0]].0 == columns[w[1]].0) {
-        return None;
-    }
-    Some(order)
 }
 
 /// `file:` URI for a path: `%`, `?` and `#` are percent-encoded.
@@ -343,16 +328,13 @@ impl SqliteSource {
                     "cannot read table audit_log in rowid order (a WITHOUT ROWID table?): {e}"
                 ))
             })?;
-        let order = member_order(&columns);
-        let shape = order.as_ref().and_then(|o| {
-            RowShape::new(o.iter().map(|&i| columns[i].0.clone()).collect()).map(Arc::new)
-        });
+        let names: Vec<&str> = columns.iter().map(|(n, _)| n.as_str()).collect();
+        let shape = RowShape::new(&names).map(Arc::new);
         Ok(SqliteSource {
             path: path.to_path_buf(),
             conn,
             sql,
             columns,
-            order,
             shape,
             last_rowid: i64::MIN,
             max_rowid,
@@ -426,23 +408,19 @@ impl RecordSource for SqliteSource {
             self.done = true;
         }
         let columns = &self.columns[..];
-        let order = self.order.as_deref();
+        let order = self.shape.as_deref().map(RowShape::order);
         let page = &self.page;
         let ncols = columns.len();
         // Rows share the page's text (one copy of it), when all of it is UTF-8.
-        let rows = match (&self.shape, order, &page.utf8) {
-            (Some(shape), Some(order), Some(text)) => {
-                Some((shape, order, Arc::<str>::from(&**text)))
-            }
+        let rows = match (&self.shape, &page.utf8) {
+            (Some(shape), Some(text)) => Some((shape, Arc::<str>::from(&**text))),
             _ => None,
         };
         let one = |r: usize| {
             let cells = &page.cells[r * ncols..(r + 1) * ncols];
             let rowid = page.rowids[r];
             rows.as_ref()
-                .and_then(|(shape, order, text)| {
-                    shared_row(columns, shape, order, text, page, rowid, cells)
-                })
+                .and_then(|(shape, text)| shared_row(columns, shape, text, page, rowid, cells))
                 .unwrap_or_else(|| row_record(columns, order, page, rowid, cells))
         };
         // Shared rows are cheap to make: made here, they leave every core to the hashing of
@@ -536,9 +514,15 @@ mod tests {
         }
     }
 
+    fn shape_of(cols: &[(String, ColumnKind)]) -> Option<Arc<RowShape>> {
+        let names: Vec<&str> = cols.iter().map(|(n, _)| n.as_str()).collect();
+        RowShape::new(&names).map(Arc::new)
+    }
+
     /// Every row of `page` (holding `rows`) gives the record `build_record` gives.
     fn assert_rows(cols: &[(String, ColumnKind)], rows: &[Vec<ValueRef>], page: &Page) {
-        let order = member_order(cols);
+        let shape = shape_of(cols);
+        let order = shape.as_deref().map(RowShape::order);
         let n = cols.len();
         for (r, row) in rows.iter().enumerate() {
             let rowid = page.rowids[r];
@@ -548,7 +532,7 @@ mod tests {
                 row.iter().map(cell_of).collect(),
                 &format!("row {rowid}"),
             );
-            let got = row_record(cols, order.as_deref(), page, rowid, cells);
+            let got = row_record(cols, order, page, rowid, cells);
             assert!(
                 same(&got.data, &want),
                 "row {rowid}: {:?} != {want:?}",
@@ -558,13 +542,11 @@ mod tests {
             let unordered = row_record(cols, None, page, rowid, cells);
             assert!(same(&unordered.data, &want), "row {rowid} without an order");
             // The shared-text row is that same record, or is left to `row_record`.
-            let (Some(order), Some(text)) = (&order, &page.utf8) else {
+            let (Some(shape), Some(text)) = (&shape, &page.utf8) else {
                 continue;
             };
-            let names = order.iter().map(|&i| cols[i].0.clone()).collect();
-            let shape = Arc::new(RowShape::new(names).expect("canonical order"));
             let text: Arc<str> = Arc::from(text.as_str());
-            match shared_row(cols, &shape, order, &text, page, rowid, cells) {
+            match shared_row(cols, shape, &text, page, rowid, cells) {
                 Some(rec) => {
                     assert!(matches!(rec.data, RawData::Row(_)), "row {rowid}");
                     assert!(
@@ -585,8 +567,9 @@ mod tests {
     #[test]
     fn rows_become_the_records_build_record_gives() {
         let cols = columns();
-        let order = member_order(&cols);
-        assert!(order.is_some());
+        let shape = shape_of(&cols);
+        assert!(shape.is_some());
+        let order = shape.as_deref().map(RowShape::order);
         let t = |s: &'static str| ValueRef::Text(s.as_bytes());
         let rows: Vec<Vec<ValueRef>> = vec![
             // Readable.
@@ -687,7 +670,7 @@ mod tests {
         let messages: Vec<String> = (0..page.rowids.len())
             .map(|r| {
                 let cells = &page.cells[r * n..(r + 1) * n];
-                match row_record(&cols, order.as_deref(), &page, page.rowids[r], cells).data {
+                match row_record(&cols, order, &page, page.rowids[r], cells).data {
                     RawData::Unreadable(m) => m,
                     _ => String::new(),
                 }
@@ -709,7 +692,7 @@ mod tests {
         let RawRecord {
             data: RawData::Value(Value::Object(m)),
             ..
-        } = row_record(&cols, order.as_deref(), &page, 1, &page.cells[..n])
+        } = row_record(&cols, order, &page, 1, &page.cells[..n])
         else {
             panic!("row 1 is readable")
         };
@@ -764,6 +747,6 @@ mod tests {
             .iter()
             .map(|n| (n.to_string(), ColumnKind::Auto))
             .collect();
-        assert_eq!(member_order(&cols), None);
+        assert!(shape_of(&cols).is_none());
     }
 }
