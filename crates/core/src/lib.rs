@@ -22,6 +22,7 @@ pub mod export;
 pub mod finding;
 pub mod fingerprint;
 pub mod html;
+pub mod incident;
 pub mod json;
 pub mod record;
 pub mod scope;

@@ -1,0 +1,970 @@
+//! Incidents: the findings of a case grouped by the one act of tampering that explains them,
+//! root cause first.
+//!
+//! One edit hidden by re-hashing the rest of a chain gives one `record_diverged` per re-hashed
+//! record and an `anchor_mismatch`; a deleted record gives a `seq_gap` and the
+//! `chain_link_broken` of its successor. A reader wants the act, not its echoes: [`group`] turns
+//! the findings into [`Incident`]s, each with a [`IncidentKind`], the tenant, the honest seq
+//! bounds the evidence allows, the root finding (the one that names the cause, such as the
+//! diverged record whose content, not only its hashes, changed), its dependent findings, and one
+//! sentence that explains it.
+//!
+//! Invariants:
+//! * every error finding belongs to exactly one incident; warnings and info findings join an
+//!   incident only where they concern the same act (a `timestamp_regression` inside its seq
+//!   range, the `pdf_incremental_update` of the PDF it concerns) and otherwise stand alone;
+//! * the grouping is a pure function of the findings and their order: same findings, same
+//!   incidents, in the same order (tenants in order of first appearance, then by first seq);
+//! * an incident never claims a wider act than its findings show: the seq bounds are those of
+//!   the findings it holds, and the explanation says what exposed it.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::finding::{Code, Finding, Level};
+
+/// What kind of act an incident is.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IncidentKind {
+    /// Content changed, stored hash kept: the record no longer hashes to its own hash.
+    Edited,
+    /// Content changed and the hash recomputed: the next record's link is broken.
+    EditedRehashed,
+    /// Records removed: a seq gap, or records another source holds and this one lacks.
+    Deleted,
+    /// A record added where none belonged: a duplicate seq, or a record outside an export's scope.
+    Inserted,
+    /// Records put in another order: a broken link where the timestamps go back.
+    Reordered,
+    /// A chain cut short before a chain head known from elsewhere.
+    Truncated,
+    /// A consistent rewrite from some seq on, exposed only by an anchor or another source.
+    Rechained,
+    /// Sources disagree about a record (or a PDF's pages about its payload).
+    Diverged,
+}
+
+impl IncidentKind {
+    /// The snake_case name used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IncidentKind::Edited => "edited",
+            IncidentKind::EditedRehashed => "edited_rehashed",
+            IncidentKind::Deleted => "deleted",
+            IncidentKind::Inserted => "inserted",
+            IncidentKind::Reordered => "reordered",
+            IncidentKind::Truncated => "truncated",
+            IncidentKind::Rechained => "rechained",
+            IncidentKind::Diverged => "diverged",
+        }
+    }
+}
+
+/// One act of tampering and the findings it explains.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Incident {
+    /// 1-based number of the incident in the report; findings name it in their `incident`.
+    pub id: u32,
+    /// What kind of act it is.
+    pub kind: IncidentKind,
+    /// The tenant it concerns, where the findings name one.
+    pub tenant_id: Option<String>,
+    /// Lowest seq the act concerns, as far as the evidence shows.
+    pub first_seq: Option<u64>,
+    /// Highest seq the act concerns, as far as the evidence shows.
+    pub last_seq: Option<u64>,
+    /// Index (0-based) in the report's `findings` of the finding that names the cause.
+    pub root: usize,
+    /// Indexes in the report's `findings` of the findings that follow from it, in report order.
+    pub dependents: Vec<usize>,
+    /// One sentence that explains the act.
+    pub explanation: String,
+}
+
+/// Members that every re-hash changes; a record that differs only in these was re-hashed, not
+/// edited.
+const HASH_FIELDS: [&str; 2] = ["hash", "prev_hash"];
+
+fn content_changed(f: &Finding) -> bool {
+    f.fields
+        .iter()
+        .any(|d| !HASH_FIELDS.contains(&d.field.as_str()))
+}
+
+/// "acme seq 12", "acme seq 12-57".
+fn span(tenant: Option<&str>, first: Option<u64>, last: Option<u64>) -> String {
+    let tenant = tenant.unwrap_or("(no tenant)");
+    match (first, last) {
+        (Some(a), Some(b)) if a != b => format!("{tenant} seq {a}-{b}"),
+        (Some(a), _) => format!("{tenant} seq {a}"),
+        (None, _) => tenant.to_string(),
+    }
+}
+
+/// "actor_user_id \"u-1004\" -> \"u-1003\"" for the content fields of a diverged finding, the
+/// original (`original_left`: the finding's `input`) first.
+fn changed_fields(f: &Finding, original_left: bool) -> String {
+    f.fields
+        .iter()
+        .filter(|d| !HASH_FIELDS.contains(&d.field.as_str()))
+        .map(|d| {
+            let (was, now) = if original_left {
+                (&d.left, &d.right)
+            } else {
+                (&d.right, &d.left)
+            };
+            let was = was.as_deref().unwrap_or("(absent)");
+            let now = now.as_deref().unwrap_or("(absent)");
+            format!("{} {was} -> {now}", d.field)
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The findings of one tenant between one pair of sources: (tenant, input, other input).
+type SourcePair = (Option<String>, Option<String>, Option<String>);
+
+/// An incident under construction.
+struct Draft {
+    kind: IncidentKind,
+    tenant: Option<String>,
+    first: Option<u64>,
+    last: Option<u64>,
+    root: usize,
+    members: Vec<usize>,
+    explanation: String,
+}
+
+/// The grouping state: which findings are taken, and the incidents so far.
+struct Grouper<'a> {
+    findings: &'a [Finding],
+    taken: Vec<bool>,
+    drafts: Vec<Draft>,
+}
+
+impl<'a> Grouper<'a> {
+    fn free(&self, code: Code) -> Vec<usize> {
+        (0..self.findings.len())
+            .filter(|&i| !self.taken[i] && self.findings[i].code == code)
+            .collect()
+    }
+
+    fn same_tenant(&self, i: usize, tenant: Option<&str>) -> bool {
+        self.findings[i].tenant_id.as_deref() == tenant
+    }
+
+    fn seq(&self, i: usize) -> Option<u64> {
+        self.findings[i].seq
+    }
+
+    fn push(&mut self, mut draft: Draft) {
+        self.taken[draft.root] = true;
+        for &m in &draft.members {
+            self.taken[m] = true;
+        }
+        draft.members.retain(|&m| m != draft.root);
+        draft.members.sort_unstable();
+        draft.members.dedup();
+        self.drafts.push(draft);
+    }
+
+    /// Free findings of `code` for `tenant` whose seq lies in `first..=last`.
+    fn free_in(&self, code: Code, tenant: Option<&str>, first: u64, last: u64) -> Vec<usize> {
+        self.free(code)
+            .into_iter()
+            .filter(|&i| self.same_tenant(i, tenant))
+            .filter(|&i| self.seq(i).is_some_and(|s| s >= first && s <= last))
+            .collect()
+    }
+
+    /// Does finding `i` concern input `path`, as its input or its other input?
+    fn involves(&self, i: usize, path: Option<&str>) -> bool {
+        let f = &self.findings[i];
+        path.is_some() && (f.input.as_deref() == path || f.other_input.as_deref() == path)
+    }
+
+    /// `anchor_mismatch`: a chain rewritten consistently, exposed by a chain head known from
+    /// elsewhere. The root is the lowest diverged record whose content changed.
+    fn rechained_by_anchor(&mut self) {
+        for anchor in self.free(Code::AnchorMismatch) {
+            if self.taken[anchor] {
+                continue;
+            }
+            let f = &self.findings[anchor];
+            let tenant = f.tenant_id.clone();
+            let head = f.seq.unwrap_or(0);
+            let rewritten = f.input.clone();
+            let anchor_source = f.other_input.clone();
+            let diverged: Vec<usize> = self
+                .free_in(Code::RecordDiverged, tenant.as_deref(), 0, head)
+                .into_iter()
+                .filter(|&i| self.involves(i, rewritten.as_deref()))
+                .collect();
+            let root = diverged
+                .iter()
+                .copied()
+                .find(|&i| content_changed(&self.findings[i]))
+                .or_else(|| diverged.first().copied())
+                .unwrap_or(anchor);
+            let first = self.seq(root).or(Some(head));
+            let source = anchor_source.as_deref().unwrap_or("another source");
+            let cause = if root == anchor {
+                String::new()
+            } else {
+                let r = &self.findings[root];
+                let original_left = r.input == anchor_source;
+                let fields = changed_fields(r, original_left);
+                if fields.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({fields})")
+                }
+            };
+            let rehashed = diverged
+                .iter()
+                .filter(|&&i| i != root && !content_changed(&self.findings[i]))
+                .count();
+            let also_edited = diverged
+                .iter()
+                .filter(|&&i| i != root && content_changed(&self.findings[i]))
+                .count();
+            let mut explanation = format!(
+                "{} was changed{cause} and the chain re-hashed from there to seq {head} to hide it; {} exposes it with the chain head it states for seq {head}",
+                span(tenant.as_deref(), first, None),
+                source
+            );
+            if rehashed > 0 {
+                explanation.push_str(&format!(
+                    "; {rehashed} later record(s) differ only in their hashes"
+                ));
+            }
+            if also_edited > 0 {
+                explanation.push_str(&format!(
+                    "; {also_edited} more record(s) in that range differ in content too"
+                ));
+            }
+            let mut members = diverged;
+            members.push(anchor);
+            self.push(Draft {
+                kind: IncidentKind::Rechained,
+                tenant,
+                first,
+                last: Some(head),
+                root,
+                members,
+                explanation,
+            });
+        }
+    }
+
+    /// `chain_truncated`: a chain that ends before a known chain head; the records it lacks
+    /// (`record_missing` from the same input) are its dependents.
+    fn truncated(&mut self) {
+        for cut in self.free(Code::ChainTruncated) {
+            let f = &self.findings[cut];
+            let tenant = f.tenant_id.clone();
+            let head = f.seq.unwrap_or(0);
+            let input = f.input.clone();
+            let missing: Vec<usize> = self
+                .free_in(Code::RecordMissing, tenant.as_deref(), 0, head)
+                .into_iter()
+                .filter(|&i| self.findings[i].input == input)
+                .collect();
+            let first = missing
+                .iter()
+                .filter_map(|&i| self.seq(i))
+                .min()
+                .or(Some(head));
+            let explanation = format!(
+                "{} is cut short in {}: it ends before the chain head {} states for seq {head}",
+                span(tenant.as_deref(), None, None),
+                input.as_deref().unwrap_or("a source"),
+                f.other_input.as_deref().unwrap_or("another source"),
+            );
+            let mut members = missing;
+            members.push(cut);
+            self.push(Draft {
+                kind: IncidentKind::Truncated,
+                tenant,
+                first,
+                last: Some(head),
+                root: cut,
+                members,
+                explanation,
+            });
+        }
+    }
+
+    /// `seq_gap`: deleted records; the broken link of the record after the gap follows from it.
+    fn deleted_gaps(&mut self) {
+        for gap in self.free(Code::SeqGap) {
+            let f = &self.findings[gap];
+            let tenant = f.tenant_id.clone();
+            let first = f.seq.unwrap_or(0);
+            let last = f.seq_end.unwrap_or(first);
+            let input = f.input.clone();
+            let mut members: Vec<usize> = self
+                .free_in(Code::ChainLinkBroken, tenant.as_deref(), last + 1, last + 1)
+                .into_iter()
+                .filter(|&i| self.findings[i].input == input)
+                .collect();
+            members.extend(
+                self.free_in(Code::RecordMissing, tenant.as_deref(), first, last)
+                    .into_iter()
+                    .filter(|&i| self.involves(i, input.as_deref())),
+            );
+            let explanation = if first == last {
+                format!(
+                    "{} was deleted: seq {} still names it as its predecessor",
+                    span(tenant.as_deref(), Some(first), None),
+                    last + 1
+                )
+            } else {
+                format!(
+                    "{} were deleted",
+                    span(tenant.as_deref(), Some(first), Some(last))
+                )
+            };
+            self.push(Draft {
+                kind: IncidentKind::Deleted,
+                tenant,
+                first: Some(first),
+                last: Some(last),
+                root: gap,
+                members,
+                explanation,
+            });
+        }
+    }
+
+    /// `seq_duplicate`: a record inserted with a seq that another already holds; the broken links
+    /// at that seq and the next follow from it.
+    fn inserted_duplicates(&mut self) {
+        for dup in self.free(Code::SeqDuplicate) {
+            let f = &self.findings[dup];
+            let tenant = f.tenant_id.clone();
+            let seq = f.seq.unwrap_or(0);
+            let input = f.input.clone();
+            let members: Vec<usize> = self
+                .free_in(Code::ChainLinkBroken, tenant.as_deref(), seq, seq + 1)
+                .into_iter()
+                .filter(|&i| self.findings[i].input == input)
+                .collect();
+            let explanation = format!(
+                "a second record was inserted at {}",
+                span(tenant.as_deref(), Some(seq), None)
+            );
+            self.push(Draft {
+                kind: IncidentKind::Inserted,
+                tenant,
+                first: Some(seq),
+                last: Some(seq),
+                root: dup,
+                members,
+                explanation,
+            });
+        }
+    }
+
+    /// `record_hash_mismatch` and `not_canonical`: a record edited without its hash recomputed.
+    /// What other sources or the printed page say of the same record follows from it.
+    fn edited(&mut self) {
+        let mut edits = self.free(Code::RecordHashMismatch);
+        edits.extend(self.free(Code::NotCanonical));
+        edits.sort_unstable();
+        for edit in edits {
+            if self.taken[edit] {
+                continue;
+            }
+            let f = &self.findings[edit];
+            let tenant = f.tenant_id.clone();
+            let seq = f.seq;
+            let mut members = Vec::new();
+            if let Some(s) = seq {
+                for code in [Code::RecordDiverged, Code::VisibleTextMismatch] {
+                    members.extend(self.free_in(code, tenant.as_deref(), s, s));
+                }
+            }
+            let explanation = if f.code == Code::NotCanonical {
+                format!(
+                    "{} was changed into a form no AEF/1 writer produces: it cannot be brought to canonical form",
+                    span(tenant.as_deref(), seq, None)
+                )
+            } else {
+                format!(
+                    "{} was changed after it was hashed: its content no longer hashes to its stored hash",
+                    span(tenant.as_deref(), seq, None)
+                )
+            };
+            self.push(Draft {
+                kind: IncidentKind::Edited,
+                tenant,
+                first: seq,
+                last: seq,
+                root: edit,
+                members,
+                explanation,
+            });
+        }
+    }
+
+    /// `chain_link_broken` and `genesis_invalid` left over: the record before the link was
+    /// changed and re-hashed, or (where the timestamps go back there) records were reordered.
+    fn broken_links(&mut self) {
+        let mut links = self.free(Code::ChainLinkBroken);
+        links.extend(self.free(Code::GenesisInvalid));
+        links.sort_unstable();
+        for link in links {
+            let f = &self.findings[link];
+            let tenant = f.tenant_id.clone();
+            let seq = f.seq.unwrap_or(1);
+            if f.code == Code::GenesisInvalid {
+                let explanation = format!(
+                    "{} was changed: its prev_hash is not the all-zero hash that starts a chain",
+                    span(tenant.as_deref(), Some(seq), None)
+                );
+                self.push(Draft {
+                    kind: IncidentKind::Edited,
+                    tenant,
+                    first: Some(seq),
+                    last: Some(seq),
+                    root: link,
+                    members: Vec::new(),
+                    explanation,
+                });
+                continue;
+            }
+            let before = seq.saturating_sub(1).max(1);
+            let backwards = self.free_in(Code::TimestampRegression, tenant.as_deref(), before, seq);
+            if !backwards.is_empty() {
+                let explanation = format!(
+                    "{} were reordered: seq {seq} names another predecessor and its time goes back",
+                    span(tenant.as_deref(), Some(before), Some(seq))
+                );
+                self.push(Draft {
+                    kind: IncidentKind::Reordered,
+                    tenant,
+                    first: Some(before),
+                    last: Some(seq),
+                    root: link,
+                    members: backwards,
+                    explanation,
+                });
+                continue;
+            }
+            let explanation = format!(
+                "{} was changed and re-hashed: its hash is no longer the prev_hash that seq {seq} committed to",
+                span(tenant.as_deref(), Some(before), None)
+            );
+            self.push(Draft {
+                kind: IncidentKind::EditedRehashed,
+                tenant,
+                first: Some(before),
+                last: Some(before),
+                root: link,
+                members: Vec::new(),
+                explanation,
+            });
+        }
+    }
+
+    /// `record_diverged` left over, per tenant and pair of sources in seq order: a record whose
+    /// content differs followed by records that differ only in their hashes is a rewrite exposed
+    /// by the other source; a lone difference is a divergence.
+    fn diverged(&mut self) {
+        let mut runs: BTreeMap<SourcePair, Vec<usize>> = BTreeMap::new();
+        let mut order = Vec::new();
+        for i in self.free(Code::RecordDiverged) {
+            let f = &self.findings[i];
+            let key = (f.tenant_id.clone(), f.input.clone(), f.other_input.clone());
+            if !runs.contains_key(&key) {
+                order.push(key.clone());
+            }
+            runs.entry(key).or_default().push(i);
+        }
+        for key in order {
+            let mut members = runs.remove(&key).unwrap_or_default();
+            members.sort_by_key(|&i| (self.seq(i), i));
+            let mut start = 0;
+            while start < members.len() {
+                let mut end = start + 1;
+                while end < members.len()
+                    && !content_changed(&self.findings[members[end]])
+                    && self.seq(members[end]) == self.seq(members[end - 1]).map(|s| s + 1)
+                {
+                    end += 1;
+                }
+                let run: Vec<usize> = members[start..end].to_vec();
+                self.diverged_run(&key, run);
+                start = end;
+            }
+        }
+    }
+
+    fn diverged_run(&mut self, (tenant, left, right): &SourcePair, run: Vec<usize>) {
+        let root = run[0];
+        let first = self.seq(root);
+        let last = self.seq(run[run.len() - 1]);
+        let left = left.as_deref().unwrap_or("one source");
+        let right = right.as_deref().unwrap_or("another source");
+        let fields = changed_fields(&self.findings[root], true);
+        if run.len() == 1 {
+            let explanation = if fields.is_empty() {
+                format!(
+                    "{} differs between {left} and {right} only in its hashes",
+                    span(tenant.as_deref(), first, None)
+                )
+            } else {
+                format!(
+                    "{} differs between {left} and {right}: {fields} ({left} first)",
+                    span(tenant.as_deref(), first, None)
+                )
+            };
+            self.push(Draft {
+                kind: IncidentKind::Diverged,
+                tenant: tenant.clone(),
+                first,
+                last,
+                root,
+                members: run,
+                explanation,
+            });
+            return;
+        }
+        let cause = if fields.is_empty() {
+            String::new()
+        } else {
+            format!(" ({fields}, {left} first)")
+        };
+        let explanation = format!(
+            "{} differs between {left} and {right}{cause}, and the {} record(s) after it differ only in their hashes: the chain was re-hashed from there",
+            span(tenant.as_deref(), first, None),
+            run.len() - 1
+        );
+        self.push(Draft {
+            kind: IncidentKind::Rechained,
+            tenant: tenant.clone(),
+            first,
+            last,
+            root,
+            members: run,
+            explanation,
+        });
+    }
+
+    /// `record_missing` left over, per tenant and pair of sources: consecutive missing seqs are
+    /// one deletion (or insertion into the other source; the finding's message says both).
+    fn missing(&mut self) {
+        let mut free = self.free(Code::RecordMissing);
+        free.sort_by_key(|&i| {
+            let f = &self.findings[i];
+            (
+                f.tenant_id.clone(),
+                f.input.clone(),
+                f.other_input.clone(),
+                f.seq,
+                i,
+            )
+        });
+        let mut start = 0;
+        while start < free.len() {
+            let head = &self.findings[free[start]];
+            let mut end = start + 1;
+            while end < free.len() {
+                let f = &self.findings[free[end]];
+                let prev = &self.findings[free[end - 1]];
+                if f.tenant_id != head.tenant_id
+                    || f.input != head.input
+                    || f.other_input != head.other_input
+                    || f.seq != prev.seq.map(|s| s + 1)
+                {
+                    break;
+                }
+                end += 1;
+            }
+            let run: Vec<usize> = free[start..end].to_vec();
+            let root = run[0];
+            let f = &self.findings[root];
+            let tenant = f.tenant_id.clone();
+            let first = f.seq;
+            let last = self.seq(run[run.len() - 1]);
+            let explanation = format!(
+                "{} held by {} {} missing from {}: deleted there, or inserted into {}",
+                span(tenant.as_deref(), first, last),
+                f.other_input.as_deref().unwrap_or("another source"),
+                if run.len() == 1 { "is" } else { "are" },
+                f.input.as_deref().unwrap_or("a source"),
+                f.other_input.as_deref().unwrap_or("the other source"),
+            );
+            self.push(Draft {
+                kind: IncidentKind::Deleted,
+                tenant,
+                first,
+                last,
+                root,
+                members: run,
+                explanation,
+            });
+            start = end;
+        }
+    }
+
+    /// Export-level errors (fingerprint, record count, URL hash, scope, printed pages, the
+    /// service's own verdict): part of an incident about a record of the same input and tenant
+    /// where there is one (an edited record changes the export's fingerprint), else an incident
+    /// of their own.
+    fn export_level(&mut self) {
+        for i in 0..self.findings.len() {
+            if self.taken[i] || self.findings[i].level != Level::Error {
+                continue;
+            }
+            let f = &self.findings[i];
+            if let Some(d) = self.incident_of_input(f) {
+                self.drafts[d].members.push(i);
+                self.taken[i] = true;
+                continue;
+            }
+            let tenant = f.tenant_id.clone();
+            let (kind, explanation) = match f.code {
+                Code::ScopeViolation => (
+                    IncidentKind::Inserted,
+                    format!(
+                        "{} lies outside the export's scope: it was inserted into the export",
+                        span(tenant.as_deref(), f.seq, None)
+                    ),
+                ),
+                Code::VisibleTextMismatch | Code::ServerVerdictDisagrees => {
+                    (IncidentKind::Diverged, f.message.clone())
+                }
+                _ => (
+                    IncidentKind::Edited,
+                    format!(
+                        "the export of {} was changed after it was made: {}",
+                        span(tenant.as_deref(), None, None),
+                        f.message
+                    ),
+                ),
+            };
+            self.push(Draft {
+                kind,
+                tenant,
+                first: f.seq,
+                last: f.seq,
+                root: i,
+                members: Vec::new(),
+                explanation,
+            });
+        }
+    }
+
+    /// The first incident about a record of `f`'s tenant whose findings concern `f`'s input.
+    fn incident_of_input(&self, f: &Finding) -> Option<usize> {
+        let input = f.input.as_deref()?;
+        self.drafts.iter().position(|d| {
+            d.tenant == f.tenant_id
+                && d.first.is_some()
+                && std::iter::once(d.root)
+                    .chain(d.members.iter().copied())
+                    .any(|m| self.findings[m].input.as_deref() == Some(input))
+        })
+    }
+
+    /// Warnings that concern an incident's act join it: a timestamp that goes back inside its
+    /// seq range (or at the record after it), the incremental update of the PDF it concerns.
+    fn attach_warnings(&mut self) {
+        for i in 0..self.findings.len() {
+            if self.taken[i] || self.findings[i].level == Level::Error {
+                continue;
+            }
+            let f = &self.findings[i];
+            let joins = match f.code {
+                Code::TimestampRegression => self.drafts.iter().position(|d| {
+                    d.tenant == f.tenant_id
+                        && matches!((d.first, d.last, f.seq), (Some(a), Some(b), Some(s)) if s >= a && s <= b + 1)
+                }),
+                Code::PdfIncrementalUpdate => {
+                    let input = f.input.as_deref();
+                    self.drafts.iter().position(|d| {
+                        std::iter::once(d.root)
+                            .chain(d.members.iter().copied())
+                            .any(|m| input.is_some() && self.findings[m].input.as_deref() == input)
+                    })
+                }
+                _ => None,
+            };
+            if let Some(d) = joins {
+                self.drafts[d].members.push(i);
+                self.taken[i] = true;
+            }
+        }
+    }
+}
+
+/// Groups `findings` into incidents (see the module doc). Returns the incidents in report order
+/// and, for every finding, the id of the incident it belongs to (`None` for a warning or info
+/// finding that belongs to none).
+pub fn group(findings: &[Finding]) -> (Vec<Incident>, Vec<Option<u32>>) {
+    let mut grouper = Grouper {
+        findings,
+        taken: vec![false; findings.len()],
+        drafts: Vec::new(),
+    };
+    grouper.rechained_by_anchor();
+    grouper.truncated();
+    grouper.deleted_gaps();
+    grouper.inserted_duplicates();
+    grouper.edited();
+    grouper.broken_links();
+    grouper.diverged();
+    grouper.missing();
+    grouper.export_level();
+    grouper.attach_warnings();
+
+    // Tenants in order of first appearance among the findings, then by first seq.
+    let mut tenant_rank: Vec<Option<&str>> = Vec::new();
+    for f in findings {
+        if !tenant_rank.contains(&f.tenant_id.as_deref()) {
+            tenant_rank.push(f.tenant_id.as_deref());
+        }
+    }
+    let rank = |t: &Option<String>| {
+        tenant_rank
+            .iter()
+            .position(|r| *r == t.as_deref())
+            .unwrap_or(usize::MAX)
+    };
+    let mut drafts = grouper.drafts;
+    drafts.sort_by_key(|d| (rank(&d.tenant), d.first.is_none(), d.first, d.root));
+
+    let mut of_finding = vec![None; findings.len()];
+    let incidents = drafts
+        .into_iter()
+        .enumerate()
+        .map(|(n, mut d)| {
+            let id = n as u32 + 1;
+            of_finding[d.root] = Some(id);
+            d.members.retain(|&m| m != d.root);
+            d.members.sort_unstable();
+            d.members.dedup();
+            for &m in &d.members {
+                of_finding[m] = Some(id);
+            }
+            Incident {
+                id,
+                kind: d.kind,
+                tenant_id: d.tenant,
+                first_seq: d.first,
+                last_seq: d.last,
+                root: d.root,
+                dependents: d.members,
+                explanation: d.explanation,
+            }
+        })
+        .collect();
+    (incidents, of_finding)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::FieldDiff;
+
+    fn finding(code: Code, tenant: &str, seq: u64) -> Finding {
+        Finding::new(code, Some(tenant), Some(seq), format!("{code:?} at {seq}"))
+    }
+
+    fn diverged(seq: u64, fields: &[(&str, &str, &str)]) -> Finding {
+        let mut f = finding(Code::RecordDiverged, "acme", seq)
+            .input("export.pdf")
+            .other_input("dump.sqlite");
+        f.fields = fields
+            .iter()
+            .map(|(field, left, right)| FieldDiff {
+                field: field.to_string(),
+                left: Some(left.to_string()),
+                right: Some(right.to_string()),
+            })
+            .collect();
+        f
+    }
+
+    fn rehashed(seq: u64) -> Finding {
+        diverged(
+            seq,
+            &[("hash", "\"a\"", "\"b\""), ("prev_hash", "\"c\"", "\"d\"")],
+        )
+    }
+
+    #[test]
+    fn a_hidden_edit_is_one_rechained_incident_rooted_at_the_content_change() {
+        let mut findings = vec![diverged(
+            12,
+            &[
+                ("actor_user_id", "\"u-1004\"", "\"u-1003\""),
+                ("hash", "\"x\"", "\"y\""),
+            ],
+        )];
+        findings.extend((13..=57).map(rehashed));
+        findings.push(
+            finding(Code::AnchorMismatch, "acme", 57)
+                .input("dump.sqlite")
+                .other_input("export.pdf"),
+        );
+        let (incidents, of) = group(&findings);
+        assert_eq!(incidents.len(), 1);
+        let i = &incidents[0];
+        assert_eq!(i.kind, IncidentKind::Rechained);
+        assert_eq!((i.first_seq, i.last_seq), (Some(12), Some(57)));
+        assert_eq!(i.root, 0);
+        assert_eq!(i.dependents, (1..=46).collect::<Vec<_>>());
+        assert_eq!(
+            i.explanation,
+            "acme seq 12 was changed (actor_user_id \"u-1004\" -> \"u-1003\") and the chain re-hashed from there to seq 57 to hide it; export.pdf exposes it with the chain head it states for seq 57; 45 later record(s) differ only in their hashes"
+        );
+        assert!(of.iter().all(|&o| o == Some(1)));
+    }
+
+    #[test]
+    fn a_deletion_takes_the_broken_link_after_it() {
+        let findings = vec![
+            finding(Code::TimestampRegression, "acme", 8).input("d"),
+            finding(Code::SeqGap, "acme", 9).input("d"),
+            finding(Code::ChainLinkBroken, "acme", 10).input("d"),
+        ];
+        let (incidents, of) = group(&findings);
+        assert_eq!(incidents.len(), 1);
+        assert_eq!(incidents[0].kind, IncidentKind::Deleted);
+        assert_eq!(
+            (incidents[0].first_seq, incidents[0].last_seq),
+            (Some(9), Some(9))
+        );
+        assert_eq!(incidents[0].root, 1);
+        assert_eq!(incidents[0].dependents, vec![2]);
+        assert_eq!(
+            incidents[0].explanation,
+            "acme seq 9 was deleted: seq 10 still names it as its predecessor"
+        );
+        // The regression at seq 8 is older than the deletion: it stands alone.
+        assert_eq!(of, vec![None, Some(1), Some(1)]);
+    }
+
+    #[test]
+    fn an_edit_takes_the_export_fingerprint_of_its_input() {
+        let findings = vec![
+            finding(Code::RecordHashMismatch, "acme", 9).input("a.pdf"),
+            Finding::new(Code::FingerprintMismatch, Some("acme"), None, "fp".into()).input("a.pdf"),
+        ];
+        let (incidents, of) = group(&findings);
+        assert_eq!(incidents.len(), 1);
+        assert_eq!(incidents[0].kind, IncidentKind::Edited);
+        assert_eq!(incidents[0].dependents, vec![1]);
+        assert_eq!(of, vec![Some(1), Some(1)]);
+    }
+
+    #[test]
+    fn a_lone_broken_link_is_an_edit_rehashed_at_the_record_before() {
+        let findings = vec![finding(Code::ChainLinkBroken, "acme", 23).input("d")];
+        let (incidents, _) = group(&findings);
+        assert_eq!(incidents[0].kind, IncidentKind::EditedRehashed);
+        assert_eq!(
+            (incidents[0].first_seq, incidents[0].last_seq),
+            (Some(22), Some(22))
+        );
+    }
+
+    #[test]
+    fn a_broken_link_where_time_goes_back_is_a_reorder() {
+        let findings = vec![
+            finding(Code::ChainLinkBroken, "acme", 6).input("d"),
+            finding(Code::TimestampRegression, "acme", 6).input("d"),
+        ];
+        let (incidents, of) = group(&findings);
+        assert_eq!(incidents.len(), 1);
+        assert_eq!(incidents[0].kind, IncidentKind::Reordered);
+        assert_eq!(
+            (incidents[0].first_seq, incidents[0].last_seq),
+            (Some(5), Some(6))
+        );
+        assert_eq!(of, vec![Some(1), Some(1)]);
+    }
+
+    #[test]
+    fn truncation_takes_the_records_it_lacks() {
+        let findings = vec![
+            finding(Code::ChainTruncated, "acme", 40)
+                .input("d")
+                .other_input("e.pdf"),
+            finding(Code::RecordMissing, "acme", 38)
+                .input("d")
+                .other_input("e.pdf"),
+            finding(Code::RecordMissing, "acme", 40)
+                .input("d")
+                .other_input("e.pdf"),
+        ];
+        let (incidents, _) = group(&findings);
+        assert_eq!(incidents.len(), 1);
+        assert_eq!(incidents[0].kind, IncidentKind::Truncated);
+        assert_eq!(
+            (incidents[0].first_seq, incidents[0].last_seq),
+            (Some(38), Some(40))
+        );
+        assert_eq!(incidents[0].dependents, vec![1, 2]);
+    }
+
+    #[test]
+    fn incidents_are_ordered_by_tenant_then_seq_and_every_error_has_one() {
+        let findings = vec![
+            finding(Code::RecordHashMismatch, "acme", 30).input("d"),
+            finding(Code::SeqDuplicate, "globex", 4).input("d"),
+            finding(Code::RecordHashMismatch, "acme", 3).input("d"),
+            finding(Code::ChainLinkBroken, "globex", 5).input("d"),
+            diverged(7, &[("action", "\"a\"", "\"b\"")]),
+            finding(Code::RecordMissing, "globex", 9)
+                .input("x")
+                .other_input("y"),
+            finding(Code::RecordMissing, "globex", 10)
+                .input("x")
+                .other_input("y"),
+        ];
+        let (incidents, of) = group(&findings);
+        type Row<'a> = (u32, IncidentKind, Option<&'a str>, Option<u64>, Option<u64>);
+        let got: Vec<Row> = incidents
+            .iter()
+            .map(|i| {
+                (
+                    i.id,
+                    i.kind,
+                    i.tenant_id.as_deref(),
+                    i.first_seq,
+                    i.last_seq,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (1, IncidentKind::Edited, Some("acme"), Some(3), Some(3)),
+                (2, IncidentKind::Diverged, Some("acme"), Some(7), Some(7)),
+                (3, IncidentKind::Edited, Some("acme"), Some(30), Some(30)),
+                (4, IncidentKind::Inserted, Some("globex"), Some(4), Some(4)),
+                (5, IncidentKind::Deleted, Some("globex"), Some(9), Some(10)),
+            ]
+        );
+        assert_eq!(
+            of,
+            vec![
+                Some(3),
+                Some(4),
+                Some(1),
+                Some(4),
+                Some(2),
+                Some(5),
+                Some(5)
+            ]
+        );
+    }
+}
