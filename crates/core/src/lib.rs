@@ -15,6 +15,7 @@
 //! * output is deterministic: same inputs, same bytes, in any time zone.
 #![forbid(unsafe_code)]
 
+pub mod assurance;
 pub mod canonical;
 pub mod case;
 pub mod chain;
