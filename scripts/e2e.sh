@@ -32,6 +32,9 @@ export TAURI_DRIVER_PORT=$port
 work=$(mktemp -d)
 svc_pid=""
 trap '[ -z "$svc_pid" ] || kill "$svc_pid" 2>/dev/null; rm -rf "$work"' EXIT
+# The app keeps its recent cases in its config folder: the tests' own, never the real user's.
+export XDG_CONFIG_HOME="$work/config"
+mkdir -p "$XDG_CONFIG_HOME"
 svc="$target/debug/trailproof-service"
 svc_port=$((port + 2))
 secret="e2e-$RANDOM$RANDOM"
@@ -85,4 +88,7 @@ if [ -z "${TRAILPROOF_E2E_NO_KEYRING:-}" ] && command -v gnome-keyring-daemon >/
 else
   no_keyring
 fi
+# The app did keep its recent cases, and in the tests' config folder.
+find "$XDG_CONFIG_HOME" -name recent-cases.json | grep -q . ||
+  { echo "e2e: the app kept no recent cases in $XDG_CONFIG_HOME" >&2; exit 1; }
 echo "e2e: screenshots in ui/e2e/artifacts/"

@@ -5,10 +5,11 @@
 // Environment: TRAILPROOF_APP (absolute path of the app binary), TAURI_DRIVER_PORT.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { resolve, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { remote } from "webdriverio";
+import { assertNotBlank } from "./png.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "../..");
@@ -17,6 +18,13 @@ const port = Number(process.env.TAURI_DRIVER_PORT ?? 4455);
 const artifacts = resolve(here, "artifacts");
 mkdirSync(artifacts, { recursive: true });
 const v = (p) => resolve(root, "tests/vectors", p);
+
+// Saves a screenshot of what a person sees, and fails the test if it shows nothing.
+async function shot(browser, name) {
+  const path = resolve(artifacts, name);
+  await browser.saveScreenshot(path);
+  assertNotBlank(readFileSync(path), name);
+}
 
 const sessions = [];
 after(async () => {
@@ -69,7 +77,7 @@ test("a clean export PDF reads intact", async () => {
     (await findings(b)).filter((f) => f.code !== "timestamp_regression"),
     [],
   );
-  await b.saveScreenshot(resolve(artifacts, "overview-intact.png"));
+  await shot(b, "overview-intact.png");
   await close(b);
 });
 
@@ -81,7 +89,7 @@ test("visible-edit.pdf is tampered, with visible_text_mismatch on seq 2", async 
     f.some((x) => x.code === "visible_text_mismatch" && x.seq === "2"),
     JSON.stringify(f),
   );
-  await b.saveScreenshot(resolve(artifacts, "overview-visible-edit.png"));
+  await shot(b, "overview-visible-edit.png");
   // The finding opens the record it concerns, with the printed row beside the embedded one.
   await b.$('[data-testid="finding"][data-code="visible_text_mismatch"][data-seq="2"]').click();
   const detail = await b.$('[data-testid="detail"]');
@@ -90,7 +98,7 @@ test("visible-edit.pdf is tampered, with visible_text_mismatch on seq 2", async 
   const text = await detail.getText();
   assert.match(text, /acme #2/);
   assert.match(text, /As printed on the export's pages/);
-  await b.saveScreenshot(resolve(artifacts, "detail-visible-edit.png"));
+  await shot(b, "detail-visible-edit.png");
   await close(b);
 });
 
@@ -99,7 +107,7 @@ test("a dump with the export PDF together gives the anchor finding", async () =>
   assert.equal(await verdictOf(b), "tampered");
   const f = await findings(b);
   assert.ok(f.some((x) => x.code === "anchor_mismatch" && x.seq === "40"), JSON.stringify(f));
-  await b.saveScreenshot(resolve(artifacts, "overview-anchor.png"));
+  await shot(b, "overview-anchor.png");
   await close(b);
 });
 
@@ -114,14 +122,14 @@ test("the timeline shows the events and the records table pages through them", a
   const count = await b.$('[data-testid="timeline-count"]').getText();
   assert.match(count, /^\d[\d,]* events in view/);
   void marks;
-  await b.saveScreenshot(resolve(artifacts, "timeline.png"));
+  await shot(b, "timeline.png");
   await b.$('[data-testid="tab-records"]').click();
   await b.waitUntil(async () => (await b.$$('[data-testid="record-row"]')).length > 0, {
     timeout: 30_000,
   });
   const total = await b.$('[data-testid="records-total"]').getText();
   assert.match(total, /^\d[\d,]* entries/);
-  await b.saveScreenshot(resolve(artifacts, "records.png"));
+  await shot(b, "records.png");
   await close(b);
 });
 
@@ -147,7 +155,7 @@ test("an HTML payload in a record renders as text", async () => {
   assert.equal((await b.$$("img")).length, 0);
   const alert = await b.getAlertText().catch(() => null);
   assert.equal(alert, null);
-  await b.saveScreenshot(resolve(artifacts, "xss-as-text.png"));
+  await shot(b, "xss-as-text.png");
   await close(b);
 });
 
@@ -194,7 +202,7 @@ test(
     await b.$('[data-testid="live-token"]').setValue(service.token);
     await remember.click();
     assert.equal(await remember.isSelected(), true);
-    await b.saveScreenshot(resolve(artifacts, "live-remember.png"));
+    await shot(b, "live-remember.png");
     await runLive(b);
     assert.equal((await b.$$('[data-testid="error"]')).length, 0);
     const stored = await b.$('[data-testid="live-stored"]');
@@ -203,7 +211,7 @@ test(
       (await stored.getText()).includes(`A token for ${origin} is stored in the OS keyring.`),
       await stored.getText(),
     );
-    await b.saveScreenshot(resolve(artifacts, "live-remembered.png"));
+    await shot(b, "live-remembered.png");
     await close(b);
 
     // A new session holds nothing in memory: the stored token is used without typing.
@@ -211,7 +219,7 @@ test(
     remember = await openLive(b);
     await b.$('[data-testid="live-stored"]').waitForExist({ timeout: 30_000 });
     assert.equal(await remember.isSelected(), false);
-    await b.saveScreenshot(resolve(artifacts, "live-stored.png"));
+    await shot(b, "live-stored.png");
     await runLive(b);
     assert.equal((await b.$$('[data-testid="error"]')).length, 0);
     assert.ok(!(await b.getPageSource()).includes(service.token), "the token reached the page");
@@ -244,7 +252,7 @@ test(
     const text = await error.getText();
     assert.match(text, /^OS keyring: cannot store the token for http:\/\/127\.0\.0\.1:\d+ in the OS keyring/);
     assert.ok(!text.includes(service.token));
-    await b.saveScreenshot(resolve(artifacts, "live-no-keyring.png"));
+    await shot(b, "live-no-keyring.png");
     await close(b);
   },
 );
