@@ -30,6 +30,7 @@
 //! `hash` spliced in.
 #![forbid(unsafe_code)]
 
+mod api;
 mod copies;
 pub mod http;
 mod investigate;
@@ -40,15 +41,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use ring::digest::{Context, SHA256};
-use serde::Deserialize;
 use trailproof_core::case::{Case, SourceRun};
 use trailproof_core::chain::Mode;
 use trailproof_core::finding::{Check, Code, Finding, Status};
 use trailproof_core::fingerprint::{self, FingerprintHasher};
-use trailproof_core::record::{self, hex, parse_hex, Checked, Location, RawData, RawRecord};
+use trailproof_core::record::{self, hex, parse_hex, Checked};
 use trailproof_core::scope::Scope;
 use trailproof_core::verify_url::VerifyUrl;
 
+use api::{ChainHead, Client, VerifyAnswer};
 pub use copies::LiveCopies;
 pub use http::{Api, HttpPolicy, Token};
 pub use investigate::{
@@ -154,19 +155,6 @@ pub struct LiveSummary {
     pub records: u64,
     /// Fingerprint of the URL scope's live records, recomputed here.
     pub live_fingerprint: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct VerifyAnswer {
-    status: String,
-    computed_hash: String,
-    record_count: u64,
-}
-
-#[derive(Deserialize)]
-struct HeadAnswer {
-    seq: u64,
-    hash: String,
 }
 
 /// An export watched by a scope's stream: (input, chain head (seq, hash), stated fingerprint).
@@ -339,11 +327,7 @@ pub fn verify_live_with(
     sink: &mut RecordSink,
 ) -> Result<LiveSummary, LiveError> {
     opts.check_cancel(|| "before it started".into())?;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| LiveError::Runtime(e.to_string()))?;
+    let runtime = Client::new_runtime()?;
     let v = VerifyUrl::parse(url_text)?;
     let scope = v.scope().map_err(|e| LiveError::Scope(e.0))?;
     let base = opts.api_base.clone().unwrap_or_else(|| v.origin.clone());
@@ -353,9 +337,10 @@ pub fn verify_live_with(
         opts.ca_pem.as_deref(),
         opts.policy.clone(),
     )?;
+    let client = Client::new(runtime, api);
     let name = format!("live:{}", v.origin);
     let mut summary = LiveSummary {
-        api_base: api.base().to_string(),
+        api_base: client.http().base().to_string(),
         ..Default::default()
     };
     url_checks(case, &v, &name);
@@ -363,12 +348,7 @@ pub fn verify_live_with(
     // The service's own verify answer does not depend on the paging: when the URL states a
     // hash, it is asked for at once and computed by the service while the records are paged.
     let url_hash_text = v.hash.clone().filter(|h| parse_hex(h).is_some());
-    let early_verify = url_hash_text.clone().map(|h| {
-        let api = api.clone();
-        let mut q = VerifyUrl::scope_query(&scope);
-        q.push(("hash", h));
-        rt.spawn(async move { api.get("/api/v1/audit/verify", &q).await })
-    });
+    let early_verify = url_hash_text.clone().map(|h| client.ask_verify(&scope, h));
 
     // Scopes to fetch: the URL's, then every other scope an export has.
     let mut scopes: Vec<(Scope, String)> = vec![(scope.clone(), name.clone())];
@@ -410,7 +390,7 @@ pub fn verify_live_with(
             Mode::Subset
         };
         let mut run = case.source_scoped(input, "live", mode, s);
-        let pages = fetch_scope(&rt, &api, s, &mut stream, &mut run, input, opts, sink)?;
+        let pages = fetch_scope(&client, s, &mut stream, &mut run, input, opts, sink)?;
         summary.pages += pages;
         summary.records += stream.records;
         let fp = stream.finish();
@@ -530,20 +510,10 @@ pub fn verify_live_with(
     // The service's own verdict.
     let asked = url_hash_text.unwrap_or_else(|| main_fp.clone());
     opts.check_cancel(|| "before asking the service's verdict".into())?;
-    let body = match early_verify {
-        Some(task) => rt
-            .block_on(task)
-            .map_err(|e| LiveError::Runtime(e.to_string()))??,
-        None => {
-            let mut q = VerifyUrl::scope_query(&scope);
-            q.push(("hash", asked.clone()));
-            rt.block_on(api.get("/api/v1/audit/verify", &q))?
-        }
+    let ans = match early_verify {
+        Some(pending) => client.verify_answer(pending)?,
+        None => client.verify(&scope, asked.clone())?,
     };
-    let ans: VerifyAnswer = serde_json::from_slice(&body).map_err(|e| LiveError::Protocol {
-        what: "GET /api/v1/audit/verify".into(),
-        cause: e.to_string(),
-    })?;
     server_verdict(case, &ans, &asked, &main_fp, &scope, &name);
 
     // Chain heads and the record at each export's head.
@@ -557,11 +527,7 @@ pub fn verify_live_with(
     }
     for t in &tenants {
         opts.check_cancel(|| format!("before reading the chain head of tenant {t}"))?;
-        let body = rt.block_on(api.get("/api/v1/audit/chain/head", &[("tenant_id", t.clone())]))?;
-        let head: HeadAnswer = serde_json::from_slice(&body).map_err(|e| LiveError::Protocol {
-            what: "GET /api/v1/audit/chain/head".into(),
-            cause: e.to_string(),
-        })?;
+        let head = client.chain_head(t)?;
         let seen = max_seq.get(t).copied().unwrap_or(0);
         let below = seen > head.seq;
         case.add(
@@ -598,7 +564,8 @@ pub fn verify_live_with(
             .filter_map(|a| a.chain_head.map(|(s, h)| (a.input.clone(), s, hex(&h))))
             .collect();
         for (export, hs, hh) in anchors {
-            let (f, c) = rt.block_on(check_anchor(&api, t, &export, hs, &hh, &head, &name))?;
+            let live = client.record_at(t, hs)?;
+            let (f, c) = check_anchor(live, t, &export, hs, &hh, &head, &name);
             case.add(f, c);
         }
     }
@@ -845,8 +812,7 @@ const CANCEL_POLL: Duration = Duration::from_millis(50);
 /// absorbing here, on the caller's thread (the sink need not be `Send`).
 #[allow(clippy::too_many_arguments)]
 fn fetch_scope(
-    rt: &tokio::runtime::Runtime,
-    api: &Api,
+    client: &Client,
     scope: &Scope,
     stream: &mut Stream,
     run: &mut SourceRun,
@@ -856,8 +822,8 @@ fn fetch_scope(
 ) -> Result<u64, LiveError> {
     opts.check_cancel(|| format!("{input}: after 0 page(s), 0 record(s)"))?;
     let (page_tx, mut page_rx) = tokio::sync::mpsc::channel(pages::AHEAD);
-    let fetcher = rt.spawn(pages::fetch_pages(
-        api.clone(),
+    let fetcher = client.spawn(pages::fetch_pages(
+        client.http().clone(),
         VerifyUrl::scope_query(scope),
         PAGE_LIMIT,
         page_tx,
@@ -936,31 +902,16 @@ fn absorb_pages(
 }
 
 /// The live record at an export's chain-head seq against the head the export states.
-async fn check_anchor(
-    api: &Api,
+fn check_anchor(
+    at: Option<Checked>,
     tenant: &str,
     export: &str,
     hs: u64,
     hh: &str,
-    head: &HeadAnswer,
+    head: &ChainHead,
     name: &str,
-) -> Result<(Vec<Finding>, Vec<Check>), LiveError> {
+) -> (Vec<Finding>, Vec<Check>) {
     let mut findings = Vec::new();
-    let q = [
-        ("tenant_id", tenant.to_string()),
-        ("after_seq", hs.saturating_sub(1).to_string()),
-        ("limit", "1".to_string()),
-    ];
-    let body = api.get("/api/v1/audit/records", &q).await?;
-    let page = pages::Page::parse(&body)?;
-    let at = page.records.first().map(|r| {
-        let raw = RawRecord {
-            loc: Location::Index(0),
-            data: RawData::Json(r.get().as_bytes().to_vec()),
-        };
-        record::check(raw, &mut Vec::new())
-    });
-    let at = at.filter(|c| c.seq == Some(hs));
     match at {
         None if head.seq < hs => findings.push(
             Finding::new(
@@ -1030,5 +981,5 @@ async fn check_anchor(
     )
     .input(name)
     .tenant(tenant);
-    Ok((findings, vec![c]))
+    (findings, vec![c])
 }
