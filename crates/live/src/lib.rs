@@ -23,7 +23,7 @@
 //! one page at a time (memory stays flat apart from the exports' own records), and a record
 //! sink ([`verify_live_with`]) sees each checked record as its page arrives.
 //!
-//! Speed: a scope's pages go through a pipeline ([`pages`]): page k+2 is fetched while page k+1
+//! Speed: a scope's pages go through a pipeline ([`scope_stream::pages`]): page k+2 is fetched while page k+1
 //! is canonicalized and hashed on all cores (with the page's own digest alongside) and page k is
 //! absorbed; only the fingerprint's hash and the chain logic are sequential. Each record is
 //! serialized once: its full canonical bytes (for the fingerprint) are its hashed bytes with
@@ -34,18 +34,14 @@ mod api;
 mod copies;
 pub mod http;
 mod investigate;
-mod pages;
+mod scope_stream;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
-use ring::digest::{Context, SHA256};
-use trailproof_core::case::{Case, SourceRun};
-use trailproof_core::chain::Mode;
+use trailproof_core::case::Case;
 use trailproof_core::finding::{Check, Code, Finding, Status};
-use trailproof_core::fingerprint::{self, FingerprintHasher};
-use trailproof_core::record::{self, hex, parse_hex, Checked};
+use trailproof_core::record::{hex, parse_hex, Checked};
 use trailproof_core::scope::Scope;
 use trailproof_core::verify_url::VerifyUrl;
 
@@ -55,6 +51,7 @@ pub use http::{Api, HttpPolicy, Token};
 pub use investigate::{
     investigate, investigate_stream, InvestigateError, Investigation, LiveRequest,
 };
+use scope_stream::{ScopeExport, ScopeStream};
 
 /// Records asked for per page (the API's maximum).
 pub const PAGE_LIMIT: usize = 1000;
@@ -157,157 +154,6 @@ pub struct LiveSummary {
     pub live_fingerprint: Option<String>,
 }
 
-/// An export watched by a scope's stream: (input, chain head (seq, hash), stated fingerprint).
-type ScopeAnchor = (String, Option<(u64, String)>, Option<String>);
-
-/// A prefix fingerprint to capture: the digest of the records with `seq <= bound`.
-struct Cut {
-    bound: u64,
-    digest: Option<String>,
-    count: u64,
-    above: u64,
-    first_above: Option<u64>,
-}
-
-/// The streaming state of one scope's records.
-struct Stream {
-    scope: Scope,
-    fp: FingerprintHasher,
-    /// The bytes that close the scope's fingerprint object (for a peek after every record).
-    closing: Vec<u8>,
-    /// The URL hash to look for among all prefixes (main scope only).
-    want: Option<[u8; 32]>,
-    /// (records in the matching prefix, its last seq).
-    prefix_match: Option<(u64, u64)>,
-    cuts: Vec<Cut>,
-    unreadable: u64,
-    last_seq: Option<u64>,
-    order_problems: u64,
-    out_of_scope: Vec<Finding>,
-    /// Digest of every page body, in order (the live input's SHA-256).
-    body: Context,
-    bytes: u64,
-    records: u64,
-    max_seq: BTreeMap<String, u64>,
-}
-
-impl Stream {
-    fn new(scope: Scope, want: Option<[u8; 32]>, cuts: Vec<u64>) -> Stream {
-        let mut s = Stream {
-            closing: fingerprint::closing(&scope),
-            scope,
-            fp: FingerprintHasher::new(),
-            want,
-            prefix_match: None,
-            cuts: cuts
-                .into_iter()
-                .map(|bound| Cut {
-                    bound,
-                    digest: None,
-                    count: 0,
-                    above: 0,
-                    first_above: None,
-                })
-                .collect(),
-            unreadable: 0,
-            last_seq: None,
-            order_problems: 0,
-            out_of_scope: Vec::new(),
-            body: Context::new(&SHA256),
-            bytes: 0,
-            records: 0,
-            max_seq: BTreeMap::new(),
-        };
-        // The empty prefix.
-        s.check_prefix(0);
-        s
-    }
-
-    /// Digest of the records pushed so far, without closing the stream.
-    fn prefix_digest(&self) -> [u8; 32] {
-        self.fp.peek_closed(&self.closing)
-    }
-
-    fn check_prefix(&mut self, seq: u64) {
-        if let Some(w) = self.want {
-            if self.prefix_match.is_none() && self.prefix_digest() == w {
-                self.prefix_match = Some((self.fp.count(), seq));
-            }
-        }
-    }
-
-    fn absorb(
-        &mut self,
-        run: &mut SourceRun,
-        p: pages::Prepared,
-        input: &str,
-        sink: &mut RecordSink,
-    ) {
-        let pages::Prepared {
-            checked: c,
-            canonical,
-            mismatch,
-        } = p;
-        self.records += 1;
-        if let Some(seq) = c.seq {
-            if self.last_seq.is_some_and(|l| seq <= l) {
-                self.order_problems += 1;
-            }
-            self.last_seq = Some(seq);
-            for cut in self.cuts.iter_mut() {
-                if seq > cut.bound {
-                    if cut.digest.is_none() {
-                        cut.digest = Some(hex(&self.fp.peek_closed(&self.closing)));
-                        cut.count = self.fp.count();
-                    }
-                    cut.above += 1;
-                    cut.first_above.get_or_insert(seq);
-                }
-            }
-            if let Some(t) = c.tenant_id.as_deref() {
-                let m = self.max_seq.entry(t.to_string()).or_insert(0);
-                *m = (*m).max(seq);
-            }
-        }
-        match c.record.as_ref() {
-            Some(_) => {
-                self.fp.push_canonical(&canonical);
-                if let Some(why) = mismatch {
-                    self.out_of_scope.push(
-                        Finding::new(
-                            Code::ScopeViolation,
-                            c.tenant_id.as_deref(),
-                            c.seq,
-                            format!(
-                                "the service returned {} for a scope it does not match ({why})",
-                                record::describe(c.tenant_id.as_deref(), c.seq)
-                            ),
-                        )
-                        .input(input)
-                        .at(c.loc),
-                    );
-                }
-            }
-            None => self.unreadable += 1,
-        }
-        if self.want.is_some() && self.prefix_match.is_none() {
-            self.check_prefix(c.seq.unwrap_or(0));
-        }
-        sink(input, &c);
-        run.absorb(c);
-    }
-
-    fn finish(&mut self) -> String {
-        for cut in self.cuts.iter_mut() {
-            if cut.digest.is_none() {
-                cut.digest = Some(hex(&self.fp.peek_closed(&self.closing)));
-                cut.count = self.fp.count();
-            }
-        }
-        hex(&self.prefix_digest())
-    }
-}
-
 /// Runs a live check of `url_text` and adds its input, checks and findings to `case` (whose
 /// evidence files were verified before). Blocking: it runs its own small tokio runtime.
 pub fn verify_live(
@@ -364,36 +210,17 @@ pub fn verify_live_with(
     }
     let mut max_seq: BTreeMap<String, u64> = BTreeMap::new();
     let mut main_fp = None;
-    for (i, (s, input)) in scopes.iter().enumerate() {
-        let anchors: Vec<ScopeAnchor> = case
-            .exports()
-            .iter()
-            .filter(|a| a.scope.as_ref() == Some(s))
-            .map(|a| {
-                (
-                    a.input.clone(),
-                    a.chain_head.map(|(seq, h)| (seq, hex(&h))),
-                    a.fingerprint.clone(),
-                )
-            })
-            .collect();
-        let cuts = anchors
-            .iter()
-            .filter_map(|(_, h, _)| h.as_ref().map(|(seq, _)| *seq))
-            .collect();
+    for (i, (s, input)) in scopes.into_iter().enumerate() {
+        let exports = ScopeExport::of(case, &s);
         let want = if i == 0 { url_hash } else { None };
-        let mut stream = Stream::new(s.clone(), want, cuts);
-        let whole_tenant = s.filters().iter().all(|(_, v)| v.is_none());
-        let mode = if whole_tenant {
-            Mode::Full
-        } else {
-            Mode::Subset
-        };
-        let mut run = case.source_scoped(input, "live", mode, s);
-        let pages = fetch_scope(&client, s, &mut stream, &mut run, input, opts, sink)?;
+        let mut stream = ScopeStream::new(s, input, want, exports);
+        let mut run = case.source_scoped(&stream.input, "live", stream.chain_mode(), &stream.scope);
+        let pages = scope_stream::fetch_scope(&client, &mut stream, &mut run, opts, sink)?;
         summary.pages += pages;
         summary.records += stream.records;
         let fp = stream.finish();
+        let s = &stream.scope;
+        let input = stream.input.as_str();
         for (t, m) in &stream.max_seq {
             let e = max_seq.entry(t.clone()).or_insert(0);
             *e = (*e).max(*m);
@@ -423,13 +250,11 @@ pub fn verify_live_with(
             .input(input),
         );
         // Each export of this scope: its fingerprint vs the live records up to its chain head.
-        for ((export, head, stated), cut) in anchors
-            .iter()
-            .filter(|(_, h, _)| h.is_some())
-            .zip(stream.cuts.iter())
-        {
+        for (export, cut) in stream.export_cuts() {
             let live = cut.digest.clone().unwrap_or_default();
-            let head_seq = head.as_ref().map(|h| h.0).unwrap_or(0);
+            let head_seq = cut.bound;
+            let stated = &export.fingerprint;
+            let export = &export.input;
             match stated {
                 Some(stated) if stream.unreadable == 0 => {
                     let bad = *stated != live;
@@ -489,18 +314,10 @@ pub fn verify_live_with(
             }
         }
         if i == 0 {
-            url_fingerprint(
-                &mut findings,
-                &mut checks,
-                &v,
-                &stream,
-                &fp,
-                input,
-                &anchors,
-            );
+            url_fingerprint(&mut findings, &mut checks, &v, &stream, &fp);
             main_fp = Some(fp);
         }
-        let sha = hex(&digest(stream.body.clone()));
+        let sha = stream.body_sha256();
         case.finish_source(run, stream.bytes, sha);
         case.add(findings, checks);
     }
@@ -572,13 +389,6 @@ pub fn verify_live_with(
     Ok(summary)
 }
 
-fn digest(h: Context) -> [u8; 32] {
-    h.finish()
-        .as_ref()
-        .try_into()
-        .expect("SHA-256 digests are 32 bytes")
-}
-
 fn short(h: &str) -> String {
     h.chars().take(16).collect()
 }
@@ -636,17 +446,15 @@ fn url_checks(case: &mut Case, v: &VerifyUrl, name: &str) {
     case.add(findings, checks);
 }
 
-#[allow(clippy::too_many_arguments)]
 fn url_fingerprint(
     findings: &mut Vec<Finding>,
     checks: &mut Vec<Check>,
     v: &VerifyUrl,
-    stream: &Stream,
+    stream: &ScopeStream,
     fp: &str,
-    input: &str,
-    anchors: &[ScopeAnchor],
 ) {
     let tenant = stream.scope.tenant_id.as_str();
+    let input = stream.input.as_str();
     let Some(stated) = v.hash.as_deref().filter(|h| parse_hex(h).is_some()) else {
         checks.push(
             Check::new(
@@ -674,7 +482,7 @@ fn url_fingerprint(
         );
         return;
     }
-    let n = stream.fp.count();
+    let n = stream.fingerprinted();
     if stated == fp {
         checks.push(
             Check::new(
@@ -703,7 +511,7 @@ fn url_fingerprint(
             .input(input)
             .tenant(tenant),
         );
-        if anchors.is_empty() {
+        if stream.exports.is_empty() {
             findings.push(
                 Finding::new(
                     Code::RecordAppended,
@@ -727,7 +535,7 @@ fn url_fingerprint(
             None,
             format!(
                 "the verification URL's hash is not the fingerprint of the {n} live record(s) of its scope, nor of any first part of them: records of the scope were changed, deleted or inserted since the export{}",
-                if anchors.is_empty() {
+                if stream.exports.is_empty() {
                     " (give the export with --evidence to see which)"
                 } else {
                     ""
@@ -802,103 +610,6 @@ fn server_verdict(
     .input(name)
     .tenant(&scope.tenant_id);
     case.add(findings, vec![c]);
-}
-
-/// How often a caller waiting for a page looks at the cancel flag.
-const CANCEL_POLL: Duration = Duration::from_millis(50);
-
-/// Pages one scope through `run` with the [`pages`] pipeline; returns the number of pages.
-/// The fetcher runs on `rt`, the checker on a thread of its own (with rayon under it), and the
-/// absorbing here, on the caller's thread (the sink need not be `Send`).
-#[allow(clippy::too_many_arguments)]
-fn fetch_scope(
-    client: &Client,
-    scope: &Scope,
-    stream: &mut Stream,
-    run: &mut SourceRun,
-    input: &str,
-    opts: &LiveOptions<'_>,
-    sink: &mut RecordSink<'_>,
-) -> Result<u64, LiveError> {
-    opts.check_cancel(|| format!("{input}: after 0 page(s), 0 record(s)"))?;
-    let (page_tx, mut page_rx) = tokio::sync::mpsc::channel(pages::AHEAD);
-    let fetcher = client.spawn(pages::fetch_pages(
-        client.http().clone(),
-        VerifyUrl::scope_query(scope),
-        PAGE_LIMIT,
-        page_tx,
-    ));
-    let (checked_tx, checked_rx) = std::sync::mpsc::sync_channel(1);
-    let body = std::mem::replace(&mut stream.body, Context::new(&SHA256));
-    let (result, body) = std::thread::scope(|threads| {
-        let checker = threads.spawn(move || {
-            let mut checker = pages::Checker {
-                scope,
-                body,
-                index: 0,
-            };
-            // Ends when the fetcher is done or gone, or when the caller stopped listening.
-            while let Some(page) = page_rx.blocking_recv() {
-                if checked_tx.send(page.map(|p| checker.check(p))).is_err() {
-                    break;
-                }
-            }
-            checker.body
-        });
-        let result = absorb_pages(checked_rx, stream, run, input, opts, sink);
-        // Stops the fetcher (a no-op when it is done), which ends the checker.
-        fetcher.abort();
-        let body = checker
-            .join()
-            .map_err(|_| LiveError::Runtime("the page checker panicked".into()));
-        (result, body)
-    });
-    stream.body = body?;
-    result
-}
-
-/// The caller's end of the pipeline: absorbs each checked page in order, looking at the cancel
-/// flag while it waits.
-fn absorb_pages(
-    rx: std::sync::mpsc::Receiver<Result<pages::CheckedPage, LiveError>>,
-    stream: &mut Stream,
-    run: &mut SourceRun,
-    input: &str,
-    opts: &LiveOptions<'_>,
-    sink: &mut RecordSink<'_>,
-) -> Result<u64, LiveError> {
-    let mut pages = 0u64;
-    loop {
-        let cancelled = |stream: &Stream| {
-            opts.check_cancel(|| {
-                format!(
-                    "{input}: after {pages} page(s), {} record(s)",
-                    stream.records
-                )
-            })
-        };
-        cancelled(stream)?;
-        let page = loop {
-            match rx.recv_timeout(CANCEL_POLL) {
-                Ok(page) => break page?,
-                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => cancelled(stream)?,
-                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
-                    return Err(LiveError::Runtime(format!(
-                        "{input}: the paging stopped after {pages} page(s) without reaching the last page"
-                    )))
-                }
-            }
-        };
-        pages += 1;
-        stream.bytes += page.bytes;
-        for p in page.records {
-            stream.absorb(run, p, input, sink);
-        }
-        opts.progress.page(input, pages, stream.records);
-        if page.last {
-            return Ok(pages);
-        }
-    }
 }
 
 /// The live record at an export's chain-head seq against the head the export states.
