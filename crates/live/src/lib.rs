@@ -31,6 +31,7 @@
 #![forbid(unsafe_code)]
 
 mod api;
+mod checks;
 mod copies;
 pub mod http;
 mod investigate;
@@ -40,12 +41,12 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use trailproof_core::case::Case;
-use trailproof_core::finding::{Check, Code, Finding, Status};
-use trailproof_core::record::{hex, parse_hex, Checked};
+use trailproof_core::record::{parse_hex, Checked};
 use trailproof_core::scope::Scope;
 use trailproof_core::verify_url::VerifyUrl;
 
-use api::{ChainHead, Client, VerifyAnswer};
+use api::Client;
+use checks::ExportHead;
 pub use copies::LiveCopies;
 pub use http::{Api, HttpPolicy, Token};
 pub use investigate::{
@@ -174,9 +175,9 @@ pub fn verify_live_with(
 ) -> Result<LiveSummary, LiveError> {
     opts.check_cancel(|| "before it started".into())?;
     let runtime = Client::new_runtime()?;
-    let v = VerifyUrl::parse(url_text)?;
-    let scope = v.scope().map_err(|e| LiveError::Scope(e.0))?;
-    let base = opts.api_base.clone().unwrap_or_else(|| v.origin.clone());
+    let url = VerifyUrl::parse(url_text)?;
+    let scope = url.scope().map_err(|e| LiveError::Scope(e.0))?;
+    let base = opts.api_base.clone().unwrap_or_else(|| url.origin.clone());
     let api = Api::new(
         &base,
         &opts.token,
@@ -184,20 +185,72 @@ pub fn verify_live_with(
         opts.policy.clone(),
     )?;
     let client = Client::new(runtime, api);
-    let name = format!("live:{}", v.origin);
+    let name = format!("live:{}", url.origin);
     let mut summary = LiveSummary {
         api_base: client.http().base().to_string(),
         ..Default::default()
     };
-    url_checks(case, &v, &name);
-    let url_hash = v.hash.as_deref().and_then(parse_hex);
+    checks::verification_url(&url, &name).add_to(case);
     // The service's own verify answer does not depend on the paging: when the URL states a
     // hash, it is asked for at once and computed by the service while the records are paged.
-    let url_hash_text = v.hash.clone().filter(|h| parse_hex(h).is_some());
+    let url_hash_text = url.hash.clone().filter(|h| parse_hex(h).is_some());
     let early_verify = url_hash_text.clone().map(|h| client.ask_verify(&scope, h));
 
-    // Scopes to fetch: the URL's, then every other scope an export has.
-    let mut scopes: Vec<(Scope, String)> = vec![(scope.clone(), name.clone())];
+    // Each scope's live records, streamed, against the exports of that scope.
+    let url_hash = url.hash.as_deref().and_then(parse_hex);
+    let mut max_seq: BTreeMap<String, u64> = BTreeMap::new();
+    let mut main_fingerprint = None;
+    for (index, (read, input)) in scopes_to_read(case, &scope, &name).into_iter().enumerate() {
+        let is_url_scope = index == 0;
+        let exports = ScopeExport::of(case, &read);
+        let mut stream = ScopeStream::new(read, input, url_hash.filter(|_| is_url_scope), exports);
+        let mut run = case.source_scoped(&stream.input, "live", stream.chain_mode(), &stream.scope);
+        summary.pages += scope_stream::fetch_scope(&client, &mut stream, &mut run, opts, sink)?;
+        summary.records += stream.records;
+        let fingerprint = stream.finish();
+        for (tenant, seq) in &stream.max_seq {
+            let highest = max_seq.entry(tenant.clone()).or_insert(0);
+            *highest = (*highest).max(*seq);
+        }
+        let mut outcome = checks::scope_records(&mut stream);
+        outcome.extend(checks::export_fingerprints(&stream));
+        if is_url_scope {
+            outcome.extend(checks::url_fingerprint(&url, &stream, &fingerprint));
+            main_fingerprint = Some(fingerprint);
+        }
+        case.finish_source(run, stream.bytes, stream.body_sha256());
+        outcome.add_to(case);
+    }
+    summary.live_fingerprint = main_fingerprint.clone();
+    let main_fingerprint = main_fingerprint.unwrap_or_default();
+
+    // The service's own verdict.
+    let asked = url_hash_text.unwrap_or_else(|| main_fingerprint.clone());
+    opts.check_cancel(|| "before asking the service's verdict".into())?;
+    let answer = match early_verify {
+        Some(pending) => client.verify_answer(pending)?,
+        None => client.verify(&scope, asked.clone())?,
+    };
+    checks::server_verdict(&answer, &asked, &main_fingerprint, &scope, &name).add_to(case);
+
+    // Chain heads and the record at each export's head.
+    for tenant in tenants_to_check(case, &scope) {
+        opts.check_cancel(|| format!("before reading the chain head of tenant {tenant}"))?;
+        let head = client.chain_head(&tenant)?;
+        let seen = max_seq.get(&tenant).copied().unwrap_or(0);
+        checks::chain_head(&tenant, &head, seen, &name).add_to(case);
+        for export in ExportHead::of_tenant(case, &tenant) {
+            let live = client.record_at(&tenant, export.seq)?;
+            checks::export_head(&tenant, &export, live.as_ref(), &head, &name).add_to(case);
+        }
+    }
+    Ok(summary)
+}
+
+/// The scopes a live check reads, each with the name of its live input: the URL's (`name`), then
+/// every other scope an export of `case` has (`name?<scope query>`), in input order.
+fn scopes_to_read(case: &Case, scope: &Scope, name: &str) -> Vec<(Scope, String)> {
+    let mut scopes: Vec<(Scope, String)> = vec![(scope.clone(), name.to_string())];
     for a in case.exports() {
         if let Some(s) = &a.scope {
             if !scopes.iter().any(|(x, _)| x == s) {
@@ -208,132 +261,12 @@ pub fn verify_live_with(
             }
         }
     }
-    let mut max_seq: BTreeMap<String, u64> = BTreeMap::new();
-    let mut main_fp = None;
-    for (i, (s, input)) in scopes.into_iter().enumerate() {
-        let exports = ScopeExport::of(case, &s);
-        let want = if i == 0 { url_hash } else { None };
-        let mut stream = ScopeStream::new(s, input, want, exports);
-        let mut run = case.source_scoped(&stream.input, "live", stream.chain_mode(), &stream.scope);
-        let pages = scope_stream::fetch_scope(&client, &mut stream, &mut run, opts, sink)?;
-        summary.pages += pages;
-        summary.records += stream.records;
-        let fp = stream.finish();
-        let s = &stream.scope;
-        let input = stream.input.as_str();
-        for (t, m) in &stream.max_seq {
-            let e = max_seq.entry(t.clone()).or_insert(0);
-            *e = (*e).max(*m);
-        }
-        let mut findings = std::mem::take(&mut stream.out_of_scope);
-        let mut checks = Vec::new();
-        checks.push(
-            Check::outcome(
-                "scope_membership",
-                !findings.is_empty(),
-                format!(
-                    "each live record matches the scope it was fetched for ({} do not)",
-                    findings.len()
-                ),
-            )
-            .input(input),
-        );
-        checks.push(
-            Check::outcome(
-                "seq_order",
-                stream.order_problems > 0,
-                format!(
-                    "the service returned records in ascending seq order ({} out of order)",
-                    stream.order_problems
-                ),
-            )
-            .input(input),
-        );
-        // Each export of this scope: its fingerprint vs the live records up to its chain head.
-        for (export, cut) in stream.export_cuts() {
-            let live = cut.digest.clone().unwrap_or_default();
-            let head_seq = cut.bound;
-            let stated = &export.fingerprint;
-            let export = &export.input;
-            match stated {
-                Some(stated) if stream.unreadable == 0 => {
-                    let bad = *stated != live;
-                    if bad {
-                        findings.push(
-                            Finding::new(
-                                Code::FingerprintMismatch,
-                                Some(&s.tenant_id),
-                                None,
-                                format!(
-                                    "the fingerprint {export} states differs from the fingerprint of the {} live record(s) of its scope up to its chain head (seq {head_seq}): the records changed since the export",
-                                    cut.count
-                                ),
-                            )
-                            .input(input)
-                            .other_input(export)
-                            .values(stated.clone(), live.clone()),
-                        );
-                    }
-                    checks.push(
-                        Check::outcome(
-                            "live_fingerprint",
-                            bad,
-                            format!("the fingerprint of {export} against the live records of its scope up to seq {head_seq}"),
-                        )
-                        .input(input)
-                        .tenant(&s.tenant_id),
-                    );
-                }
-                _ => checks.push(
-                    Check::new(
-                        "live_fingerprint",
-                        Status::NotPossible,
-                        format!("the fingerprint of {export} cannot be compared: it states none, or a live record is unreadable"),
-                    )
-                    .input(input)
-                    .tenant(&s.tenant_id),
-                ),
-            }
-            if cut.above > 0 {
-                let first = cut.first_above.unwrap_or(head_seq + 1);
-                let last = stream.last_seq.unwrap_or(first);
-                findings.push(
-                    Finding::new(
-                        Code::RecordAppended,
-                        Some(&s.tenant_id),
-                        Some(first),
-                        format!(
-                            "{} record(s) of the scope of {export} were appended after its chain head (seq {head_seq}): expected growth, the exported records are not affected",
-                            cut.above
-                        ),
-                    )
-                    .input(input)
-                    .other_input(export)
-                    .seq_end(last),
-                );
-            }
-        }
-        if i == 0 {
-            url_fingerprint(&mut findings, &mut checks, &v, &stream, &fp);
-            main_fp = Some(fp);
-        }
-        let sha = stream.body_sha256();
-        case.finish_source(run, stream.bytes, sha);
-        case.add(findings, checks);
-    }
-    summary.live_fingerprint = main_fp.clone();
-    let main_fp = main_fp.unwrap_or_default();
+    scopes
+}
 
-    // The service's own verdict.
-    let asked = url_hash_text.unwrap_or_else(|| main_fp.clone());
-    opts.check_cancel(|| "before asking the service's verdict".into())?;
-    let ans = match early_verify {
-        Some(pending) => client.verify_answer(pending)?,
-        None => client.verify(&scope, asked.clone())?,
-    };
-    server_verdict(case, &ans, &asked, &main_fp, &scope, &name);
-
-    // Chain heads and the record at each export's head.
+/// The tenants whose chain head a live check reads: the URL scope's, then every other tenant an
+/// export of `case` has, in input order.
+fn tenants_to_check(case: &Case, scope: &Scope) -> Vec<String> {
     let mut tenants: Vec<String> = vec![scope.tenant_id.clone()];
     for a in case.exports() {
         if let Some(t) = &a.tenant_id {
@@ -342,355 +275,5 @@ pub fn verify_live_with(
             }
         }
     }
-    for t in &tenants {
-        opts.check_cancel(|| format!("before reading the chain head of tenant {t}"))?;
-        let head = client.chain_head(t)?;
-        let seen = max_seq.get(t).copied().unwrap_or(0);
-        let below = seen > head.seq;
-        case.add(
-            if below {
-                vec![Finding::new(
-                    Code::ChainTruncated,
-                    Some(t),
-                    Some(head.seq),
-                    format!(
-                        "the service states chain head seq {} but returned a record at seq {seen}",
-                        head.seq
-                    ),
-                )
-                .input(&name)]
-            } else {
-                Vec::new()
-            },
-            vec![Check::outcome(
-                "live_chain_head",
-                below,
-                format!(
-                    "the service's chain head (seq {}, {}) against the live records read",
-                    head.seq,
-                    short(&head.hash)
-                ),
-            )
-            .input(&name)
-            .tenant(t)],
-        );
-        let anchors: Vec<(String, u64, String)> = case
-            .exports()
-            .iter()
-            .filter(|a| a.tenant_id.as_deref() == Some(t))
-            .filter_map(|a| a.chain_head.map(|(s, h)| (a.input.clone(), s, hex(&h))))
-            .collect();
-        for (export, hs, hh) in anchors {
-            let live = client.record_at(t, hs)?;
-            let (f, c) = check_anchor(live, t, &export, hs, &hh, &head, &name);
-            case.add(f, c);
-        }
-    }
-    Ok(summary)
-}
-
-fn short(h: &str) -> String {
-    h.chars().take(16).collect()
-}
-
-/// Checks and findings about the URL itself.
-fn url_checks(case: &mut Case, v: &VerifyUrl, name: &str) {
-    let mut findings = Vec::new();
-    let mut checks = Vec::new();
-    let legacy: Vec<&(String, String)> = v
-        .unknown
-        .iter()
-        .filter(|(k, _)| k == "q" || k == "field")
-        .collect();
-    let other: Vec<String> = v
-        .unknown
-        .iter()
-        .filter(|(k, _)| k != "q" && k != "field")
-        .map(|(k, val)| format!("{k}={val}"))
-        .collect();
-    if !legacy.is_empty() {
-        findings.push(
-            Finding::new(
-                Code::LegacySearchUnverifiable,
-                v.params.tenant_id.as_deref(),
-                None,
-                "the verification URL carries legacy q/field search, which is not part of the scope and cannot be replayed: the export it names will not verify".into(),
-            )
-            .input(name),
-        );
-    }
-    if v.problems.is_empty() && other.is_empty() {
-        checks.push(Check::new(
-            "verify_url",
-            Status::Passed,
-            "the verification URL is well-formed AEF/1",
-        ));
-    } else {
-        let mut why = v.problems.clone();
-        if !other.is_empty() {
-            why.push(format!(
-                "parameters not in AEF/1: {} (not replayed)",
-                other.join(", ")
-            ));
-        }
-        checks.push(Check::new(
-            "verify_url",
-            Status::NotPossible,
-            format!(
-                "the verification URL cannot be verified as given: {}",
-                why.join("; ")
-            ),
-        ));
-    }
-    let checks = checks.into_iter().map(|c| c.input(name)).collect();
-    case.add(findings, checks);
-}
-
-fn url_fingerprint(
-    findings: &mut Vec<Finding>,
-    checks: &mut Vec<Check>,
-    v: &VerifyUrl,
-    stream: &ScopeStream,
-    fp: &str,
-) {
-    let tenant = stream.scope.tenant_id.as_str();
-    let input = stream.input.as_str();
-    let Some(stated) = v.hash.as_deref().filter(|h| parse_hex(h).is_some()) else {
-        checks.push(
-            Check::new(
-                "url_fingerprint",
-                Status::NotPossible,
-                "the verification URL has no valid hash to compare the live fingerprint with",
-            )
-            .input(input)
-            .tenant(tenant),
-        );
-        return;
-    };
-    if stream.unreadable > 0 {
-        checks.push(
-            Check::new(
-                "url_fingerprint",
-                Status::NotPossible,
-                format!(
-                    "{} live record(s) are unreadable, so the scope's fingerprint cannot be recomputed",
-                    stream.unreadable
-                ),
-            )
-            .input(input)
-            .tenant(tenant),
-        );
-        return;
-    }
-    let n = stream.fingerprinted();
-    if stated == fp {
-        checks.push(
-            Check::new(
-                "url_fingerprint",
-                Status::Passed,
-                format!(
-                    "the URL's hash equals the fingerprint of the {n} live record(s) of its scope"
-                ),
-            )
-            .input(input)
-            .tenant(tenant),
-        );
-        return;
-    }
-    if let Some((count, last)) = stream.prefix_match {
-        // The URL's export holds exactly the first `count` records; the rest came later.
-        checks.push(
-            Check::new(
-                "url_fingerprint",
-                Status::Passed,
-                format!(
-                    "the URL's hash equals the fingerprint of the first {count} live record(s) of its scope (up to seq {last}); {} were appended since",
-                    n - count
-                ),
-            )
-            .input(input)
-            .tenant(tenant),
-        );
-        if stream.exports.is_empty() {
-            findings.push(
-                Finding::new(
-                    Code::RecordAppended,
-                    Some(tenant),
-                    Some(last + 1),
-                    format!(
-                        "{} record(s) were appended to the scope after the export the URL names (its records up to seq {last} are intact): expected growth",
-                        n - count
-                    ),
-                )
-                .input(input)
-                .seq_end(stream.last_seq.unwrap_or(last + 1)),
-            );
-        }
-        return;
-    }
-    findings.push(
-        Finding::new(
-            Code::FingerprintMismatch,
-            Some(tenant),
-            None,
-            format!(
-                "the verification URL's hash is not the fingerprint of the {n} live record(s) of its scope, nor of any first part of them: records of the scope were changed, deleted or inserted since the export{}",
-                if stream.exports.is_empty() {
-                    " (give the export with --evidence to see which)"
-                } else {
-                    ""
-                }
-            ),
-        )
-        .input(input)
-        .values(stated, fp),
-    );
-    checks.push(
-        Check::new(
-            "url_fingerprint",
-            Status::Failed,
-            "the URL's hash against the live records of its scope",
-        )
-        .input(input)
-        .tenant(tenant),
-    );
-}
-
-fn server_verdict(
-    case: &mut Case,
-    ans: &VerifyAnswer,
-    asked: &str,
-    local_fp: &str,
-    scope: &Scope,
-    name: &str,
-) {
-    let local_status = if asked == local_fp {
-        "verified"
-    } else {
-        "mismatch"
-    };
-    let mut why = Vec::new();
-    if ans.status != local_status {
-        why.push(format!(
-            "it says {} where the local recomputation says {local_status}",
-            ans.status
-        ));
-    }
-    if ans.computed_hash != local_fp {
-        why.push(format!(
-            "its computed hash {} is not the local {}",
-            ans.computed_hash, local_fp
-        ));
-    }
-    let mut findings = Vec::new();
-    if !why.is_empty() {
-        findings.push(
-            Finding::new(
-                Code::ServerVerdictDisagrees,
-                Some(&scope.tenant_id),
-                None,
-                format!(
-                    "the service's own verify answer contradicts the records it serves ({}; it counts {} record(s)): a compromised or faulty service must not be trusted",
-                    why.join("; "),
-                    ans.record_count
-                ),
-            )
-            .input(name)
-            .values(ans.computed_hash.clone(), local_fp.to_string()),
-        );
-    }
-    let c = Check::outcome(
-        "server_verdict",
-        !why.is_empty(),
-        format!(
-            "the service's verify answer ({}) against the local recomputation",
-            ans.status
-        ),
-    )
-    .input(name)
-    .tenant(&scope.tenant_id);
-    case.add(findings, vec![c]);
-}
-
-/// The live record at an export's chain-head seq against the head the export states.
-fn check_anchor(
-    at: Option<Checked>,
-    tenant: &str,
-    export: &str,
-    hs: u64,
-    hh: &str,
-    head: &ChainHead,
-    name: &str,
-) -> (Vec<Finding>, Vec<Check>) {
-    let mut findings = Vec::new();
-    match at {
-        None if head.seq < hs => findings.push(
-            Finding::new(
-                Code::ChainTruncated,
-                Some(tenant),
-                Some(hs),
-                format!(
-                    "the live chain ends at seq {} but {export} states the chain reached seq {hs}: the tail of the log was cut off",
-                    head.seq
-                ),
-            )
-            .input(name)
-            .other_input(export)
-            .values(hh, "(absent)"),
-        ),
-        None => findings.push(
-            Finding::new(
-                Code::AnchorMismatch,
-                Some(tenant),
-                Some(hs),
-                format!("the live chain lacks seq {hs}, the chain head {export} states: it was deleted"),
-            )
-            .input(name)
-            .other_input(export)
-            .values(hh, "(absent)"),
-        ),
-        Some(c) => {
-            let live = c.stored_hash.map(|d| hex(&d)).unwrap_or_default();
-            if live != hh {
-                findings.push(
-                    Finding::new(
-                        Code::AnchorMismatch,
-                        Some(tenant),
-                        Some(hs),
-                        format!(
-                            "the chain head {export} states for seq {hs} differs from the live record at that seq: the chain was rewritten after the export"
-                        ),
-                    )
-                    .input(name)
-                    .other_input(export)
-                    .values(hh, live),
-                );
-            }
-        }
-    }
-    if head.seq > hs && findings.is_empty() {
-        findings.push(
-            Finding::new(
-                Code::RecordAppended,
-                Some(tenant),
-                Some(hs + 1),
-                format!(
-                    "the tenant's chain grew from seq {hs} ({export}'s chain head) to seq {} since the export: expected growth",
-                    head.seq
-                ),
-            )
-            .input(name)
-            .other_input(export)
-            .seq_end(head.seq),
-        );
-    }
-    let failed = findings.iter().any(|f| f.code != Code::RecordAppended);
-    let c = Check::outcome(
-        "live_anchor",
-        failed,
-        format!("the chain head {export} states (seq {hs}) against the live record at that seq"),
-    )
-    .input(name)
-    .tenant(tenant);
-    (findings, vec![c])
+    tenants
 }
