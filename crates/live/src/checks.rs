@@ -75,15 +75,15 @@ impl ExportHead {
 
 /// The verification URL itself: `verify_url` (well-formed AEF/1, or not possible as given) and
 /// `legacy_search_unverifiable` (legacy `q`/`field` search, which no scope replays).
-pub(crate) fn verification_url(v: &VerifyUrl, name: &str) -> Outcome {
+pub(crate) fn verification_url(url: &VerifyUrl, name: &str) -> Outcome {
     let mut findings = Vec::new();
     let mut checks = Vec::new();
-    let legacy: Vec<&(String, String)> = v
+    let legacy: Vec<&(String, String)> = url
         .unknown
         .iter()
         .filter(|(k, _)| k == "q" || k == "field")
         .collect();
-    let other: Vec<String> = v
+    let other: Vec<String> = url
         .unknown
         .iter()
         .filter(|(k, _)| k != "q" && k != "field")
@@ -93,21 +93,21 @@ pub(crate) fn verification_url(v: &VerifyUrl, name: &str) -> Outcome {
         findings.push(
             Finding::new(
                 Code::LegacySearchUnverifiable,
-                v.params.tenant_id.as_deref(),
+                url.params.tenant_id.as_deref(),
                 None,
                 "the verification URL carries legacy q/field search, which is not part of the scope and cannot be replayed: the export it names will not verify".into(),
             )
             .input(name),
         );
     }
-    if v.problems.is_empty() && other.is_empty() {
+    if url.problems.is_empty() && other.is_empty() {
         checks.push(Check::new(
             "verify_url",
             Status::Passed,
             "the verification URL is well-formed AEF/1",
         ));
     } else {
-        let mut why = v.problems.clone();
+        let mut why = url.problems.clone();
         if !other.is_empty() {
             why.push(format!(
                 "parameters not in AEF/1: {} (not replayed)",
@@ -162,7 +162,7 @@ pub(crate) fn scope_records(stream: &mut ScopeStream) -> Outcome {
 /// the live records up to its chain head (`live_fingerprint`, `fingerprint_mismatch`), and the
 /// records appended after its chain head (`record_appended`, info).
 pub(crate) fn export_fingerprints(stream: &ScopeStream) -> Outcome {
-    let s = &stream.scope;
+    let scope = &stream.scope;
     let input = stream.input.as_str();
     let mut findings = Vec::new();
     let mut checks = Vec::new();
@@ -178,7 +178,7 @@ pub(crate) fn export_fingerprints(stream: &ScopeStream) -> Outcome {
                     findings.push(
                         Finding::new(
                             Code::FingerprintMismatch,
-                            Some(&s.tenant_id),
+                            Some(&scope.tenant_id),
                             None,
                             format!(
                                 "the fingerprint {export} states differs from the fingerprint of the {} live record(s) of its scope up to its chain head (seq {head_seq}): the records changed since the export",
@@ -197,7 +197,7 @@ pub(crate) fn export_fingerprints(stream: &ScopeStream) -> Outcome {
                         format!("the fingerprint of {export} against the live records of its scope up to seq {head_seq}"),
                     )
                     .input(input)
-                    .tenant(&s.tenant_id),
+                    .tenant(&scope.tenant_id),
                 );
             }
             _ => checks.push(
@@ -207,7 +207,7 @@ pub(crate) fn export_fingerprints(stream: &ScopeStream) -> Outcome {
                     format!("the fingerprint of {export} cannot be compared: it states none, or a live record is unreadable"),
                 )
                 .input(input)
-                .tenant(&s.tenant_id),
+                .tenant(&scope.tenant_id),
             ),
         }
         if cut.above > 0 {
@@ -216,7 +216,7 @@ pub(crate) fn export_fingerprints(stream: &ScopeStream) -> Outcome {
             findings.push(
                 Finding::new(
                     Code::RecordAppended,
-                    Some(&s.tenant_id),
+                    Some(&scope.tenant_id),
                     Some(first),
                     format!(
                         "{} record(s) of the scope of {export} were appended after its chain head (seq {head_seq}): expected growth, the exported records are not affected",
@@ -232,15 +232,15 @@ pub(crate) fn export_fingerprints(stream: &ScopeStream) -> Outcome {
     Outcome { findings, checks }
 }
 
-/// Fingerprint recompute, the URL's scope: the URL's hash against `fp`, the fingerprint of the
+/// Fingerprint recompute, the URL's scope: the URL's hash against `fingerprint`, the fingerprint of the
 /// scope's live records recomputed by `stream` (`url_fingerprint`), or against the first part of
 /// them (the export the URL names, grown since: `record_appended` when no export of the scope is
 /// in the case to say so); else `fingerprint_mismatch`.
-pub(crate) fn url_fingerprint(v: &VerifyUrl, stream: &ScopeStream, fp: &str) -> Outcome {
+pub(crate) fn url_fingerprint(url: &VerifyUrl, stream: &ScopeStream, fingerprint: &str) -> Outcome {
     let mut outcome = Outcome::default();
     let tenant = stream.scope.tenant_id.as_str();
     let input = stream.input.as_str();
-    let Some(stated) = v.hash.as_deref().filter(|h| parse_hex(h).is_some()) else {
+    let Some(stated) = url.hash.as_deref().filter(|h| parse_hex(h).is_some()) else {
         outcome.checks.push(
             Check::new(
                 "url_fingerprint",
@@ -268,7 +268,7 @@ pub(crate) fn url_fingerprint(v: &VerifyUrl, stream: &ScopeStream, fp: &str) -> 
         return outcome;
     }
     let n = stream.fingerprinted();
-    if stated == fp {
+    if stated == fingerprint {
         outcome.checks.push(
             Check::new(
                 "url_fingerprint",
@@ -328,7 +328,7 @@ pub(crate) fn url_fingerprint(v: &VerifyUrl, stream: &ScopeStream, fp: &str) -> 
             ),
         )
         .input(input)
-        .values(stated, fp),
+        .values(stated, fingerprint),
     );
     outcome.checks.push(
         Check::new(
@@ -342,32 +342,32 @@ pub(crate) fn url_fingerprint(v: &VerifyUrl, stream: &ScopeStream, fp: &str) -> 
     outcome
 }
 
-/// The service's own verdict: its verify answer `ans` to the hash `asked` against the local
-/// recomputation `local_fp` (`server_verdict`; `server_verdict_disagrees` where it contradicts
+/// The service's own verdict: its verify answer `answer` to the hash `asked` against the local
+/// recomputation `local_fingerprint` (`server_verdict`; `server_verdict_disagrees` where it contradicts
 /// it, in status or in computed hash).
 pub(crate) fn server_verdict(
-    ans: &VerifyAnswer,
+    answer: &VerifyAnswer,
     asked: &str,
-    local_fp: &str,
+    local_fingerprint: &str,
     scope: &Scope,
     name: &str,
 ) -> Outcome {
-    let local_status = if asked == local_fp {
+    let local_status = if asked == local_fingerprint {
         "verified"
     } else {
         "mismatch"
     };
     let mut why = Vec::new();
-    if ans.status != local_status {
+    if answer.status != local_status {
         why.push(format!(
             "it says {} where the local recomputation says {local_status}",
-            ans.status
+            answer.status
         ));
     }
-    if ans.computed_hash != local_fp {
+    if answer.computed_hash != local_fingerprint {
         why.push(format!(
             "its computed hash {} is not the local {}",
-            ans.computed_hash, local_fp
+            answer.computed_hash, local_fingerprint
         ));
     }
     let mut findings = Vec::new();
@@ -380,11 +380,11 @@ pub(crate) fn server_verdict(
                 format!(
                     "the service's own verify answer contradicts the records it serves ({}; it counts {} record(s)): a compromised or faulty service must not be trusted",
                     why.join("; "),
-                    ans.record_count
+                    answer.record_count
                 ),
             )
             .input(name)
-            .values(ans.computed_hash.clone(), local_fp.to_string()),
+            .values(answer.computed_hash.clone(), local_fingerprint.to_string()),
         );
     }
     let c = Check::outcome(
@@ -392,7 +392,7 @@ pub(crate) fn server_verdict(
         !why.is_empty(),
         format!(
             "the service's verify answer ({}) against the local recomputation",
-            ans.status
+            answer.status
         ),
     )
     .input(name)
@@ -448,66 +448,63 @@ pub(crate) fn export_head(
     head: &ChainHead,
     name: &str,
 ) -> Outcome {
-    let ExportHead {
-        input: export,
-        seq: hs,
-        hash: hh,
-    } = export;
-    let (hs, hh) = (*hs, hh.as_str());
+    let stated_seq = export.seq;
+    let stated_hash = export.hash.as_str();
+    let export = export.input.as_str();
     let mut findings = Vec::new();
     match at {
-        None if head.seq < hs => findings.push(
+        None if head.seq < stated_seq => findings.push(
             Finding::new(
                 Code::ChainTruncated,
                 Some(tenant),
-                Some(hs),
+                Some(stated_seq),
                 format!(
-                    "the live chain ends at seq {} but {export} states the chain reached seq {hs}: the tail of the log was cut off",
+                    "the live chain ends at seq {} but {export} states the chain reached seq {stated_seq}: the tail of the log was cut off",
                     head.seq
                 ),
             )
             .input(name)
             .other_input(export)
-            .values(hh, "(absent)"),
+            .values(stated_hash, "(absent)"),
         ),
         None => findings.push(
             Finding::new(
                 Code::AnchorMismatch,
                 Some(tenant),
-                Some(hs),
-                format!("the live chain lacks seq {hs}, the chain head {export} states: it was deleted"),
+                Some(stated_seq),
+                format!("the live chain lacks seq {stated_seq}, the chain head {export} states: it was deleted"),
             )
             .input(name)
             .other_input(export)
-            .values(hh, "(absent)"),
+            .values(stated_hash, "(absent)"),
         ),
         Some(c) => {
             let live = c.stored_hash.map(|d| hex(&d)).unwrap_or_default();
-            if live != hh {
+            if live != stated_hash {
                 findings.push(
                     Finding::new(
                         Code::AnchorMismatch,
                         Some(tenant),
-                        Some(hs),
+                        Some(stated_seq),
                         format!(
-                            "the chain head {export} states for seq {hs} differs from the live record at that seq: the chain was rewritten after the export"
+                            "the chain head {export} states for seq {stated_seq} differs from the live record at that seq: the chain was rewritten after the export"
                         ),
                     )
                     .input(name)
                     .other_input(export)
-                    .values(hh, live),
+                    .values(stated_hash, live),
                 );
             }
         }
     }
-    if head.seq > hs && findings.is_empty() {
+    if head.seq > stated_seq && findings.is_empty() {
         findings.push(
             Finding::new(
                 Code::RecordAppended,
                 Some(tenant),
-                Some(hs + 1),
+                Some(stated_seq + 1),
                 format!(
-                    "the tenant's chain grew from seq {hs} ({export}'s chain head) to seq {} since the export: expected growth",
+                    "the tenant's chain grew from seq {stated_seq} ({export}'s chain head) to seq {} since the export: expected growth",
                     head.seq
                 ),
             )
@@ -520,7 +517,9 @@ pub(crate) fn export_head(
     let c = Check::outcome(
         "live_anchor",
         failed,
-        format!("the chain head {export} states (seq {hs}) against the live record at that seq"),
+        format!(
+            "the chain head {export} states (seq {stated_seq}) against the live record at that seq"
+        ),
     )
     .input(name)
     .tenant(tenant);
