@@ -23,11 +23,27 @@
 //! one page at a time (memory stays flat apart from the exports' own records), and a record
 //! sink ([`verify_live_with`]) sees each checked record as its page arrives.
 //!
-//! Speed: a scope's pages go through a pipeline ([`scope_stream::pages`]): page k+2 is fetched while page k+1
-//! is canonicalized and hashed on all cores (with the page's own digest alongside) and page k is
-//! absorbed; only the fingerprint's hash and the chain logic are sequential. Each record is
-//! serialized once: its full canonical bytes (for the fingerprint) are its hashed bytes with
-//! `hash` spliced in.
+//! Speed: a scope's pages go through a pipeline (`scope_stream::pages`): page k+2 is fetched
+//! while page k+1 is canonicalized and hashed on all cores (with the page's own digest
+//! alongside) and page k is absorbed; only the fingerprint's hash and the chain logic are
+//! sequential. Each record is serialized once: its full canonical bytes (for the fingerprint)
+//! are its hashed bytes with `hash` spliced in.
+//!
+//! Modules, one concern each:
+//! * [`http`]: the transport (TLS, timeouts, bounded retries, the redacted token);
+//! * `api`: the API client, one typed call per endpoint of the audit API;
+//! * `scope_stream`: the scope stream, one scope's records paged through the API and measured as
+//!   they arrive (fingerprint, cuts at the exports' chain heads, order, membership);
+//! * `checks`: the checks, pure functions from what was measured and answered to findings and
+//!   checks (fingerprint recompute, reconciling the evidence with the live records, the
+//!   service's own verdict);
+//! * `copies`: the live records kept for a record's detail view ([`LiveCopies`]);
+//! * `investigate`: files and live check as one case and timeline ([`investigate()`]).
+//!
+//! This file keeps the public entry points ([`verify_live`], [`verify_live_with`]), their
+//! options and errors, and the order of the steps.
+//!
+//! [`SourceRun`]: trailproof_core::case::SourceRun
 #![forbid(unsafe_code)]
 
 mod api;
@@ -111,7 +127,7 @@ pub struct LiveOptions<'a> {
     pub progress: &'a dyn LiveProgress,
     /// Set to stop the check between pages and requests ([`LiveError::Cancelled`]).
     pub cancel: Option<&'a AtomicBool>,
-    /// [`investigate`] keeps every live record ([`Investigation::live_copies`]) for a record's
+    /// [`investigate()`] keeps every live record ([`Investigation::live_copies`]) for a record's
     /// detail view; off by default (the CLI has no use for them).
     pub keep_copies: bool,
 }
