@@ -19,36 +19,17 @@
 
 use rayon::prelude::*;
 use ring::digest::Context;
-use serde::Deserialize;
-use serde_json::value::RawValue;
 use trailproof_core::canonical;
 use trailproof_core::json::Value;
 use trailproof_core::record::{self, Checked, Location, RawData, RawRecord};
 use trailproof_core::scope::Scope;
 
+use crate::api::{malformed, Page, RECORDS_PATH};
 use crate::http::Api;
 use crate::LiveError;
 
 /// Bodies the fetcher may hold ready ahead of the checker.
 pub(crate) const AHEAD: usize = 2;
-
-const WHAT: &str = "GET /api/v1/audit/records";
-
-#[derive(Deserialize)]
-pub(crate) struct Page<'a> {
-    #[serde(borrow)]
-    pub records: Vec<&'a RawValue>,
-    pub next_after_seq: Option<u64>,
-}
-
-impl Page<'_> {
-    pub fn parse(body: &[u8]) -> Result<Page<'_>, LiveError> {
-        serde_json::from_slice(body).map_err(|e| LiveError::Protocol {
-            what: WHAT.into(),
-            cause: e.to_string(),
-        })
-    }
-}
 
 /// A page body, where its records lie in it, and whether it is the scope's last page.
 pub(crate) struct Fetched {
@@ -90,14 +71,14 @@ pub(crate) async fn fetch_pages(
         q.push(("after_seq", after.to_string()));
         q.push(("limit", limit.to_string()));
         let got = api
-            .get("/api/v1/audit/records", &q)
+            .get(RECORDS_PATH, &q)
             .await
             .and_then(read_body)
             .and_then(|(page, next)| match next {
-                Some(n) if n <= after => Err(LiveError::Protocol {
-                    what: WHAT.into(),
-                    cause: format!("next_after_seq {n} does not advance past {after}"),
-                }),
+                Some(n) if n <= after => Err(malformed(
+                    RECORDS_PATH,
+                    format!("next_after_seq {n} does not advance past {after}"),
+                )),
                 _ => Ok((page, next)),
             });
         match got {
