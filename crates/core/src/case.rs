@@ -29,102 +29,15 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
 
-use crate::chain::{Chains, Entry, Mode, TenantSummary};
+use crate::chain::{Chains, Entry, Mode};
 use crate::export::{hash_finding, ExportAnchor, PayloadResult};
-use crate::finding::{Check, Code, FieldDiff, Finding, Level, Status};
+use crate::finding::{Check, Code, FieldDiff, Finding, Status};
 use crate::json::Value;
 use crate::record::{self, hex, Checked, Digest, RawRecord};
+use crate::report::{InputInfo, InputTenant, Report, Tool};
 use crate::scope::Scope;
 use crate::spill::{Interner, Sorter};
-
-/// One input of a case, as a report lists it (chain of custody).
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct InputInfo {
-    pub path: String,
-    /// Detected kind (`export-pdf`, `sqlite`, `jsonl`, ...).
-    pub kind: String,
-    /// Size in bytes of the bytes parsed.
-    pub size: u64,
-    /// SHA-256 of the bytes parsed, lowercase hex.
-    pub sha256: String,
-    /// Records read from it.
-    pub records: u64,
-}
-
-/// The verdict rule of AEF/1 section 9.
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Verdict {
-    Intact,
-    Tampered,
-    Inconclusive,
-}
-
-impl Verdict {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Verdict::Intact => "intact",
-            Verdict::Tampered => "tampered",
-            Verdict::Inconclusive => "inconclusive",
-        }
-    }
-
-    /// Process exit code: 0 intact, 1 tampered, 2 inconclusive.
-    pub fn exit_code(self) -> i32 {
-        match self {
-            Verdict::Intact => 0,
-            Verdict::Tampered => 1,
-            Verdict::Inconclusive => 2,
-        }
-    }
-}
-
-/// One tenant's chain as one input holds it.
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct InputTenant {
-    pub input: String,
-    #[serde(flatten)]
-    pub summary: TenantSummary,
-}
-
-/// The tool that wrote a report.
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Tool {
-    pub name: String,
-    pub version: String,
-}
-
-/// Counts of findings by level.
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Counts {
-    pub errors: usize,
-    pub warnings: usize,
-    pub info: usize,
-    pub records: u64,
-}
-
-/// A verification report: deterministic, machine-readable, fit for a case file.
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Report {
-    pub format: String,
-    pub tool: Tool,
-    pub verdict: Verdict,
-    /// One sentence that explains the verdict.
-    pub summary: String,
-    pub counts: Counts,
-    pub inputs: Vec<InputInfo>,
-    pub tenants: Vec<InputTenant>,
-    pub checks: Vec<Check>,
-    pub findings: Vec<Finding>,
-}
 
 /// Canonical JSON of a member value, for field diffs (`None` when absent).
 fn member_text(v: &Value, k: &str) -> Option<String> {
@@ -587,85 +500,16 @@ impl Case {
                 &b.detail,
             ))
         });
-        let mut counts = Counts::default();
-        for f in &self.findings {
-            match f.level {
-                Level::Error => counts.errors += 1,
-                Level::Warning => counts.warnings += 1,
-                Level::Info => counts.info += 1,
-            }
-        }
-        counts.records = self.inputs.iter().map(|i| i.records).sum();
-        let not_possible: Vec<&Check> = self
-            .checks
-            .iter()
-            .filter(|c| c.status == Status::NotPossible)
-            .collect();
-        let (verdict, summary) = if counts.errors > 0 {
-            let first = self.findings.iter().find(|f| f.level == Level::Error);
-            let what = first
-                .map(|f| {
-                    format!(
-                        "first: {} ({}): {}",
-                        f.code,
-                        record::describe(f.tenant_id.as_deref(), f.seq),
-                        f.message
-                    )
-                })
-                .unwrap_or_default();
-            (
-                Verdict::Tampered,
-                format!(
-                    "Tampered: {} error finding(s) in {} input(s); {what}",
-                    counts.errors,
-                    self.inputs.len()
-                ),
-            )
-        } else if let Some(c) = not_possible.first() {
-            (
-                Verdict::Inconclusive,
-                format!(
-                    "Inconclusive: no tampering found, but {} check(s) could not be made; first: {} ({})",
-                    not_possible.len(),
-                    c.check,
-                    c.detail
-                ),
-            )
-        } else {
-            let passed = self
-                .checks
-                .iter()
-                .filter(|c| c.status == Status::Passed)
-                .count();
-            let warnings = if counts.warnings > 0 {
-                format!("; {} warning(s) to review", counts.warnings)
-            } else {
-                String::new()
-            };
-            (
-                Verdict::Intact,
-                format!(
-                    "Intact: no tampering found in {} record(s) from {} input(s); {passed} of {} checks passed{warnings}",
-                    counts.records,
-                    self.inputs.len(),
-                    self.checks.len(),
-                ),
-            )
-        };
-        Report {
-            format: "trailproof-report/1".into(),
-            tool: Tool {
+        Report::new(
+            Tool {
                 name: tool.into(),
                 version: version.into(),
             },
-            verdict,
-            summary,
-            counts,
-            inputs: self.inputs,
-            tenants: self.tenants,
-            checks: self.checks,
-            findings: self.findings,
-        }
+            self.inputs,
+            self.tenants,
+            self.checks,
+            self.findings,
+        )
     }
 }
 

@@ -24,6 +24,7 @@ pub mod fingerprint;
 pub mod html;
 pub mod json;
 pub mod record;
+pub mod report;
 pub mod scope;
 pub mod spill;
 pub mod time;
