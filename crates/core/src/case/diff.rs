@@ -12,18 +12,18 @@ use crate::json::Value;
 use crate::record;
 
 /// Canonical JSON of a member value, for field diffs (`None` when absent).
-fn member_text(v: &Value, k: &str) -> Option<String> {
-    v.get(k).map(|x| x.to_string())
+fn member_text(record: &Value, member: &str) -> Option<String> {
+    record.get(member).map(|value| value.to_string())
 }
 
 /// Field-level differences between the same record in two sources.
 pub fn field_diffs(left: &Value, right: &Value) -> Vec<FieldDiff> {
     record::differing_fields(left, right)
         .into_iter()
-        .map(|f| FieldDiff {
-            left: member_text(left, &f),
-            right: member_text(right, &f),
-            field: f,
+        .map(|field| FieldDiff {
+            left: member_text(left, &field),
+            right: member_text(right, &field),
+            field,
         })
         .collect()
 }
@@ -39,30 +39,30 @@ pub(super) fn diverged(
     right: &Value,
 ) -> Finding {
     let fields = field_diffs(left, right);
-    let names: Vec<&str> = fields.iter().map(|f| f.field.as_str()).collect();
+    let names: Vec<&str> = fields.iter().map(|diff| diff.field.as_str()).collect();
     let detail: Vec<String> = fields
         .iter()
-        .filter(|f| f.field != "hash" && f.field != "prev_hash")
-        .map(|f| {
+        .filter(|diff| diff.field != "hash" && diff.field != "prev_hash")
+        .map(|diff| {
             format!(
                 "{}: {} vs {}",
-                f.field,
-                f.left.as_deref().unwrap_or("(absent)"),
-                f.right.as_deref().unwrap_or("(absent)")
+                diff.field,
+                diff.left.as_deref().unwrap_or("(absent)"),
+                diff.right.as_deref().unwrap_or("(absent)")
             )
         })
         .collect();
-    let mut msg = format!(
+    let mut message = format!(
         "{} differs between {left_input} and {right_input} in {}",
         record::describe(tenant, Some(seq)),
         names.join(", ")
     );
     if !detail.is_empty() {
-        msg.push_str(&format!(" ({})", detail.join("; ")));
+        message.push_str(&format!(" ({})", detail.join("; ")));
     } else {
-        msg.push_str(" (only its hashes: the chain was rewritten)");
+        message.push_str(" (only its hashes: the chain was rewritten)");
     }
-    Finding::new(Code::RecordDiverged, tenant, Some(seq), msg)
+    Finding::new(Code::RecordDiverged, tenant, Some(seq), message)
         .input(left_input)
         .other_input(right_input)
         .fields(fields)

@@ -14,7 +14,8 @@
 //! * `source_run.rs`: one record source as it streams;
 //! * `exports.rs`: checks of record sources against exports;
 //! * `index.rs`: each source's on-disk cross-source index;
-//! * `reconcile.rs`: cross-source reconciliation;
+//! * `reconcile.rs`: cross-source reconciliation, pair by pair;
+//! * `reread.rs`: its second, targeted pass over sources read again;
 //! * `diff.rs`: field-level diffs and the `record_diverged` finding.
 //!
 //! Determinism: findings, checks and inputs are sorted before the report is built, and nothing in
@@ -24,20 +25,17 @@ mod diff;
 mod exports;
 mod index;
 mod reconcile;
+mod reread;
 mod source_run;
-
-use std::collections::BTreeMap;
-use std::sync::{Mutex, OnceLock};
 
 pub use diff::field_diffs;
 pub use source_run::{Reread, SourceRun};
 
-use crate::chain::{Chains, Mode};
+use crate::chain::Mode;
 use crate::export::{ExportAnchor, PayloadResult};
-use crate::finding::{Check, Finding, Status};
+use crate::finding::{Check, Finding};
 use crate::report::{InputInfo, InputTenant, Report, Tool};
 use crate::scope::Scope;
-use index::IndexBuilder;
 use reconcile::Finished;
 
 /// All inputs of one run.
@@ -108,90 +106,40 @@ impl Case {
         } else {
             None
         };
-        let watches = exports::watches(&self.anchors, only);
-        SourceRun {
-            path: path.to_string(),
-            kind: kind.to_string(),
+        SourceRun::new(
+            path,
+            kind,
             mode,
-            chains: Chains::default(),
-            findings: Vec::new(),
-            records: 0,
-            hash_failures: 0,
-            canonical_failures: 0,
-            watches,
-            watch_checks: Vec::new(),
             subset,
-            peers: self.sources.iter().map(Finished::index).collect(),
-            index: IndexBuilder::default(),
-            kept: BTreeMap::new(),
-            hits: Vec::new(),
-            reread: None,
-        }
+            exports::watches(&self.anchors, only),
+            self.sources.iter().map(Finished::index).collect(),
+        )
     }
 
     /// Closes a record source with the size and SHA-256 of the bytes it parsed.
     pub fn finish_source(&mut self, mut run: SourceRun, size: u64, sha256: String) {
         let path = run.path.clone();
-        let (f, c, s) = std::mem::take(&mut run.chains).analyze(&path, run.mode);
-        let n = run.records;
-        self.checks.push(
-            Check::outcome(
-                "record_hashes",
-                run.hash_failures > 0,
-                format!(
-                    "each of the {n} records hashes to its own hash ({} do not)",
-                    run.hash_failures
-                ),
-            )
-            .input(&path),
-        );
-        self.checks.push(
-            Check::outcome(
-                "canonical_form",
-                run.canonical_failures > 0,
-                format!(
-                    "each record is readable and can be brought to canonical form ({} cannot)",
-                    run.canonical_failures
-                ),
-            )
-            .input(&path),
-        );
-        if n == 0 {
-            self.checks.push(
-                Check::new(
-                    "records_present",
-                    Status::NotPossible,
-                    "the input holds no records",
-                )
-                .input(&path),
-            );
-        }
+        let (chain_findings, chain_checks, chain_summaries) =
+            std::mem::take(&mut run.chains).analyze(&path, run.mode);
+        self.checks.extend(run.record_checks());
         run.finish_watches();
-        self.findings.extend(run.findings);
-        self.findings.extend(f);
-        self.checks.extend(c);
+        self.findings.append(&mut run.findings);
+        self.findings.extend(chain_findings);
+        self.checks.extend(chain_checks);
         self.tenants
-            .extend(s.into_iter().map(|summary| InputTenant {
+            .extend(chain_summaries.into_iter().map(|summary| InputTenant {
                 input: path.clone(),
                 summary,
             }));
-        self.checks.extend(run.watch_checks);
-        let index = std::mem::take(&mut run.index);
-        self.sources.push(Finished {
-            input: path.clone(),
-            pending: Mutex::new(Some((Box::new(index), run.subset.take()))),
-            index: OnceLock::new(),
-            sha256: sha256.clone(),
-            reread: run.reread.take(),
-            kept: std::mem::take(&mut run.kept),
-            hits: std::mem::take(&mut run.hits),
-        });
+        self.checks.append(&mut run.watch_checks);
+        self.sources
+            .push(Finished::from_run(&mut run, sha256.clone()));
         self.inputs.push(InputInfo {
             path,
             kind: run.kind,
             size,
             sha256,
-            records: n,
+            records: run.records,
         });
     }
 

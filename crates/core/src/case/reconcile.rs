@@ -2,42 +2,60 @@
 //! record, whatever their kind (a SQLite file against a pg_dump, two JSON Lines files, a dump
 //! against the live records).
 //!
-//! Each source keeps a compact index while it streams (see `index`). When every source has
-//! streamed ([`Case::report`]), each pair of sources sharing a tenant is walked seq by seq:
-//! `record_diverged` where both hold a seq with different content, `record_missing` where one
-//! holds a seq the other covers (a whole chain up to its last seq; a subset source only the
-//! records of its scope) but lacks. Field-level diffs need both records: the later source keeps
-//! the few that already disagree with an earlier one as it streams ([`KEEP_LIMIT`] at most),
-//! and the earlier one is read again ([`SourceRun::set_reread`]), keeping only the records
-//! asked for, its SHA-256 checked against the first read. The same targeted second pass tests an
-//! earlier source's records against a later subset source's scope.
+//! Each source keeps a compact index while it streams (see `index`), and notes what an earlier
+//! source already tells about its records ([`SourceRun::index_record`]). When every source has
+//! streamed ([`Case::report`]), reconciliation runs in three steps:
+//! 1. [`Case::compare_indexes`]: each pair of sources sharing a tenant is walked seq by seq,
+//!    index against index: a seq both hold with different content is diverged; a seq one holds
+//!    and the other covers (a whole chain up to its last seq; a subset source only the records
+//!    of its scope) but lacks is missing;
+//! 2. [`Case::read_sources_again`] (see `reread`): field-level diffs need both records: the later
+//!    source kept the few that already disagreed with an earlier one as it streamed
+//!    ([`KEEP_LIMIT`] at most), and the earlier one (and the later one, for what it did not
+//!    keep) is read again, keeping only the records asked for, its SHA-256 checked against the
+//!    first read. The same targeted second pass tests an earlier source's records against a
+//!    later subset source's scope;
+//! 3. [`Case::pair_findings`]: each pair's `record_diverged` and `record_missing` findings and
+//!    its `cross_source` check.
 //!
 //! Invariants:
-//! * every pair of sources sharing a tenant ends in one `cross_source` check per tenant (failed,
-//!   passed, or not possible when a test it needed could not be made), or one not-possible check
-//!   when either index is broken;
-//! * a source that cannot be read again, or whose bytes changed since the first read, is
-//!   reported (`cross_source_reread` not possible) and its divergences still stand, without
-//!   their fields;
+//! * every pair of sources sharing a tenant ends in one `cross_source` check for that tenant:
+//!   failed when a record differs or is missing, else not possible when a scope test it needed
+//!   was not made because reading a source again failed, else passed; a pair with a broken
+//!   index ends in one not-possible check instead;
+//! * a divergence stands even when its records cannot be had: the finding then says why its
+//!   fields cannot be shown;
 //! * a subset source is never blamed for lacking records outside its scope.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use rayon::prelude::*;
-
 use super::diff::diverged;
-use super::index::{content_key, IndexBuilder, SourceIndex};
+use super::index::{content_key, IndexBuilder, SourceIndex, TenantIndex};
+use super::reread::SecondPass;
 use super::source_run::{Reread, SourceRun};
 use super::Case;
 use crate::finding::{Check, Code, Finding, Status};
 use crate::json::Value;
-use crate::record::{self, Checked, RawRecord};
+use crate::record::{self, Checked};
 use crate::scope::Scope;
 
 /// At most this many records of one source are kept while it streams, for the field-level diffs
 /// of records that disagree with an earlier source; beyond it, the source is read again.
 const KEEP_LIMIT: usize = 10_000;
+
+/// One record of a source: (tenant, seq).
+pub(super) type RecordKey = (String, u64);
+
+/// A record of a later source in the scope of an earlier subset source, which that source
+/// lacks though its range covers it (noted as the later source streamed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct SubsetGap {
+    /// Position of the earlier subset source in the case.
+    pub(super) source: usize,
+    pub(super) tenant: String,
+    pub(super) seq: u64,
+}
 
 /// A record source after it streamed.
 pub(super) struct Finished {
@@ -46,28 +64,44 @@ pub(super) struct Finished {
     pub(super) pending: Mutex<Option<(Box<IndexBuilder>, Option<Scope>)>>,
     /// ... and once read.
     pub(super) index: OnceLock<Arc<SourceIndex>>,
+    /// SHA-256 of the bytes of the first read, lowercase hex.
     pub(super) sha256: String,
     pub(super) reread: Option<Reread>,
     /// Records of this source that disagreed with an earlier source as it streamed.
-    pub(super) kept: BTreeMap<(String, u64), Value>,
-    /// (position of an earlier subset source, tenant, seq): records of this source in that
-    /// source's scope and range that it lacks.
-    pub(super) hits: Vec<(usize, String, u64)>,
+    pub(super) kept: BTreeMap<RecordKey, Value>,
+    /// Records of this source that an earlier subset source lacks.
+    pub(super) subset_gaps: Vec<SubsetGap>,
 }
 
 impl std::fmt::Debug for Finished {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Finished")
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("Finished")
             .field("input", &self.input)
             .field("sha256", &self.sha256)
             .field("rereadable", &self.reread.is_some())
             .field("kept", &self.kept.len())
-            .field("hits", &self.hits.len())
+            .field("subset_gaps", &self.subset_gaps.len())
             .finish()
     }
 }
 
 impl Finished {
+    /// A source that has streamed, with the SHA-256 of the bytes it parsed: takes its index,
+    /// its scope, how to read it again and what it kept for reconciliation.
+    pub(super) fn from_run(run: &mut SourceRun, sha256: String) -> Finished {
+        let index = std::mem::take(&mut run.index);
+        Finished {
+            input: run.path.clone(),
+            pending: Mutex::new(Some((Box::new(index), run.subset.take()))),
+            index: OnceLock::new(),
+            sha256,
+            reread: run.reread.take(),
+            kept: std::mem::take(&mut run.kept),
+            subset_gaps: std::mem::take(&mut run.subset_gaps),
+        }
+    }
+
     /// The source's index, read into memory the first time it is asked for.
     pub(super) fn index(&self) -> Arc<SourceIndex> {
         self.index
@@ -75,64 +109,153 @@ impl Finished {
                 let pending = self
                     .pending
                     .lock()
-                    .unwrap_or_else(|p| p.into_inner())
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
                     .take();
-                let (b, subset) = pending.unwrap_or_else(|| (Box::default(), None));
-                Arc::new(b.build(self.input.clone(), subset))
+                let (builder, subset) = pending.unwrap_or_else(|| (Box::default(), None));
+                Arc::new(builder.build(self.input.clone(), subset))
             })
             .clone()
     }
 }
 
 /// One pair of record sources, one tenant: what reconciliation found.
-struct Pair {
-    /// Positions of the earlier and the later source.
-    e: usize,
-    l: usize,
-    tenant: String,
+pub(super) struct Pair {
+    /// Position of the earlier source in the case.
+    pub(super) earlier: usize,
+    /// Position of the later source in the case.
+    pub(super) later: usize,
+    pub(super) tenant: String,
+    /// Seqs held by both and compared.
     compared: u64,
     /// Seqs held by one of them but unreadable (not canonical) in one.
     unreadable: u64,
-    diverged: Vec<u64>,
-    /// Seqs absent from the earlier / the later source.
-    missing_e: BTreeSet<u64>,
-    missing_l: BTreeSet<u64>,
+    /// Seqs held by both with different content.
+    pub(super) diverged: Vec<u64>,
+    /// Seqs absent from the earlier source.
+    missing_from_earlier: BTreeSet<u64>,
+    /// Seqs absent from the later source.
+    pub(super) missing_from_later: BTreeSet<u64>,
     /// Seqs of the earlier source to test against the later (subset) source's scope.
-    scope_candidates: u64,
+    pub(super) scope_candidates: u64,
     /// Why those could not be tested, if they could not.
-    scope_untested: Option<String>,
+    pub(super) scope_untested: Option<String>,
+}
+
+impl Pair {
+    fn new(earlier: usize, later: usize, tenant: &str) -> Pair {
+        Pair {
+            earlier,
+            later,
+            tenant: tenant.to_string(),
+            compared: 0,
+            unreadable: 0,
+            diverged: Vec::new(),
+            missing_from_earlier: BTreeSet::new(),
+            missing_from_later: BTreeSet::new(),
+            scope_candidates: 0,
+            scope_untested: None,
+        }
+    }
+
+    /// Walks the seqs of the earlier source: compared or unreadable where both hold them,
+    /// diverged where no content key is in common; missing from the later source where it covers
+    /// them (or a scope candidate, when the later source is a subset). Then, unless the earlier
+    /// source is a subset, the seqs it covers but lacks are missing from it.
+    fn compare_seqs(
+        &mut self,
+        earlier: &SourceIndex,
+        earlier_tenant: &TenantIndex,
+        later: &SourceIndex,
+        later_tenant: &TenantIndex,
+    ) {
+        for seq in earlier_tenant.seqs() {
+            if later_tenant.holds(seq) {
+                let (earlier_keys, later_keys) = (earlier_tenant.at(seq), later_tenant.at(seq));
+                if earlier_keys.is_empty() || later_keys.is_empty() {
+                    self.unreadable += 1;
+                } else {
+                    self.compared += 1;
+                    // Duplicates (already `seq_duplicate`): any record in common agrees.
+                    let in_common = earlier_keys.iter().any(|(_, earlier_key)| {
+                        later_keys
+                            .iter()
+                            .any(|(_, later_key)| earlier_key == later_key)
+                    });
+                    if !in_common {
+                        self.diverged.push(seq);
+                    }
+                }
+            } else if seq <= later_tenant.max_seq {
+                if later.subset.is_none() {
+                    self.missing_from_later.insert(seq);
+                } else if !earlier_tenant.at(seq).is_empty() {
+                    self.scope_candidates += 1;
+                }
+            }
+        }
+        if earlier.subset.is_none() {
+            for seq in later_tenant.seqs() {
+                if seq <= earlier_tenant.max_seq && !earlier_tenant.holds(seq) {
+                    self.missing_from_earlier.insert(seq);
+                }
+            }
+        }
+    }
+
+    /// Records of the later source in the earlier (subset) source's scope, noted as the later
+    /// source streamed: missing from the earlier source.
+    fn add_subset_gaps(&mut self, later_gaps: &[SubsetGap]) {
+        for gap in later_gaps {
+            if gap.source == self.earlier && gap.tenant == self.tenant {
+                self.missing_from_earlier.insert(gap.seq);
+            }
+        }
+    }
+
+    /// Whether the pair differs: a diverged record, or one missing from either source.
+    fn failed(&self) -> bool {
+        !self.diverged.is_empty()
+            || !self.missing_from_earlier.is_empty()
+            || !self.missing_from_later.is_empty()
+    }
 }
 
 impl SourceRun {
     /// Cross-source part of [`SourceRun::absorb`]: against every earlier source, keeps the
     /// record where it disagrees (for the field diff later) and notes records an earlier subset
     /// source should hold but lacks; then adds the record's content key to the index.
-    pub(super) fn index_record(&mut self, t: &str, seq: u64, c: &Checked) {
-        let key = content_key(c);
-        for (pos, p) in self.peers.iter().enumerate() {
-            let Some(pt) = p.tenants.get(t) else {
+    pub(super) fn index_record(&mut self, tenant: &str, seq: u64, checked: &Checked) {
+        let key = content_key(checked);
+        for (position, peer) in self.peers.iter().enumerate() {
+            let Some(peer_tenant) = peer.tenants.get(tenant) else {
                 continue;
             };
-            let (Some(k), Some(rec)) = (key, c.record.as_ref()) else {
+            let (Some(key), Some(record)) = (key, checked.record.as_ref()) else {
                 continue;
             };
-            let at = pt.at(seq);
-            if !at.is_empty() {
-                if !at.iter().any(|(_, x)| *x == k)
+            let peer_keys = peer_tenant.at(seq);
+            if !peer_keys.is_empty() {
+                if !peer_keys.iter().any(|(_, peer_key)| *peer_key == key)
                     && self.kept.len() < KEEP_LIMIT
-                    && !self.kept.contains_key(&(t.to_string(), seq))
+                    && !self.kept.contains_key(&(tenant.to_string(), seq))
                 {
-                    self.kept.insert((t.to_string(), seq), rec.clone());
+                    self.kept.insert((tenant.to_string(), seq), record.clone());
                 }
-            } else if seq <= pt.max_seq && pt.unhashed.binary_search(&seq).is_err() {
-                if let Some(scope) = &p.subset {
-                    if scope.matches(rec) {
-                        self.hits.push((pos, t.to_string(), seq));
+            } else if seq <= peer_tenant.max_seq
+                && peer_tenant.unhashed.binary_search(&seq).is_err()
+            {
+                if let Some(scope) = &peer.subset {
+                    if scope.matches(record) {
+                        self.subset_gaps.push(SubsetGap {
+                            source: position,
+                            tenant: tenant.to_string(),
+                            seq,
+                        });
                     }
                 }
             }
         }
-        self.index.push(t, seq, key);
+        self.index.push(tenant, seq, key);
     }
 }
 
@@ -140,304 +263,219 @@ impl Case {
     /// Reconciles every pair of record sources that share a tenant, record by record (see the
     /// module documentation). Called by [`Case::report`], once every source has streamed.
     pub(super) fn reconcile(&mut self) {
-        let n = self.sources.len();
+        let mut pairs = self.compare_indexes();
+        if pairs.is_empty() {
+            return;
+        }
+        let second_pass = self.read_sources_again(&mut pairs);
+        for pair in pairs {
+            self.pair_findings(pair, &second_pass);
+        }
+    }
+
+    /// The first pass: every pair of sources, earlier before later, compared index against
+    /// index for each tenant both hold. A pair with a broken index gets a not-possible
+    /// `cross_source` check instead.
+    fn compare_indexes(&mut self) -> Vec<Pair> {
+        let count = self.sources.len();
         let mut pairs = Vec::new();
-        for e in 0..n {
-            for l in e + 1..n {
-                let (ei, li) = (self.sources[e].index(), self.sources[l].index());
-                if let Some(why) = ei.broken.as_ref().or(li.broken.as_ref()) {
+        for earlier in 0..count {
+            for later in earlier + 1..count {
+                let earlier_index = self.sources[earlier].index();
+                let later_index = self.sources[later].index();
+                if let Some(why) = earlier_index
+                    .broken
+                    .as_ref()
+                    .or(later_index.broken.as_ref())
+                {
                     self.checks.push(
                         Check::new(
                             "cross_source",
                             Status::NotPossible,
                             format!(
                                 "{why}: {} and {} are not reconciled record by record",
-                                ei.input, li.input
+                                earlier_index.input, later_index.input
                             ),
                         )
-                        .input(&ei.input),
+                        .input(&earlier_index.input),
                     );
                     continue;
                 }
-                for (t, et) in &ei.tenants {
-                    let Some(lt) = li.tenants.get(t) else {
+                for (tenant, earlier_tenant) in &earlier_index.tenants {
+                    let Some(later_tenant) = later_index.tenants.get(tenant) else {
                         continue;
                     };
-                    let mut p = Pair {
-                        e,
-                        l,
-                        tenant: t.clone(),
-                        compared: 0,
-                        unreadable: 0,
-                        diverged: Vec::new(),
-                        missing_e: BTreeSet::new(),
-                        missing_l: BTreeSet::new(),
-                        scope_candidates: 0,
-                        scope_untested: None,
-                    };
-                    for s in et.seqs() {
-                        if lt.holds(s) {
-                            let (a, b) = (et.at(s), lt.at(s));
-                            if a.is_empty() || b.is_empty() {
-                                p.unreadable += 1;
-                            } else {
-                                p.compared += 1;
-                                // Duplicates (already `seq_duplicate`): any record in common agrees.
-                                if !a.iter().any(|(_, x)| b.iter().any(|(_, y)| x == y)) {
-                                    p.diverged.push(s);
-                                }
-                            }
-                        } else if s <= lt.max_seq {
-                            if li.subset.is_none() {
-                                p.missing_l.insert(s);
-                            } else if !et.at(s).is_empty() {
-                                p.scope_candidates += 1;
-                            }
-                        }
-                    }
-                    if ei.subset.is_none() {
-                        for s in lt.seqs() {
-                            if s <= et.max_seq && !et.holds(s) {
-                                p.missing_e.insert(s);
-                            }
-                        }
-                    }
-                    // Records of the later source in the earlier (subset) source's scope.
-                    for (pos, ht, s) in &self.sources[l].hits {
-                        if *pos == e && ht == t {
-                            p.missing_e.insert(*s);
-                        }
-                    }
-                    pairs.push(p);
+                    let mut pair = Pair::new(earlier, later, tenant);
+                    pair.compare_seqs(&earlier_index, earlier_tenant, &later_index, later_tenant);
+                    pair.add_subset_gaps(&self.sources[later].subset_gaps);
+                    pairs.push(pair);
                 }
             }
         }
-        if pairs.is_empty() {
-            return;
-        }
-
-        // The second, targeted pass: the records each source must show for a field diff, and
-        // the scope tests of an earlier source's records against a later subset source.
-        let mut want: Vec<BTreeSet<(String, u64)>> = vec![BTreeSet::new(); n];
-        for p in &pairs {
-            for &s in &p.diverged {
-                let k = (p.tenant.clone(), s);
-                if !self.sources[p.l].kept.contains_key(&k) {
-                    want[p.l].insert(k.clone());
-                }
-                want[p.e].insert(k);
-            }
-        }
-        let mut got: Vec<BTreeMap<(String, u64), Value>> = vec![BTreeMap::new(); n];
-        let mut unavailable: Vec<Option<String>> = vec![None; n];
-        for (i, wanted) in want.iter().enumerate() {
-            // (pair, later subset source's index, its scope) to test this source's records on.
-            let tests: Vec<(usize, Arc<SourceIndex>, Scope)> = pairs
-                .iter()
-                .enumerate()
-                .filter(|(_, p)| p.e == i && p.scope_candidates > 0)
-                .filter_map(|(k, p)| {
-                    let li = self.sources[p.l].index();
-                    let scope = li.subset.clone()?;
-                    Some((k, li, scope))
-                })
-                .collect();
-            if wanted.is_empty() && tests.is_empty() {
-                continue;
-            }
-            let input = self.sources[i].input.clone();
-            let Some(mut reread) = self.sources[i].reread.take() else {
-                unavailable[i] = Some(format!("{input} cannot be read again"));
-                continue;
-            };
-            let mut records = BTreeMap::new();
-            let mut found: Vec<(usize, u64)> = Vec::new();
-            let result = reread(&mut |batch: Vec<RawRecord>| {
-                let checked: Vec<Checked> = batch
-                    .into_par_iter()
-                    .with_min_len(64)
-                    .map_init(|| Vec::with_capacity(2048), |buf, r| record::check(r, buf))
-                    .collect();
-                for c in checked {
-                    let (Some(t), Some(s), Some(rec)) =
-                        (c.tenant_id.as_deref(), c.seq, c.record.as_ref())
-                    else {
-                        continue;
-                    };
-                    let k = (t.to_string(), s);
-                    if wanted.contains(&k) && !records.contains_key(&k) {
-                        records.insert(k, rec.clone());
-                    }
-                    if c.computed_hash.is_none() {
-                        continue;
-                    }
-                    for (pair, li, scope) in &tests {
-                        if pairs[*pair].tenant != t {
-                            continue;
-                        }
-                        let Some(lt) = li.tenants.get(t) else {
-                            continue;
-                        };
-                        if s <= lt.max_seq && !lt.holds(s) && scope.matches(rec) {
-                            found.push((*pair, s));
-                        }
-                    }
-                }
-            });
-            let why = match result {
-                Ok(sha) if sha == self.sources[i].sha256 => None,
-                Ok(sha) => Some(format!(
-                    "{input} changed since it was first read (its SHA-256 is now {sha}, was {})",
-                    self.sources[i].sha256
-                )),
-                Err(e) => Some(format!("{input} cannot be read again: {e}")),
-            };
-            self.sources[i].reread = Some(reread);
-            match why {
-                None => {
-                    got[i] = records;
-                    for (pair, s) in found {
-                        pairs[pair].missing_l.insert(s);
-                    }
-                }
-                Some(why) => {
-                    self.checks.push(
-                        Check::new(
-                            "cross_source_reread",
-                            Status::NotPossible,
-                            format!("{why}: the records needed to reconcile it with other inputs record by record are unavailable"),
-                        )
-                        .input(&input),
-                    );
-                    unavailable[i] = Some(why);
-                }
-            }
-        }
-        for p in pairs.iter_mut().filter(|p| p.scope_candidates > 0) {
-            p.scope_untested = unavailable[p.e].clone();
-        }
-
-        for p in pairs {
-            self.pair_findings(p, &got, &unavailable);
-        }
+        pairs
     }
 
     /// The findings and the `cross_source` check of one reconciled pair.
-    fn pair_findings(
+    fn pair_findings(&mut self, pair: Pair, second_pass: &SecondPass) {
+        let earlier = self.sources[pair.earlier].index();
+        let later = self.sources[pair.later].index();
+        let without_fields = self.diverged_findings(&pair, &earlier, &later, second_pass);
+        for &seq in &pair.missing_from_later {
+            self.findings
+                .push(missing_finding(&pair.tenant, seq, &earlier, &later));
+        }
+        for &seq in &pair.missing_from_earlier {
+            self.findings
+                .push(missing_finding(&pair.tenant, seq, &later, &earlier));
+        }
+        let detail = pair_detail(&pair, &earlier, &later, without_fields);
+        let reread_failed =
+            pair.scope_untested.is_some() && self.sources[pair.earlier].reread.is_some();
+        let status = if pair.failed() {
+            Status::Failed
+        } else if reread_failed {
+            Status::NotPossible
+        } else {
+            Status::Passed
+        };
+        self.checks.push(
+            Check::new("cross_source", status, detail)
+                .input(&earlier.input)
+                .tenant(&pair.tenant),
+        );
+    }
+
+    /// The `record_diverged` findings of one pair, with the differing fields where both records
+    /// could be had; returns how many had to go without them.
+    fn diverged_findings(
         &mut self,
-        p: Pair,
-        got: &[BTreeMap<(String, u64), Value>],
-        unavailable: &[Option<String>],
-    ) {
-        let t = p.tenant.as_str();
-        let ei = self.sources[p.e].index();
-        let li = self.sources[p.l].index();
-        let (ein, lin) = (ei.input.as_str(), li.input.as_str());
-        let mut no_fields = 0;
-        for &s in &p.diverged {
-            let k = (p.tenant.clone(), s);
-            let left = got[p.e].get(&k);
-            let right = self.sources[p.l].kept.get(&k).or_else(|| got[p.l].get(&k));
-            let f = match (left, right) {
-                (Some(a), Some(b)) => diverged(Some(t), s, ein, a, lin, b),
+        pair: &Pair,
+        earlier: &SourceIndex,
+        later: &SourceIndex,
+        second_pass: &SecondPass,
+    ) -> usize {
+        let tenant = pair.tenant.as_str();
+        let mut without_fields = 0;
+        for &seq in &pair.diverged {
+            let key = (pair.tenant.clone(), seq);
+            let earlier_record = second_pass.records[pair.earlier].get(&key);
+            let later_record = self.sources[pair.later]
+                .kept
+                .get(&key)
+                .or_else(|| second_pass.records[pair.later].get(&key));
+            let finding = match (earlier_record, later_record) {
+                (Some(earlier_record), Some(later_record)) => diverged(
+                    Some(tenant),
+                    seq,
+                    &earlier.input,
+                    earlier_record,
+                    &later.input,
+                    later_record,
+                ),
                 _ => {
-                    no_fields += 1;
-                    let why = [&unavailable[p.e], &unavailable[p.l]]
-                        .into_iter()
-                        .flatten()
-                        .cloned()
-                        .collect::<Vec<_>>()
-                        .join("; ");
+                    without_fields += 1;
+                    let why = second_pass.why_unavailable(pair);
                     Finding::new(
                         Code::RecordDiverged,
-                        Some(t),
-                        Some(s),
+                        Some(tenant),
+                        Some(seq),
                         format!(
-                            "{} differs between {ein} and {lin} (their content hashes differ); the differing fields cannot be shown: {why}",
-                            record::describe(Some(t), Some(s))
+                            "{} differs between {} and {} (their content hashes differ); the differing fields cannot be shown: {why}",
+                            record::describe(Some(tenant), Some(seq)),
+                            earlier.input,
+                            later.input,
                         ),
                     )
-                    .input(ein)
-                    .other_input(lin)
+                    .input(&earlier.input)
+                    .other_input(&later.input)
                 }
             };
-            self.findings.push(f);
+            self.findings.push(finding);
         }
-        let missing = |holder: &SourceIndex, lacking: &SourceIndex, s: u64| {
-            let max = lacking.tenants.get(t).map(|x| x.max_seq).unwrap_or(0);
-            let covers = match &lacking.subset {
-                Some(scope) => format!(
-                    "which holds the records of its scope ({}) up to seq {max}",
-                    scope.summary(None)
-                ),
-                None => format!("which holds tenant {t}'s chain up to seq {max}"),
-            };
-            Finding::new(
-                Code::RecordMissing,
-                Some(t),
-                Some(s),
-                format!(
-                    "{} holds {} but {}, {covers}, does not: it was deleted from {}, or inserted into {}",
-                    holder.input,
-                    record::describe(Some(t), Some(s)),
-                    lacking.input,
-                    lacking.input,
-                    holder.input
-                ),
-            )
-            .input(&lacking.input)
-            .other_input(&holder.input)
-        };
-        for &s in &p.missing_l {
-            self.findings.push(missing(&ei, &li, s));
-        }
-        for &s in &p.missing_e {
-            self.findings.push(missing(&li, &ei, s));
-        }
-        let mut detail = format!(
-            "{ein} against {lin}, record by record: {} seq(s) held by both compared, {} differ; {} absent from {ein}, {} absent from {lin}",
-            p.compared,
-            p.diverged.len(),
-            p.missing_e.len(),
-            p.missing_l.len()
-        );
-        for (src, other) in [(&ei, &li), (&li, &ei)] {
-            if let Some(scope) = &src.subset {
-                detail.push_str(&format!(
-                    "; {} holds only the scope {}, so only records of that scope are expected in it (of {} up to seq {})",
-                    src.input,
-                    scope.summary(None),
-                    other.input,
-                    src.tenants.get(t).map(|x| x.max_seq).unwrap_or(0)
-                ));
-            }
-        }
-        if p.unreadable > 0 {
-            detail.push_str(&format!(
-                "; {} seq(s) not canonical in one of them, not compared (see not_canonical)",
-                p.unreadable
-            ));
-        }
-        if let Some(why) = &p.scope_untested {
-            detail.push_str(&format!(
-                "; {} record(s) of {ein} that {lin} lacks were not tested against its scope: {why}",
-                p.scope_candidates
-            ));
-        }
-        if no_fields > 0 {
-            detail.push_str(&format!(
-                "; the differing fields of {no_fields} record(s) cannot be shown"
-            ));
-        }
-        let failed = !p.diverged.is_empty() || !p.missing_e.is_empty() || !p.missing_l.is_empty();
-        let reread_failed = p.scope_untested.is_some() && self.sources[p.e].reread.is_some();
-        let check = if failed {
-            Check::new("cross_source", Status::Failed, detail)
-        } else if reread_failed {
-            Check::new("cross_source", Status::NotPossible, detail)
-        } else {
-            Check::new("cross_source", Status::Passed, detail)
-        };
-        self.checks.push(check.input(ein).tenant(t));
+        without_fields
     }
+}
+
+/// The `record_missing` finding of a seq of `tenant` that `holder` holds and `lacking` covers
+/// but lacks.
+fn missing_finding(tenant: &str, seq: u64, holder: &SourceIndex, lacking: &SourceIndex) -> Finding {
+    let max_seq = lacking
+        .tenants
+        .get(tenant)
+        .map(|lacking_tenant| lacking_tenant.max_seq)
+        .unwrap_or(0);
+    let covers = match &lacking.subset {
+        Some(scope) => format!(
+            "which holds the records of its scope ({}) up to seq {max_seq}",
+            scope.summary(None)
+        ),
+        None => format!("which holds tenant {tenant}'s chain up to seq {max_seq}"),
+    };
+    Finding::new(
+        Code::RecordMissing,
+        Some(tenant),
+        Some(seq),
+        format!(
+            "{} holds {} but {}, {covers}, does not: it was deleted from {}, or inserted into {}",
+            holder.input,
+            record::describe(Some(tenant), Some(seq)),
+            lacking.input,
+            lacking.input,
+            holder.input
+        ),
+    )
+    .input(&lacking.input)
+    .other_input(&holder.input)
+}
+
+/// The detail of a pair's `cross_source` check: what was compared and what differs, what a
+/// subset source is expected to hold, and what could not be compared or shown.
+fn pair_detail(
+    pair: &Pair,
+    earlier: &SourceIndex,
+    later: &SourceIndex,
+    without_fields: usize,
+) -> String {
+    let tenant = pair.tenant.as_str();
+    let (earlier_input, later_input) = (earlier.input.as_str(), later.input.as_str());
+    let mut detail = format!(
+        "{earlier_input} against {later_input}, record by record: {} seq(s) held by both compared, {} differ; {} absent from {earlier_input}, {} absent from {later_input}",
+        pair.compared,
+        pair.diverged.len(),
+        pair.missing_from_earlier.len(),
+        pair.missing_from_later.len()
+    );
+    for (source, other) in [(earlier, later), (later, earlier)] {
+        if let Some(scope) = &source.subset {
+            detail.push_str(&format!(
+                "; {} holds only the scope {}, so only records of that scope are expected in it (of {} up to seq {})",
+                source.input,
+                scope.summary(None),
+                other.input,
+                source
+                    .tenants
+                    .get(tenant)
+                    .map(|source_tenant| source_tenant.max_seq)
+                    .unwrap_or(0)
+            ));
+        }
+    }
+    if pair.unreadable > 0 {
+        detail.push_str(&format!(
+            "; {} seq(s) not canonical in one of them, not compared (see not_canonical)",
+            pair.unreadable
+        ));
+    }
+    if let Some(why) = &pair.scope_untested {
+        detail.push_str(&format!(
+            "; {} record(s) of {earlier_input} that {later_input} lacks were not tested against its scope: {why}",
+            pair.scope_candidates
+        ));
+    }
+    if without_fields > 0 {
+        detail.push_str(&format!(
+            "; the differing fields of {without_fields} record(s) cannot be shown"
+        ));
+    }
+    detail
 }

@@ -18,9 +18,10 @@ use rayon::prelude::*;
 
 use super::exports::Watch;
 use super::index::{IndexBuilder, SourceIndex};
+use super::reconcile::{RecordKey, SubsetGap};
 use crate::chain::{Chains, Entry, Mode};
 use crate::export::hash_finding;
-use crate::finding::{Check, Code, Finding};
+use crate::finding::{Check, Code, Finding, Status};
 use crate::json::Value;
 use crate::record::{self, Checked, RawRecord};
 use crate::scope::Scope;
@@ -31,8 +32,12 @@ use crate::scope::Scope;
 pub type Reread = Box<dyn FnMut(&mut dyn FnMut(Vec<RawRecord>)) -> Result<String, String> + Send>;
 
 /// One record source being read. Feed it batches, then hand it to [`Case::finish_source`].
+///
+/// [`Case::finish_source`]: super::Case::finish_source
 pub struct SourceRun {
+    /// The source's path.
     pub(super) path: String,
+    /// The source's detected kind.
     pub(super) kind: String,
     pub(super) mode: Mode,
     pub(super) chains: Chains,
@@ -40,19 +45,90 @@ pub struct SourceRun {
     pub(super) records: u64,
     pub(super) hash_failures: usize,
     pub(super) canonical_failures: usize,
+    /// The exports this source is checked against.
     pub(super) watches: Vec<Watch>,
+    /// Their checks, once the source has streamed.
     pub(super) watch_checks: Vec<Check>,
     /// The scope of a subset source.
     pub(super) subset: Option<Scope>,
     /// Record sources finished before this one started, in case order.
     pub(super) peers: Vec<Arc<SourceIndex>>,
     pub(super) index: IndexBuilder,
-    pub(super) kept: BTreeMap<(String, u64), Value>,
-    pub(super) hits: Vec<(usize, String, u64)>,
+    /// Records that disagree with an earlier source (for field diffs).
+    pub(super) kept: BTreeMap<RecordKey, Value>,
+    /// Records that an earlier subset source lacks.
+    pub(super) subset_gaps: Vec<SubsetGap>,
     pub(super) reread: Option<Reread>,
 }
 
 impl SourceRun {
+    /// A source named `path` of kind `kind`, analysed in `mode`, checked against `watches` and
+    /// the indexes of the sources finished before it (`peers`).
+    pub(super) fn new(
+        path: &str,
+        kind: &str,
+        mode: Mode,
+        subset: Option<Scope>,
+        watches: Vec<Watch>,
+        peers: Vec<Arc<SourceIndex>>,
+    ) -> SourceRun {
+        SourceRun {
+            path: path.to_string(),
+            kind: kind.to_string(),
+            mode,
+            chains: Chains::default(),
+            findings: Vec::new(),
+            records: 0,
+            hash_failures: 0,
+            canonical_failures: 0,
+            watches,
+            watch_checks: Vec::new(),
+            subset,
+            peers,
+            index: IndexBuilder::default(),
+            kept: BTreeMap::new(),
+            subset_gaps: Vec::new(),
+            reread: None,
+        }
+    }
+
+    /// The checks of the source's records on their own: `record_hashes`, `canonical_form`, and
+    /// `records_present` (not possible) when it holds none.
+    pub(super) fn record_checks(&self) -> Vec<Check> {
+        let path = self.path.as_str();
+        let mut checks = vec![
+            Check::outcome(
+                "record_hashes",
+                self.hash_failures > 0,
+                format!(
+                    "each of the {} records hashes to its own hash ({} do not)",
+                    self.records, self.hash_failures
+                ),
+            )
+            .input(path),
+            Check::outcome(
+                "canonical_form",
+                self.canonical_failures > 0,
+                format!(
+                    "each record is readable and can be brought to canonical form ({} cannot)",
+                    self.canonical_failures
+                ),
+            )
+            .input(path),
+        ];
+        if self.records == 0 {
+            checks.push(
+                Check::new(
+                    "records_present",
+                    Status::NotPossible,
+                    "the input holds no records",
+                )
+                .input(path),
+            );
+        }
+        checks
+    }
+
     /// Records absorbed so far.
     pub fn records(&self) -> u64 {
         self.records
@@ -83,12 +159,12 @@ impl SourceRun {
         self.push_checked(batch, true, prepare, seen);
     }
 
-    /// Checks a batch on all cores; `prepare` sees every full record when `prepared` is set,
-    /// and otherwise gets records only where the case needs them.
+    /// Checks a batch on all cores; `prepare` sees every full record when
+    /// `prepare_every_record` is set, and otherwise gets records only where the case needs them.
     fn push_checked<T: Send>(
         &mut self,
         batch: Vec<RawRecord>,
-        prepared: bool,
+        prepare_every_record: bool,
         prepare: impl Fn(&Checked) -> T + Sync,
         mut seen: impl FnMut(&Checked, T),
     ) {
@@ -98,11 +174,11 @@ impl SourceRun {
         let watched: BTreeSet<&str> = self
             .watches
             .iter()
-            .map(|w| w.tenant.as_str())
+            .map(|watch| watch.tenant.as_str())
             .chain(
                 self.peers
                     .iter()
-                    .flat_map(|p| p.tenants.keys().map(String::as_str)),
+                    .flat_map(|peer| peer.tenants.keys().map(String::as_str)),
             )
             .collect();
         let checked: Vec<(Checked, T)> = batch
@@ -110,54 +186,58 @@ impl SourceRun {
             .with_min_len(64)
             .map_init(
                 || Vec::with_capacity(2048),
-                |buf, r| {
-                    let wanted = |t: Option<&str>| t.is_some_and(|t| watched.contains(t));
-                    let mut c = record::check_keeping(r, buf, |t| prepared || wanted(t));
-                    let t = prepare(&c);
-                    if !wanted(c.tenant_id.as_deref()) {
-                        c.record = None;
+                |buffer, raw| {
+                    let wanted = |tenant: Option<&str>| {
+                        tenant.is_some_and(|tenant| watched.contains(tenant))
+                    };
+                    let mut checked = record::check_keeping(raw, buffer, |tenant| {
+                        prepare_every_record || wanted(tenant)
+                    });
+                    let prepared_value = prepare(&checked);
+                    if !wanted(checked.tenant_id.as_deref()) {
+                        checked.record = None;
                     }
-                    (c, t)
+                    (checked, prepared_value)
                 },
             )
             .collect();
-        for (c, t) in checked {
-            seen(&c, t);
-            self.absorb(c);
+        for (checked, prepared_value) in checked {
+            seen(&checked, prepared_value);
+            self.absorb(checked);
         }
     }
 
     /// Absorbs one checked record (sequential part: findings, chain entry, cross-checks).
-    pub fn absorb(&mut self, c: Checked) {
+    pub fn absorb(&mut self, checked: Checked) {
         self.records += 1;
         let path = self.path.as_str();
-        if !c.problems.is_empty() {
+        if !checked.problems.is_empty() {
             self.canonical_failures += 1;
             self.findings.push(
                 Finding::new(
                     Code::NotCanonical,
-                    c.tenant_id.as_deref(),
-                    c.seq,
+                    checked.tenant_id.as_deref(),
+                    checked.seq,
                     format!(
                         "{} cannot be brought to canonical form: {}",
-                        record::describe(c.tenant_id.as_deref(), c.seq),
-                        c.problems.join("; ")
+                        record::describe(checked.tenant_id.as_deref(), checked.seq),
+                        checked.problems.join("; ")
                     ),
                 )
                 .input(path)
-                .at(c.loc),
+                .at(checked.loc),
             );
         }
-        if let Some(f) = hash_finding(&c, path) {
+        if let Some(finding) = hash_finding(&checked, path) {
             self.hash_failures += 1;
-            self.findings.push(f);
+            self.findings.push(finding);
         }
-        self.check_against_exports(&c);
-        if let (Some(t), Some(seq)) = (c.tenant_id.as_deref(), c.seq) {
-            self.index_record(t, seq, &c);
+        self.check_against_exports(&checked);
+        if let (Some(tenant), Some(seq)) = (checked.tenant_id.as_deref(), checked.seq) {
+            self.index_record(tenant, seq, &checked);
         }
-        if let Some((t, e)) = Entry::from_checked(&c) {
-            self.chains.push(t, e);
+        if let Some((tenant, entry)) = Entry::from_checked(&checked) {
+            self.chains.push(tenant, entry);
         }
     }
 }
