@@ -25,7 +25,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use trailproof_core::case::Report;
+use trailproof_core::report::Report;
 use trailproof_core::timeline::{Event, Flag, Integrity, Stream, Summary, Timeline};
 use trailproof_ingest::hashing::FileIdentity;
 use trailproof_ingest::IngestError;

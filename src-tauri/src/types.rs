@@ -6,8 +6,8 @@
 //! markup; counts and offsets are `u32`/`u64` that stay below 2^53 (JSON numbers in the UI).
 
 use serde::{Deserialize, Serialize};
-use trailproof_core::case::{Report, Verdict};
 use trailproof_core::finding::{Code, FieldDiff, Finding};
+use trailproof_core::report::{Report, Verdict};
 use trailproof_core::timeline::{Event, Flag, Integrity, Summary};
 use ts_rs::TS;
 
@@ -356,9 +356,9 @@ impl AppError {
 
 /// The TypeScript declarations of every IPC type, in a fixed order.
 pub fn typescript() -> String {
-    use trailproof_core::case::{Counts, InputInfo, InputTenant, Tool};
     use trailproof_core::chain::TenantSummary;
     use trailproof_core::finding::{Check, Level, Status};
+    use trailproof_core::report::{Counts, InputInfo, InputTenant, Tool};
     use trailproof_core::timeline::{Kind, Timeline, TimelineOptions};
     let cfg = ts_rs::Config::new().with_large_int("number");
     let decls = [

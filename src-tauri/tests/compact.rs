@@ -17,9 +17,9 @@ use trailproof_app::types::{
     TimelineFormat,
 };
 use trailproof_app::{detail, work};
-use trailproof_core::case::Report;
 use trailproof_core::json::Value;
 use trailproof_core::record::{compute_hash, hex, GENESIS};
+use trailproof_core::report::Report;
 use trailproof_core::time::Instant;
 use trailproof_core::timeline::{
     self, Event, Flag, Integrity, Kind, Summary, Timeline, TimelineOptions,

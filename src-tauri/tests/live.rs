@@ -9,7 +9,7 @@ use std::sync::atomic::AtomicBool;
 use trailproof_app::detail::detail;
 use trailproof_app::types::{ErrorKind, RecordFilter, RecordQuery, SortKey};
 use trailproof_app::work::{self, LiveAsk};
-use trailproof_core::case::Verdict;
+use trailproof_core::report::Verdict;
 use trailproof_core::scope::Scope;
 use trailproof_service::loopback::{self, Loopback, Setup};
 use trailproof_service::{store, tamper};

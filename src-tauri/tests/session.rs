@@ -10,7 +10,7 @@ use trailproof_app::types::{
     ErrorKind, RecentCase, RecordFilter, RecordQuery, ReportFormat, SortKey, TimelineFormat,
 };
 use trailproof_app::{detail, recent, work};
-use trailproof_core::case::Verdict;
+use trailproof_core::report::Verdict;
 use trailproof_core::timeline::{Integrity, Kind};
 
 fn root() -> PathBuf {

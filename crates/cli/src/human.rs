@@ -3,8 +3,8 @@
 
 use std::io::{self, Write};
 
-use trailproof_core::case::{Report, Verdict};
 use trailproof_core::finding::{Level, Status};
+use trailproof_core::report::{Report, Verdict};
 
 struct Style {
     on: bool,

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use trailproof_core::case::Report;
+use trailproof_core::report::Report;
 use trailproof_core::timeline::Timeline;
 
 /// Formats of the report file.

@@ -9,7 +9,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
-use trailproof_core::case::Report;
+use trailproof_core::report::Report;
 use trailproof_core::timeline::{self, Format, Timeline, TimelineOptions};
 use trailproof_ingest::events::{verify_with_timeline, verify_with_timeline_stream};
 use trailproof_ingest::run::RunOptions;

@@ -11,8 +11,8 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::case::{Report, Verdict};
 use crate::finding::{Code, Finding, Level, Status};
+use crate::report::{Report, Verdict};
 use crate::timeline::{Integrity, Kind, Timeline};
 
 /// Rows of the flagged-events table at most; the rest is counted, not shown.

@@ -26,6 +26,7 @@ pub mod html;
 pub mod incident;
 pub mod json;
 pub mod record;
+pub mod report;
 pub mod scope;
 pub mod spill;
 pub mod time;

@@ -36,10 +36,10 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::case::Report;
 use crate::finding::{Code, Finding};
 use crate::json::Value;
 use crate::record::{Checked, Digest};
+use crate::report::Report;
 use crate::spill::{self, Interner, Sorted, Sorter};
 use crate::time::Instant;
 

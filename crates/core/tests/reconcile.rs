@@ -5,11 +5,12 @@
 
 use std::path::PathBuf;
 
-use trailproof_core::case::{Case, Report, SourceRun};
+use trailproof_core::case::{Case, SourceRun};
 use trailproof_core::chain::Mode;
 use trailproof_core::finding::{Code, Level, Status};
 use trailproof_core::json::Value;
 use trailproof_core::record::{self, Location, RawData, RawRecord};
+use trailproof_core::report::Report;
 use trailproof_core::scope::{Scope, ScopeParams};
 
 fn lines() -> Vec<String> {

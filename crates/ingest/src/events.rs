@@ -9,7 +9,7 @@
 
 use std::path::PathBuf;
 
-use trailproof_core::case::Report;
+use trailproof_core::report::Report;
 use trailproof_core::timeline::{Collector, Stream, Timeline, TimelineOptions};
 
 use crate::run::{build_case_with, RunOptions};

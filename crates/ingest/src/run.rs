@@ -10,11 +10,12 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 
-use trailproof_core::case::{Case, InputInfo, Report, Reread};
+use trailproof_core::case::{Case, Reread};
 use trailproof_core::export::{verify_payload, verify_payload_bytes};
 use trailproof_core::finding::{Check, Status};
 use trailproof_core::json::Value;
 use trailproof_core::record;
+use trailproof_core::report::{InputInfo, Report};
 use trailproof_core::timeline::{Collector, Sighting};
 
 use crate::detect::{open_records, sniff};

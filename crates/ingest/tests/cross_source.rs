@@ -6,10 +6,10 @@
 
 use std::path::{Path, PathBuf};
 
-use trailproof_core::case::Report;
 use trailproof_core::finding::{Code, Finding, Status};
 use trailproof_core::json::Value;
 use trailproof_core::record::{compute_hash, hex};
+use trailproof_core::report::Report;
 use trailproof_ingest::run::{build_case, display, verify_files, RunOptions};
 
 fn root() -> PathBuf {

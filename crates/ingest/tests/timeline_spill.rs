@@ -34,7 +34,7 @@ fn opts() -> TimelineOptions {
 fn collected(
     paths: &[PathBuf],
     col: &mut Collector,
-) -> (trailproof_core::case::Report, Vec<(String, u64)>) {
+) -> (trailproof_core::report::Report, Vec<(String, u64)>) {
     let run = RunOptions::default();
     let (case, heads) = build_case_with(paths, &run, Some(col)).unwrap();
     (case.report("trailproof", "test"), heads)

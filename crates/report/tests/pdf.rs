@@ -4,10 +4,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use trailproof_core::case::{Counts, InputInfo, Report, Tool, Verdict};
 use trailproof_core::finding::{Check, Code, FieldDiff, Finding, Status};
 use trailproof_core::json::Value;
 use trailproof_core::record::{compute_hash, hex, sha256, GENESIS};
+use trailproof_core::report::{Counts, InputInfo, Report, Tool, Verdict};
 use trailproof_core::time::Instant;
 use trailproof_core::timeline::{Timeline, TimelineOptions};
 use trailproof_ingest::events::verify_with_timeline;

@@ -1,0 +1,172 @@
+//! A case: every input of one verification run, checked on its own and against each other, and
+//! the [`Report`] that comes of it.
+//!
+//! Order of work: export payloads first ([`Case::add_export`]), so that their chain heads and
+//! records are known; then every record source (dumps) streams through a [`SourceRun`], which
+//! canonicalizes and hashes each batch on all cores (rayon, output order kept) and checks each
+//! record against the exports as it passes (`exports`). Only compact chain entries, a compact
+//! index per source (`index`) and the few records an export names are kept, so memory stays
+//! flat. When every source has streamed, [`Case::report`] reconciles the record sources with
+//! each other (`reconcile`) and builds the report.
+//!
+//! One file per concern:
+//! * `mod.rs`: the case and its assembly (inputs, findings, checks, the report);
+//! * `source_run.rs`: one record source as it streams;
+//! * `exports.rs`: checks of record sources against exports;
+//! * `index.rs`: each source's on-disk cross-source index;
+//! * `reconcile.rs`: cross-source reconciliation, pair by pair;
+//! * `reread.rs`: its second, targeted pass over sources read again;
+//! * `diff.rs`: field-level diffs and the `record_diverged` finding.
+//!
+//! Determinism: findings, checks and inputs are sorted before the report is built, and nothing in
+//! a report depends on the clock, the time zone or the thread count.
+
+mod diff;
+mod exports;
+mod index;
+mod reconcile;
+mod reread;
+mod source_run;
+
+pub use diff::field_diffs;
+pub use source_run::{Reread, SourceRun};
+
+use crate::chain::Mode;
+use crate::export::{ExportAnchor, PayloadResult};
+use crate::finding::{Check, Finding};
+use crate::report::{InputInfo, InputTenant, Report, Tool};
+use crate::scope::Scope;
+use reconcile::Finished;
+
+/// All inputs of one run.
+#[derive(Debug, Default)]
+pub struct Case {
+    inputs: Vec<InputInfo>,
+    findings: Vec<Finding>,
+    checks: Vec<Check>,
+    tenants: Vec<InputTenant>,
+    anchors: Vec<ExportAnchor>,
+    sources: Vec<Finished>,
+}
+
+impl Case {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Exports added so far (their anchors).
+    pub fn exports(&self) -> &[ExportAnchor] {
+        &self.anchors
+    }
+
+    /// Adds a verified export payload. `info.records` is filled in from the payload.
+    pub fn add_export(&mut self, mut info: InputInfo, r: PayloadResult) {
+        info.records = r.records;
+        self.compare_exports(&r);
+        self.inputs.push(info);
+        self.findings.extend(r.findings);
+        self.checks.extend(r.checks);
+        let input = r.anchor.input.clone();
+        self.tenants
+            .extend(r.tenants.into_iter().map(|summary| InputTenant {
+                input: input.clone(),
+                summary,
+            }));
+        self.anchors.push(r.anchor);
+    }
+
+    /// Adds findings and checks produced outside the core (e.g. a PDF's visible text).
+    pub fn add(&mut self, findings: Vec<Finding>, checks: Vec<Check>) {
+        self.findings.extend(findings);
+        self.checks.extend(checks);
+    }
+
+    /// Adds an input that contributes no records (e.g. a PDF without its payload).
+    pub fn add_input(&mut self, info: InputInfo) {
+        self.inputs.push(info);
+    }
+
+    /// Starts reading a record source (a dump) named `path` of kind `kind`.
+    pub fn source(&self, path: &str, kind: &str) -> SourceRun {
+        self.source_with(path, kind, Mode::Full, None)
+    }
+
+    /// Starts reading a record source that holds only the records of `scope` (a live query):
+    /// chains are analysed in `mode` ([`Mode::Subset`] unless the scope is a whole tenant), and
+    /// only exports of exactly that scope are watched. A subset source that lacks an export's
+    /// chain-head seq says nothing about it (the head may lie outside the scope): the caller
+    /// checks that anchor itself.
+    pub fn source_scoped(&self, path: &str, kind: &str, mode: Mode, scope: &Scope) -> SourceRun {
+        self.source_with(path, kind, mode, Some(scope))
+    }
+
+    fn source_with(&self, path: &str, kind: &str, mode: Mode, only: Option<&Scope>) -> SourceRun {
+        let subset = if mode == Mode::Subset {
+            only.cloned()
+        } else {
+            None
+        };
+        SourceRun::new(
+            path,
+            kind,
+            mode,
+            subset,
+            exports::watches(&self.anchors, only),
+            self.sources.iter().map(Finished::index).collect(),
+        )
+    }
+
+    /// Closes a record source with the size and SHA-256 of the bytes it parsed.
+    pub fn finish_source(&mut self, mut run: SourceRun, size: u64, sha256: String) {
+        let path = run.path.clone();
+        let (chain_findings, chain_checks, chain_summaries) =
+            std::mem::take(&mut run.chains).analyze(&path, run.mode);
+        self.checks.extend(run.record_checks());
+        run.finish_watches();
+        self.findings.append(&mut run.findings);
+        self.findings.extend(chain_findings);
+        self.checks.extend(chain_checks);
+        self.tenants
+            .extend(chain_summaries.into_iter().map(|summary| InputTenant {
+                input: path.clone(),
+                summary,
+            }));
+        self.checks.append(&mut run.watch_checks);
+        self.sources
+            .push(Finished::from_run(&mut run, sha256.clone()));
+        self.inputs.push(InputInfo {
+            path,
+            kind: run.kind,
+            size,
+            sha256,
+            records: run.records,
+        });
+    }
+
+    /// Builds the report. `version` is the tool version to record.
+    pub fn report(mut self, tool: &str, version: &str) -> Report {
+        self.reconcile();
+        self.findings
+            .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        self.findings.dedup();
+        self.checks.sort_by(|a, b| {
+            (&a.input, &a.tenant_id, &a.check, a.status, &a.detail).cmp(&(
+                &b.input,
+                &b.tenant_id,
+                &b.check,
+                b.status,
+                &b.detail,
+            ))
+        });
+        Report::new(
+            Tool {
+                name: tool.into(),
+                version: version.into(),
+            },
+            self.inputs,
+            self.tenants,
+            self.checks,
+            self.findings,
+        )
+    }
+}

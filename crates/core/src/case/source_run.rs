@@ -1,0 +1,243 @@
+//! One record source being read ([`SourceRun`]): batches of raw records are canonicalized and
+//! hashed on all cores, then absorbed one by one in input order.
+//!
+//! Absorbing a record notes what is wrong with it alone (`not_canonical`,
+//! `record_hash_mismatch`), checks it against the exports of the case (see `exports`), keeps
+//! what reconciliation with other sources needs (see `reconcile` and `index`), and adds its
+//! compact entry to the chain analysis.
+//!
+//! Invariants:
+//! * records are absorbed in input order, whatever the number of threads;
+//! * the full record is kept only where an export or an earlier source of its tenant may compare
+//!   it; every other record is dropped on the worker that checked it, so memory stays flat.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use super::exports::Watch;
+use super::index::{IndexBuilder, SourceIndex};
+use super::reconcile::{RecordKey, SubsetGap};
+use crate::chain::{Chains, Entry, Mode};
+use crate::export::hash_finding;
+use crate::finding::{Check, Code, Finding, Status};
+use crate::json::Value;
+use crate::record::{self, Checked, RawRecord};
+use crate::scope::Scope;
+
+/// Reads a record source again from its start for the second, targeted pass of cross-source
+/// reconciliation: hands every batch of raw records to the sink, in the order of the first read,
+/// and returns the SHA-256 (lowercase hex) of the bytes read, or why it could not read them.
+pub type Reread = Box<dyn FnMut(&mut dyn FnMut(Vec<RawRecord>)) -> Result<String, String> + Send>;
+
+/// One record source being read. Feed it batches, then hand it to [`Case::finish_source`].
+///
+/// [`Case::finish_source`]: super::Case::finish_source
+pub struct SourceRun {
+    /// The source's path.
+    pub(super) path: String,
+    /// The source's detected kind.
+    pub(super) kind: String,
+    pub(super) mode: Mode,
+    pub(super) chains: Chains,
+    pub(super) findings: Vec<Finding>,
+    pub(super) records: u64,
+    pub(super) hash_failures: usize,
+    pub(super) canonical_failures: usize,
+    /// The exports this source is checked against.
+    pub(super) watches: Vec<Watch>,
+    /// Their checks, once the source has streamed.
+    pub(super) watch_checks: Vec<Check>,
+    /// The scope of a subset source.
+    pub(super) subset: Option<Scope>,
+    /// Record sources finished before this one started, in case order.
+    pub(super) peers: Vec<Arc<SourceIndex>>,
+    pub(super) index: IndexBuilder,
+    /// Records that disagree with an earlier source (for field diffs).
+    pub(super) kept: BTreeMap<RecordKey, Value>,
+    /// Records that an earlier subset source lacks.
+    pub(super) subset_gaps: Vec<SubsetGap>,
+    pub(super) reread: Option<Reread>,
+}
+
+impl SourceRun {
+    /// A source named `path` of kind `kind`, analysed in `mode`, checked against `watches` and
+    /// the indexes of the sources finished before it (`peers`).
+    pub(super) fn new(
+        path: &str,
+        kind: &str,
+        mode: Mode,
+        subset: Option<Scope>,
+        watches: Vec<Watch>,
+        peers: Vec<Arc<SourceIndex>>,
+    ) -> SourceRun {
+        SourceRun {
+            path: path.to_string(),
+            kind: kind.to_string(),
+            mode,
+            chains: Chains::default(),
+            findings: Vec::new(),
+            records: 0,
+            hash_failures: 0,
+            canonical_failures: 0,
+            watches,
+            watch_checks: Vec::new(),
+            subset,
+            peers,
+            index: IndexBuilder::default(),
+            kept: BTreeMap::new(),
+            subset_gaps: Vec::new(),
+            reread: None,
+        }
+    }
+
+    /// The checks of the source's records on their own: `record_hashes`, `canonical_form`, and
+    /// `records_present` (not possible) when it holds none.
+    pub(super) fn record_checks(&self) -> Vec<Check> {
+        let path = self.path.as_str();
+        let mut checks = vec![
+            Check::outcome(
+                "record_hashes",
+                self.hash_failures > 0,
+                format!(
+                    "each of the {} records hashes to its own hash ({} do not)",
+                    self.records, self.hash_failures
+                ),
+            )
+            .input(path),
+            Check::outcome(
+                "canonical_form",
+                self.canonical_failures > 0,
+                format!(
+                    "each record is readable and can be brought to canonical form ({} cannot)",
+                    self.canonical_failures
+                ),
+            )
+            .input(path),
+        ];
+        if self.records == 0 {
+            checks.push(
+                Check::new(
+                    "records_present",
+                    Status::NotPossible,
+                    "the input holds no records",
+                )
+                .input(path),
+            );
+        }
+        checks
+    }
+
+    /// Records absorbed so far.
+    pub fn records(&self) -> u64 {
+        self.records
+    }
+
+    /// Tells the case how to read this source again, should reconciliation with another source
+    /// need some of its records (field-level diffs, scope tests). A source without one (live
+    /// records) is still compared by content key; what needs its records is reported as such.
+    pub fn set_reread(&mut self, reread: Reread) {
+        self.reread = Some(reread);
+    }
+
+    /// Canonicalizes and hashes a batch on all cores, then absorbs it in input order.
+    pub fn push_batch(&mut self, batch: Vec<RawRecord>) {
+        self.push_checked(batch, false, |_| (), |_, ()| ());
+    }
+
+    /// Like [`SourceRun::push_batch`], and shows every checked record to someone else too (the
+    /// timeline), so one read of the input serves both: `prepare` gets it, full record included,
+    /// on the worker that checked it; `seen` then gets it (its full record only where the case
+    /// still needs it) with what `prepare` made of it, in input order, before it is absorbed.
+    pub fn push_batch_seen<T: Send>(
+        &mut self,
+        batch: Vec<RawRecord>,
+        prepare: impl Fn(&Checked) -> T + Sync,
+        seen: impl FnMut(&Checked, T),
+    ) {
+        self.push_checked(batch, true, prepare, seen);
+    }
+
+    /// Checks a batch on all cores; `prepare` sees every full record when
+    /// `prepare_every_record` is set, and otherwise gets records only where the case needs them.
+    fn push_checked<T: Send>(
+        &mut self,
+        batch: Vec<RawRecord>,
+        prepare_every_record: bool,
+        prepare: impl Fn(&Checked) -> T + Sync,
+        mut seen: impl FnMut(&Checked, T),
+    ) {
+        // The full record is only needed where an export of its tenant may compare it; drop it
+        // on the worker otherwise, so the sequential part neither frees it nor waits for it.
+        // Earlier record sources compare it too (cross-source reconciliation).
+        let watched: BTreeSet<&str> = self
+            .watches
+            .iter()
+            .map(|watch| watch.tenant.as_str())
+            .chain(
+                self.peers
+                    .iter()
+                    .flat_map(|peer| peer.tenants.keys().map(String::as_str)),
+            )
+            .collect();
+        let checked: Vec<(Checked, T)> = batch
+            .into_par_iter()
+            .with_min_len(64)
+            .map_init(
+                || Vec::with_capacity(2048),
+                |buffer, raw| {
+                    let wanted = |tenant: Option<&str>| {
+                        tenant.is_some_and(|tenant| watched.contains(tenant))
+                    };
+                    let mut checked = record::check_keeping(raw, buffer, |tenant| {
+                        prepare_every_record || wanted(tenant)
+                    });
+                    let prepared_value = prepare(&checked);
+                    if !wanted(checked.tenant_id.as_deref()) {
+                        checked.record = None;
+                    }
+                    (checked, prepared_value)
+                },
+            )
+            .collect();
+        for (checked, prepared_value) in checked {
+            seen(&checked, prepared_value);
+            self.absorb(checked);
+        }
+    }
+
+    /// Absorbs one checked record (sequential part: findings, chain entry, cross-checks).
+    pub fn absorb(&mut self, checked: Checked) {
+        self.records += 1;
+        let path = self.path.as_str();
+        if !checked.problems.is_empty() {
+            self.canonical_failures += 1;
+            self.findings.push(
+                Finding::new(
+                    Code::NotCanonical,
+                    checked.tenant_id.as_deref(),
+                    checked.seq,
+                    format!(
+                        "{} cannot be brought to canonical form: {}",
+                        record::describe(checked.tenant_id.as_deref(), checked.seq),
+                        checked.problems.join("; ")
+                    ),
+                )
+                .input(path)
+                .at(checked.loc),
+            );
+        }
+        if let Some(finding) = hash_finding(&checked, path) {
+            self.hash_failures += 1;
+            self.findings.push(finding);
+        }
+        self.check_against_exports(&checked);
+        if let (Some(tenant), Some(seq)) = (checked.tenant_id.as_deref(), checked.seq) {
+            self.index_record(tenant, seq, &checked);
+        }
+        if let Some((tenant, entry)) = Entry::from_checked(&checked) {
+            self.chains.push(tenant, entry);
+        }
+    }
+}
