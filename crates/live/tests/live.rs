@@ -20,7 +20,7 @@ use trailproof_live::{
     LiveRequest, LiveSummary, NoProgress, Token,
 };
 use trailproof_service::loopback::{self, Loopback, Setup};
-use trailproof_service::{store, tamper};
+use trailproof_service::{row, store, tamper};
 
 const SECRET: &str = "live-test-secret";
 
@@ -104,7 +104,7 @@ fn codes(r: &Report) -> Vec<(Code, Option<u64>)> {
 fn append(s: &Srv, tenant: &str, n: usize) {
     let mut conn = store::open(&s.db).unwrap();
     for _ in 0..n {
-        let mut ev = store::Row::event(tenant, "call.barge", "critical");
+        let mut ev = row::Row::event(tenant, "call.barge", "critical");
         ev.actor_user_id = "u-9".into();
         ev.actor_role = "agent".into();
         ev.actor_display = "Agent".into();
