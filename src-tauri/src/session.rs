@@ -26,7 +26,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use trailproof_core::case::Report;
-use trailproof_core::timeline::{Event, Flag, Integrity, Stream, Summary, Timeline};
+use trailproof_core::timeline::collector::Stream;
+use trailproof_core::timeline::model::{Event, Flag, Integrity, Summary, Timeline};
 use trailproof_ingest::hashing::FileIdentity;
 use trailproof_ingest::IngestError;
 

@@ -30,7 +30,7 @@ use std::hash::Hash;
 
 use trailproof_core::finding::Code;
 use trailproof_core::time::Instant;
-use trailproof_core::timeline::{Event, Flag, Integrity, Kind};
+use trailproof_core::timeline::model::{Event, Flag, Integrity, Kind};
 
 /// Distinct values a dictionary holds at most; new values past it are stored inline.
 pub const DICT_CAP: usize = 1 << 16;

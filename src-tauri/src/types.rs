@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 use trailproof_core::case::{Report, Verdict};
 use trailproof_core::finding::{Code, FieldDiff, Finding};
-use trailproof_core::timeline::{Event, Flag, Integrity, Summary};
+use trailproof_core::timeline::model::{Event, Flag, Integrity, Summary};
 use ts_rs::TS;
 
 /// An opened case as the overview shows it.
@@ -359,7 +359,7 @@ pub fn typescript() -> String {
     use trailproof_core::case::{Counts, InputInfo, InputTenant, Tool};
     use trailproof_core::chain::TenantSummary;
     use trailproof_core::finding::{Check, Level, Status};
-    use trailproof_core::timeline::{Kind, Timeline, TimelineOptions};
+    use trailproof_core::timeline::model::{Kind, Timeline, TimelineOptions};
     let cfg = ts_rs::Config::new().with_large_int("number");
     let decls = [
         Code::decl(&cfg),

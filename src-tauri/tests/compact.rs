@@ -21,9 +21,10 @@ use trailproof_core::case::Report;
 use trailproof_core::json::Value;
 use trailproof_core::record::{compute_hash, hex, GENESIS};
 use trailproof_core::time::Instant;
-use trailproof_core::timeline::{
-    self, Event, Flag, Integrity, Kind, Summary, Timeline, TimelineOptions,
+use trailproof_core::timeline::model::{
+    Event, Flag, Integrity, Kind, Summary, Timeline, TimelineOptions,
 };
+use trailproof_core::timeline::output;
 use trailproof_ingest::run::RunOptions;
 
 fn root() -> PathBuf {
@@ -692,13 +693,13 @@ fn same_queries(what: &str, case: &Loaded, tl: &Timeline) {
 /// The exports of `case` against the core's writers over the whole timeline.
 fn same_exports(what: &str, case: &Loaded, report: &Report, tl: &Timeline) {
     for (f, core) in [
-        (TimelineFormat::Timesketch, timeline::Format::Timesketch),
-        (TimelineFormat::Csv, timeline::Format::Csv),
-        (TimelineFormat::Jsonl, timeline::Format::Jsonl),
-        (TimelineFormat::Json, timeline::Format::Json),
+        (TimelineFormat::Timesketch, output::Format::Timesketch),
+        (TimelineFormat::Csv, output::Format::Csv),
+        (TimelineFormat::Jsonl, output::Format::Jsonl),
+        (TimelineFormat::Json, output::Format::Json),
     ] {
         let mut want = Vec::new();
-        timeline::write(tl, core, &mut want).unwrap();
+        output::write(tl, core, &mut want).unwrap();
         let got = work::timeline_bytes(case, f).unwrap();
         assert!(got == want, "{what}: {f:?} export differs");
     }
@@ -1132,7 +1133,7 @@ fn an_empty_timeline_answers_empty() {
         work::timeline_bytes(&case, TimelineFormat::Json).unwrap(),
         {
             let mut v = Vec::new();
-            timeline::write(&tl, timeline::Format::Json, &mut v).unwrap();
+            output::write(&tl, output::Format::Json, &mut v).unwrap();
             v
         }
     );

@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use trailproof_core::case::{Case, Report, Verdict};
 use trailproof_core::finding::Code;
 use trailproof_core::scope::Scope;
-use trailproof_core::timeline::{Event, Integrity, Kind, Timeline, TimelineOptions};
+use trailproof_core::timeline::model::{Event, Integrity, Kind, Timeline, TimelineOptions};
 use trailproof_ingest::run::{build_case, RunOptions};
 use trailproof_live::{
     investigate, verify_live, HttpPolicy, InvestigateError, LiveError, LiveOptions, LiveProgress,
