@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use super::flags::{self, Failure};
 use super::integrity::{self, Evidence};
-use super::model::{Event, Flag, Kind, Summary, Timeline, TimelineOptions};
+use super::model::{Dimension, Event, Flag, Kind, Summary, Timeline, TimelineOptions};
 use crate::case::Report;
 use crate::finding::{Code, Finding};
 use crate::json::Value;
@@ -33,30 +33,14 @@ use crate::time::Instant;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SourceId(u16);
 
-/// The dimension members kept per event, in [`Event`] order.
-const FIELDS: [&str; 13] = [
-    "actor_user_id",
-    "actor_role",
-    "actor_display",
-    "action",
-    "http_method",
-    "http_route",
-    "severity",
-    "actor_ip",
-    "resource_type",
-    "resource_id",
-    "resource_display",
-    "outcome",
-    "outcome_reason",
-];
-
 /// One copy of a record as one source holds it: all the timeline keeps of it (never the raw
 /// record). Spilled to disk with the collector's other copies when a case is large.
 #[derive(Serialize, Deserialize)]
 struct Held {
     src: u16,
     nanos: Option<i64>,
-    fields: [Option<String>; 13],
+    /// The record's dimensions, by [`Dimension::index`].
+    fields: [Option<String>; Dimension::COUNT],
     changes: bool,
     mass_export: bool,
     /// Computed hash: copies with another one differ in content.
@@ -79,7 +63,7 @@ impl Sighting {
         Sighting(Held {
             src: src.0,
             nanos: c.timestamp.as_ref().map(|i| i.nanos),
-            fields: std::array::from_fn(|i| rec.and_then(|r| text(r.get(FIELDS[i])))),
+            fields: Dimension::ALL.map(|d| rec.and_then(|r| text(r.get(d.name())))),
             changes: rec
                 .and_then(|r| r.get("changes"))
                 .is_some_and(|v| !v.is_null()),
@@ -132,9 +116,12 @@ impl Slot {
         if !differs {
             return;
         }
-        for (i, (a, b)) in f.fields.iter().zip(c.fields.iter()).enumerate() {
+        for (d, (a, b)) in Dimension::ALL
+            .iter()
+            .zip(f.fields.iter().zip(c.fields.iter()))
+        {
             if a != b {
-                self.diverged.insert(FIELDS[i].to_string());
+                self.diverged.insert(d.name().to_string());
             }
         }
         if f.nanos != c.nanos {
@@ -460,46 +447,28 @@ fn event_of(
     codes.sort();
     codes.dedup();
     let first = slot.first;
-    let [actor_user_id, actor_role, actor_display, action, http_method, http_route, severity, actor_ip, resource_type, resource_id, resource_display, outcome, outcome_reason] =
-        first.fields;
-    let flags = flags::record_flags(
-        action.as_deref(),
+    let mut e = Event::new(Kind::Event, tenant.to_string(), slot.seq, integrity);
+    e.timestamp = first.nanos.map(|n| Instant { nanos: n }.canonical());
+    e.micros = first.nanos.map(|n| Instant { nanos: n }.micros());
+    for (d, value) in Dimension::ALL.into_iter().zip(first.fields) {
+        *e.dimension_mut(d) = value;
+    }
+    e.sources = slot
+        .sources
+        .iter()
+        .map(|&s| sources[s as usize].clone())
+        .collect();
+    e.diverged_fields = diverged.into_iter().collect();
+    e.missing_from = missing_from.into_iter().collect();
+    e.flags = flags::record_flags(
+        e.action.as_deref(),
         first.changes,
         first.mass_export,
-        outcome.as_deref(),
+        e.outcome.as_deref(),
         first.nanos,
     );
-    Event {
-        kind: Kind::Event,
-        tenant_id: tenant.to_string(),
-        seq: slot.seq,
-        seq_end: None,
-        timestamp: first.nanos.map(|n| Instant { nanos: n }.canonical()),
-        micros: first.nanos.map(|n| Instant { nanos: n }.micros()),
-        actor_user_id,
-        actor_role,
-        actor_display,
-        action,
-        http_method,
-        http_route,
-        severity,
-        actor_ip,
-        resource_type,
-        resource_id,
-        resource_display,
-        outcome,
-        outcome_reason,
-        sources: slot
-            .sources
-            .iter()
-            .map(|&s| sources[s as usize].clone())
-            .collect(),
-        integrity,
-        diverged_fields: diverged.into_iter().collect(),
-        missing_from: missing_from.into_iter().collect(),
-        flags,
-        findings: codes,
-    }
+    e.findings = codes;
+    e
 }
 
 /// The events of a finished [`Collector`], in timeline order (an iterator of

@@ -3,9 +3,10 @@
 //! tunables.
 //!
 //! Invariants: these types are what every output format and the app's TypeScript bindings
-//! carry, under their serde (snake_case) names, which [`Integrity::as_str`] and [`Flag::as_str`]
-//! return too; [`Integrity::ALL`] and [`Flag::ALL`] list every variant once, in declaration
-//! order (which is their `Ord` order).
+//! carry, under their serde (snake_case) names, which [`Integrity::as_str`], [`Flag::as_str`]
+//! and [`Dimension::name`] return too; [`Integrity::ALL`], [`Flag::ALL`] and [`Dimension::ALL`]
+//! list every variant once, in declaration order (for the first two, their `Ord` order; for
+//! dimensions, the order of the fields of [`Event`]), so `ALL[v as usize] == v`.
 
 use std::collections::BTreeMap;
 
@@ -43,7 +44,7 @@ pub enum Kind {
     Gap,
 }
 
-/// Integrity state of an entry (see the module docs for the precedence).
+/// Integrity state of an entry (see [`super::integrity`] for the precedence).
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -60,6 +61,19 @@ pub enum Integrity {
 }
 
 impl Integrity {
+    /// Every state, in declaration order.
+    pub const ALL: [Integrity; 9] = [
+        Integrity::Verified,
+        Integrity::NotCanonical,
+        Integrity::HashMismatch,
+        Integrity::Diverged,
+        Integrity::ChainBroken,
+        Integrity::MissingFromSource,
+        Integrity::Unanchored,
+        Integrity::OnlyInOneSource,
+        Integrity::Gap,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Integrity::Verified => "verified",
@@ -89,6 +103,16 @@ pub enum Flag {
 }
 
 impl Flag {
+    /// Every flag, in declaration (and `Ord`) order.
+    pub const ALL: [Flag; 6] = [
+        Flag::PrivilegedIntervention,
+        Flag::ParameterChange,
+        Flag::MassExport,
+        Flag::Denied,
+        Flag::DenialBurst,
+        Flag::OffHours,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Flag::PrivilegedIntervention => "privileged_intervention",
@@ -98,6 +122,75 @@ impl Flag {
             Flag::DenialBurst => "denial_burst",
             Flag::OffHours => "off_hours",
         }
+    }
+}
+
+/// One of the dimension members an event carries from its record: who acted (actor), what was
+/// done (action), on what and from where (context), and how it ended (outcome).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Dimension {
+    // Actor.
+    ActorUserId,
+    ActorRole,
+    ActorDisplay,
+    // Action.
+    Action,
+    HttpMethod,
+    HttpRoute,
+    Severity,
+    // Context.
+    ActorIp,
+    ResourceType,
+    ResourceId,
+    ResourceDisplay,
+    // Outcome.
+    Outcome,
+    OutcomeReason,
+}
+
+impl Dimension {
+    /// The number of dimensions.
+    pub const COUNT: usize = 13;
+
+    /// Every dimension, in the order of the fields of [`Event`].
+    pub const ALL: [Dimension; Dimension::COUNT] = [
+        Dimension::ActorUserId,
+        Dimension::ActorRole,
+        Dimension::ActorDisplay,
+        Dimension::Action,
+        Dimension::HttpMethod,
+        Dimension::HttpRoute,
+        Dimension::Severity,
+        Dimension::ActorIp,
+        Dimension::ResourceType,
+        Dimension::ResourceId,
+        Dimension::ResourceDisplay,
+        Dimension::Outcome,
+        Dimension::OutcomeReason,
+    ];
+
+    /// The member's name, in a record and in an [`Event`].
+    pub const fn name(self) -> &'static str {
+        match self {
+            Dimension::ActorUserId => "actor_user_id",
+            Dimension::ActorRole => "actor_role",
+            Dimension::ActorDisplay => "actor_display",
+            Dimension::Action => "action",
+            Dimension::HttpMethod => "http_method",
+            Dimension::HttpRoute => "http_route",
+            Dimension::Severity => "severity",
+            Dimension::ActorIp => "actor_ip",
+            Dimension::ResourceType => "resource_type",
+            Dimension::ResourceId => "resource_id",
+            Dimension::ResourceDisplay => "resource_display",
+            Dimension::Outcome => "outcome",
+            Dimension::OutcomeReason => "outcome_reason",
+        }
+    }
+
+    /// The dimension's position in [`Dimension::ALL`].
+    pub const fn index(self) -> usize {
+        self as usize
     }
 }
 
@@ -146,14 +239,14 @@ pub struct Event {
 }
 
 impl Event {
-    /// A gap entry (deleted range `seq..=seq_end` of `tenant_id`), with no time, sources or
-    /// findings yet.
-    pub fn gap(tenant_id: String, seq: u64, seq_end: Option<u64>) -> Event {
+    /// An entry of `kind` for (`tenant_id`, `seq`) in state `integrity`, with nothing else known
+    /// yet: no time, dimensions, sources, flags or findings.
+    pub fn new(kind: Kind, tenant_id: String, seq: u64, integrity: Integrity) -> Event {
         Event {
-            kind: Kind::Gap,
+            kind,
             tenant_id,
             seq,
-            seq_end,
+            seq_end: None,
             timestamp: None,
             micros: None,
             actor_user_id: None,
@@ -170,11 +263,67 @@ impl Event {
             outcome: None,
             outcome_reason: None,
             sources: Vec::new(),
-            integrity: Integrity::Gap,
+            integrity,
             diverged_fields: Vec::new(),
             missing_from: Vec::new(),
             flags: Vec::new(),
             findings: Vec::new(),
+        }
+    }
+
+    /// A gap entry (deleted range `seq..=seq_end` of `tenant_id`), with no time, sources or
+    /// findings yet.
+    pub fn gap(tenant_id: String, seq: u64, seq_end: Option<u64>) -> Event {
+        Event {
+            seq_end,
+            ..Event::new(Kind::Gap, tenant_id, seq, Integrity::Gap)
+        }
+    }
+
+    /// The value of dimension `d`.
+    pub fn dimension(&self, d: Dimension) -> Option<&str> {
+        self.dimension_field(d).as_deref()
+    }
+
+    /// Every dimension's value, in [`Dimension::ALL`] order.
+    pub fn dimensions(&self) -> [Option<&str>; Dimension::COUNT] {
+        Dimension::ALL.map(|d| self.dimension(d))
+    }
+
+    /// The field of dimension `d`, to set.
+    pub fn dimension_mut(&mut self, d: Dimension) -> &mut Option<String> {
+        match d {
+            Dimension::ActorUserId => &mut self.actor_user_id,
+            Dimension::ActorRole => &mut self.actor_role,
+            Dimension::ActorDisplay => &mut self.actor_display,
+            Dimension::Action => &mut self.action,
+            Dimension::HttpMethod => &mut self.http_method,
+            Dimension::HttpRoute => &mut self.http_route,
+            Dimension::Severity => &mut self.severity,
+            Dimension::ActorIp => &mut self.actor_ip,
+            Dimension::ResourceType => &mut self.resource_type,
+            Dimension::ResourceId => &mut self.resource_id,
+            Dimension::ResourceDisplay => &mut self.resource_display,
+            Dimension::Outcome => &mut self.outcome,
+            Dimension::OutcomeReason => &mut self.outcome_reason,
+        }
+    }
+
+    fn dimension_field(&self, d: Dimension) -> &Option<String> {
+        match d {
+            Dimension::ActorUserId => &self.actor_user_id,
+            Dimension::ActorRole => &self.actor_role,
+            Dimension::ActorDisplay => &self.actor_display,
+            Dimension::Action => &self.action,
+            Dimension::HttpMethod => &self.http_method,
+            Dimension::HttpRoute => &self.http_route,
+            Dimension::Severity => &self.severity,
+            Dimension::ActorIp => &self.actor_ip,
+            Dimension::ResourceType => &self.resource_type,
+            Dimension::ResourceId => &self.resource_id,
+            Dimension::ResourceDisplay => &self.resource_display,
+            Dimension::Outcome => &self.outcome,
+            Dimension::OutcomeReason => &self.outcome_reason,
         }
     }
 }
@@ -206,4 +355,41 @@ pub struct Summary {
 pub struct Timeline {
     pub events: Vec<Event>,
     pub summary: Summary,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `ALL` lists every variant in declaration order, and the names are the serde names.
+    #[test]
+    fn lists_are_in_declaration_order_and_named_as_serialized() {
+        let serde_name = |v: serde_json::Value| v.as_str().unwrap().to_string();
+        for (i, v) in Integrity::ALL.into_iter().enumerate() {
+            assert_eq!(v as usize, i);
+            assert_eq!(serde_name(serde_json::to_value(v).unwrap()), v.as_str());
+        }
+        for (i, v) in Flag::ALL.into_iter().enumerate() {
+            assert_eq!(v as usize, i);
+            assert_eq!(serde_name(serde_json::to_value(v).unwrap()), v.as_str());
+        }
+        assert!(Flag::ALL.windows(2).all(|w| w[0] < w[1]));
+        let mut e = Event::gap("t".into(), 1, None);
+        for (i, d) in Dimension::ALL.into_iter().enumerate() {
+            assert_eq!(d.index(), i);
+            *e.dimension_mut(d) = Some(d.name().to_string());
+        }
+        // Each dimension is the event field of its name, in field order.
+        let json = serde_json::to_value(&e).unwrap();
+        for d in Dimension::ALL {
+            assert_eq!(json[d.name()], d.name());
+            assert_eq!(e.dimension(d), Some(d.name()));
+        }
+        let text = serde_json::to_string(&e).unwrap();
+        let at: Vec<usize> = Dimension::ALL
+            .iter()
+            .map(|d| text.find(&format!("\"{}\":", d.name())).unwrap())
+            .collect();
+        assert!(at.windows(2).all(|w| w[0] < w[1]), "{text}");
+    }
 }

@@ -6,29 +6,13 @@
 use std::io::{self, Write};
 
 use super::{code_names, flag_names, join, message};
-use crate::timeline::model::{Event, Kind};
+use crate::timeline::model::{Dimension, Event, Kind};
 
-/// The CSV columns, in order.
-pub const CSV_COLUMNS: [&str; 26] = [
-    "kind",
-    "tenant_id",
-    "seq",
-    "seq_end",
-    "timestamp",
-    "micros",
-    "actor_user_id",
-    "actor_role",
-    "actor_display",
-    "action",
-    "http_method",
-    "http_route",
-    "severity",
-    "actor_ip",
-    "resource_type",
-    "resource_id",
-    "resource_display",
-    "outcome",
-    "outcome_reason",
+/// The columns before the dimensions.
+const LEADING: [&str; 6] = ["kind", "tenant_id", "seq", "seq_end", "timestamp", "micros"];
+
+/// The columns after the dimensions.
+const TRAILING: [&str; 7] = [
     "sources",
     "integrity",
     "diverged_fields",
@@ -37,6 +21,23 @@ pub const CSV_COLUMNS: [&str; 26] = [
     "findings",
     "message",
 ];
+
+/// The CSV columns, in order: [`LEADING`], the dimensions ([`Dimension::ALL`]), [`TRAILING`].
+pub const CSV_COLUMNS: [&str; LEADING.len() + Dimension::COUNT + TRAILING.len()] = {
+    let mut columns = [""; LEADING.len() + Dimension::COUNT + TRAILING.len()];
+    let mut i = 0;
+    while i < columns.len() {
+        columns[i] = if i < LEADING.len() {
+            LEADING[i]
+        } else if i < LEADING.len() + Dimension::COUNT {
+            Dimension::ALL[i - LEADING.len()].name()
+        } else {
+            TRAILING[i - LEADING.len() - Dimension::COUNT]
+        };
+        i += 1;
+    }
+    columns
+};
 
 /// Quotes one CSV field per RFC 4180 when it needs it.
 pub fn csv_field(s: &str) -> String {
@@ -56,7 +57,7 @@ pub fn write_header(out: &mut dyn Write) -> io::Result<()> {
 /// Writes one event as a row (after the header of [`write_header`]).
 pub fn write_row(e: &Event, out: &mut dyn Write) -> io::Result<()> {
     let o = |v: &Option<String>| v.clone().unwrap_or_default();
-    let row = [
+    let leading = [
         match e.kind {
             Kind::Event => "event".to_string(),
             Kind::Gap => "gap".to_string(),
@@ -66,19 +67,9 @@ pub fn write_row(e: &Event, out: &mut dyn Write) -> io::Result<()> {
         e.seq_end.map(|s| s.to_string()).unwrap_or_default(),
         o(&e.timestamp),
         e.micros.map(|s| s.to_string()).unwrap_or_default(),
-        o(&e.actor_user_id),
-        o(&e.actor_role),
-        o(&e.actor_display),
-        o(&e.action),
-        o(&e.http_method),
-        o(&e.http_route),
-        o(&e.severity),
-        o(&e.actor_ip),
-        o(&e.resource_type),
-        o(&e.resource_id),
-        o(&e.resource_display),
-        o(&e.outcome),
-        o(&e.outcome_reason),
+    ];
+    let dimensions = e.dimensions().map(|v| v.unwrap_or_default().to_string());
+    let trailing = [
         join(&e.sources, ";"),
         e.integrity.as_str().to_string(),
         join(&e.diverged_fields, ";"),
@@ -87,6 +78,8 @@ pub fn write_row(e: &Event, out: &mut dyn Write) -> io::Result<()> {
         join(&code_names(e), ";"),
         message(e),
     ];
+    let row: Vec<&String> = leading.iter().chain(&dimensions).chain(&trailing).collect();
+    debug_assert_eq!(row.len(), CSV_COLUMNS.len());
     let line: Vec<String> = row.iter().map(|f| csv_field(f)).collect();
     out.write_all(line.join(",").as_bytes())?;
     out.write_all(b"\r\n")
@@ -95,6 +88,14 @@ pub fn write_row(e: &Event, out: &mut dyn Write) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn columns_name_the_dimensions_between_the_entry_and_its_judgement() {
+        assert_eq!(CSV_COLUMNS[..6], LEADING);
+        assert_eq!(CSV_COLUMNS[6], "actor_user_id");
+        assert_eq!(CSV_COLUMNS[18], "outcome_reason");
+        assert_eq!(CSV_COLUMNS[19..], TRAILING);
+    }
 
     #[test]
     fn csv_quoting() {

@@ -7,7 +7,7 @@ use std::io::{self, Write};
 
 use super::{code_names, flag_names, join, message};
 use crate::time::Instant;
-use crate::timeline::model::{Event, Kind};
+use crate::timeline::model::{Dimension, Event, Kind};
 
 /// Writes one event as a row and its line end.
 pub fn write_event(e: &Event, out: &mut dyn Write) -> io::Result<()> {
@@ -48,20 +48,9 @@ pub fn row(e: &Event) -> serde_json::Value {
     put("seq", e.seq.into());
     put("seq_end", e.seq_end.into());
     put("aef_timestamp", e.timestamp.clone().into());
-    let opt = |v: &Option<String>| serde_json::Value::from(v.clone());
-    put("actor_user_id", opt(&e.actor_user_id));
-    put("actor_role", opt(&e.actor_role));
-    put("actor_display", opt(&e.actor_display));
-    put("action", opt(&e.action));
-    put("http_method", opt(&e.http_method));
-    put("http_route", opt(&e.http_route));
-    put("severity", opt(&e.severity));
-    put("actor_ip", opt(&e.actor_ip));
-    put("resource_type", opt(&e.resource_type));
-    put("resource_id", opt(&e.resource_id));
-    put("resource_display", opt(&e.resource_display));
-    put("outcome", opt(&e.outcome));
-    put("outcome_reason", opt(&e.outcome_reason));
+    for d in Dimension::ALL {
+        put(d.name(), e.dimension(d).into());
+    }
     put("sources", join(&e.sources, ",").into());
     put("integrity", e.integrity.as_str().into());
     put("diverged_fields", join(&e.diverged_fields, ",").into());
