@@ -8,7 +8,7 @@
 //!
 //! Encoding of one record: a header varint (timestamp form; `seq_end` present; verbatim), then
 //! `seq_end`, the timestamp (derived: the nanoseconds below the microsecond, the rest being the
-//! entry's micros; or the string itself), the 13 dimension members in [`Event`] order (a member
+//! entry's micros; or the string itself), the dimension members in [`Dimension::ALL`] order (a member
 //! whose id is a summary column appears only when its value is inline), the lists `sources`,
 //! `diverged_fields` and `missing_from`, and the findings. A member value is `0` (absent), `1`
 //! followed by the string (inline), or `2 + id` (dictionary). Integers are LEB128 varints.
@@ -30,21 +30,39 @@ use std::hash::Hash;
 
 use trailproof_core::finding::Code;
 use trailproof_core::time::Instant;
-use trailproof_core::timeline::model::{Event, Flag, Integrity, Kind};
+use trailproof_core::timeline::model::{Dimension, Event, Flag, Integrity, Kind};
 
 /// Distinct values a dictionary holds at most; new values past it are stored inline.
 pub const DICT_CAP: usize = 1 << 16;
 
-/// Dimension members of an entry, in [`Event`] order.
-pub const DIMS: usize = 13;
-/// Indexes of the dimension members that are also summary columns.
-pub const ACTOR: usize = 0;
-pub const ACTION: usize = 3;
-pub const SEVERITY: usize = 6;
-pub const RESOURCE_TYPE: usize = 8;
-pub const OUTCOME: usize = 11;
 /// The summary columns (hot members), by slot.
-pub const HOT: [usize; 5] = [ACTOR, ACTION, SEVERITY, RESOURCE_TYPE, OUTCOME];
+pub const HOT: [Dimension; 5] = [
+    Dimension::ActorUserId,
+    Dimension::Action,
+    Dimension::Severity,
+    Dimension::ResourceType,
+    Dimension::Outcome,
+];
+
+/// The slot of a dimension among the summary columns, if it is one.
+pub const fn hot_slot(d: Dimension) -> Option<usize> {
+    let mut slot = 0;
+    while slot < HOT.len() {
+        if HOT[slot] as usize == d as usize {
+            return Some(slot);
+        }
+        slot += 1;
+    }
+    None
+}
+
+/// The slot of summary column `d` (a compile-time error in a constant when it is none).
+pub const fn slot(d: Dimension) -> usize {
+    match hot_slot(d) {
+        Some(slot) => slot,
+        None => panic!("not a summary column"),
+    }
+}
 
 /// Codes of a member value.
 pub const ABSENT: u32 = 0;
@@ -68,77 +86,17 @@ const TS_EXPLICIT: u64 = 2;
 const HAS_SEQ_END: u64 = 4;
 const HDR_VERBATIM: u64 = 8;
 
-/// Every integrity state, by code.
-pub const INTEGRITIES: [Integrity; 9] = [
-    Integrity::Verified,
-    Integrity::NotCanonical,
-    Integrity::HashMismatch,
-    Integrity::Diverged,
-    Integrity::ChainBroken,
-    Integrity::MissingFromSource,
-    Integrity::Unanchored,
-    Integrity::OnlyInOneSource,
-    Integrity::Gap,
-];
+// The entry bits hold every integrity code and flag bit.
+const _: () = assert!(Integrity::ALL.len() <= 1 << 4 && Flag::ALL.len() <= 6);
 
-/// Code of an integrity state (its position in [`INTEGRITIES`]).
+/// Code of an integrity state (its position in [`Integrity::ALL`]).
 pub fn integrity_code(i: Integrity) -> usize {
-    match i {
-        Integrity::Verified => 0,
-        Integrity::NotCanonical => 1,
-        Integrity::HashMismatch => 2,
-        Integrity::Diverged => 3,
-        Integrity::ChainBroken => 4,
-        Integrity::MissingFromSource => 5,
-        Integrity::Unanchored => 6,
-        Integrity::OnlyInOneSource => 7,
-        Integrity::Gap => 8,
-    }
+    i as usize
 }
 
-/// Every flag, in their order (`Flag`'s `Ord`).
-pub const FLAGS: [Flag; 6] = [
-    Flag::PrivilegedIntervention,
-    Flag::ParameterChange,
-    Flag::MassExport,
-    Flag::Denied,
-    Flag::DenialBurst,
-    Flag::OffHours,
-];
-
-/// Bit of a flag in an entry's flag bits (its position in [`FLAGS`]).
+/// Bit of a flag in an entry's flag bits (its position in [`Flag::ALL`]).
 pub fn flag_bit(f: Flag) -> u8 {
-    1 << match f {
-        Flag::PrivilegedIntervention => 0,
-        Flag::ParameterChange => 1,
-        Flag::MassExport => 2,
-        Flag::Denied => 3,
-        Flag::DenialBurst => 4,
-        Flag::OffHours => 5,
-    }
-}
-
-/// The dimension members of an event, in [`Event`] order.
-pub fn dims(e: &Event) -> [&Option<String>; DIMS] {
-    [
-        &e.actor_user_id,
-        &e.actor_role,
-        &e.actor_display,
-        &e.action,
-        &e.http_method,
-        &e.http_route,
-        &e.severity,
-        &e.actor_ip,
-        &e.resource_type,
-        &e.resource_id,
-        &e.resource_display,
-        &e.outcome,
-        &e.outcome_reason,
-    ]
-}
-
-fn hot_slot(c: usize) -> Option<usize> {
-    HOT.iter().position(|&h| h == c)
+    1 << (f as u8)
 }
 
 /// Case-insensitive substring test (`needle_lower` already lowercase): ASCII without
@@ -311,7 +269,8 @@ pub enum List<'a> {
 pub struct View<'a> {
     pub seq_end: Option<u64>,
     pub ts: Option<Ts<'a>>,
-    pub dims: [Val<'a>; DIMS],
+    /// By [`Dimension::index`].
+    pub dims: [Val<'a>; Dimension::COUNT],
     pub sources: List<'a>,
     pub diverged: List<'a>,
     pub missing: List<'a>,
@@ -335,7 +294,8 @@ pub struct Store {
     /// Value codes of the summary columns, by slot of [`HOT`].
     hot: [Vec<u32>; 5],
     tenants: Vec<String>,
-    cols: [Dict<String>; DIMS],
+    /// The dictionary of each dimension, by [`Dimension::index`].
+    cols: [Dict<String>; Dimension::COUNT],
     lists: Dict<Vec<String>>,
     codes: Dict<Vec<Code>>,
     ranks: [Ranks; 5],
@@ -439,13 +399,9 @@ impl Builder {
         if !e.findings.is_empty() {
             bits |= FINDINGS;
         }
-        let d = dims(e);
-        let hot: [u32; 5] = std::array::from_fn(|slot| {
-            let c = HOT[slot];
-            match d[c] {
-                None => ABSENT,
-                Some(v) => s.cols[c].intern(v.as_str()).map_or(INLINE, |k| k + BASE),
-            }
+        let hot: [u32; 5] = HOT.map(|d| match e.dimension(d) {
+            None => ABSENT,
+            Some(v) => s.cols[d.index()].intern(v).map_or(INLINE, |k| k + BASE),
         });
         s.micros.push(e.micros.unwrap_or(0));
         s.seq.push(e.seq);
@@ -519,7 +475,7 @@ impl Builder {
             .map(|&o| std::mem::take(&mut s.tenants[o as usize]))
             .collect();
         for (slot, &member) in HOT.iter().enumerate() {
-            let values = s.cols[member].values();
+            let values = s.cols[member.index()].values();
             let mut sorted: Vec<(&str, u32)> = values
                 .iter()
                 .enumerate()
@@ -609,16 +565,17 @@ impl Store {
             TS_EXPLICIT => put_str(out, e.timestamp.as_deref().unwrap_or("")),
             _ => {}
         }
-        for (c, v) in dims(e).into_iter().enumerate() {
-            match hot_slot(c) {
+        for d in Dimension::ALL {
+            let v = e.dimension(d);
+            match hot_slot(d) {
                 Some(slot) => {
                     if hot[slot] == INLINE {
-                        put_str(out, v.as_deref().unwrap_or(""));
+                        put_str(out, v.unwrap_or(""));
                     }
                 }
                 None => match v {
                     None => put(out, u64::from(ABSENT)),
-                    Some(v) => match self.cols[c].intern(v.as_str()) {
+                    Some(v) => match self.cols[d.index()].intern(v) {
                         Some(k) => put(out, u64::from(k + BASE)),
                         None => {
                             put(out, u64::from(INLINE));
@@ -679,7 +636,7 @@ impl Store {
             TS_EXPLICIT => Some(Ts::Explicit(r.str())),
             _ => None,
         };
-        let dims = std::array::from_fn(|c| match hot_slot(c) {
+        let dims = Dimension::ALL.map(|d| match hot_slot(d) {
             Some(slot) => match self.hot[slot][i as usize] {
                 ABSENT => Val::Absent,
                 INLINE => Val::Inline(r.str()),
@@ -717,11 +674,14 @@ impl Store {
         })
     }
 
-    /// The text of a stored member value.
-    pub fn val<'a>(&'a self, c: usize, v: Val<'a>) -> Option<&'a str> {
+    /// The text of a stored value of dimension `d`.
+    pub fn val<'a>(&'a self, d: Dimension, v: Val<'a>) -> Option<&'a str> {
         match v {
             Val::Absent => None,
-            Val::Id(k) => self.cols[c].values.get(k as usize).map(String::as_str),
+            Val::Id(k) => self.cols[d.index()]
+                .values
+                .get(k as usize)
+                .map(String::as_str),
             Val::Inline(s) => Some(s),
         }
     }
@@ -766,43 +726,30 @@ impl Store {
         let Some(v) = self.view(i) else {
             return self.verbatim(i);
         };
-        let own = |c: usize| self.val(c, v.dims[c]).map(str::to_string);
         let owned = |l: &List| self.list(l).into_iter().map(str::to_string).collect();
         let bits = self.bits[ix];
-        Some(Event {
-            kind: if bits & GAP != 0 {
-                Kind::Gap
-            } else {
-                Kind::Event
-            },
-            tenant_id: self.tenants[self.tenant[ix] as usize].clone(),
-            seq: self.seq[ix],
-            seq_end: v.seq_end,
-            timestamp: v.ts.map(|t| t.as_str().to_string()),
-            micros: (bits & TIMED != 0).then_some(self.micros[ix]),
-            actor_user_id: own(0),
-            actor_role: own(1),
-            actor_display: own(2),
-            action: own(3),
-            http_method: own(4),
-            http_route: own(5),
-            severity: own(6),
-            actor_ip: own(7),
-            resource_type: own(8),
-            resource_id: own(9),
-            resource_display: own(10),
-            outcome: own(11),
-            outcome_reason: own(12),
-            sources: owned(&v.sources),
-            integrity: self.integrity(i),
-            diverged_fields: owned(&v.diverged),
-            missing_from: owned(&v.missing),
-            flags: FLAGS
-                .into_iter()
-                .filter(|&f| self.flag_bits(i) & flag_bit(f) != 0)
-                .collect(),
-            findings: self.codes(v.codes).to_vec(),
-        })
+        let kind = if bits & GAP != 0 {
+            Kind::Gap
+        } else {
+            Kind::Event
+        };
+        let tenant = self.tenants[self.tenant[ix] as usize].clone();
+        let mut e = Event::new(kind, tenant, self.seq[ix], self.integrity(i));
+        e.seq_end = v.seq_end;
+        e.timestamp = v.ts.map(|t| t.as_str().to_string());
+        e.micros = (bits & TIMED != 0).then_some(self.micros[ix]);
+        for d in Dimension::ALL {
+            *e.dimension_mut(d) = self.val(d, v.dims[d.index()]).map(str::to_string);
+        }
+        e.sources = owned(&v.sources);
+        e.diverged_fields = owned(&v.diverged);
+        e.missing_from = owned(&v.missing);
+        e.flags = Flag::ALL
+            .into_iter()
+            .filter(|&f| self.flag_bits(i) & flag_bit(f) != 0)
+            .collect();
+        e.findings = self.codes(v.codes).to_vec();
+        Some(e)
     }
 
     /// The timestamp of entry `i`, in place.
@@ -830,7 +777,7 @@ impl Store {
 
     pub fn integrity(&self, i: u32) -> Integrity {
         let code = (self.bits[i as usize] >> INTEGRITY_SHIFT) & 0xf;
-        INTEGRITIES[(code as usize).min(INTEGRITIES.len() - 1)]
+        Integrity::ALL[(code as usize).min(Integrity::ALL.len() - 1)]
     }
 
     /// The set of flags of entry `i` (bits of [`flag_bit`]).
@@ -861,9 +808,9 @@ impl Store {
         self.hot[slot][i as usize]
     }
 
-    /// The dictionary of dimension member `c`.
-    pub fn col(&self, c: usize) -> &Dict<String> {
-        &self.cols[c]
+    /// The dictionary of dimension `d`.
+    pub fn col(&self, d: Dimension) -> &Dict<String> {
+        &self.cols[d.index()]
     }
 
     pub fn lists(&self) -> &Dict<Vec<String>> {
@@ -881,17 +828,17 @@ impl Store {
 
     /// The text of summary column `slot` of entry `i` (absent as `None`).
     pub fn hot_str(&self, slot: usize, i: u32) -> Option<Cow<'_, str>> {
-        let c = HOT[slot];
+        let d = HOT[slot];
         match self.hot(slot, i) {
             ABSENT => None,
             INLINE => match self.view(i) {
-                Some(v) => self.val(c, v.dims[c]).map(Cow::Borrowed),
+                Some(v) => self.val(d, v.dims[d.index()]).map(Cow::Borrowed),
                 None => self
                     .verbatim(i)
-                    .and_then(|e| dims(&e)[c].clone())
+                    .and_then(|e| e.dimension(d).map(str::to_string))
                     .map(Cow::Owned),
             },
-            k => self.cols[c]
+            k => self.cols[d.index()]
                 .values
                 .get((k - BASE) as usize)
                 .map(|s| Cow::Borrowed(s.as_str())),
@@ -971,15 +918,21 @@ mod tests {
 
     #[test]
     fn codes_cover_every_state_and_flag() {
-        for (k, i) in INTEGRITIES.iter().enumerate() {
+        for (k, i) in Integrity::ALL.iter().enumerate() {
             assert_eq!(integrity_code(*i), k);
         }
-        let mut sorted = FLAGS;
-        sorted.sort();
-        assert_eq!(sorted, FLAGS, "FLAGS in Flag order");
-        for (k, f) in FLAGS.iter().enumerate() {
+        for (k, f) in Flag::ALL.iter().enumerate() {
             assert_eq!(flag_bit(*f), 1 << k);
         }
+    }
+
+    #[test]
+    fn summary_columns_have_slots() {
+        for (k, d) in HOT.iter().enumerate() {
+            assert_eq!(hot_slot(*d), Some(k));
+            assert_eq!(slot(*d), k);
+        }
+        assert_eq!(hot_slot(Dimension::HttpRoute), None);
     }
 
     #[test]
