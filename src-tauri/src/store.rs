@@ -8,10 +8,11 @@
 //!
 //! Encoding of one record: a header varint (timestamp form; `seq_end` present; verbatim), then
 //! `seq_end`, the timestamp (derived: the nanoseconds below the microsecond, the rest being the
-//! entry's micros; or the string itself), the dimension members in [`Dimension::ALL`] order (a member
-//! whose id is a summary column appears only when its value is inline), the lists `sources`,
-//! `diverged_fields` and `missing_from`, and the findings. A member value is `0` (absent), `1`
-//! followed by the string (inline), or `2 + id` (dictionary). Integers are LEB128 varints.
+//! entry's micros; or the string itself), the dimension members in [`Dimension::ALL`] order
+//! (a member whose id is a summary column appears only when its value is inline), the lists
+//! `sources`, `diverged_fields` and `missing_from`, and the findings. A member value is `0`
+//! (absent), `1` followed by the string (inline), or `2 + id` (dictionary). Integers are LEB128
+//! varints.
 //!
 //! Invariants:
 //! * [`Store::event`] returns exactly the [`Event`] that was pushed: every record is decoded

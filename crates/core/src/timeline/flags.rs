@@ -9,7 +9,7 @@
 //!
 //! Invariants: an event's flags are listed in [`Flag`] order; every rule but `denial_burst` reads
 //! one record alone ([`record_flags`]); `denial_burst` reads the failures of the whole case
-//! ([`bursts`]), and does not depend on the order they arrive in.
+//! (`bursts`), and does not depend on the order they arrive in.
 
 use std::collections::HashSet;
 

@@ -22,7 +22,8 @@ const TRAILING: [&str; 7] = [
     "message",
 ];
 
-/// The CSV columns, in order: [`LEADING`], the dimensions ([`Dimension::ALL`]), [`TRAILING`].
+/// The CSV columns, in order: the entry (kind to micros), its dimensions ([`Dimension::ALL`]),
+/// then what the timeline makes of it (sources to message).
 pub const CSV_COLUMNS: [&str; LEADING.len() + Dimension::COUNT + TRAILING.len()] = {
     let mut columns = [""; LEADING.len() + Dimension::COUNT + TRAILING.len()];
     let mut i = 0;

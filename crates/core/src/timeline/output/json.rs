@@ -1,7 +1,7 @@
 //! The JSON writer: the whole timeline as one pretty-printed document,
 //! `{"events": [...], "summary": {...}}`.
 //!
-//! Invariant: [`write_stream`] writes the very bytes [`write`] writes for the [`Timeline`] of the
+//! Invariant: [`write_stream`] writes the very bytes [`write()`] writes for the [`Timeline`] of the
 //! same case, in flat memory: the summary comes after the events, so it is complete when written.
 
 use std::cell::RefCell;

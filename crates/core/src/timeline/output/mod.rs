@@ -1,7 +1,7 @@
 //! The output formats of a timeline, one writer each: [`json`] (one document), [`jsonl`] (one
 //! event per line), [`csv`] (RFC 4180) and [`timesketch`] (Timesketch's JSON Lines import).
 //!
-//! Invariants: [`write`] and [`write_stream`] write the same bytes for the same case (the stream
+//! Invariants: [`write()`] and [`write_stream`] write the same bytes for the same case (the stream
 //! in flat memory); an entry is described for people the same way in every format that carries a
 //! message ([`message`]).
 
@@ -49,7 +49,7 @@ pub fn write(tl: &Timeline, format: Format, out: &mut dyn Write) -> io::Result<(
 }
 
 /// Writes the events of `stream` in `format` as they come, in flat memory: the same bytes
-/// [`write`] writes for the [`Timeline`] of the same case (JSON puts the summary after the
+/// [`write()`] writes for the [`Timeline`] of the same case (JSON puts the summary after the
 /// events, so it is complete when written).
 pub fn write_stream(stream: &mut Stream, format: Format, out: &mut dyn Write) -> io::Result<()> {
     if format == Format::Json {
