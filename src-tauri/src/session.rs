@@ -31,9 +31,10 @@ use trailproof_core::timeline::model::{Dimension, Event, Flag, Integrity, Summar
 use trailproof_ingest::hashing::FileIdentity;
 use trailproof_ingest::IngestError;
 
+use crate::store::builder::Builder;
 use crate::store::{
-    self, contains_ci, flag_bit, integrity_code, slot, Builder, List, Store, Ts, Val, ABSENT, BASE,
-    HOT, INLINE,
+    self, contains_ci, flag_bit, integrity_code, slot, List, Store, Ts, Val, ABSENT, BASE, HOT,
+    INLINE,
 };
 use crate::types::{
     AppError, Bucket, CaseView, Density, ErrorKind, Facets, LiveView, Mark, RecordFilter,
