@@ -31,7 +31,7 @@ pub fn detail(case: &Loaded, index: u32) -> Option<RecordDetail> {
     let mut copies = Vec::new();
     let mut visible = Vec::new();
     let mut unavailable = Vec::new();
-    if ev.kind == trailproof_core::timeline::Kind::Event {
+    if ev.kind == trailproof_core::timeline::model::Kind::Event {
         for (i, p) in case.paths.iter().enumerate() {
             let then = case.identities.get(i).cloned().flatten();
             let now = std::fs::metadata(p).ok().map(|m| FileIdentity::of(&m));

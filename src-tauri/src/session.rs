@@ -26,13 +26,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use trailproof_core::report::Report;
-use trailproof_core::timeline::{Event, Flag, Integrity, Stream, Summary, Timeline};
+use trailproof_core::timeline::collector::Stream;
+use trailproof_core::timeline::model::{Dimension, Event, Flag, Integrity, Summary, Timeline};
 use trailproof_ingest::hashing::FileIdentity;
 use trailproof_ingest::IngestError;
 
+use crate::store::builder::Builder;
 use crate::store::{
-    self, contains_ci, dims, flag_bit, integrity_code, Builder, List, Store, Ts, Val, ABSENT,
-    ACTION, ACTOR, BASE, DIMS, HOT, INLINE, INTEGRITIES, OUTCOME, RESOURCE_TYPE, SEVERITY,
+    self, contains_ci, flag_bit, integrity_code, slot, List, Store, Ts, Val, ABSENT, BASE, HOT,
+    INLINE,
 };
 use crate::types::{
     AppError, Bucket, CaseView, Density, ErrorKind, Facets, LiveView, Mark, RecordFilter,
@@ -47,18 +49,11 @@ pub const PAGE_LIMIT: u32 = 1000;
 const CANCEL_EVERY: usize = 4096;
 
 /// Slots of [`HOT`] by member.
-const SLOT_ACTOR: usize = 0;
-const SLOT_ACTION: usize = 1;
-const SLOT_SEVERITY: usize = 2;
-const SLOT_RESOURCE_TYPE: usize = 3;
-const SLOT_OUTCOME: usize = 4;
-const _: () = assert!(
-    HOT[SLOT_ACTOR] == ACTOR
-        && HOT[SLOT_ACTION] == ACTION
-        && HOT[SLOT_SEVERITY] == SEVERITY
-        && HOT[SLOT_RESOURCE_TYPE] == RESOURCE_TYPE
-        && HOT[SLOT_OUTCOME] == OUTCOME
-);
+const SLOT_ACTOR: usize = slot(Dimension::ActorUserId);
+const SLOT_ACTION: usize = slot(Dimension::Action);
+const SLOT_SEVERITY: usize = slot(Dimension::Severity);
+const SLOT_RESOURCE_TYPE: usize = slot(Dimension::ResourceType);
+const SLOT_OUTCOME: usize = slot(Dimension::Outcome);
 
 /// A case in memory.
 pub struct Loaded {
@@ -87,10 +82,10 @@ struct Selection {
     indexes: Arc<Vec<u32>>,
 }
 
-fn push_facet(set: &mut BTreeSet<String>, v: &Option<String>) {
+fn push_facet(set: &mut BTreeSet<String>, v: Option<&str>) {
     if let Some(v) = v {
         if set.len() < FACET_LIMIT || set.contains(v) {
-            set.insert(v.clone());
+            set.insert(v.to_string());
         }
     }
 }
@@ -134,12 +129,11 @@ fn index(
             return Err(Stop::Cancelled);
         }
         let pushed = b.push(&e);
-        let d = dims(&e);
         for (slot, set, seen) in &mut sets {
             // A value met before changes nothing: offer each dictionary value once.
             match pushed.hot[*slot] {
                 ABSENT => {}
-                INLINE => push_facet(set, d[HOT[*slot]]),
+                INLINE => push_facet(set, e.dimension(HOT[*slot])),
                 code => {
                     let k = (code - BASE) as usize;
                     if seen.len() <= k {
@@ -147,7 +141,7 @@ fn index(
                     }
                     if !seen[k] {
                         seen[k] = true;
-                        push_facet(set, d[HOT[*slot]]);
+                        push_facet(set, e.dimension(HOT[*slot]));
                     }
                 }
             }
@@ -463,7 +457,7 @@ impl Loaded {
                 Some(e) => e.flags.iter().for_each(|&f| count(b, f)),
                 None => {
                     let bits = s.flag_bits(i);
-                    store::FLAGS
+                    Flag::ALL
                         .into_iter()
                         .filter(|&f| bits & flag_bit(f) != 0)
                         .for_each(|f| count(b, f));
@@ -491,13 +485,13 @@ impl Loaded {
 }
 
 /// Rank of each integrity state's name, by code (the order of a sort by integrity).
-fn integrity_ranks() -> [usize; INTEGRITIES.len()] {
-    let mut names: Vec<(&str, usize)> = INTEGRITIES
+fn integrity_ranks() -> [usize; Integrity::ALL.len()] {
+    let mut names: Vec<(&str, usize)> = Integrity::ALL
         .iter()
         .map(|i| (i.as_str(), integrity_code(*i)))
         .collect();
     names.sort_unstable();
-    let mut rank = [0; INTEGRITIES.len()];
+    let mut rank = [0; Integrity::ALL.len()];
     for (r, (_, code)) in names.into_iter().enumerate() {
         rank[code] = r;
     }
@@ -711,11 +705,12 @@ struct Text {
     seq: Option<u64>,
     /// The text could lie in a canonical timestamp (digits, `-:.`, `t`, `z` only).
     in_canonical_ts: bool,
-    cols: [Vec<bool>; DIMS],
+    /// By [`Dimension::index`].
+    cols: [Vec<bool>; Dimension::COUNT],
     tenants: Vec<bool>,
     lists: Vec<bool>,
     codes: Vec<bool>,
-    integrity: [bool; INTEGRITIES.len()],
+    integrity: [bool; Integrity::ALL.len()],
 }
 
 impl Text {
@@ -725,7 +720,7 @@ impl Text {
             t: t.to_string(),
             seq: t.parse::<u64>().ok().filter(|n| n.to_string() == t),
             in_canonical_ts: t.bytes().all(|b| b"0123456789-:.tz".contains(&b)),
-            cols: std::array::from_fn(|c| s.col(c).values().iter().map(|v| hit(v)).collect()),
+            cols: Dimension::ALL.map(|d| s.col(d).values().iter().map(|v| hit(v)).collect()),
             tenants: s.tenants().iter().map(|v| hit(v)).collect(),
             lists: s
                 .lists()
@@ -739,7 +734,7 @@ impl Text {
                 .iter()
                 .map(|l| l.iter().any(|c| hit(&code_name(*c))))
                 .collect(),
-            integrity: INTEGRITIES.map(|i| hit(i.as_str())),
+            integrity: Integrity::ALL.map(|i| hit(i.as_str())),
         }
     }
 
@@ -780,10 +775,10 @@ impl Text {
 
 /// Free text against a whole event (entries stored verbatim).
 fn text_hit(e: &Event, t: &str) -> bool {
-    store::dims(e)
+    e.dimensions()
         .into_iter()
-        .chain([&e.timestamp])
-        .any(|v| v.as_deref().is_some_and(|s| contains_ci(s, t)))
+        .chain([e.timestamp.as_deref()])
+        .any(|v| v.is_some_and(|s| contains_ci(s, t)))
         || e.seq.to_string() == t
         || contains_ci(&e.tenant_id, t)
         || e.sources.iter().any(|s| contains_ci(s, t))

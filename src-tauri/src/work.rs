@@ -18,7 +18,8 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use trailproof_core::record::{hex, sha256};
-use trailproof_core::timeline::{self, Event, Timeline, TimelineOptions};
+use trailproof_core::timeline::model::{Event, Timeline, TimelineOptions};
+use trailproof_core::timeline::output;
 use trailproof_ingest::run::{Progress, RunOptions};
 use trailproof_ingest::{IngestError, InputKind};
 use trailproof_live::{
@@ -237,12 +238,12 @@ pub fn report_bytes(case: &Loaded, format: ReportFormat) -> Result<Vec<u8>, AppE
 /// Entries rebuilt at a time while a timeline is written.
 const WRITE_CHUNK: usize = 1024;
 
-fn core_format(format: TimelineFormat) -> timeline::Format {
+fn core_format(format: TimelineFormat) -> output::Format {
     match format {
-        TimelineFormat::Timesketch => timeline::Format::Timesketch,
-        TimelineFormat::Csv => timeline::Format::Csv,
-        TimelineFormat::Jsonl => timeline::Format::Jsonl,
-        TimelineFormat::Json => timeline::Format::Json,
+        TimelineFormat::Timesketch => output::Format::Timesketch,
+        TimelineFormat::Csv => output::Format::Csv,
+        TimelineFormat::Jsonl => output::Format::Jsonl,
+        TimelineFormat::Json => output::Format::Json,
     }
 }
 
@@ -274,14 +275,14 @@ impl serde::Serialize for DocEvents<'_> {
 }
 
 /// Writes the case's timeline in `format`, entry by entry: the same bytes as
-/// [`timeline::write`] of the whole timeline, in flat memory.
+/// [`output::write`] of the whole timeline, in flat memory.
 pub fn write_timeline(
     case: &Loaded,
     format: TimelineFormat,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
     let f = core_format(format);
-    if f == timeline::Format::Json {
+    if f == output::Format::Json {
         serde_json::to_writer_pretty(&mut *out, &Doc(case))?;
         return writeln!(out);
     }
@@ -292,7 +293,7 @@ pub fn write_timeline(
         summary: case.summary().clone(),
     };
     let mut buf = Vec::new();
-    timeline::write(&tl, f, &mut buf)?;
+    output::write(&tl, f, &mut buf)?;
     out.write_all(&buf)?;
     let header = buf.len();
     let mut events = case.events().peekable();
@@ -300,7 +301,7 @@ pub fn write_timeline(
         tl.events.clear();
         tl.events.extend(events.by_ref().take(WRITE_CHUNK));
         buf.clear();
-        timeline::write(&tl, f, &mut buf)?;
+        output::write(&tl, f, &mut buf)?;
         out.write_all(&buf[header.min(buf.len())..])?;
     }
     Ok(())

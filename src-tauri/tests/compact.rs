@@ -21,9 +21,10 @@ use trailproof_core::json::Value;
 use trailproof_core::record::{compute_hash, hex, GENESIS};
 use trailproof_core::report::Report;
 use trailproof_core::time::Instant;
-use trailproof_core::timeline::{
-    self, Event, Flag, Integrity, Kind, Summary, Timeline, TimelineOptions,
+use trailproof_core::timeline::model::{
+    Event, Flag, Integrity, Kind, Summary, Timeline, TimelineOptions,
 };
+use trailproof_core::timeline::output;
 use trailproof_ingest::run::RunOptions;
 
 fn root() -> PathBuf {
@@ -285,25 +286,10 @@ fn contains_ci(hay: &str, needle_lower: &str) -> bool {
 }
 
 fn text_hit(e: &Event, t: &str) -> bool {
-    let fields = [
-        &e.actor_user_id,
-        &e.actor_role,
-        &e.actor_display,
-        &e.action,
-        &e.http_method,
-        &e.http_route,
-        &e.severity,
-        &e.actor_ip,
-        &e.resource_type,
-        &e.resource_id,
-        &e.resource_display,
-        &e.outcome,
-        &e.outcome_reason,
-        &e.timestamp,
-    ];
-    fields
-        .iter()
-        .any(|v| v.as_deref().is_some_and(|s| contains_ci(s, t)))
+    e.dimensions()
+        .into_iter()
+        .chain([e.timestamp.as_deref()])
+        .any(|v| v.is_some_and(|s| contains_ci(s, t)))
         || e.seq.to_string() == t
         || contains_ci(&e.tenant_id, t)
         || e.sources.iter().any(|s| contains_ci(s, t))
@@ -330,27 +316,6 @@ const SORTS: [SortKey; 7] = [
     SortKey::Severity,
     SortKey::Outcome,
     SortKey::Integrity,
-];
-
-const INTEGRITIES: [Integrity; 9] = [
-    Integrity::Verified,
-    Integrity::NotCanonical,
-    Integrity::HashMismatch,
-    Integrity::Diverged,
-    Integrity::ChainBroken,
-    Integrity::MissingFromSource,
-    Integrity::Unanchored,
-    Integrity::OnlyInOneSource,
-    Integrity::Gap,
-];
-
-const FLAGS: [Flag; 6] = [
-    Flag::PrivilegedIntervention,
-    Flag::ParameterChange,
-    Flag::MassExport,
-    Flag::Denied,
-    Flag::DenialBurst,
-    Flag::OffHours,
 ];
 
 fn distinct(events: &[Event], f: impl Fn(&Event) -> Option<&String>, n: usize) -> Vec<String> {
@@ -386,11 +351,11 @@ fn filters(tl: &Timeline) -> Vec<RecordFilter> {
             ..d()
         },
     ];
-    out.extend(INTEGRITIES.map(|i| RecordFilter {
+    out.extend(Integrity::ALL.map(|i| RecordFilter {
         integrity: Some(i),
         ..d()
     }));
-    out.extend(FLAGS.map(|f| RecordFilter {
+    out.extend(Flag::ALL.map(|f| RecordFilter {
         flag: Some(f),
         ..d()
     }));
@@ -692,13 +657,13 @@ fn same_queries(what: &str, case: &Loaded, tl: &Timeline) {
 /// The exports of `case` against the core's writers over the whole timeline.
 fn same_exports(what: &str, case: &Loaded, report: &Report, tl: &Timeline) {
     for (f, core) in [
-        (TimelineFormat::Timesketch, timeline::Format::Timesketch),
-        (TimelineFormat::Csv, timeline::Format::Csv),
-        (TimelineFormat::Jsonl, timeline::Format::Jsonl),
-        (TimelineFormat::Json, timeline::Format::Json),
+        (TimelineFormat::Timesketch, output::Format::Timesketch),
+        (TimelineFormat::Csv, output::Format::Csv),
+        (TimelineFormat::Jsonl, output::Format::Jsonl),
+        (TimelineFormat::Json, output::Format::Json),
     ] {
         let mut want = Vec::new();
-        timeline::write(tl, core, &mut want).unwrap();
+        output::write(tl, core, &mut want).unwrap();
         let got = work::timeline_bytes(case, f).unwrap();
         assert!(got == want, "{what}: {f:?} export differs");
     }
@@ -930,7 +895,7 @@ fn a_generated_case_answers_as_the_whole_timeline_does() {
         .filter(|e| e.kind == Kind::Gap || !e.flags.is_empty())
         .count();
     assert!(notable > trailproof_core::html::TIMELINE_ROWS, "{notable}");
-    for f in FLAGS {
+    for f in Flag::ALL {
         assert!(
             tl.events.iter().any(|e| e.flags.contains(&f)),
             "no {f:?} in the generated case"
@@ -1047,7 +1012,7 @@ fn odd_timeline() -> Timeline {
             1 => vec![Code::ChainLinkBroken, Code::RecordMissing],
             _ => Vec::new(),
         };
-        e.integrity = INTEGRITIES[(k % 8) as usize];
+        e.integrity = Integrity::ALL[(k % 8) as usize];
         e.flags = match k % 6 {
             0 => vec![Flag::OffHours, Flag::Denied], // out of order
             1 => vec![Flag::Denied, Flag::Denied],   // repeated
@@ -1132,7 +1097,7 @@ fn an_empty_timeline_answers_empty() {
         work::timeline_bytes(&case, TimelineFormat::Json).unwrap(),
         {
             let mut v = Vec::new();
-            timeline::write(&tl, timeline::Format::Json, &mut v).unwrap();
+            output::write(&tl, output::Format::Json, &mut v).unwrap();
             v
         }
     );

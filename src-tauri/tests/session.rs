@@ -11,7 +11,7 @@ use trailproof_app::types::{
 };
 use trailproof_app::{detail, recent, work};
 use trailproof_core::report::Verdict;
-use trailproof_core::timeline::{Integrity, Kind};
+use trailproof_core::timeline::model::{Integrity, Kind};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")

@@ -13,7 +13,7 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use anyhow::{bail, Context};
-use trailproof_core::timeline::TimelineOptions;
+use trailproof_core::timeline::model::TimelineOptions;
 use trailproof_ingest::run::{build_case, RunOptions};
 use trailproof_live::{
     investigate, verify_live, HttpPolicy, LiveOptions, LiveProgress, LiveRequest, NoProgress, Token,

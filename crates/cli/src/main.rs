@@ -191,7 +191,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 progress: &bar,
                 cancel: None,
             };
-            let topts = trailproof_core::timeline::TimelineOptions {
+            let topts = trailproof_core::timeline::model::TimelineOptions {
                 burst_count: usize::try_from(burst_count).unwrap_or(usize::MAX),
                 burst_minutes,
             };

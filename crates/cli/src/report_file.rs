@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use trailproof_core::report::Report;
-use trailproof_core::timeline::Timeline;
+use trailproof_core::timeline::model::Timeline;
 
 /// Formats of the report file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use trailproof_core::report::Report;
-use trailproof_core::timeline::{self, Format, Timeline, TimelineOptions};
+use trailproof_core::timeline::model::{Timeline, TimelineOptions};
+use trailproof_core::timeline::output::{self as timeline, Format};
 use trailproof_ingest::events::{verify_with_timeline, verify_with_timeline_stream};
 use trailproof_ingest::run::RunOptions;
 use trailproof_live::{investigate_stream, LiveRequest};

@@ -7,7 +7,7 @@ use std::process::Command;
 
 use trailproof_core::scope::Scope;
 use trailproof_service::loopback::{self, Loopback, Setup};
-use trailproof_service::{store, tamper};
+use trailproof_service::{row, store, tamper};
 
 const BIN: &str = env!("CARGO_BIN_EXE_trailproof");
 const SECRET: &str = "cli-live-secret";
@@ -69,7 +69,7 @@ fn intact_appended_and_tampered_exit_codes() {
 
     // Growth after the export: still 0, with record_appended.
     let mut conn = store::open(&s.db).unwrap();
-    let mut ev = store::Row::event("acme", "call.whisper", "warning");
+    let mut ev = row::Row::event("acme", "call.whisper", "warning");
     ev.actor_user_id = "u-7".into();
     ev.actor_role = "agent".into();
     ev.actor_display = "Agent".into();

@@ -16,7 +16,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::case::InputTenant;
+use crate::report::InputTenant;
 
 /// What kind of commitment anchors a chain.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]

@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 
 use crate::finding::{Code, Finding, Level, Status};
 use crate::report::{Report, Verdict};
-use crate::timeline::{Integrity, Kind, Timeline};
+use crate::timeline::model::{Integrity, Kind, Timeline};
 
 /// Rows of the flagged-events table at most; the rest is counted, not shown.
 pub const TIMELINE_ROWS: usize = 500;

@@ -10,7 +10,8 @@
 use std::path::PathBuf;
 
 use trailproof_core::report::Report;
-use trailproof_core::timeline::{Collector, Stream, Timeline, TimelineOptions};
+use trailproof_core::timeline::collector::{Collector, Stream};
+use trailproof_core::timeline::model::{Timeline, TimelineOptions};
 
 use crate::run::{build_case_with, RunOptions};
 use crate::IngestError;

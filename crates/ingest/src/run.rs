@@ -16,7 +16,7 @@ use trailproof_core::finding::{Check, Status};
 use trailproof_core::json::Value;
 use trailproof_core::record;
 use trailproof_core::report::{InputInfo, Report};
-use trailproof_core::timeline::{Collector, Sighting};
+use trailproof_core::timeline::collector::{Collector, Sighting};
 
 use crate::detect::{open_records, sniff};
 use crate::hashing::digest_file;

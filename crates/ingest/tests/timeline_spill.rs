@@ -5,7 +5,9 @@
 
 use std::path::{Path, PathBuf};
 
-use trailproof_core::timeline::{self, Collector, Format, Timeline, TimelineOptions};
+use trailproof_core::timeline::collector::Collector;
+use trailproof_core::timeline::model::{Flag, Integrity, Kind, Timeline, TimelineOptions};
+use trailproof_core::timeline::output::{self, Format};
 use trailproof_ingest::run::{build_case_with, RunOptions};
 
 fn vector(name: &str) -> PathBuf {
@@ -58,12 +60,12 @@ fn both(test: &str, paths: &[PathBuf]) -> (Timeline, Timeline, usize) {
 
     for format in [Format::Json, Format::Jsonl, Format::Csv, Format::Timesketch] {
         let mut whole = Vec::new();
-        timeline::write(&in_memory, format, &mut whole).unwrap();
+        output::write(&in_memory, format, &mut whole).unwrap();
         let mut col = Collector::with_spill(&dir, 1024);
         let (r, h) = collected(paths, &mut col);
         let mut stream = col.finish_stream(&r, &h, &opts()).unwrap();
         let mut streamed = Vec::new();
-        timeline::write_stream(&mut stream, format, &mut streamed).unwrap();
+        output::write_stream(&mut stream, format, &mut streamed).unwrap();
         assert!(
             whole == streamed,
             "{test}: {format:?} differs between write and write_stream"
@@ -84,7 +86,7 @@ fn clean_dump_orders_the_same_on_disk() {
     let bursts: Vec<(&str, u64)> = disk
         .events
         .iter()
-        .filter(|e| e.flags.contains(&timeline::Flag::DenialBurst))
+        .filter(|e| e.flags.contains(&Flag::DenialBurst))
         .map(|e| (e.tenant_id.as_str(), e.seq))
         .collect();
     assert_eq!(bursts, vec![("acme", 21), ("acme", 23), ("acme", 24)]);
@@ -104,11 +106,7 @@ fn deleted_record_gap_and_anchor_survive_spilling() {
     assert!(runs >= 10, "only {runs} runs spilled");
     assert_eq!(mem, disk);
     assert_eq!(disk.summary.gaps, 1);
-    let gap = disk
-        .events
-        .iter()
-        .find(|e| e.kind == timeline::Kind::Gap)
-        .unwrap();
+    let gap = disk.events.iter().find(|e| e.kind == Kind::Gap).unwrap();
     assert_eq!(
         (gap.tenant_id.as_str(), gap.seq, gap.seq_end),
         ("acme", 9, Some(9))
@@ -117,7 +115,7 @@ fn deleted_record_gap_and_anchor_survive_spilling() {
     let at = disk
         .events
         .iter()
-        .position(|e| e.kind == timeline::Kind::Gap)
+        .position(|e| e.kind == Kind::Gap)
         .unwrap();
     let before = &disk.events[at - 1];
     assert_eq!((before.tenant_id.as_str(), before.seq), ("acme", 8));
@@ -137,7 +135,7 @@ fn rechained_suffix_diverges_the_same_on_disk() {
     let diverged: Vec<u64> = disk
         .events
         .iter()
-        .filter(|e| e.integrity == timeline::Integrity::Diverged)
+        .filter(|e| e.integrity == Integrity::Diverged)
         .map(|e| e.seq)
         .collect();
     assert_eq!(diverged, vec![31, 39]);

@@ -13,7 +13,8 @@ use std::path::PathBuf;
 
 use trailproof_core::record::Checked;
 use trailproof_core::report::Report;
-use trailproof_core::timeline::{Collector, SourceId, Stream, Timeline, TimelineOptions};
+use trailproof_core::timeline::collector::{Collector, SourceId, Stream};
+use trailproof_core::timeline::model::{Timeline, TimelineOptions};
 use trailproof_ingest::run::{build_case_with, RunOptions};
 use trailproof_ingest::IngestError;
 

@@ -182,7 +182,7 @@ pub fn verify_live(
 }
 
 /// Like [`verify_live`], and hands every live record to `sink` as its page arrives (for a
-/// timeline [`Collector`](trailproof_core::timeline::Collector)); no page is kept.
+/// timeline [`Collector`](trailproof_core::timeline::collector::Collector)); no page is kept.
 pub fn verify_live_with(
     case: &mut Case,
     url_text: &str,

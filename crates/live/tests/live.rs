@@ -14,14 +14,14 @@ use trailproof_core::case::Case;
 use trailproof_core::finding::Code;
 use trailproof_core::report::{Report, Verdict};
 use trailproof_core::scope::Scope;
-use trailproof_core::timeline::{Event, Integrity, Kind, Timeline, TimelineOptions};
+use trailproof_core::timeline::model::{Event, Integrity, Kind, Timeline, TimelineOptions};
 use trailproof_ingest::run::{build_case, RunOptions};
 use trailproof_live::{
     investigate, verify_live, HttpPolicy, InvestigateError, LiveError, LiveOptions, LiveProgress,
     LiveRequest, LiveSummary, NoProgress, Token,
 };
 use trailproof_service::loopback::{self, Loopback, Setup};
-use trailproof_service::{store, tamper};
+use trailproof_service::{row, store, tamper};
 
 const SECRET: &str = "live-test-secret";
 
@@ -105,7 +105,7 @@ fn codes(r: &Report) -> Vec<(Code, Option<u64>)> {
 fn append(s: &Srv, tenant: &str, n: usize) {
     let mut conn = store::open(&s.db).unwrap();
     for _ in 0..n {
-        let mut ev = store::Row::event(tenant, "call.barge", "critical");
+        let mut ev = row::Row::event(tenant, "call.barge", "critical");
         ev.actor_user_id = "u-9".into();
         ev.actor_role = "agent".into();
         ev.actor_display = "Agent".into();

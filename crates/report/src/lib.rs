@@ -47,7 +47,7 @@ use krilla::{Document, SerializeSettings};
 use trailproof_core::finding::{Check, Code, Finding, Level, Status};
 use trailproof_core::html::shell_quote;
 use trailproof_core::report::{Report, Verdict};
-use trailproof_core::timeline::{Event, Integrity, Kind, Timeline};
+use trailproof_core::timeline::model::{Event, Integrity, Kind, Timeline};
 
 use layout::{Cell, Layout, Op, Row, BOTTOM, H, LEFT, PAD_X, TOP, W, WIDTH};
 use text::{clip, span, Face, Rgb, Shaper, Span, Style};

@@ -9,7 +9,7 @@ use trailproof_core::json::Value;
 use trailproof_core::record::{compute_hash, hex, sha256, GENESIS};
 use trailproof_core::report::{Counts, InputInfo, Report, Tool, Verdict};
 use trailproof_core::time::Instant;
-use trailproof_core::timeline::{Timeline, TimelineOptions};
+use trailproof_core::timeline::model::{Timeline, TimelineOptions};
 use trailproof_ingest::events::verify_with_timeline;
 use trailproof_ingest::run::RunOptions;
 use trailproof_report::{pdf, FINDING_ROWS, MAX_VALUE_CHARS};

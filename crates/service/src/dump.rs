@@ -21,8 +21,9 @@ use std::path::Path;
 use anyhow::{bail, Result};
 use rusqlite::Connection;
 
-use crate::ojson::J;
-use crate::store::{self, Row};
+use crate::member::{Kind, Member, COLUMNS, COUNT};
+use crate::row::{Cell, Row};
+use crate::store;
 
 /// Writes the store in `format` to `out`; returns (rows written, rows whose timestamp lost
 /// sub-microsecond precision).
@@ -56,31 +57,25 @@ pub fn dump(conn: &Connection, format: &str, out: &Path) -> Result<(usize, usize
     Ok((rows.len(), lossy))
 }
 
-/// The column values of a row as stored in SQLite (None = NULL; seq as an integer).
-fn texts(r: &Row) -> Vec<Option<String>> {
-    vec![
-        Some(r.seq.to_string()),
-        Some(r.event_id.clone()),
-        Some(r.tenant_id.clone()),
-        Some(r.timestamp.clone()),
-        Some(r.action.clone()),
-        Some(r.severity.clone()),
-        Some(r.actor_user_id.clone()),
-        Some(r.actor_role.clone()),
-        Some(r.actor_display.clone()),
-        r.actor_ip.clone(),
-        r.http_method.clone(),
-        r.http_route.clone(),
-        r.resource_type.clone(),
-        r.resource_id.clone(),
-        r.resource_display.clone(),
-        Some(r.outcome.clone()),
-        r.outcome_reason.clone(),
-        r.changes.as_ref().map(J::python),
-        Some(r.metadata.python()),
-        Some(r.prev_hash.clone()),
-        Some(r.hash.clone()),
-    ]
+/// The column values of a row as stored in SQLite (None = NULL; seq as an integer), in
+/// [`Member::ALL`] order.
+fn texts(r: &Row) -> [Option<String>; COUNT] {
+    Member::ALL.map(|m| sqlite_text(r.cell(m)))
+}
+
+/// A member's value as SQLite stores it (None = NULL).
+fn sqlite_text(cell: Cell) -> Option<String> {
+    match cell {
+        Cell::Integer(n) => Some(n.to_string()),
+        Cell::Text(s) => Some(s.to_string()),
+        Cell::Null => None,
+        Cell::Object(j) => Some(j.python()),
+    }
+}
+
+/// Whether a dump writes the member's value bare (an integer), not as a string literal.
+fn is_bare(m: Member) -> bool {
+    m.kind() == Kind::Integer
 }
 
 /// A string literal as the sqlite3 shell's `.dump` writes it.
@@ -134,14 +129,14 @@ fn sqlite_sql(conn: &Connection, rows: &[Row]) -> Result<String> {
     out.push_str(";\n");
     for r in rows {
         out.push_str("INSERT INTO audit_log VALUES(");
-        for (i, v) in texts(r).iter().enumerate() {
+        for (i, (m, v)) in Member::ALL.into_iter().zip(texts(r)).enumerate() {
             if i > 0 {
                 out.push(',');
             }
-            match (i, v) {
-                (_, None) => out.push_str("NULL"),
-                (0, Some(n)) => out.push_str(n),
-                (_, Some(s)) => sqlite_literal(s, &mut out),
+            match v {
+                None => out.push_str("NULL"),
+                Some(n) if is_bare(m) => out.push_str(&n),
+                Some(s) => sqlite_literal(&s, &mut out),
             }
         }
         out.push_str(");\n");
@@ -196,16 +191,53 @@ fn copy_text(s: &str, out: &mut String) {
     }
 }
 
-/// The PostgreSQL renderings of a row (timestamptz and jsonb converted).
+/// The PostgreSQL renderings of a row (timestamptz and jsonb converted), in [`Member::ALL`]
+/// order.
 fn pg_values(r: &Row) -> Result<Vec<Option<String>>> {
-    let mut v = texts(r);
-    v[3] = Some(pg_timestamptz(&r.timestamp)?);
-    v[17] = r.changes.as_ref().map(J::jsonb);
-    v[18] = Some(r.metadata.jsonb());
-    Ok(v)
+    Member::ALL
+        .iter()
+        .map(|&m| {
+            Ok(match (m, r.cell(m)) {
+                (Member::Timestamp, Cell::Text(ts)) => Some(pg_timestamptz(ts)?),
+                (_, Cell::Object(j)) => Some(j.jsonb()),
+                (_, cell) => sqlite_text(cell),
+            })
+        })
+        .collect()
 }
 
-const PG_COLUMNS: &str = "seq, event_id, tenant_id, \"timestamp\", action, severity, actor_user_id, actor_role, actor_display, actor_ip, http_method, http_route, resource_type, resource_id, resource_display, outcome, outcome_reason, changes, metadata, prev_hash, hash";
+/// A column's name as `pg_dump` writes it: quoted when it is a reserved word (`timestamp`).
+fn pg_name(m: Member) -> String {
+    match m {
+        Member::Timestamp => format!("\"{}\"", m.name()),
+        _ => m.name().to_string(),
+    }
+}
+
+/// A column's type in the PostgreSQL form of the table (SPEC section 8).
+fn pg_type(m: Member) -> &'static str {
+    match m {
+        Member::Seq => "bigint",
+        Member::EventId => "uuid",
+        Member::Timestamp => "timestamp with time zone",
+        Member::ActorIp => "inet",
+        Member::Changes | Member::Metadata => "jsonb",
+        Member::PrevHash | Member::Hash => "character(64)",
+        _ => "text",
+    }
+}
+
+/// The columns of the PostgreSQL table as `pg_dump` declares them.
+fn pg_table_columns() -> String {
+    let columns: Vec<String> = Member::ALL
+        .iter()
+        .map(|&m| {
+            let not_null = if m.kind().not_null() { " NOT NULL" } else { "" };
+            format!("    {} {}{not_null}", pg_name(m), pg_type(m))
+        })
+        .collect();
+    columns.join(",\n")
+}
 
 const PG_HEAD: &str = "--
 -- PostgreSQL database dump
@@ -245,27 +277,7 @@ SET default_table_access_method = heap;
 --
 
 CREATE TABLE public.audit_log (
-    seq bigint NOT NULL,
-    event_id uuid NOT NULL,
-    tenant_id text NOT NULL,
-    \"timestamp\" timestamp with time zone NOT NULL,
-    action text NOT NULL,
-    severity text NOT NULL,
-    actor_user_id text NOT NULL,
-    actor_role text NOT NULL,
-    actor_display text NOT NULL,
-    actor_ip inet,
-    http_method text,
-    http_route text,
-    resource_type text,
-    resource_id text,
-    resource_display text,
-    outcome text NOT NULL,
-    outcome_reason text,
-    changes jsonb,
-    metadata jsonb NOT NULL,
-    prev_hash character(64) NOT NULL,
-    hash character(64) NOT NULL
+@COLUMNS@
 );
 
 
@@ -301,7 +313,12 @@ CREATE TRIGGER audit_log_no_update BEFORE DELETE OR UPDATE ON public.audit_log F
 fn pg_dump(rows: &[Row], copy: bool) -> Result<String> {
     let mut body = String::new();
     if copy {
-        let _ = writeln!(body, "COPY public.audit_log ({PG_COLUMNS}) FROM stdin;");
+        let names: Vec<String> = Member::ALL.into_iter().map(pg_name).collect();
+        let _ = writeln!(
+            body,
+            "COPY public.audit_log ({}) FROM stdin;",
+            names.join(", ")
+        );
         for r in rows {
             for (i, v) in pg_values(r)?.iter().enumerate() {
                 if i > 0 {
@@ -318,14 +335,14 @@ fn pg_dump(rows: &[Row], copy: bool) -> Result<String> {
     } else {
         for r in rows {
             body.push_str("INSERT INTO public.audit_log VALUES (");
-            for (i, v) in pg_values(r)?.iter().enumerate() {
+            for (i, (m, v)) in Member::ALL.into_iter().zip(pg_values(r)?).enumerate() {
                 if i > 0 {
                     body.push_str(", ");
                 }
-                match (i, v) {
-                    (_, None) => body.push_str("NULL"),
-                    (0, Some(n)) => body.push_str(n),
-                    (_, Some(s)) => {
+                match v {
+                    None => body.push_str("NULL"),
+                    Some(n) if is_bare(m) => body.push_str(&n),
+                    Some(s) => {
                         body.push('\'');
                         body.push_str(&s.replace('\'', "''"));
                         body.push('\'');
@@ -346,11 +363,14 @@ fn pg_dump(rows: &[Row], copy: bool) -> Result<String> {
         .take(63)
         .map(|b| ALNUM[*b as usize % ALNUM.len()] as char)
         .collect();
-    Ok(PG_HEAD.replace("@KEY@", &key) + &body + &PG_TAIL.replace("@KEY@", &key))
+    let head = PG_HEAD
+        .replace("@KEY@", &key)
+        .replace("@COLUMNS@", &pg_table_columns());
+    Ok(head + &body + &PG_TAIL.replace("@KEY@", &key))
 }
 
 fn csv(rows: &[Row]) -> String {
-    let mut out = store::COLUMNS.join(",");
+    let mut out = COLUMNS.join(",");
     out.push_str("\r\n");
     for r in rows {
         for (i, v) in texts(r).iter().enumerate() {

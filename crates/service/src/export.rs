@@ -7,7 +7,8 @@ use trailproof_core::scope::Scope;
 use trailproof_core::verify_url::VerifyUrl;
 
 use crate::ojson::J;
-use crate::store::{self, Row};
+use crate::row::Row;
+use crate::store;
 
 /// Who exports, and when (fixed values make an export reproducible).
 #[derive(Debug, Clone)]

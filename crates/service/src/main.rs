@@ -40,7 +40,8 @@ use clap::{Parser, Subcommand};
 use trailproof_core::scope::{Scope, ScopeParams};
 use trailproof_service::export::{self, ExportMeta};
 use trailproof_service::ojson::J;
-use trailproof_service::store::{self, Row};
+use trailproof_service::row::Row;
+use trailproof_service::store;
 use trailproof_service::{auth, dump, pdf, seed, server, tamper};
 
 /// The API answers allocate a value per record member, often freed on another thread: glibc

@@ -7,7 +7,8 @@ use anyhow::Result;
 use rusqlite::Connection;
 
 use crate::ojson::J;
-use crate::store::{self, Row};
+use crate::row::Row;
+use crate::store;
 
 /// SplitMix64: small, fast, and fully determined by its seed.
 pub struct Rng(u64);

@@ -26,7 +26,8 @@ use trailproof_core::scope::{Scope, ScopeParams};
 use crate::auth::{self, Claims};
 use crate::export::{self, ExportMeta};
 use crate::ojson::J;
-use crate::store::{self, Row};
+use crate::row::{self, Row};
+use crate::store;
 
 /// Server settings.
 #[derive(Debug, Clone)]
@@ -398,7 +399,7 @@ async fn records(
                 if n > 0 {
                     body.push(',');
                 }
-                last = store::write_compact_sql(row, &mut body)?;
+                last = row::write_compact_sql(row, &mut body)?;
                 n += 1;
                 Ok(())
             })?;
@@ -433,7 +434,7 @@ async fn compute_verdict(
         let mut buf = Vec::with_capacity(2048);
         store::scoped_each_sql(c, &scope, 0, None, |row| {
             buf.clear();
-            store::write_canonical_sql(row, &mut buf)?;
+            row::write_canonical_sql(row, &mut buf)?;
             fp.push_canonical(&buf);
             Ok(())
         })?;

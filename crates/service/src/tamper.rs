@@ -8,8 +8,9 @@ use rusqlite::{Connection, OptionalExtension};
 use trailproof_core::record::{hex, GENESIS};
 use trailproof_core::scope::Scope;
 
+use crate::member::{Kind, Member, COLUMNS};
 use crate::ojson::J;
-use crate::store::{self, COLUMNS};
+use crate::store;
 
 /// One tamper action.
 #[derive(Debug, Clone, clap::Subcommand)]
@@ -90,11 +91,18 @@ pub enum Action {
     },
 }
 
+/// The member named `field`.
+fn member(field: &str) -> Result<Member> {
+    Member::from_name(field)
+        .ok_or_else(|| anyhow!("unknown field {field:?}; one of {}", COLUMNS.join(", ")))
+}
+
+fn is_object(kind: Kind) -> bool {
+    matches!(kind, Kind::Object | Kind::OptionalObject)
+}
+
 fn check_field(field: &str, value: &str) -> Result<()> {
-    if !COLUMNS.contains(&field) {
-        bail!("unknown field {field:?}; one of {}", COLUMNS.join(", "));
-    }
-    if matches!(field, "changes" | "metadata") {
+    if is_object(member(field)?.kind()) {
         J::parse(value).map_err(|e| anyhow!("{field} must be JSON: {e}"))?;
     }
     Ok(())
@@ -108,11 +116,13 @@ fn set_field(
     value: Option<&str>,
 ) -> Result<()> {
     let sql = format!("UPDATE audit_log SET \"{field}\" = ?1 WHERE tenant_id = ?2 AND seq = ?3");
-    let v: rusqlite::types::Value = match (field, value) {
-        (_, None) => rusqlite::types::Value::Null,
-        ("seq", Some(s)) => rusqlite::types::Value::Integer(s.parse()?),
-        ("changes" | "metadata", Some(s)) => J::parse(s)?.python().into(),
-        (_, Some(s)) => s.to_string().into(),
+    // An unknown field (with --null, which skips the check) is left to SQLite to refuse.
+    let kind = Member::from_name(field).map(Member::kind);
+    let v: rusqlite::types::Value = match value {
+        None => rusqlite::types::Value::Null,
+        Some(s) if kind == Some(Kind::Integer) => rusqlite::types::Value::Integer(s.parse()?),
+        Some(s) if kind.is_some_and(is_object) => J::parse(s)?.python().into(),
+        Some(s) => s.to_string().into(),
     };
     let n = tx.execute(&sql, rusqlite::params![v, tenant, seq])?;
     if n == 0 {

@@ -402,3 +402,7 @@ export type AppError = { kind: ErrorKind, message: string, };
 
 export type ErrorKind = "evidence" | "live" | "cancelled" | "no_case" | "busy" | "save" | "invalid" | "keyring";
 
+export const INTEGRITIES: ReadonlyArray<Integrity> = ["verified", "not_canonical", "hash_mismatch", "diverged", "chain_broken", "missing_from_source", "unanchored", "only_in_one_source", "gap"];
+
+export const FLAGS: ReadonlyArray<Flag> = ["privileged_intervention", "parameter_change", "mass_export", "denied", "denial_burst", "off_hours"];
+

@@ -5,6 +5,8 @@ import { getCurrentWebview } from "@tauri-apps/api/webview";
 import type * as T from "./bindings";
 
 export type * from "./bindings";
+// Every integrity state and flag, in their Rust order (generated with the types).
+export { FLAGS, INTEGRITIES } from "./bindings";
 
 /** Turns whatever a command rejected with into an AppError. */
 export function asAppError(e: unknown): T.AppError {

@@ -1,0 +1,527 @@
+//! The collector: builds a case's timeline from the checked records of its sources.
+//!
+//! A [`Collector`] takes checked records ([`Checked`]) from any number of sources (export payload
+//! records, dump records) and keeps one compact slot per (tenant, seq): the four dimensions of the
+//! record (actor, action, context, outcome), the sources that hold it, whether each copy hashed
+//! to its own hash, and a content digest to notice copies that differ. It never keeps a raw record.
+//! [`Collector::finish`] joins the slots with the findings of the case's [`Report`] and returns a
+//! [`Timeline`]: events ordered by canonical timestamp, then tenant, then seq, with deleted seq
+//! ranges (`seq_gap` findings) as gap entries between their neighbours. Each event's integrity
+//! state and flags come from the rules of [`super::integrity`] and [`super::flags`].
+//!
+//! Invariants: memory stays flat however many records arrive (copies and events go through
+//! [`crate::spill`]); equal (tenant, seq) copies are joined in arrival order; the order of the
+//! events is total (timestamp, tenant, seq, kind).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::io;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::flags::{self, Failure};
+use super::integrity::{self, Evidence};
+use super::model::{Dimension, Event, Flag, Kind, Summary, Timeline, TimelineOptions};
+use crate::finding::{Code, Finding};
+use crate::json::Value;
+use crate::record::{Checked, Digest};
+use crate::report::Report;
+use crate::spill::{self, Interner, Sorted, Sorter};
+use crate::time::Instant;
+
+/// Identifies a source added to a [`Collector`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SourceId(u16);
+
+/// One copy of a record as one source holds it: all the timeline keeps of it (never the raw
+/// record). Spilled to disk with the collector's other copies when a case is large.
+#[derive(Serialize, Deserialize)]
+struct Held {
+    src: u16,
+    nanos: Option<i64>,
+    /// The record's dimensions, by [`Dimension::index`].
+    fields: [Option<String>; Dimension::COUNT],
+    changes: bool,
+    mass_export: bool,
+    /// Computed hash: copies with another one differ in content.
+    content: Option<Digest>,
+    stored: Option<Digest>,
+    prev: Option<Digest>,
+    hash_bad: bool,
+    not_canonical: bool,
+}
+
+/// What the collector keeps of one checked record of one source, read from the record alone
+/// ([`Sighting::of`]), so that this part of the work can run on the cores that check records
+/// while the collector takes them in order ([`Collector::add_sighting`]).
+pub struct Sighting(Held);
+
+impl Sighting {
+    /// The copy `c` of source `src` as the collector keeps it.
+    pub fn of(src: SourceId, c: &Checked) -> Sighting {
+        let rec = c.record.as_ref();
+        Sighting(Held {
+            src: src.0,
+            nanos: c.timestamp.as_ref().map(|i| i.nanos),
+            fields: Dimension::ALL.map(|d| rec.and_then(|r| text(r.get(d.name())))),
+            changes: rec
+                .and_then(|r| r.get("changes"))
+                .is_some_and(|v| !v.is_null()),
+            mass_export: rec.is_some_and(flags::is_mass_export),
+            content: c.computed_hash,
+            stored: c.stored_hash,
+            prev: c.prev_hash,
+            hash_bad: c.content_ok() == Some(false),
+            not_canonical: !c.problems.is_empty(),
+        })
+    }
+}
+
+/// Every copy of one (tenant, seq), joined: the first copy's members, every source, and the
+/// members in which later copies differ from the first.
+struct Slot {
+    tenant: u32,
+    seq: u64,
+    first: Held,
+    hash_bad: bool,
+    not_canonical: bool,
+    sources: Vec<u16>,
+    diverged: BTreeSet<String>,
+}
+
+impl Slot {
+    fn new(tenant: u32, seq: u64, first: Held) -> Slot {
+        Slot {
+            tenant,
+            seq,
+            hash_bad: first.hash_bad,
+            not_canonical: first.not_canonical,
+            sources: vec![first.src],
+            diverged: BTreeSet::new(),
+            first,
+        }
+    }
+
+    fn join(&mut self, c: Held) {
+        if !self.sources.contains(&c.src) {
+            self.sources.push(c.src);
+        }
+        self.hash_bad |= c.hash_bad;
+        self.not_canonical |= c.not_canonical;
+        let f = &self.first;
+        let differs = match (f.content, c.content) {
+            (Some(a), Some(b)) => a != b,
+            _ => f.stored != c.stored,
+        };
+        if !differs {
+            return;
+        }
+        for (d, (a, b)) in Dimension::ALL
+            .iter()
+            .zip(f.fields.iter().zip(c.fields.iter()))
+        {
+            if a != b {
+                self.diverged.insert(d.name().to_string());
+            }
+        }
+        if f.nanos != c.nanos {
+            self.diverged.insert("timestamp".into());
+        }
+        if f.stored != c.stored {
+            self.diverged.insert("hash".into());
+        }
+        if f.prev != c.prev {
+            self.diverged.insert("prev_hash".into());
+        }
+        if self.diverged.is_empty() {
+            self.diverged.insert("(other members)".into());
+        }
+    }
+}
+
+/// Timeline order: timestamp (unreadable last), tenant (by name rank), seq, kind.
+type TimeKey = (bool, i64, u32, u64, Kind);
+
+fn time_key(nanos: Option<i64>, rank: u32, seq: u64, kind: Kind) -> TimeKey {
+    (nanos.is_none(), nanos.unwrap_or(0), rank, seq, kind)
+}
+
+/// Collects records from the sources of a case (see the module docs).
+///
+/// Memory stays flat however many records arrive: copies are kept encoded in a run of at most
+/// the spill budget, and runs past it go to anonymous temporary files ([`crate::spill`]). A
+/// failure to write one is kept and returned by [`Collector::finish`] /
+/// [`Collector::finish_stream`], never dropped.
+pub struct Collector {
+    tenants: Interner,
+    /// Sources holding records of each tenant.
+    tenant_sources: Vec<BTreeSet<u16>>,
+    sources: Vec<String>,
+    /// Copies by (tenant, seq), in arrival order within one key.
+    copies: Sorter<(u32, u64), Held>,
+    unplaced: u64,
+    error: Option<io::Error>,
+    dir: PathBuf,
+    budget: usize,
+}
+
+impl Default for Collector {
+    fn default() -> Self {
+        Collector::with_spill(&std::env::temp_dir(), spill::DEFAULT_BUDGET)
+    }
+}
+
+fn text(v: Option<&Value>) -> Option<String> {
+    match v? {
+        Value::Null => None,
+        Value::String(s) => Some(s.as_str().into()),
+        other => Some(other.to_string()),
+    }
+}
+
+impl Collector {
+    /// A collector that spills to the system's temporary directory (`TMPDIR`).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A collector that spills to `dir` once `budget` bytes of copies are held (twice: the
+    /// copies while collecting, the events while ordering them).
+    pub fn with_spill(dir: &Path, budget: usize) -> Self {
+        Collector {
+            tenants: Interner::default(),
+            tenant_sources: Vec::new(),
+            sources: Vec::new(),
+            copies: Sorter::new(dir, budget),
+            unplaced: 0,
+            error: None,
+            dir: dir.to_path_buf(),
+            budget,
+        }
+    }
+
+    /// Registers a source (an input path as the report names it).
+    pub fn source(&mut self, name: &str) -> SourceId {
+        if let Some(i) = self.sources.iter().position(|s| s == name) {
+            return SourceId(i as u16);
+        }
+        self.sources.push(name.to_string());
+        SourceId((self.sources.len() - 1) as u16)
+    }
+
+    /// Copies collected so far (one event may have several).
+    pub fn len(&self) -> u64 {
+        self.copies.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.copies.is_empty()
+    }
+
+    /// Where runs are spilled.
+    pub fn spill_dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Runs of copies written to temporary files so far.
+    pub fn spilled_runs(&self) -> usize {
+        self.copies.spilled_runs()
+    }
+
+    /// Adds one checked record read from `src`.
+    pub fn add(&mut self, src: SourceId, c: &Checked) {
+        self.add_sighting(c, Sighting::of(src, c));
+    }
+
+    /// Like [`Collector::add`], with the copy's members already read ([`Sighting::of`], which
+    /// may run on another thread while the collector is busy): `s` must come from `c`.
+    pub fn add_sighting(&mut self, c: &Checked, s: Sighting) {
+        let (Some(t), Some(seq)) = (c.tenant_id.as_deref(), c.seq) else {
+            self.unplaced += 1;
+            return;
+        };
+        if self.error.is_some() {
+            return;
+        }
+        let (tenant, new) = self.tenants.id(t);
+        if new {
+            self.tenant_sources.push(BTreeSet::new());
+        }
+        let held = s.0;
+        self.tenant_sources[tenant as usize].insert(held.src);
+        if let Err(e) = self.copies.push((tenant, seq), &held) {
+            self.error = Some(e);
+        }
+    }
+
+    /// Joins the collected events with the report's findings. `export_heads` are the
+    /// (tenant, chain head seq) of the exports of the case, for `unanchored`. Holds every event
+    /// in memory: for large cases prefer [`Collector::finish_stream`].
+    pub fn finish(
+        self,
+        report: &Report,
+        export_heads: &[(String, u64)],
+        opts: &TimelineOptions,
+    ) -> io::Result<Timeline> {
+        let mut stream = self.finish_stream(report, export_heads, opts)?;
+        let events = stream.by_ref().collect::<io::Result<Vec<Event>>>()?;
+        Ok(Timeline {
+            events,
+            summary: stream.summary,
+        })
+    }
+
+    /// Like [`Collector::finish`], but hands the events over one by one, in timeline order, in
+    /// flat memory. Memory that grows with the case: the report's findings, and the failures
+    /// (outcome `failure`) for `denial_burst`.
+    pub fn finish_stream(
+        self,
+        report: &Report,
+        export_heads: &[(String, u64)],
+        opts: &TimelineOptions,
+    ) -> io::Result<Stream> {
+        let Collector {
+            tenants,
+            tenant_sources,
+            sources,
+            copies,
+            unplaced,
+            error,
+            dir,
+            budget,
+            ..
+        } = self;
+        let tenants = tenants.into_names();
+        if let Some(e) = error {
+            return Err(e);
+        }
+        let mut by_record: HashMap<(&str, u64), Vec<&Finding>> = HashMap::new();
+        for f in &report.findings {
+            if let (Some(t), Some(s)) = (f.tenant_id.as_deref(), f.seq) {
+                by_record.entry((t, s)).or_default().push(f);
+            }
+        }
+        let mut heads: HashMap<&str, u64> = HashMap::new();
+        for (t, s) in export_heads {
+            let h = heads.entry(t.as_str()).or_insert(0);
+            *h = (*h).max(*s);
+        }
+        // Gaps: one entry per deleted range, whatever the number of inputs that lack it.
+        let mut gaps: BTreeMap<(&str, u64, u64), BTreeSet<&str>> = BTreeMap::new();
+        for f in report.findings.iter().filter(|f| f.code == Code::SeqGap) {
+            if let (Some(t), Some(s)) = (f.tenant_id.as_deref(), f.seq) {
+                let e = gaps.entry((t, s, f.seq_end.unwrap_or(s))).or_default();
+                if let Some(i) = &f.input {
+                    e.insert(i.as_str());
+                }
+            }
+        }
+        // The timestamps of the records around each gap, filled in while joining.
+        let mut neighbours: HashMap<(&str, u64), Option<i64>> = HashMap::new();
+        for &(t, first, last) in gaps.keys() {
+            for s in [first.checked_sub(1), last.checked_add(1)]
+                .into_iter()
+                .flatten()
+            {
+                neighbours.insert((t, s), None);
+            }
+        }
+        // Tenants are ordered by name: rank them once.
+        let mut names: Vec<&str> = tenants
+            .iter()
+            .map(String::as_str)
+            .chain(gaps.keys().map(|k| k.0))
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        let rank = |t: &str| names.binary_search(&t).map_or(u32::MAX, |i| i as u32);
+        let ranks: Vec<u32> = tenants.iter().map(|t| rank(t)).collect();
+
+        let mut ordered: Sorter<TimeKey, Event> = Sorter::new(&dir, budget);
+        let mut failures: Vec<Failure> = Vec::new();
+        let mut emit = |slot: Slot| -> io::Result<()> {
+            let tenant = tenants[slot.tenant as usize].as_str();
+            let nanos = slot.first.nanos;
+            if let Some(n) = neighbours.get_mut(&(tenant, slot.seq)) {
+                *n = nanos;
+            }
+            let found: &[&Finding] = by_record
+                .get(&(tenant, slot.seq))
+                .map(Vec::as_slice)
+                .unwrap_or(&[]);
+            let holders = tenant_sources[slot.tenant as usize].len();
+            let head = heads.get(tenant).copied();
+            let rank = ranks[slot.tenant as usize];
+            let e = event_of(slot, tenant, found, holders, head, &sources);
+            if let (Some("failure"), Some(actor), Some(micros), Some(nanos)) =
+                (e.outcome.as_deref(), &e.actor_user_id, e.micros, nanos)
+            {
+                failures.push(Failure {
+                    rank,
+                    actor: actor.clone(),
+                    nanos,
+                    micros,
+                    seq: e.seq,
+                });
+            }
+            ordered.push(time_key(nanos, rank, e.seq, Kind::Event), &e)
+        };
+        let mut current: Option<Slot> = None;
+        for item in copies.finish()? {
+            let ((tenant, seq), held) = item?;
+            match &mut current {
+                Some(s) if s.tenant == tenant && s.seq == seq => s.join(held),
+                _ => {
+                    if let Some(s) = current.replace(Slot::new(tenant, seq, held)) {
+                        emit(s)?;
+                    }
+                }
+            }
+        }
+        if let Some(s) = current {
+            emit(s)?;
+        }
+        for ((t, first, last), inputs) in gaps {
+            let near = |s: Option<u64>| s.and_then(|s| neighbours.get(&(t, s)).copied().flatten());
+            let nanos = near(first.checked_sub(1)).or_else(|| near(last.checked_add(1)));
+            let mut codes: Vec<Code> = (first..=last.min(first.saturating_add(10_000)))
+                .flat_map(|s| by_record.get(&(t, s)).into_iter().flatten())
+                .map(|f| f.code)
+                .collect();
+            codes.sort();
+            codes.dedup();
+            let gap = Event {
+                timestamp: nanos.map(|n| Instant { nanos: n }.canonical()),
+                micros: nanos.map(|n| Instant { nanos: n }.micros()),
+                sources: inputs.into_iter().map(str::to_string).collect(),
+                findings: codes,
+                ..Event::gap(t.to_string(), first, Some(last))
+            };
+            ordered.push(time_key(nanos, rank(t), first, Kind::Gap), &gap)?;
+        }
+        let summary = Summary {
+            unplaced_records: unplaced,
+            tenants: {
+                let mut t = tenants.clone();
+                t.sort();
+                t
+            },
+            sources,
+            burst_count: opts.burst_count,
+            burst_minutes: opts.burst_minutes,
+            off_hours_rule: flags::off_hours_rule(),
+            verdict: report.verdict.as_str().to_string(),
+            ..Summary::default()
+        };
+        Ok(Stream {
+            events: ordered.finish()?,
+            bursts: flags::bursts(failures, opts),
+            summary,
+            flagged: 0,
+        })
+    }
+}
+
+/// The event of a joined slot, with every flag but `denial_burst`.
+fn event_of(
+    slot: Slot,
+    tenant: &str,
+    found: &[&Finding],
+    holders: usize,
+    head: Option<u64>,
+    sources: &[String],
+) -> Event {
+    let diverged = integrity::diverged_members(slot.diverged, found);
+    let missing_from = integrity::missing_from(found);
+    let integrity = integrity::state(&Evidence {
+        not_canonical: slot.not_canonical,
+        hash_bad: slot.hash_bad,
+        findings: found,
+        diverged: &diverged,
+        missing_from: &missing_from,
+        after_export_heads: head.is_some_and(|h| slot.seq > h),
+        tenant_sources: holders,
+        record_sources: slot.sources.len(),
+    });
+    let mut codes: Vec<Code> = found.iter().map(|f| f.code).collect();
+    codes.sort();
+    codes.dedup();
+    let first = slot.first;
+    let mut e = Event::new(Kind::Event, tenant.to_string(), slot.seq, integrity);
+    e.timestamp = first.nanos.map(|n| Instant { nanos: n }.canonical());
+    e.micros = first.nanos.map(|n| Instant { nanos: n }.micros());
+    for (d, value) in Dimension::ALL.into_iter().zip(first.fields) {
+        *e.dimension_mut(d) = value;
+    }
+    e.sources = slot
+        .sources
+        .iter()
+        .map(|&s| sources[s as usize].clone())
+        .collect();
+    e.diverged_fields = diverged.into_iter().collect();
+    e.missing_from = missing_from.into_iter().collect();
+    e.flags = flags::record_flags(
+        e.action.as_deref(),
+        first.changes,
+        first.mass_export,
+        e.outcome.as_deref(),
+        first.nanos,
+    );
+    e.findings = codes;
+    e
+}
+
+/// The events of a finished [`Collector`], in timeline order (an iterator of
+/// `io::Result<Event>`: reading a spilled run back can fail). [`Stream::summary`] is complete
+/// once the stream is exhausted.
+pub struct Stream {
+    events: Sorted<TimeKey, Event>,
+    /// (tenant rank, seq) of the failures inside a `denial_burst` window.
+    bursts: HashSet<(u32, u64)>,
+    summary: Summary,
+    flagged: u64,
+}
+
+impl Stream {
+    /// The summary of the events handed out so far (all of them, once exhausted).
+    pub fn summary(&self) -> &Summary {
+        &self.summary
+    }
+
+    /// Events handed out so far that carry at least one flag.
+    pub fn flagged(&self) -> u64 {
+        self.flagged
+    }
+}
+
+impl Iterator for Stream {
+    type Item = io::Result<Event>;
+
+    fn next(&mut self) -> Option<io::Result<Event>> {
+        let ((_, _, rank, seq, kind), mut e) = match self.events.next()? {
+            Ok(v) => v,
+            Err(err) => return Some(Err(err)),
+        };
+        if kind == Kind::Event && self.bursts.contains(&(rank, seq)) {
+            e.flags.push(Flag::DenialBurst);
+            e.flags.sort();
+        }
+        let s = &mut self.summary;
+        match e.kind {
+            Kind::Event => s.events += 1,
+            Kind::Gap => s.gaps += 1,
+        }
+        *s.integrity.entry(e.integrity.as_str().into()).or_default() += 1;
+        for f in &e.flags {
+            *s.flags.entry(f.as_str().into()).or_default() += 1;
+        }
+        self.flagged += u64::from(!e.flags.is_empty());
+        if let Some(t) = &e.timestamp {
+            if s.first_timestamp.is_none() {
+                s.first_timestamp = Some(t.clone());
+            }
+            s.last_timestamp = Some(t.clone());
+        }
+        Some(Ok(e))
+    }
+}

@@ -1,0 +1,91 @@
+//! The integrity state of an event: how far it can be trusted, from what the collector saw of
+//! its copies and what the report found about it.
+//!
+//! The state is the first that applies, in this order:
+//! `not_canonical` (a copy cannot be brought to canonical form), `hash_mismatch` (a copy does not
+//! hash to its own `hash`), `diverged` (two sources hold different content for it; the fields are
+//! named), `chain_broken` (`chain_link_broken`, `genesis_invalid` or `anchor_mismatch` at its seq),
+//! `missing_from_source` (a `record_missing` finding: another source should hold it and does not;
+//! the sources are named), `unanchored` (its tenant has an export in the case but the record lies
+//! after every such export's chain head, so no export vouches for it), `only_in_one_source` (its
+//! tenant is held by two or more sources and only one holds this record, e.g. a record outside an
+//! export's scope), `verified` (hash ok and links ok). Gap entries have state `gap`.
+//!
+//! Invariant: the rules are pure functions of their inputs (no clock, no order of a hash map).
+
+use std::collections::BTreeSet;
+
+use super::model::Integrity;
+use crate::finding::{Code, Finding};
+
+/// What the rules look at for one event.
+pub struct Evidence<'a> {
+    /// A copy cannot be brought to canonical form.
+    pub not_canonical: bool,
+    /// A copy does not hash to its own `hash`.
+    pub hash_bad: bool,
+    /// The report's findings about this (tenant, seq).
+    pub findings: &'a [&'a Finding],
+    /// The members that differ between sources ([`diverged_members`]).
+    pub diverged: &'a BTreeSet<String>,
+    /// The inputs that should hold it and do not ([`missing_from`]).
+    pub missing_from: &'a BTreeSet<String>,
+    /// Its tenant has an export in the case and the record lies after every such export's
+    /// chain head.
+    pub after_export_heads: bool,
+    /// Sources that hold records of its tenant.
+    pub tenant_sources: usize,
+    /// Sources that hold this record.
+    pub record_sources: usize,
+}
+
+/// The integrity state of an event (see the module docs for the precedence).
+pub fn state(e: &Evidence) -> Integrity {
+    let has = |codes: &[Code]| e.findings.iter().any(|f| codes.contains(&f.code));
+    if e.not_canonical || has(&[Code::NotCanonical]) {
+        Integrity::NotCanonical
+    } else if e.hash_bad || has(&[Code::RecordHashMismatch]) {
+        Integrity::HashMismatch
+    } else if !e.diverged.is_empty() {
+        Integrity::Diverged
+    } else if has(&[
+        Code::ChainLinkBroken,
+        Code::GenesisInvalid,
+        Code::AnchorMismatch,
+    ]) {
+        Integrity::ChainBroken
+    } else if !e.missing_from.is_empty() {
+        Integrity::MissingFromSource
+    } else if e.after_export_heads {
+        Integrity::Unanchored
+    } else if e.tenant_sources >= 2 && e.record_sources == 1 {
+        Integrity::OnlyInOneSource
+    } else {
+        Integrity::Verified
+    }
+}
+
+/// The members in which an event's copies differ: those the collector saw (`seen`) and those
+/// the report's `record_diverged` / `visible_text_mismatch` findings name (`(content)` when a
+/// finding names none).
+pub fn diverged_members(mut seen: BTreeSet<String>, found: &[&Finding]) -> BTreeSet<String> {
+    for f in found
+        .iter()
+        .filter(|f| matches!(f.code, Code::RecordDiverged | Code::VisibleTextMismatch))
+    {
+        seen.extend(f.fields.iter().map(|d| d.field.clone()));
+        if f.fields.is_empty() {
+            seen.insert("(content)".into());
+        }
+    }
+    seen
+}
+
+/// The inputs that should hold an event and do not (its `record_missing` findings).
+pub fn missing_from(found: &[&Finding]) -> BTreeSet<String> {
+    found
+        .iter()
+        .filter(|f| f.code == Code::RecordMissing)
+        .filter_map(|f| f.input.clone())
+        .collect()
+}
