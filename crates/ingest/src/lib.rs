@@ -24,8 +24,8 @@ pub mod jsonl;
 pub mod pdf;
 pub mod row;
 pub mod run;
+pub mod sql;
 pub mod sqlite;
-pub mod sqltext;
 
 /// The kinds of evidence Trailproof reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
