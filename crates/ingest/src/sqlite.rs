@@ -261,7 +261,7 @@ impl SqliteSource {
     /// [`SqliteSource::open`]; with [`ReadMode::LookUp`] the file is not hashed (no digest
     /// thread, and [`RecordSource::digest`] is an error).
     pub fn open_mode(path: &Path, mode: ReadMode) -> Result<Self, IngestError> {
-        let bad = |m: String| IngestError::malformed(path, "byte offset 0", m);
+        let bad = |m: String| IngestError::malformed(path, Location::Byte(0), m);
         let io = |source| IngestError::Io {
             path: path.to_path_buf(),
             source,
@@ -297,7 +297,7 @@ impl SqliteSource {
         if found == 0 {
             return Err(IngestError::malformed(
                 path,
-                "schema",
+                Location::Schema,
                 "the database has no table audit_log",
             ));
         }
@@ -354,7 +354,7 @@ impl SqliteSource {
         let err = |e: rusqlite::Error, after: i64| {
             IngestError::malformed(
                 path,
-                format!("row after rowid {after}"),
+                Location::AfterRowid(after),
                 format!("cannot read table audit_log: {e}"),
             )
         };
@@ -374,7 +374,7 @@ impl SqliteSource {
                 // damaged, and paging on would never end.
                 return Err(IngestError::malformed(
                     path,
-                    format!("row {rowid}"),
+                    Location::Rowid(rowid),
                     format!("rowids do not increase (row {rowid} after row {last}): the table's b-tree is damaged"),
                 ));
             }

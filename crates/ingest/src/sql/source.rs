@@ -64,7 +64,7 @@ impl SqlDumpSource {
         if let Some(off) = head.iter().position(|&b| b == 0) {
             return Err(IngestError::malformed(
                 path,
-                format!("byte offset {off}"),
+                Location::Byte(off as u64),
                 "binary data (a NUL byte), not SQL dump text",
             ));
         }
@@ -86,7 +86,7 @@ impl SqlDumpSource {
         if e.kind() == io::ErrorKind::InvalidData {
             IngestError::malformed(
                 &self.path,
-                format!("line {}", self.splitter.line_no() + 1),
+                Location::Line(self.splitter.line_no() + 1),
                 e.to_string(),
             )
         } else {
@@ -308,7 +308,9 @@ impl RecordSource for SqlDumpSource {
                     if !self.seen_audit_log {
                         return Err(IngestError::malformed(
                             &self.path,
-                            format!("line {} (end of file)", self.splitter.line_no()),
+                            Location::EndOfFile {
+                                line: self.splitter.line_no(),
+                            },
                             "no table audit_log in this dump (no CREATE TABLE, INSERT or COPY for it)",
                         ));
                     }
