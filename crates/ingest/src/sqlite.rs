@@ -37,7 +37,9 @@ use trailproof_core::json::Value;
 use trailproof_core::record::{Row, RowCell, RowShape};
 
 use crate::hashing::{not_hashed, FileDigest, FileIdentity, ReadMode};
-use crate::row::{build_record, cell_value, safe_int, Cell, ColumnKind};
+use crate::row::{
+    build_record, cell_value, safe_int, Cell, CellError, ColumnKind, ValueDecodeError,
+};
 use crate::{Digested, IngestError, Location, RawData, RawRecord, RecordSource};
 
 const MAGIC: &[u8; 16] = b"SQLite format 3\0";
@@ -142,7 +144,7 @@ impl Page {
             RawCell::Real(r) => Cell::Real(r),
             RawCell::Text(a, b) => match self.str(a, b) {
                 Some(s) => Cell::Text(s.to_owned()),
-                None => Cell::Bad("text is not valid UTF-8".into()),
+                None => Cell::Bad(ValueDecodeError::TextNotUtf8),
             },
             RawCell::Blob(n) => Cell::Blob(n),
         }
@@ -170,17 +172,19 @@ fn row_record(
         let value = match c {
             // JSON text is parsed where it lies (as `cell_value` would parse a copy of it).
             RawCell::Text(a, b) if *kind == ColumnKind::Json && page.str(a, b).is_some() => {
-                Value::parse(page.bytes(a, b))
-                    .map_err(|e| format!("column {name} is not valid JSON: {e}"))
+                Value::parse(page.bytes(a, b)).map_err(|error| CellError::NotJson {
+                    column: name.clone(),
+                    error,
+                })
             }
             c => cell_value(page.cell(c), name, *kind),
         };
         match value {
             Ok(v) => values.push(v),
-            Err(m) => {
+            Err(error) => {
                 return RawRecord {
                     loc,
-                    data: RawData::Unreadable(format!("row {rowid}: {m}")),
+                    data: RawData::Unreadable(format!("row {rowid}: {error}")),
                 }
             }
         }
@@ -508,7 +512,7 @@ mod tests {
             ValueRef::Real(r) => Cell::Real(r),
             ValueRef::Text(t) => match std::str::from_utf8(t) {
                 Ok(s) => Cell::Text(s.to_string()),
-                Err(_) => Cell::Bad("text is not valid UTF-8".into()),
+                Err(_) => Cell::Bad(ValueDecodeError::TextNotUtf8),
             },
             ValueRef::Blob(b) => Cell::Blob(b.len()),
         }

@@ -163,7 +163,8 @@ fn objstm_filter(id: (u32, u16), obj: &mut Object) -> Option<((u32, u16), Object
                 }
                 Err(e) => {
                     s.set_plain_content(Vec::new());
-                    s.dict.set(REFUSED_KEY, Object::string_literal(e));
+                    s.dict
+                        .set(REFUSED_KEY, Object::string_literal(e.to_string()));
                 }
             }
         }
@@ -335,8 +336,12 @@ pub fn read_pdf_bytes_with<R: Send>(
         ));
     }
     let mut budget = Budget::new(decode::MAX_STREAM, decode::MAX_DOCUMENT);
-    let chain = revisions::read_chain(bytes, &mut budget)
-        .map_err(|(off, msg)| bad(Location::Byte(off as u64), format!("damaged PDF: {msg}")))?;
+    let chain = revisions::read_chain(bytes, &mut budget).map_err(|error| {
+        bad(
+            Location::Byte(error.offset as u64),
+            format!("damaged PDF: {error}"),
+        )
+    })?;
     if chain.encrypted {
         return Err(bad(
             Location::Trailer,
@@ -459,9 +464,9 @@ pub fn read_pdf_bytes_with<R: Send>(
             let mut reader = content::PageReader::new(&doc, &mut budget);
             for (&no, &page_id) in &pages {
                 let no = no as usize;
-                let page_lines = reader.read_page(no, page_id).map_err(|(loc, msg)| {
-                    bad(Location::Page(no as u64), format!("{msg} ({loc})"))
-                })?;
+                let page_lines = reader
+                    .read_page(no, page_id)
+                    .map_err(|error| bad(Location::Page(no as u64), error.to_string()))?;
                 lines.extend(page_lines);
                 if let Ok(page) = doc.get_dictionary(page_id) {
                     if let Some(Object::Array(annots)) = get(&doc, page, b"Annots") {

@@ -5,11 +5,36 @@
 //! change the text) are evaluated; anything else is an error naming what was found, so the row
 //! becomes unreadable and reading goes on. Nothing is executed.
 
-use super::tokenizer::{hex_digits, push_char, Tok};
-use crate::row::Cell;
+use super::tokenizer::{hex_digits, push_char, LiteralError, Tok};
+use crate::row::{Cell, ValueDecodeError};
+
+/// Why an expression could not be evaluated (the row holding it is then unreadable).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub(super) enum ExpressionError {
+    #[error("expected '{0}'")]
+    Expected(char),
+    #[error("expected ',' or ')' in function arguments")]
+    ExpectedArgumentSeparator,
+    #[error("missing value")]
+    MissingValue,
+    #[error("a sign must precede a number")]
+    SignWithoutNumber,
+    #[error("replace() with arguments other than strings")]
+    ReplaceArguments,
+    #[error("char({0}) names no character")]
+    CharNamesNoCharacter(i64),
+    #[error("char() with a non-integer argument")]
+    CharArgument,
+    #[error("unistr() with an argument other than one string")]
+    UnistrArgument,
+    #[error("unsupported expression starting with {0:?}")]
+    UnsupportedFunction(String),
+    #[error("unsupported value {}", describe(.0))]
+    UnsupportedValue(Tok),
+}
 
 /// sqlite `unistr()`: `\\`, `\XXXX`, `\uXXXX`, `\+XXXXXX`, `\UXXXXXXXX`.
-fn unistr(s: &str) -> Result<String, String> {
+fn unistr(s: &str) -> Result<String, LiteralError> {
     let b = s.as_bytes();
     let mut v = Vec::with_capacity(b.len());
     let mut i = 0;
@@ -32,21 +57,20 @@ fn unistr(s: &str) -> Result<String, String> {
         };
         let (cp, n) = hex_digits(&b[(i + skip).min(b.len())..], want);
         if n != want {
-            return Err("invalid escape in unistr()".into());
+            return Err(LiteralError::InvalidUnistrEscape);
         }
         push_char(&mut v, cp)?;
         i += skip + n;
     }
-    String::from_utf8(v).map_err(|_| "unistr() result is not valid UTF-8".into())
+    String::from_utf8(v).map_err(|_| LiteralError::UnistrNotUtf8)
 }
 
 fn text_of(t: Vec<u8>) -> Cell {
     match String::from_utf8(t) {
         Ok(s) => Cell::Text(s),
-        Err(e) => Cell::Bad(format!(
-            "string literal is not valid UTF-8 (byte {})",
-            e.utf8_error().valid_up_to() + 1
-        )),
+        Err(e) => Cell::Bad(ValueDecodeError::LiteralNotUtf8 {
+            byte: e.utf8_error().valid_up_to() + 1,
+        }),
     }
 }
 
@@ -67,14 +91,14 @@ impl Expr<'_> {
         t
     }
 
-    fn expect(&mut self, p: u8) -> Result<(), String> {
+    fn expect(&mut self, p: u8) -> Result<(), ExpressionError> {
         match self.bump() {
             Some(Tok::Punct(c)) if *c == p => Ok(()),
-            _ => Err(format!("expected '{}'", p as char)),
+            _ => Err(ExpressionError::Expected(char::from(p))),
         }
     }
 
-    pub(super) fn value(&mut self) -> Result<Cell, String> {
+    pub(super) fn value(&mut self) -> Result<Cell, ExpressionError> {
         let cell = self.primary()?;
         // PostgreSQL casts (`'..'::jsonb`) do not change the text.
         while let Some(Tok::Cast) = self.peek() {
@@ -100,7 +124,7 @@ impl Expr<'_> {
         Ok(cell)
     }
 
-    fn args(&mut self) -> Result<Vec<Cell>, String> {
+    fn args(&mut self) -> Result<Vec<Cell>, ExpressionError> {
         self.expect(b'(')?;
         let mut v = Vec::new();
         if let Some(Tok::Punct(b')')) = self.peek() {
@@ -112,23 +136,23 @@ impl Expr<'_> {
             match self.bump() {
                 Some(Tok::Punct(b',')) => {}
                 Some(Tok::Punct(b')')) => return Ok(v),
-                _ => return Err("expected ',' or ')' in function arguments".into()),
+                _ => return Err(ExpressionError::ExpectedArgumentSeparator),
             }
         }
     }
 
-    fn primary(&mut self) -> Result<Cell, String> {
+    fn primary(&mut self) -> Result<Cell, ExpressionError> {
         let Some(t) = self.bump().cloned() else {
-            return Err("missing value".into());
+            return Err(ExpressionError::MissingValue);
         };
         match t {
             Tok::Str(b) => Ok(text_of(b)),
             Tok::Blob(n) => Ok(Cell::Blob(n)),
-            Tok::Bad(m) => Ok(Cell::Bad(m)),
+            Tok::Bad(error) => Ok(Cell::Bad(ValueDecodeError::Literal(error))),
             Tok::Num(n) => Ok(number(&n, false)),
             Tok::Punct(s @ (b'-' | b'+')) => match self.bump().cloned() {
                 Some(Tok::Num(n)) => Ok(number(&n, s == b'-')),
-                _ => Err("a sign must precede a number".into()),
+                _ => Err(ExpressionError::SignWithoutNumber),
             },
             Tok::Punct(b'(') => {
                 let v = self.value()?;
@@ -152,7 +176,7 @@ impl Expr<'_> {
                                 }
                             }
                             [Cell::Bad(m), ..] => Ok(Cell::Bad(m.clone())),
-                            _ => Err("replace() with arguments other than strings".into()),
+                            _ => Err(ExpressionError::ReplaceArguments),
                         }
                     }
                     "CHAR" => {
@@ -164,11 +188,11 @@ impl Expr<'_> {
                                     match u32::try_from(n).ok().and_then(char::from_u32) {
                                         Some(ch) => s.push(ch),
                                         None => {
-                                            return Err(format!("char({n}) names no character"))
+                                            return Err(ExpressionError::CharNamesNoCharacter(n))
                                         }
                                     }
                                 }
-                                _ => return Err("char() with a non-integer argument".into()),
+                                _ => return Err(ExpressionError::CharArgument),
                             }
                         }
                         Ok(Cell::Text(s))
@@ -178,15 +202,15 @@ impl Expr<'_> {
                         match a.as_slice() {
                             [Cell::Text(s)] => Ok(match unistr(s) {
                                 Ok(s) => Cell::Text(s),
-                                Err(m) => Cell::Bad(m),
+                                Err(error) => Cell::Bad(ValueDecodeError::Literal(error)),
                             }),
-                            _ => Err("unistr() with an argument other than one string".into()),
+                            _ => Err(ExpressionError::UnistrArgument),
                         }
                     }
-                    _ => Err(format!("unsupported expression starting with {w:?}")),
+                    _ => Err(ExpressionError::UnsupportedFunction(w)),
                 }
             }
-            other => Err(format!("unsupported value {}", describe(&other))),
+            other => Err(ExpressionError::UnsupportedValue(other)),
         }
     }
 }
@@ -201,7 +225,7 @@ pub(super) fn describe(t: &Tok) -> String {
         Tok::Str(_) => "string".into(),
         Tok::Blob(_) => "blob".into(),
         Tok::Num(n) => n.clone(),
-        Tok::Bad(m) => m.clone(),
+        Tok::Bad(error) => error.to_string(),
     }
 }
 
@@ -215,6 +239,67 @@ fn number(n: &str, neg: bool) -> Cell {
     }
     match n.parse::<f64>() {
         Ok(f) if f.is_finite() => Cell::Real(if neg { -f } else { f }),
-        _ => Cell::Bad(format!("number {n} cannot be represented")),
+        _ => Cell::Bad(ValueDecodeError::UnrepresentableNumber(n.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The messages are part of the reports: each variant prints what the reader always wrote.
+    #[test]
+    fn expression_errors_keep_their_messages() {
+        let cases = [
+            (ExpressionError::Expected(')'), "expected ')'"),
+            (
+                ExpressionError::ExpectedArgumentSeparator,
+                "expected ',' or ')' in function arguments",
+            ),
+            (ExpressionError::MissingValue, "missing value"),
+            (
+                ExpressionError::SignWithoutNumber,
+                "a sign must precede a number",
+            ),
+            (
+                ExpressionError::ReplaceArguments,
+                "replace() with arguments other than strings",
+            ),
+            (
+                ExpressionError::CharNamesNoCharacter(-1),
+                "char(-1) names no character",
+            ),
+            (
+                ExpressionError::CharArgument,
+                "char() with a non-integer argument",
+            ),
+            (
+                ExpressionError::UnistrArgument,
+                "unistr() with an argument other than one string",
+            ),
+            (
+                ExpressionError::UnsupportedFunction("now".into()),
+                "unsupported expression starting with \"now\"",
+            ),
+            (
+                ExpressionError::UnsupportedValue(Tok::QIdent("x".into())),
+                "unsupported value identifier \"x\"",
+            ),
+            (
+                ExpressionError::UnsupportedValue(Tok::Bad(LiteralError::MalformedBlob)),
+                "unsupported value malformed X'..' blob literal",
+            ),
+        ];
+        for (error, text) in cases {
+            assert_eq!(error.to_string(), text);
+        }
+        assert_eq!(
+            ValueDecodeError::LiteralNotUtf8 { byte: 3 }.to_string(),
+            "string literal is not valid UTF-8 (byte 3)"
+        );
+        assert_eq!(
+            ValueDecodeError::UnrepresentableNumber("1e999".into()).to_string(),
+            "number 1e999 cannot be represented"
+        );
     }
 }

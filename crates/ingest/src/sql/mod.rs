@@ -35,6 +35,7 @@ mod tokenizer;
 
 pub use source::SqlDumpSource;
 pub use splitter::{Splitter, Statement};
+pub use tokenizer::LiteralError;
 
 /// Largest statement (or COPY data line) accepted.
 pub const MAX_STATEMENT: usize = 256 * 1024 * 1024;

@@ -149,7 +149,7 @@ impl SqlDumpSource {
                 let toks = tokenize(&st.text, self.dialect, self.backslash_strings);
                 let ins = match parse_insert(&toks, self.dialect) {
                     Ok(ins) => ins,
-                    Err(m) => {
+                    Err(error) => {
                         // Only a statement about audit_log concerns us.
                         if toks
                             .iter()
@@ -158,7 +158,7 @@ impl SqlDumpSource {
                             self.seen_audit_log = true;
                             self.pending.push_back(RawRecord {
                                 loc,
-                                data: RawData::Unreadable(format!("line {}: {m}", st.line)),
+                                data: RawData::Unreadable(format!("line {}: {error}", st.line)),
                             });
                         }
                         return;
@@ -200,7 +200,7 @@ impl SqlDumpSource {
                     };
                     let data = match t {
                         Ok(cells) => build_record(&columns, cells, &place),
-                        Err(m) => RawData::Unreadable(format!("{place}: {m}")),
+                        Err(error) => RawData::Unreadable(format!("{place}: {error}")),
                     };
                     self.pending.push_back(RawRecord { loc, data });
                 }

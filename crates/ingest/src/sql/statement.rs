@@ -6,10 +6,41 @@
 //! dialect folds them (PostgreSQL lowers bare names); each `INSERT` tuple is evaluated on its
 //! own, so one unreadable tuple does not hide its neighbours.
 
-use super::expression::{describe, Expr};
+use super::expression::{describe, Expr, ExpressionError};
 use super::tokenizer::Tok;
 use super::Dialect;
 use crate::row::Cell;
+
+/// Why an `INSERT` statement about `audit_log` could not be read at all.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(super) enum InsertError {
+    #[error("INSERT without INTO")]
+    WithoutInto,
+    #[error("INSERT without a table name")]
+    WithoutTableName,
+    #[error("malformed column list")]
+    MalformedColumnList,
+    #[error("INSERT without VALUES (only literal rows can be read)")]
+    WithoutValues,
+    #[error("VALUES without a row")]
+    ValuesWithoutRow,
+}
+
+/// Why one tuple of an `INSERT` could not be read (its neighbours still can).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub(super) enum TupleError {
+    #[error("unbalanced parentheses in VALUES")]
+    UnbalancedParentheses,
+    /// The `number`-th value (1-based) could not be evaluated.
+    #[error("value {number}: {error}")]
+    Value {
+        number: usize,
+        error: ExpressionError,
+    },
+    /// Something other than `,` follows the `number`-th value.
+    #[error("value {number}: unsupported expression (unexpected {} after the value)", describe(.found))]
+    UnexpectedAfterValue { number: usize, found: Tok },
+}
 
 pub(super) fn is_kw(t: Option<&Tok>, kw: &str) -> bool {
     matches!(t, Some(Tok::Word(w)) if w.eq_ignore_ascii_case(kw))
@@ -163,20 +194,20 @@ fn column_def(elem: &[&Tok], dialect: Dialect, cols: &mut Vec<(String, String)>)
 pub(super) struct Insert {
     pub(super) table: String,
     pub(super) columns: Option<Vec<String>>,
-    pub(super) tuples: Vec<Result<Vec<Cell>, String>>,
+    pub(super) tuples: Vec<Result<Vec<Cell>, TupleError>>,
 }
 
-pub(super) fn parse_insert(toks: &[Tok], dialect: Dialect) -> Result<Insert, String> {
+pub(super) fn parse_insert(toks: &[Tok], dialect: Dialect) -> Result<Insert, InsertError> {
     let mut i = 1;
     // INSERT [OR REPLACE | OR IGNORE ...] INTO
     while matches!(toks.get(i), Some(Tok::Word(w)) if !w.eq_ignore_ascii_case("INTO")) {
         i += 1;
     }
     if !is_kw(toks.get(i), "INTO") {
-        return Err("INSERT without INTO".into());
+        return Err(InsertError::WithoutInto);
     }
     i += 1;
-    let table = qualified_name(toks, &mut i, dialect).ok_or("INSERT without a table name")?;
+    let table = qualified_name(toks, &mut i, dialect).ok_or(InsertError::WithoutTableName)?;
     if !is_audit_log(&table) {
         return Ok(Insert {
             table,
@@ -188,7 +219,7 @@ pub(super) fn parse_insert(toks: &[Tok], dialect: Dialect) -> Result<Insert, Str
         i += 2;
     }
     let columns = if toks.get(i) == Some(&Tok::Punct(b'(')) {
-        Some(column_list(toks, &mut i, dialect).ok_or("malformed column list")?)
+        Some(column_list(toks, &mut i, dialect).ok_or(InsertError::MalformedColumnList)?)
     } else {
         None
     };
@@ -197,14 +228,14 @@ pub(super) fn parse_insert(toks: &[Tok], dialect: Dialect) -> Result<Insert, Str
         i += 1;
     }
     if !is_kw(toks.get(i), "VALUES") {
-        return Err("INSERT without VALUES (only literal rows can be read)".into());
+        return Err(InsertError::WithoutValues);
     }
     i += 1;
     let mut tuples = Vec::new();
     loop {
         if toks.get(i) != Some(&Tok::Punct(b'(')) {
             if tuples.is_empty() {
-                return Err("VALUES without a row".into());
+                return Err(InsertError::ValuesWithoutRow);
             }
             break;
         }
@@ -226,7 +257,7 @@ pub(super) fn parse_insert(toks: &[Tok], dialect: Dialect) -> Result<Insert, Str
             }
         }
         let Some(end) = end else {
-            tuples.push(Err("unbalanced parentheses in VALUES".into()));
+            tuples.push(Err(TupleError::UnbalancedParentheses));
             break;
         };
         tuples.push(tuple(&toks[st..end]));
@@ -244,7 +275,7 @@ pub(super) fn parse_insert(toks: &[Tok], dialect: Dialect) -> Result<Insert, Str
     })
 }
 
-fn tuple(toks: &[Tok]) -> Result<Vec<Cell>, String> {
+fn tuple(toks: &[Tok]) -> Result<Vec<Cell>, TupleError> {
     let mut e = Expr { toks, i: 0 };
     let mut cells = Vec::new();
     if toks.is_empty() {
@@ -252,15 +283,18 @@ fn tuple(toks: &[Tok]) -> Result<Vec<Cell>, String> {
     }
     loop {
         let n = cells.len() + 1;
-        cells.push(e.value().map_err(|m| format!("value {n}: {m}"))?);
+        cells.push(
+            e.value()
+                .map_err(|error| TupleError::Value { number: n, error })?,
+        );
         match e.bump() {
             None => return Ok(cells),
             Some(Tok::Punct(b',')) => {}
-            Some(t) => {
-                return Err(format!(
-                    "value {n}: unsupported expression (unexpected {} after the value)",
-                    describe(t)
-                ))
+            Some(found) => {
+                return Err(TupleError::UnexpectedAfterValue {
+                    number: n,
+                    found: found.clone(),
+                })
             }
         }
     }
@@ -291,6 +325,60 @@ pub(super) fn first_word(text: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The messages are part of the reports: each variant prints what the reader always wrote.
+    #[test]
+    fn statement_errors_keep_their_messages() {
+        let cases = [
+            (InsertError::WithoutInto, "INSERT without INTO"),
+            (InsertError::WithoutTableName, "INSERT without a table name"),
+            (InsertError::MalformedColumnList, "malformed column list"),
+            (
+                InsertError::WithoutValues,
+                "INSERT without VALUES (only literal rows can be read)",
+            ),
+            (InsertError::ValuesWithoutRow, "VALUES without a row"),
+        ];
+        for (error, text) in cases {
+            assert_eq!(error.to_string(), text);
+        }
+        let cases = [
+            (
+                TupleError::UnbalancedParentheses,
+                "unbalanced parentheses in VALUES",
+            ),
+            (
+                TupleError::Value {
+                    number: 2,
+                    error: ExpressionError::MissingValue,
+                },
+                "value 2: missing value",
+            ),
+            (
+                TupleError::UnexpectedAfterValue {
+                    number: 1,
+                    found: Tok::Punct(b'*'),
+                },
+                "value 1: unsupported expression (unexpected '*' after the value)",
+            ),
+        ];
+        for (error, text) in cases {
+            assert_eq!(error.to_string(), text);
+        }
+        let tokens = tokenize(
+            b"INSERT INTO audit_log VALUES(1 * 2)",
+            Dialect::Sqlite,
+            false,
+        );
+        let insert = parse_insert(&tokens, Dialect::Sqlite).expect("parse");
+        assert_eq!(
+            insert.tuples[0],
+            Err(TupleError::UnexpectedAfterValue {
+                number: 1,
+                found: Tok::Punct(b'*'),
+            })
+        );
+    }
     use crate::sql::tokenizer::tokenize;
 
     #[test]

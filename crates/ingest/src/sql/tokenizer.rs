@@ -25,7 +25,27 @@ pub(super) enum Tok {
     /// `$$ ... $$`
     Dollar,
     /// A literal that could not be decoded.
-    Bad(String),
+    Bad(LiteralError),
+}
+
+/// Why a literal (a string, a blob, the argument of `unistr()`) could not be decoded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LiteralError {
+    #[error("unterminated string literal")]
+    UnterminatedString,
+    #[error("malformed X'..' blob literal")]
+    MalformedBlob,
+    #[error("escape names no character (U+{0:X})")]
+    NoCharacter(u32),
+    /// A `\u` or `\U` escape without its hex digits.
+    #[error("invalid \\{0} escape")]
+    InvalidUnicodeEscape(char),
+    #[error("unpaired UTF-16 surrogate in \\u escape")]
+    UnpairedSurrogate,
+    #[error("invalid escape in unistr()")]
+    InvalidUnistrEscape,
+    #[error("unistr() result is not valid UTF-8")]
+    UnistrNotUtf8,
 }
 
 pub(super) fn tokenize(s: &[u8], dialect: Dialect, backslash_strings: bool) -> Vec<Tok> {
@@ -66,7 +86,7 @@ pub(super) fn tokenize(s: &[u8], dialect: Dialect, backslash_strings: bool) -> V
                     Tok::Str(b) if b.len() % 2 == 0 && b.iter().all(u8::is_ascii_hexdigit) => {
                         Tok::Blob(b.len() / 2)
                     }
-                    Tok::Str(_) => Tok::Bad("malformed X'..' blob literal".into()),
+                    Tok::Str(_) => Tok::Bad(LiteralError::MalformedBlob),
                     other => other,
                 });
             } else if dialect == Dialect::Postgres
@@ -171,11 +191,11 @@ fn plain_string(s: &[u8]) -> (Tok, usize) {
         v.push(s[i]);
         i += 1;
     }
-    (Tok::Bad("unterminated string literal".into()), s.len())
+    (Tok::Bad(LiteralError::UnterminatedString), s.len())
 }
 
-pub(super) fn push_char(v: &mut Vec<u8>, cp: u32) -> Result<(), String> {
-    let ch = char::from_u32(cp).ok_or_else(|| format!("escape names no character (U+{cp:X})"))?;
+pub(super) fn push_char(v: &mut Vec<u8>, cp: u32) -> Result<(), LiteralError> {
+    let ch = char::from_u32(cp).ok_or(LiteralError::NoCharacter(cp))?;
     let mut b = [0u8; 4];
     v.extend_from_slice(ch.encode_utf8(&mut b).as_bytes());
     Ok(())
@@ -200,7 +220,7 @@ pub(super) fn hex_digits(s: &[u8], max: usize) -> (u32, usize) {
 fn escape_string(s: &[u8]) -> (Tok, usize) {
     let mut v = Vec::new();
     let mut i = 1;
-    let mut err: Option<String> = None;
+    let mut err: Option<LiteralError> = None;
     let mut pending_high: Option<u32> = None;
     while i < s.len() {
         let c = s[i];
@@ -212,9 +232,7 @@ fn escape_string(s: &[u8]) -> (Tok, usize) {
             }
             let tok = match err {
                 Some(e) => Tok::Bad(e),
-                None if pending_high.is_some() => {
-                    Tok::Bad("unpaired UTF-16 surrogate in \\u escape".into())
-                }
+                None if pending_high.is_some() => Tok::Bad(LiteralError::UnpairedSurrogate),
                 None => Tok::Str(v),
             };
             return (tok, i + 1);
@@ -226,7 +244,7 @@ fn escape_string(s: &[u8]) -> (Tok, usize) {
         }
         let Some(&e) = s.get(i + 1) else { break };
         i += 2;
-        let mut r: Result<(), String> = Ok(());
+        let mut r: Result<(), LiteralError> = Ok(());
         match e {
             b'b' => v.push(8),
             b'f' => v.push(12),
@@ -262,7 +280,7 @@ fn escape_string(s: &[u8]) -> (Tok, usize) {
                 let (cp, n) = hex_digits(&s[i..], want);
                 i += n;
                 if n != want {
-                    r = Err(format!("invalid \\{} escape", e as char));
+                    r = Err(LiteralError::InvalidUnicodeEscape(e as char));
                 } else if (0xD800..0xDC00).contains(&cp) {
                     pending_high = Some(cp);
                     continue;
@@ -271,7 +289,7 @@ fn escape_string(s: &[u8]) -> (Tok, usize) {
                         Some(h) => {
                             r = push_char(&mut v, 0x10000 + ((h - 0xD800) << 10) + (cp - 0xDC00))
                         }
-                        None => r = Err("unpaired UTF-16 surrogate in \\u escape".into()),
+                        None => r = Err(LiteralError::UnpairedSurrogate),
                     }
                 } else {
                     r = push_char(&mut v, cp);
@@ -280,11 +298,60 @@ fn escape_string(s: &[u8]) -> (Tok, usize) {
             other => v.push(other),
         }
         if pending_high.take().is_some() {
-            r = Err("unpaired UTF-16 surrogate in \\u escape".into());
+            r = Err(LiteralError::UnpairedSurrogate);
         }
         if let (Err(m), None) = (r, &err) {
             err = Some(m);
         }
     }
-    (Tok::Bad("unterminated string literal".into()), s.len())
+    (Tok::Bad(LiteralError::UnterminatedString), s.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The messages are part of the reports: each variant prints what the reader always wrote.
+    #[test]
+    fn literal_errors_keep_their_messages() {
+        let cases = [
+            (
+                LiteralError::UnterminatedString,
+                "unterminated string literal",
+            ),
+            (LiteralError::MalformedBlob, "malformed X'..' blob literal"),
+            (
+                LiteralError::NoCharacter(0xD800),
+                "escape names no character (U+D800)",
+            ),
+            (
+                LiteralError::InvalidUnicodeEscape('U'),
+                "invalid \\U escape",
+            ),
+            (
+                LiteralError::UnpairedSurrogate,
+                "unpaired UTF-16 surrogate in \\u escape",
+            ),
+            (
+                LiteralError::InvalidUnistrEscape,
+                "invalid escape in unistr()",
+            ),
+            (
+                LiteralError::UnistrNotUtf8,
+                "unistr() result is not valid UTF-8",
+            ),
+        ];
+        for (error, text) in cases {
+            assert_eq!(error.to_string(), text);
+        }
+        let tokens = tokenize(b"E'\\u12' E'\\uD800x' 'open", Dialect::Postgres, false);
+        assert_eq!(
+            tokens,
+            vec![
+                Tok::Bad(LiteralError::InvalidUnicodeEscape('u')),
+                Tok::Bad(LiteralError::UnpairedSurrogate),
+                Tok::Bad(LiteralError::UnterminatedString),
+            ]
+        );
+    }
 }
