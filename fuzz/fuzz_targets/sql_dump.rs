@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use trailproof_ingest::sqltext::{Dialect, Splitter};
+use trailproof_ingest::sql::{Dialect, Splitter};
 use trailproof_ingest::InputKind;
 
 #[path = "common.rs"]

@@ -234,7 +234,7 @@ fn copies_in(
         return Ok(Vec::new());
     };
     let v = Value::parse(&bytes)
-        .map_err(|e| IngestError::malformed(path, "audit-export.json", e.to_string()))?;
+        .map_err(|e| IngestError::malformed(path, Location::Payload, e.to_string()))?;
     let mut out = Vec::new();
     let mut buf = Vec::new();
     if let Some(Value::Array(recs)) = v.get("records") {

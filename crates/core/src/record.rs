@@ -21,7 +21,9 @@ pub type Digest = [u8; 32];
 /// The all-zero `prev_hash` of a chain's first record.
 pub const GENESIS: Digest = [0; 32];
 
-/// Where a record sits in its input, for messages ("line 17", "row 4", "records[3]").
+/// Where a record, or a problem with an input, sits in that input, for messages ("line 17",
+/// "row 4", "records[3]", "page 2", "object 12 0"). The [`Display`](std::fmt::Display) form is
+/// what reports and error messages print.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
 )]
@@ -34,6 +36,24 @@ pub enum Location {
     Index(u64),
     /// Byte offset in the input.
     Byte(u64),
+    /// 1-based page of a PDF.
+    Page(u64),
+    /// An indirect object of a PDF, by object number and generation.
+    Object { number: u32, generation: u16 },
+    /// The trailer of a PDF.
+    Trailer,
+    /// The end of a text input whose last line is `line` (1-based; 0 when it has none).
+    EndOfFile { line: u64 },
+    /// A table row by its SQLite rowid (which may be negative).
+    Rowid(i64),
+    /// The row that follows a rowid, when reading on from that rowid failed.
+    AfterRowid(i64),
+    /// The schema of a database (its tables, not a row).
+    Schema,
+    /// The thread that read an input (a failure with no place inside the input).
+    Reader,
+    /// The export payload `audit-export.json` as a whole.
+    Payload,
 }
 
 impl std::fmt::Display for Location {
@@ -43,6 +63,15 @@ impl std::fmt::Display for Location {
             Location::Row(n) => write!(f, "row {n}"),
             Location::Index(n) => write!(f, "records[{n}]"),
             Location::Byte(n) => write!(f, "byte offset {n}"),
+            Location::Page(n) => write!(f, "page {n}"),
+            Location::Object { number, generation } => write!(f, "object {number} {generation}"),
+            Location::Trailer => f.write_str("trailer"),
+            Location::EndOfFile { line } => write!(f, "line {line} (end of file)"),
+            Location::Rowid(rowid) => write!(f, "row {rowid}"),
+            Location::AfterRowid(rowid) => write!(f, "row after rowid {rowid}"),
+            Location::Schema => f.write_str("schema"),
+            Location::Reader => f.write_str("reader"),
+            Location::Payload => f.write_str("audit-export.json"),
         }
     }
 }
@@ -573,6 +602,37 @@ pub fn differing_fields(a: &Value, b: &Value) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn locations_print_as_messages_name_them() {
+        let cases = [
+            (Location::Line(17), "line 17"),
+            (Location::Row(4), "row 4"),
+            (Location::Index(3), "records[3]"),
+            (Location::Byte(4096), "byte offset 4096"),
+            (Location::Page(2), "page 2"),
+            (
+                Location::Object {
+                    number: 12,
+                    generation: 0,
+                },
+                "object 12 0",
+            ),
+            (Location::Trailer, "trailer"),
+            (Location::EndOfFile { line: 9 }, "line 9 (end of file)"),
+            (Location::Rowid(-5), "row -5"),
+            (
+                Location::AfterRowid(i64::MIN),
+                "row after rowid -9223372036854775808",
+            ),
+            (Location::Schema, "schema"),
+            (Location::Reader, "reader"),
+            (Location::Payload, "audit-export.json"),
+        ];
+        for (location, text) in cases {
+            assert_eq!(location.to_string(), text);
+        }
+    }
 
     /// One text buffer for every cell, and a cell reading `s` from it.
     struct Text(String);

@@ -6,7 +6,17 @@
 //! with 1 or 2 digits, any other escaped character stands for itself); the decoded bytes must be
 //! valid UTF-8, otherwise the field is refused with a message. Nothing here panics on any input.
 
-use crate::row::Cell;
+use crate::row::{Cell, ValueDecodeError};
+
+/// Why one COPY data field could not be decoded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FieldError {
+    #[error("a backslash ends the field (a truncated escape)")]
+    TruncatedEscape,
+    /// The decoded bytes are not UTF-8 from the `byte`-th (1-based).
+    #[error("the decoded value is not valid UTF-8 (byte {byte})")]
+    NotUtf8 { byte: usize },
+}
 
 /// The line that ends a COPY block.
 pub const END_MARKER: &[u8] = b"\\.";
@@ -32,7 +42,7 @@ fn hex_val(b: u8) -> Option<u8> {
 }
 
 /// Decodes one field: `Ok(None)` for `\N`, `Ok(Some(text))` otherwise.
-pub fn decode_field(field: &[u8]) -> Result<Option<String>, String> {
+pub fn decode_field(field: &[u8]) -> Result<Option<String>, FieldError> {
     if field == b"\\N" {
         return Ok(None);
     }
@@ -46,7 +56,7 @@ pub fn decode_field(field: &[u8]) -> Result<Option<String>, String> {
             continue;
         }
         let Some(&c) = field.get(i + 1) else {
-            return Err("a backslash ends the field (a truncated escape)".into());
+            return Err(FieldError::TruncatedEscape);
         };
         i += 2;
         match c {
@@ -87,12 +97,11 @@ pub fn decode_field(field: &[u8]) -> Result<Option<String>, String> {
             other => out.push(other),
         }
     }
-    String::from_utf8(out).map(Some).map_err(|e| {
-        format!(
-            "the decoded value is not valid UTF-8 (byte {})",
-            e.utf8_error().valid_up_to() + 1
-        )
-    })
+    String::from_utf8(out)
+        .map(Some)
+        .map_err(|e| FieldError::NotUtf8 {
+            byte: e.utf8_error().valid_up_to() + 1,
+        })
 }
 
 /// Decodes a data line into cells (text or NULL; the column types decide the rest).
@@ -102,7 +111,7 @@ pub fn decode_row(line: &[u8]) -> Vec<Cell> {
         .map(|f| match decode_field(f) {
             Ok(None) => Cell::Null,
             Ok(Some(s)) => Cell::Text(s),
-            Err(m) => Cell::Bad(m),
+            Err(error) => Cell::Bad(ValueDecodeError::CopyField(error)),
         })
         .collect()
 }
@@ -110,6 +119,19 @@ pub fn decode_row(line: &[u8]) -> Vec<Cell> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The messages are part of the reports: each variant prints what the reader always wrote.
+    #[test]
+    fn field_errors_keep_their_messages() {
+        assert_eq!(
+            decode_field(b"abc\\").unwrap_err().to_string(),
+            "a backslash ends the field (a truncated escape)"
+        );
+        assert_eq!(
+            decode_field(b"ab\\377").unwrap_err().to_string(),
+            "the decoded value is not valid UTF-8 (byte 3)"
+        );
+    }
 
     #[test]
     fn escapes() {

@@ -53,7 +53,7 @@ impl CsvSource {
         if headers.is_empty() {
             return Err(IngestError::malformed(
                 path,
-                "line 1",
+                Location::Line(1),
                 "the CSV file is empty",
             ));
         }
@@ -67,7 +67,7 @@ impl CsvSource {
             let name = std::str::from_utf8(h).map_err(|_| {
                 IngestError::malformed(
                     path,
-                    "line 1",
+                    Location::Line(1),
                     format!("header field {} is not valid UTF-8", i + 1),
                 )
             })?;
@@ -75,7 +75,7 @@ impl CsvSource {
             if name.is_empty() {
                 return Err(IngestError::malformed(
                     path,
-                    "line 1",
+                    Location::Line(1),
                     format!(
                         "header field {} is empty; the first row must name the members",
                         i + 1
@@ -85,7 +85,7 @@ impl CsvSource {
             if columns.iter().any(|(n, _)| *n == name) {
                 return Err(IngestError::malformed(
                     path,
-                    "line 1",
+                    Location::Line(1),
                     format!("header names column {name:?} twice"),
                 ));
             }
@@ -112,8 +112,7 @@ impl CsvSource {
 fn csv_error(path: &Path, e: csv::Error) -> IngestError {
     let location = e
         .position()
-        .map(|p| format!("line {}", p.line()))
-        .unwrap_or_else(|| "byte offset 0".into());
+        .map_or(Location::Byte(0), |p| Location::Line(p.line()));
     match e.into_kind() {
         csv::ErrorKind::Io(source) => IngestError::Io {
             path: path.to_path_buf(),

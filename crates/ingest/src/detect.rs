@@ -13,8 +13,8 @@ use std::path::Path;
 use crate::csv::CsvSource;
 use crate::hashing::ReadMode;
 use crate::jsonl::{read_line, JsonlSource};
+use crate::sql::{Dialect, SqlDumpSource};
 use crate::sqlite::SqliteSource;
-use crate::sqltext::{Dialect, SqlDumpSource};
 use crate::{IngestError, InputKind, RecordSource};
 
 /// Bytes examined for text markers.

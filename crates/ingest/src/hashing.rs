@@ -26,7 +26,7 @@ use std::time::SystemTime;
 
 use ring::digest::{Context, SHA256};
 
-use crate::{Digested, IngestError};
+use crate::{Digested, IngestError, Location};
 
 fn hex_digest(ctx: Context) -> String {
     let d = ctx.finish();
@@ -253,7 +253,7 @@ impl FileDigest {
         if after != self.before || d.size != self.before.len {
             return Err(IngestError::malformed(
                 &self.path,
-                "byte offset 0",
+                Location::Byte(0),
                 format!(
                     "the file changed while it was read ({} bytes when opened, {} bytes hashed, {} bytes now; or its modification time, change time or inode changed): its digest would not cover the bytes parsed",
                     self.before.len, d.size, after.len

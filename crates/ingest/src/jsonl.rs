@@ -105,7 +105,7 @@ impl RecordSource for JsonlSource {
             let more = read_line(&mut self.reader, &mut buf, MAX_LINE).map_err(|e| {
                 let line = self.line_no + 1;
                 if e.kind() == std::io::ErrorKind::InvalidData {
-                    IngestError::malformed(&self.path, format!("line {line}"), e.to_string())
+                    IngestError::malformed(&self.path, Location::Line(line), e.to_string())
                 } else {
                     self.io(e)
                 }
@@ -131,7 +131,7 @@ impl RecordSource for JsonlSource {
             if !self.seen_record && trimmed[0] != b'{' {
                 return Err(IngestError::malformed(
                     &self.path,
-                    format!("line {}", self.line_no),
+                    Location::Line(self.line_no),
                     "not JSON Lines: the first non-blank line does not start with '{'",
                 ));
             }

@@ -24,8 +24,8 @@ pub mod jsonl;
 pub mod pdf;
 pub mod row;
 pub mod run;
+pub mod sql;
 pub mod sqlite;
-pub mod sqltext;
 
 /// The kinds of evidence Trailproof reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -78,7 +78,7 @@ pub enum IngestError {
     #[error("{path}: {location}: {message}")]
     Malformed {
         path: PathBuf,
-        location: String,
+        location: Location,
         message: String,
     },
     /// The user cancelled the run.
@@ -95,14 +95,10 @@ pub enum IngestError {
 }
 
 impl IngestError {
-    pub fn malformed(
-        path: &Path,
-        location: impl std::fmt::Display,
-        message: impl Into<String>,
-    ) -> Self {
+    pub fn malformed(path: &Path, location: Location, message: impl Into<String>) -> Self {
         IngestError::Malformed {
             path: path.to_path_buf(),
-            location: location.to_string(),
+            location,
             message: message.into(),
         }
     }

@@ -259,9 +259,9 @@ fn add_records(
             }
             opts.progress.advance(bytes, run.records());
         }
-        let digest = reader
-            .join()
-            .map_err(|_| IngestError::malformed(path, "reader", "the reader thread panicked"))?;
+        let digest = reader.join().map_err(|_| {
+            IngestError::malformed(path, Location::Reader, "the reader thread panicked")
+        })?;
         if cancelled {
             return Err(IngestError::Cancelled);
         }

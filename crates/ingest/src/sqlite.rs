@@ -37,7 +37,9 @@ use trailproof_core::json::Value;
 use trailproof_core::record::{Row, RowCell, RowShape};
 
 use crate::hashing::{not_hashed, FileDigest, FileIdentity, ReadMode};
-use crate::row::{build_record, cell_value, safe_int, Cell, ColumnKind};
+use crate::row::{
+    build_record, cell_value, safe_int, Cell, CellError, ColumnKind, ValueDecodeError,
+};
 use crate::{Digested, IngestError, Location, RawData, RawRecord, RecordSource};
 
 const MAGIC: &[u8; 16] = b"SQLite format 3\0";
@@ -142,7 +144,7 @@ impl Page {
             RawCell::Real(r) => Cell::Real(r),
             RawCell::Text(a, b) => match self.str(a, b) {
                 Some(s) => Cell::Text(s.to_owned()),
-                None => Cell::Bad("text is not valid UTF-8".into()),
+                None => Cell::Bad(ValueDecodeError::TextNotUtf8),
             },
             RawCell::Blob(n) => Cell::Blob(n),
         }
@@ -170,17 +172,19 @@ fn row_record(
         let value = match c {
             // JSON text is parsed where it lies (as `cell_value` would parse a copy of it).
             RawCell::Text(a, b) if *kind == ColumnKind::Json && page.str(a, b).is_some() => {
-                Value::parse(page.bytes(a, b))
-                    .map_err(|e| format!("column {name} is not valid JSON: {e}"))
+                Value::parse(page.bytes(a, b)).map_err(|error| CellError::NotJson {
+                    column: name.clone(),
+                    error,
+                })
             }
             c => cell_value(page.cell(c), name, *kind),
         };
         match value {
             Ok(v) => values.push(v),
-            Err(m) => {
+            Err(error) => {
                 return RawRecord {
                     loc,
-                    data: RawData::Unreadable(format!("row {rowid}: {m}")),
+                    data: RawData::Unreadable(format!("row {rowid}: {error}")),
                 }
             }
         }
@@ -261,7 +265,7 @@ impl SqliteSource {
     /// [`SqliteSource::open`]; with [`ReadMode::LookUp`] the file is not hashed (no digest
     /// thread, and [`RecordSource::digest`] is an error).
     pub fn open_mode(path: &Path, mode: ReadMode) -> Result<Self, IngestError> {
-        let bad = |m: String| IngestError::malformed(path, "byte offset 0", m);
+        let bad = |m: String| IngestError::malformed(path, Location::Byte(0), m);
         let io = |source| IngestError::Io {
             path: path.to_path_buf(),
             source,
@@ -297,7 +301,7 @@ impl SqliteSource {
         if found == 0 {
             return Err(IngestError::malformed(
                 path,
-                "schema",
+                Location::Schema,
                 "the database has no table audit_log",
             ));
         }
@@ -354,7 +358,7 @@ impl SqliteSource {
         let err = |e: rusqlite::Error, after: i64| {
             IngestError::malformed(
                 path,
-                format!("row after rowid {after}"),
+                Location::AfterRowid(after),
                 format!("cannot read table audit_log: {e}"),
             )
         };
@@ -374,7 +378,7 @@ impl SqliteSource {
                 // damaged, and paging on would never end.
                 return Err(IngestError::malformed(
                     path,
-                    format!("row {rowid}"),
+                    Location::Rowid(rowid),
                     format!("rowids do not increase (row {rowid} after row {last}): the table's b-tree is damaged"),
                 ));
             }
@@ -508,7 +512,7 @@ mod tests {
             ValueRef::Real(r) => Cell::Real(r),
             ValueRef::Text(t) => match std::str::from_utf8(t) {
                 Ok(s) => Cell::Text(s.to_string()),
-                Err(_) => Cell::Bad("text is not valid UTF-8".into()),
+                Err(_) => Cell::Bad(ValueDecodeError::TextNotUtf8),
             },
             ValueRef::Blob(b) => Cell::Blob(b.len()),
         }

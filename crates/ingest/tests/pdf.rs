@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use trailproof_core::finding::{Code, Finding, Status};
 use trailproof_core::json::Value;
 use trailproof_ingest::pdf::{cross_check, read_pdf, read_pdf_bytes, PdfEvidence};
-use trailproof_ingest::IngestError;
+use trailproof_ingest::{IngestError, Location};
 
 fn vectors() -> PathBuf {
     PathBuf::from("/work/shared/spec/vectors")
@@ -323,7 +323,7 @@ fn undecodable_text_is_recorded_not_dropped() {
     assert!(findings.iter().any(|f| f.code == Code::VisibleTextMismatch));
 }
 
-fn malformed(path: &Path) -> (String, String) {
+fn malformed(path: &Path) -> (Location, String) {
     match read_pdf(path) {
         Err(IngestError::Malformed {
             location,
@@ -341,13 +341,13 @@ fn malformed(path: &Path) -> (String, String) {
 #[test]
 fn truncated_encrypted_and_non_pdf_are_errors() {
     let (loc, msg) = malformed(&fixtures().join("truncated.pdf"));
-    assert!(loc.starts_with("byte offset "), "{loc}");
+    assert!(matches!(loc, Location::Byte(_)), "{loc}");
     assert!(msg.contains("damaged"), "{msg}");
     let (loc, msg) = malformed(&fixtures().join("encrypted.pdf"));
-    assert_eq!(loc, "trailer");
+    assert_eq!(loc, Location::Trailer);
     assert!(msg.contains("encrypted"), "{msg}");
     let (loc, msg) = malformed(&vectors().join("export-acme-critical.json"));
-    assert_eq!(loc, "byte offset 0");
+    assert_eq!(loc, Location::Byte(0));
     assert!(msg.contains("not a PDF"), "{msg}");
     let e = read_pdf(Path::new("/nonexistent/x.pdf")).unwrap_err();
     assert!(matches!(e, IngestError::Io { .. }));

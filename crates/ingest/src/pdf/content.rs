@@ -14,9 +14,33 @@ use std::rc::Rc;
 use lopdf::{Dictionary, Document, Object, ObjectId};
 use unicode_normalization::UnicodeNormalization;
 
-use super::decode::Budget;
+use super::decode::{Budget, DecodeError};
 use super::fonts::{deref, get, Font};
+use super::object_location;
 use super::syntax::Parser;
+use crate::Location;
+
+/// Why the content of a page could not be read at all (a damaged page; text that cannot be
+/// decoded is a problem recorded beside the text instead). Each names the object at fault.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum PageError {
+    #[error("page object unreadable: {error} ({object})")]
+    PageObjectUnreadable {
+        object: Location,
+        error: lopdf::Error,
+    },
+    #[error("content stream of page {page_number} is missing or not a stream ({object})")]
+    ContentStreamMissing {
+        object: Location,
+        page_number: usize,
+    },
+    #[error("content stream of page {page_number} cannot be decoded: {error} ({object})")]
+    ContentStreamUndecodable {
+        object: Location,
+        page_number: usize,
+        error: DecodeError,
+    },
+}
 
 const MAX_FORM_DEPTH: usize = 8;
 const MAX_OPS_PER_PAGE: usize = 5_000_000;
@@ -126,22 +150,22 @@ impl<'a> PageReader<'a> {
         }
     }
 
-    /// Reads one page; returns its lines. Errors are (location, message) for damaged streams.
+    /// Reads one page; returns its lines, or why its content cannot be read.
     pub(crate) fn read_page(
         &mut self,
         page_no: usize,
         page_id: ObjectId,
-    ) -> Result<Vec<TextLine>, (String, String)> {
+    ) -> Result<Vec<TextLine>, PageError> {
         self.page = page_no;
         self.ops = 0;
         self.fragments.clear();
         let doc = self.doc;
-        let page = doc.get_dictionary(page_id).map_err(|e| {
-            (
-                format!("object {} {}", page_id.0, page_id.1),
-                format!("page object unreadable: {e}"),
-            )
-        })?;
+        let page =
+            doc.get_dictionary(page_id)
+                .map_err(|error| PageError::PageObjectUnreadable {
+                    object: object_location(page_id),
+                    error,
+                })?;
         self.content_objects.insert(page_id.0);
         let resources = inherited(doc, page, b"Resources");
         let mut data = Vec::new();
@@ -158,17 +182,18 @@ impl<'a> PageReader<'a> {
             let stream = match doc.get_object(id) {
                 Ok(Object::Stream(s)) => s,
                 _ => {
-                    return Err((
-                        format!("object {} {}", id.0, id.1),
-                        format!("content stream of page {page_no} is missing or not a stream"),
-                    ))
+                    return Err(PageError::ContentStreamMissing {
+                        object: object_location(id),
+                        page_number: page_no,
+                    })
                 }
             };
-            let bytes = self.budget.decode(stream).map_err(|e| {
-                (
-                    format!("object {} {}", id.0, id.1),
-                    format!("content stream of page {page_no} cannot be decoded: {e}"),
-                )
+            let bytes = self.budget.decode(stream).map_err(|error| {
+                PageError::ContentStreamUndecodable {
+                    object: object_location(id),
+                    page_number: page_no,
+                    error,
+                }
             })?;
             data.extend_from_slice(&bytes);
             data.push(b'\n');
@@ -573,4 +598,44 @@ pub(crate) fn build_lines(page: usize, frags: &[Fragment]) -> Vec<TextLine> {
         }
     }
     lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The messages are part of the reports: each variant prints what the reader always wrote,
+    /// the object at fault last.
+    #[test]
+    fn page_errors_keep_their_messages() {
+        let object = object_location((7, 0));
+        assert_eq!(
+            PageError::PageObjectUnreadable {
+                object,
+                error: lopdf::Error::ObjectNotFound,
+            }
+            .to_string(),
+            format!(
+                "page object unreadable: {} (object 7 0)",
+                lopdf::Error::ObjectNotFound
+            )
+        );
+        assert_eq!(
+            PageError::ContentStreamMissing {
+                object,
+                page_number: 2,
+            }
+            .to_string(),
+            "content stream of page 2 is missing or not a stream (object 7 0)"
+        );
+        assert_eq!(
+            PageError::ContentStreamUndecodable {
+                object,
+                page_number: 2,
+                error: DecodeError::TiffPredictor,
+            }
+            .to_string(),
+            "content stream of page 2 cannot be decoded: TIFF predictor 2 is not supported (object 7 0)"
+        );
+    }
 }

@@ -4,6 +4,10 @@
 //! (`attachment`, `visible_header`, `visible_rows`, `visible_integrity`, `footer_links`,
 //! `revisions`, `text_decoding`) as passed, failed or not possible. It never verifies the
 //! payload itself (hashes, chain, fingerprint recomputation): the core does that.
+//!
+//! Invariants: each check is one function (`check_*`), run in a fixed order, so findings and
+//! checks always come out in the same order; every check is recorded whatever its outcome;
+//! without a payload a check that needs one is "not possible", never "passed".
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -11,15 +15,20 @@ use trailproof_core::finding::{Check, Code, FieldDiff, Finding, Status};
 use trailproof_core::json::Value;
 
 use super::{PdfEvidence, Revision, VisibleRow};
+use crate::Location;
 
-fn q(s: &str) -> String {
-    serde_json::to_string(s).unwrap_or_else(|_| format!("\"{s}\""))
+/// `text` as a JSON string literal, for messages.
+fn quoted(text: &str) -> String {
+    serde_json::to_string(text).unwrap_or_else(|_| format!("\"{text}\""))
 }
 
-fn value_text(v: Option<&Value>) -> Option<String> {
-    match v? {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) if n.fract() == 0.0 && n.abs() < 9.0e15 => Some(format!("{}", *n as i64)),
+/// A payload value as the PDF prints it (integers without a fraction, strings unquoted).
+fn value_text(value: Option<&Value>) -> Option<String> {
+    match value? {
+        Value::String(text) => Some(text.clone()),
+        Value::Number(number) if number.fract() == 0.0 && number.abs() < 9.0e15 => {
+            Some(format!("{}", *number as i64))
+        }
         Value::Null => None,
         other => Some(other.to_string()),
     }
@@ -29,7 +38,9 @@ fn value_text(v: Option<&Value>) -> Option<String> {
 pub(crate) fn url_hash(url: &str) -> Option<&str> {
     let query = url.split_once('?')?.1;
     let query = query.split('#').next().unwrap_or(query);
-    query.split('&').find_map(|kv| kv.strip_prefix("hash="))
+    query
+        .split('&')
+        .find_map(|parameter| parameter.strip_prefix("hash="))
 }
 
 /// The `Filters:` summary the payload implies (SPEC section 6).
@@ -37,17 +48,20 @@ fn filters_summary(payload: &Value) -> String {
     let mut parts = Vec::new();
     let scope = payload.get("scope");
     for key in trailproof_core::scope::FILTER_KEYS {
-        if let Some(v) = scope.and_then(|s| s.get(key)).and_then(Value::as_str) {
-            if !v.is_empty() {
-                parts.push(format!("{key}={v}"));
+        if let Some(value) = scope
+            .and_then(|scope| scope.get(key))
+            .and_then(Value::as_str)
+        {
+            if !value.is_empty() {
+                parts.push(format!("{key}={value}"));
             }
         }
     }
-    if let Some(ls) = payload.get("legacy_search") {
+    if let Some(legacy_search) = payload.get("legacy_search") {
         for key in ["q", "field"] {
-            if let Some(v) = ls.get(key).and_then(Value::as_str) {
-                if !v.is_empty() {
-                    parts.push(format!("{key}={v}"));
+            if let Some(value) = legacy_search.get(key).and_then(Value::as_str) {
+                if !value.is_empty() {
+                    parts.push(format!("{key}={value}"));
                 }
             }
         }
@@ -59,388 +73,357 @@ fn filters_summary(payload: &Value) -> String {
     }
 }
 
-struct Ctx<'a> {
+/// The findings and checks of one PDF, as they are made.
+struct Context<'a> {
     input: &'a str,
     tenant: Option<String>,
     findings: Vec<Finding>,
     checks: Vec<Check>,
 }
 
-impl Ctx<'_> {
+impl Context<'_> {
+    /// A finding about this PDF, placed on `page` when given.
     fn finding(
-        &mut self,
+        &self,
         code: Code,
         seq: Option<u64>,
         page: Option<usize>,
         message: String,
-    ) -> &mut Finding {
-        let mut f = Finding::new(code, self.tenant.as_deref(), seq, message).input(self.input);
-        if let Some(p) = page {
-            f = f.at(format!("page {p}"));
+    ) -> Finding {
+        let finding = Finding::new(code, self.tenant.as_deref(), seq, message).input(self.input);
+        match page {
+            Some(page) => finding.at(Location::Page(page as u64)),
+            None => finding,
         }
-        self.findings.push(f);
-        let last = self.findings.len() - 1;
-        &mut self.findings[last]
+    }
+
+    fn report(&mut self, finding: Finding) {
+        self.findings.push(finding);
     }
 
     fn check(&mut self, id: &str, status: Status, detail: String) {
-        let mut c = Check::new(id, status, detail).input(self.input);
-        if let Some(t) = &self.tenant {
-            c = c.tenant(t);
+        let mut check = Check::new(id, status, detail).input(self.input);
+        if let Some(tenant) = &self.tenant {
+            check = check.tenant(tenant);
         }
-        self.checks.push(c);
-    }
-
-    /// A printed URL (text or link) against the payload's `verify_url` or, without one, the
-    /// printed fingerprint. Returns whether it differs.
-    fn url(
-        &mut self,
-        what: &str,
-        page: usize,
-        shown: &str,
-        want_url: Option<&str>,
-        want_hash: Option<&str>,
-    ) -> bool {
-        if let Some(w) = want_url {
-            if shown == w {
-                return false;
-            }
-        } else if want_hash.is_none() {
-            return false;
-        }
-        let shown_hash = url_hash(shown);
-        let expected_hash = want_url.and_then(url_hash).or(want_hash);
-        if shown_hash != expected_hash {
-            let msg = format!(
-                "{what} on page {page} carries hash={} but {} says {}",
-                shown_hash.unwrap_or("(none)"),
-                if want_url.is_some() {
-                    "the embedded payload's verify_url"
-                } else {
-                    "the printed fingerprint"
-                },
-                expected_hash.unwrap_or("(none)")
-            );
-            let f = self.finding(Code::UrlHashMismatch, None, Some(page), msg);
-            *f = f
-                .clone()
-                .values(expected_hash.unwrap_or(""), shown_hash.unwrap_or(""));
-            return true;
-        }
-        if let Some(w) = want_url {
-            let msg = format!(
-                "{what} on page {page} is {} but the embedded payload's verify_url is {}",
-                q(shown),
-                q(w)
-            );
-            let f = self.finding(Code::VisibleTextMismatch, None, Some(page), msg);
-            *f = f.clone().values(w, shown);
-            return true;
-        }
-        false
+        self.checks.push(check);
     }
 }
 
-fn describe_revision(i: usize, r: &Revision) -> String {
-    let list = |v: &[u32]| {
-        if v.is_empty() {
+/// What a printed URL (text or link) is compared with: the payload's `verify_url` or, without
+/// a payload, the printed fingerprint.
+struct ExpectedUrl<'a> {
+    verify_url: Option<&'a str>,
+    hash_without_payload: Option<&'a str>,
+}
+
+impl ExpectedUrl<'_> {
+    /// Whether there is anything to compare a printed URL with.
+    fn is_known(&self) -> bool {
+        self.verify_url.is_some() || self.hash_without_payload.is_some()
+    }
+}
+
+/// Compares the URL `shown` as `what` on `page` with what is expected; reports a difference
+/// and returns whether there was one.
+fn compare_url(
+    context: &mut Context,
+    what: &str,
+    page: usize,
+    shown: &str,
+    expected: &ExpectedUrl,
+) -> bool {
+    if let Some(verify_url) = expected.verify_url {
+        if shown == verify_url {
+            return false;
+        }
+    } else if expected.hash_without_payload.is_none() {
+        return false;
+    }
+    let shown_hash = url_hash(shown);
+    let expected_hash = expected
+        .verify_url
+        .and_then(url_hash)
+        .or(expected.hash_without_payload);
+    if shown_hash != expected_hash {
+        let message = format!(
+            "{what} on page {page} carries hash={} but {} says {}",
+            shown_hash.unwrap_or("(none)"),
+            if expected.verify_url.is_some() {
+                "the embedded payload's verify_url"
+            } else {
+                "the printed fingerprint"
+            },
+            expected_hash.unwrap_or("(none)")
+        );
+        let finding = context
+            .finding(Code::UrlHashMismatch, None, Some(page), message)
+            .values(expected_hash.unwrap_or(""), shown_hash.unwrap_or(""));
+        context.report(finding);
+        return true;
+    }
+    if let Some(verify_url) = expected.verify_url {
+        let message = format!(
+            "{what} on page {page} is {} but the embedded payload's verify_url is {}",
+            quoted(shown),
+            quoted(verify_url)
+        );
+        let finding = context
+            .finding(Code::VisibleTextMismatch, None, Some(page), message)
+            .values(verify_url, shown);
+        context.report(finding);
+        return true;
+    }
+    false
+}
+
+/// One incremental update (`index` 1 and up) as the `revisions` finding describes it.
+fn describe_revision(index: usize, revision: &Revision) -> String {
+    let list = |objects: &[u32]| {
+        if objects.is_empty() {
             "none".to_string()
         } else {
-            v.iter()
-                .map(|n| format!("{n} 0"))
+            objects
+                .iter()
+                .map(|number| format!("{number} 0"))
                 .collect::<Vec<_>>()
                 .join(", ")
         }
     };
-    let mut s = format!(
-        "update {i} ({} at byte offset {}): added [{}], replaced [{}], freed [{}]",
-        if r.xref_stream {
+    let mut description = format!(
+        "update {index} ({} at byte offset {}): added [{}], replaced [{}], freed [{}]",
+        if revision.xref_stream {
             "xref stream"
         } else {
             "xref table"
         },
-        r.xref_offsets.first().copied().unwrap_or(0),
-        list(&r.added),
-        list(&r.replaced),
-        list(&r.freed),
+        revision.xref_offsets.first().copied().unwrap_or(0),
+        list(&revision.added),
+        list(&revision.replaced),
+        list(&revision.freed),
     );
     let mut touched = Vec::new();
-    if r.touches_attachment {
+    if revision.touches_attachment {
         touched.push("the embedded audit-export.json");
     }
-    if r.touches_page_content {
+    if revision.touches_page_content {
         touched.push("page content");
     }
     if touched.is_empty() {
-        s.push_str("; neither the attachment nor page content objects");
+        description.push_str("; neither the attachment nor page content objects");
     } else {
-        s.push_str(&format!("; changes {}", touched.join(" and ")));
+        description.push_str(&format!("; changes {}", touched.join(" and ")));
     }
-    s
+    description
 }
 
 /// Compares the PDF's visible text with its embedded payload (already parsed by the caller).
-/// `input` names the PDF in findings and checks.
+/// `input` names the PDF in findings and checks. The checks run, and report, in this order:
+/// revisions, text decoding, attachment, header, rows, integrity section, footer links.
 pub fn cross_check(
-    ev: &PdfEvidence,
+    evidence: &PdfEvidence,
     payload: Option<&Value>,
     input: &str,
 ) -> (Vec<Finding>, Vec<Check>) {
     let tenant = payload
-        .and_then(|p| p.get("scope"))
-        .and_then(|s| s.get("tenant_id"))
+        .and_then(|payload| payload.get("scope"))
+        .and_then(|scope| scope.get("tenant_id"))
         .and_then(Value::as_str)
         .map(str::to_string)
-        .or_else(|| ev.header.tenant.as_ref().map(|t| t.value.clone()));
-    let mut cx = Ctx {
+        .or_else(|| evidence.header.tenant.as_ref().map(|t| t.value.clone()));
+    let mut context = Context {
         input,
         tenant,
         findings: Vec::new(),
         checks: Vec::new(),
     };
+    let expected_url = ExpectedUrl {
+        verify_url: payload
+            .and_then(|payload| payload.get("verify_url"))
+            .and_then(Value::as_str),
+        hash_without_payload: match payload {
+            None => evidence
+                .integrity
+                .fingerprint
+                .as_ref()
+                .map(|fingerprint| fingerprint.value.as_str()),
+            Some(_) => None,
+        },
+    };
+    check_revisions(&mut context, evidence);
+    check_text_decoding(&mut context, evidence);
+    check_attachment(&mut context, evidence, payload);
+    check_visible_header(&mut context, evidence, payload);
+    check_visible_rows(&mut context, evidence, payload);
+    check_visible_integrity(&mut context, evidence, payload, &expected_url);
+    check_footer_links(&mut context, evidence, &expected_url);
+    (context.findings, context.checks)
+}
 
-    // Revisions.
-    if ev.revisions.len() > 1 {
-        let updates: Vec<String> = ev
+/// `revisions`: more than one revision means the file was changed after it was produced.
+fn check_revisions(context: &mut Context, evidence: &PdfEvidence) {
+    if evidence.revisions.len() > 1 {
+        let updates: Vec<String> = evidence
             .revisions
             .iter()
             .enumerate()
             .skip(1)
-            .map(|(i, r)| describe_revision(i, r))
+            .map(|(index, revision)| describe_revision(index, revision))
             .collect();
-        let msg = format!(
+        let message = format!(
             "the PDF has {} revisions: it was changed after it was produced; {}",
-            ev.revisions.len(),
+            evidence.revisions.len(),
             updates.join("; ")
         );
-        cx.finding(Code::PdfIncrementalUpdate, None, None, msg.clone());
-        cx.check("revisions", Status::Failed, msg);
+        let finding = context.finding(Code::PdfIncrementalUpdate, None, None, message.clone());
+        context.report(finding);
+        context.check("revisions", Status::Failed, message);
     } else {
-        cx.check(
+        context.check(
             "revisions",
             Status::Passed,
             "one revision: no incremental update".into(),
         );
     }
+}
 
-    // Text decoding.
-    if ev.text_problems.is_empty() {
-        cx.check(
+/// `text_decoding`: whether all visible text could be decoded.
+fn check_text_decoding(context: &mut Context, evidence: &PdfEvidence) {
+    if evidence.text_problems.is_empty() {
+        context.check(
             "text_decoding",
             Status::Passed,
-            format!("text of {} page(s) decoded", ev.pages),
+            format!("text of {} page(s) decoded", evidence.pages),
         );
     } else {
-        cx.check(
+        context.check(
             "text_decoding",
             Status::Failed,
             format!(
                 "some text could not be decoded: {}",
-                ev.text_problems.join("; ")
+                evidence.text_problems.join("; ")
             ),
         );
     }
+}
 
-    // Attachment.
-    match (payload, &ev.payload) {
+/// `attachment`: whether the payload is embedded, once, and was supplied parsed.
+fn check_attachment(context: &mut Context, evidence: &PdfEvidence, payload: Option<&Value>) {
+    match (payload, &evidence.payload) {
         (Some(_), _) => {
-            let src = ev.payload_source.as_deref().unwrap_or("?");
-            if ev.attachment_notes.is_empty() {
-                cx.check(
+            let source = evidence.payload_source.as_deref().unwrap_or("?");
+            if evidence.attachment_notes.is_empty() {
+                context.check(
                     "attachment",
                     Status::Passed,
-                    format!("audit-export.json found via {src}"),
+                    format!("audit-export.json found via {source}"),
                 );
             } else {
-                cx.check("attachment", Status::Failed, ev.attachment_notes.join("; "));
+                context.check(
+                    "attachment",
+                    Status::Failed,
+                    evidence.attachment_notes.join("; "),
+                );
             }
         }
-        (None, Some(_)) => cx.check(
+        (None, Some(_)) => context.check(
             "attachment",
             Status::NotPossible,
             "audit-export.json is embedded but was not supplied parsed (not valid JSON?)".into(),
         ),
         (None, None) => {
-            let msg = "the PDF has no embedded audit-export.json: its records cannot be recomputed offline, \
+            let message = "the PDF has no embedded audit-export.json: its records cannot be recomputed offline, \
                        only what its text shows can be checked"
                 .to_string();
-            cx.finding(Code::AttachmentMissing, None, None, msg.clone());
-            cx.check("attachment", Status::NotPossible, msg);
+            let finding = context.finding(Code::AttachmentMissing, None, None, message.clone());
+            context.report(finding);
+            context.check("attachment", Status::NotPossible, message);
         }
     }
+}
 
-    let printed_fp = ev.integrity.fingerprint.as_ref().map(|f| f.value.clone());
-    let want_url = payload
-        .and_then(|p| p.get("verify_url"))
-        .and_then(Value::as_str);
-    let want_hash_no_payload = if payload.is_none() {
-        printed_fp.as_deref()
-    } else {
-        None
-    };
-
-    // Header.
-    if let Some(p) = payload {
-        let mut failed = 0;
-        let exported_by = p.get("exported_by").map(|e| {
-            format!(
-                "{} ({})",
-                value_text(e.get("display")).unwrap_or_default(),
-                value_text(e.get("user_id")).unwrap_or_default()
-            )
-        });
-        let items = [
-            ("Tenant", &ev.header.tenant, cx.tenant.clone()),
-            (
-                "Exported at",
-                &ev.header.exported_at,
-                value_text(p.get("exported_at")),
-            ),
-            ("Exported by", &ev.header.exported_by, exported_by),
-            ("Filters", &ev.header.filters, Some(filters_summary(p))),
-        ];
-        for (label, shown, want) in items {
-            let Some(want) = want else { continue };
-            match shown {
-                Some(s) if s.value == want => {}
-                Some(s) => {
-                    failed += 1;
-                    let msg = format!(
-                        "header shows {label}: {} but the embedded payload says {}",
-                        q(&s.value),
-                        q(&want)
-                    );
-                    let f = cx.finding(Code::VisibleTextMismatch, None, Some(s.page), msg);
-                    *f = f.clone().values(want.clone(), s.value.clone());
-                }
-                None => {
-                    failed += 1;
-                    let msg = format!(
-                        "the header does not show `{label}:` (the embedded payload says {})",
-                        q(&want)
-                    );
-                    cx.finding(Code::VisibleTextMismatch, None, None, msg);
-                }
-            }
-        }
-        cx.check(
-            "visible_header",
-            if failed == 0 {
-                Status::Passed
-            } else {
-                Status::Failed
-            },
-            format!("{failed} header line(s) differ from the payload"),
-        );
-    } else {
-        cx.check(
+/// `visible_header`: the header lines against the payload.
+fn check_visible_header(context: &mut Context, evidence: &PdfEvidence, payload: Option<&Value>) {
+    let Some(payload) = payload else {
+        context.check(
             "visible_header",
             Status::NotPossible,
             "no embedded payload to compare the header with".into(),
         );
+        return;
+    };
+    let mut failed = 0;
+    let exported_by = payload.get("exported_by").map(|exporter| {
+        format!(
+            "{} ({})",
+            value_text(exporter.get("display")).unwrap_or_default(),
+            value_text(exporter.get("user_id")).unwrap_or_default()
+        )
+    });
+    let header = &evidence.header;
+    let lines = [
+        ("Tenant", &header.tenant, context.tenant.clone()),
+        (
+            "Exported at",
+            &header.exported_at,
+            value_text(payload.get("exported_at")),
+        ),
+        ("Exported by", &header.exported_by, exported_by),
+        ("Filters", &header.filters, Some(filters_summary(payload))),
+    ];
+    for (label, shown, expected) in lines {
+        let Some(expected) = expected else { continue };
+        match shown {
+            Some(shown) if shown.value == expected => {}
+            Some(shown) => {
+                failed += 1;
+                let message = format!(
+                    "header shows {label}: {} but the embedded payload says {}",
+                    quoted(&shown.value),
+                    quoted(&expected)
+                );
+                let finding = context
+                    .finding(Code::VisibleTextMismatch, None, Some(shown.page), message)
+                    .values(expected.clone(), shown.value.clone());
+                context.report(finding);
+            }
+            None => {
+                failed += 1;
+                let message = format!(
+                    "the header does not show `{label}:` (the embedded payload says {})",
+                    quoted(&expected)
+                );
+                let finding = context.finding(Code::VisibleTextMismatch, None, None, message);
+                context.report(finding);
+            }
+        }
     }
+    context.check(
+        "visible_header",
+        if failed == 0 {
+            Status::Passed
+        } else {
+            Status::Failed
+        },
+        format!("{failed} header line(s) differ from the payload"),
+    );
+}
 
-    // Rows.
-    if let Some(p) = payload {
-        let mut embedded: BTreeMap<u64, &Value> = BTreeMap::new();
-        if let Some(Value::Array(recs)) = p.get("records") {
-            for r in recs {
-                if let Some(seq) = r.get("seq").and_then(Value::as_u64) {
-                    embedded.entry(seq).or_insert(r);
-                }
-            }
-        }
-        let mut shown: BTreeSet<u64> = BTreeSet::new();
-        let mut bad_rows = 0usize;
-        for row in &ev.rows {
-            if !shown.insert(row.seq) {
-                bad_rows += 1;
-                cx.finding(
-                    Code::VisibleTextMismatch,
-                    Some(row.seq),
-                    Some(row.page),
-                    format!("row seq {} is shown more than once", row.seq),
-                );
-                continue;
-            }
-            let Some(rec) = embedded.get(&row.seq) else {
-                bad_rows += 1;
-                cx.finding(
-                    Code::VisibleTextMismatch,
-                    Some(row.seq),
-                    Some(row.page),
-                    format!(
-                        "the table shows a row seq {} that the embedded payload does not hold",
-                        row.seq
-                    ),
-                );
-                continue;
-            };
-            let diffs = row_diffs(row, rec);
-            if !diffs.is_empty() {
-                bad_rows += 1;
-                let desc: Vec<String> = diffs
-                    .iter()
-                    .map(|d| {
-                        format!(
-                            "{} shows {} but the embedded record has {}",
-                            d.field,
-                            d.left.as_deref().unwrap_or("null"),
-                            d.right.as_deref().unwrap_or("null")
-                        )
-                    })
-                    .collect();
-                let msg = format!(
-                    "row seq {} on page {}: {}",
-                    row.seq,
-                    row.page,
-                    desc.join("; ")
-                );
-                let (e, c) = (
-                    diffs[0].right.clone().unwrap_or_default(),
-                    diffs[0].left.clone().unwrap_or_default(),
-                );
-                let f = cx.finding(
-                    Code::VisibleTextMismatch,
-                    Some(row.seq),
-                    Some(row.page),
-                    msg,
-                );
-                *f = f.clone().values(e, c).fields(diffs);
-            }
-        }
-        for seq in embedded.keys() {
-            if !shown.contains(seq) {
-                bad_rows += 1;
-                cx.finding(
-                    Code::VisibleTextMismatch,
-                    Some(*seq),
-                    None,
-                    format!("embedded record seq {seq} is not shown in the PDF's table"),
-                );
-            }
-        }
-        cx.check(
-            "visible_rows",
-            if bad_rows == 0 {
-                Status::Passed
-            } else {
-                Status::Failed
-            },
-            format!(
-                "{} row(s) shown, {} record(s) embedded, {bad_rows} difference(s)",
-                ev.rows.len(),
-                embedded.len()
-            ),
-        );
-    } else {
-        let seqs: Vec<String> = ev.rows.iter().map(|r| r.seq.to_string()).collect();
-        cx.check(
+/// `visible_rows`: every row of the table against the embedded record of its seq, and every
+/// embedded record shown.
+fn check_visible_rows(context: &mut Context, evidence: &PdfEvidence, payload: Option<&Value>) {
+    let Some(payload) = payload else {
+        let seqs: Vec<String> = evidence
+            .rows
+            .iter()
+            .map(|row| row.seq.to_string())
+            .collect();
+        context.check(
             "visible_rows",
             Status::NotPossible,
             format!(
                 "{} row(s) shown (seq {}); no embedded records to compare them with",
-                ev.rows.len(),
+                evidence.rows.len(),
                 if seqs.is_empty() {
                     "none".to_string()
                 } else {
@@ -448,145 +431,309 @@ pub fn cross_check(
                 }
             ),
         );
+        return;
+    };
+    let mut embedded: BTreeMap<u64, &Value> = BTreeMap::new();
+    if let Some(Value::Array(records)) = payload.get("records") {
+        for record in records {
+            if let Some(seq) = record.get("seq").and_then(Value::as_u64) {
+                embedded.entry(seq).or_insert(record);
+            }
+        }
     }
+    let mut shown: BTreeSet<u64> = BTreeSet::new();
+    let mut differences = 0usize;
+    for row in &evidence.rows {
+        if !shown.insert(row.seq) {
+            differences += 1;
+            let finding = context.finding(
+                Code::VisibleTextMismatch,
+                Some(row.seq),
+                Some(row.page),
+                format!("row seq {} is shown more than once", row.seq),
+            );
+            context.report(finding);
+            continue;
+        }
+        let Some(record) = embedded.get(&row.seq) else {
+            differences += 1;
+            let finding = context.finding(
+                Code::VisibleTextMismatch,
+                Some(row.seq),
+                Some(row.page),
+                format!(
+                    "the table shows a row seq {} that the embedded payload does not hold",
+                    row.seq
+                ),
+            );
+            context.report(finding);
+            continue;
+        };
+        if compare_row(context, row, record) {
+            differences += 1;
+        }
+    }
+    for seq in embedded.keys() {
+        if !shown.contains(seq) {
+            differences += 1;
+            let finding = context.finding(
+                Code::VisibleTextMismatch,
+                Some(*seq),
+                None,
+                format!("embedded record seq {seq} is not shown in the PDF's table"),
+            );
+            context.report(finding);
+        }
+    }
+    context.check(
+        "visible_rows",
+        if differences == 0 {
+            Status::Passed
+        } else {
+            Status::Failed
+        },
+        format!(
+            "{} row(s) shown, {} record(s) embedded, {differences} difference(s)",
+            evidence.rows.len(),
+            embedded.len()
+        ),
+    );
+}
 
-    // Integrity section.
-    let mut integrity_failed = 0usize;
-    let gi = &ev.integrity;
-    if let Some(p) = payload {
-        if let Some(want) = value_text(p.get("record_count")) {
-            match &gi.records {
-                Some(s) if s.value == want => {}
-                Some(s) => {
-                    integrity_failed += 1;
-                    let msg = format!("page {} shows Records: {} but the embedded payload's record_count is {want}", s.page, s.value);
-                    let f = cx.finding(Code::RecordCountMismatch, None, Some(s.page), msg);
-                    *f = f.clone().values(want.clone(), s.value.clone());
-                }
-                None => {
-                    integrity_failed += 1;
-                    cx.finding(
-                        Code::VisibleTextMismatch,
-                        None,
-                        None,
-                        "the PDF does not show `Records:`".into(),
-                    );
-                }
-            }
-        }
-        if let Some(want) = value_text(p.get("fingerprint")) {
-            match &gi.fingerprint {
-                Some(s) if s.value == want => {}
-                Some(s) => {
-                    integrity_failed += 1;
-                    let msg = format!(
-                        "page {} shows Fingerprint: {} but the embedded payload states {want}",
-                        s.page, s.value
-                    );
-                    let f = cx.finding(Code::FingerprintMismatch, None, Some(s.page), msg);
-                    *f = f.clone().values(want.clone(), s.value.clone());
-                }
-                None => {
-                    integrity_failed += 1;
-                    cx.finding(
-                        Code::VisibleTextMismatch,
-                        None,
-                        None,
-                        "the PDF does not show `Fingerprint:`".into(),
-                    );
-                }
-            }
-        }
-        let head = p.get("chain_head");
-        if let (Some(seq), Some(hash)) = (
-            value_text(head.and_then(|h| h.get("seq"))),
-            value_text(head.and_then(|h| h.get("hash"))),
-        ) {
-            let want = format!("seq {seq} hash {hash}");
-            match &gi.chain_head {
-                Some(s) if s.seq == seq && s.hash == hash => {}
-                Some(s) => {
-                    integrity_failed += 1;
-                    let msg = format!("page {} shows Chain head: {} but the embedded payload's chain_head is {want}", s.page, s.text);
-                    let f = cx.finding(Code::VisibleTextMismatch, None, Some(s.page), msg);
-                    *f = f.clone().values(want.clone(), s.text.clone());
-                }
-                None => {
-                    integrity_failed += 1;
-                    cx.finding(
-                        Code::VisibleTextMismatch,
-                        None,
-                        None,
-                        "the PDF does not show `Chain head:`".into(),
-                    );
-                }
-            }
-        }
+/// One shown row against its embedded record; reports the differences and returns whether
+/// there were any.
+fn compare_row(context: &mut Context, row: &VisibleRow, record: &Value) -> bool {
+    let differences = row_differences(row, record);
+    if differences.is_empty() {
+        return false;
     }
-    match &gi.verification_url {
-        Some(u) => {
-            if cx.url(
-                "the printed Verification URL",
-                u.page,
-                &u.value,
-                want_url,
-                want_hash_no_payload,
-            ) {
-                integrity_failed += 1;
-            }
-        }
-        None => {
-            if payload.is_some() {
-                integrity_failed += 1;
-                cx.finding(
-                    Code::VisibleTextMismatch,
-                    None,
-                    None,
-                    "the PDF does not show `Verification URL:`".into(),
-                );
-            }
-        }
+    let descriptions: Vec<String> = differences
+        .iter()
+        .map(|difference| {
+            format!(
+                "{} shows {} but the embedded record has {}",
+                difference.field,
+                difference.left.as_deref().unwrap_or("null"),
+                difference.right.as_deref().unwrap_or("null")
+            )
+        })
+        .collect();
+    let message = format!(
+        "row seq {} on page {}: {}",
+        row.seq,
+        row.page,
+        descriptions.join("; ")
+    );
+    let (expected, shown) = (
+        differences[0].right.clone().unwrap_or_default(),
+        differences[0].left.clone().unwrap_or_default(),
+    );
+    let finding = context
+        .finding(
+            Code::VisibleTextMismatch,
+            Some(row.seq),
+            Some(row.page),
+            message,
+        )
+        .values(expected, shown)
+        .fields(differences);
+    context.report(finding);
+    true
+}
+
+/// `visible_integrity`: the printed record count, fingerprint, chain head and verification
+/// URL against the payload (without one, the printed URL against the printed fingerprint).
+fn check_visible_integrity(
+    context: &mut Context,
+    evidence: &PdfEvidence,
+    payload: Option<&Value>,
+    expected_url: &ExpectedUrl,
+) {
+    let mut failed = 0usize;
+    if let Some(payload) = payload {
+        failed += usize::from(compare_record_count(context, evidence, payload));
+        failed += usize::from(compare_fingerprint(context, evidence, payload));
+        failed += usize::from(compare_chain_head(context, evidence, payload));
     }
-    let integrity_status = if integrity_failed > 0 {
+    failed += usize::from(compare_verification_url(
+        context,
+        evidence,
+        payload,
+        expected_url,
+    ));
+    let integrity = &evidence.integrity;
+    let status = if failed > 0 {
         Status::Failed
-    } else if payload.is_none() && (printed_fp.is_none() || gi.verification_url.is_none()) {
+    } else if payload.is_none()
+        && (integrity.fingerprint.is_none() || integrity.verification_url.is_none())
+    {
         Status::NotPossible
     } else {
         Status::Passed
     };
-    cx.check(
+    context.check(
         "visible_integrity",
-        integrity_status,
+        status,
         if payload.is_some() {
-            format!("{integrity_failed} printed integrity value(s) differ from the embedded payload")
+            format!("{failed} printed integrity value(s) differ from the embedded payload")
         } else {
             format!(
-                "no payload: printed fingerprint checked against the printed URL's hash only; {integrity_failed} difference(s)"
+                "no payload: printed fingerprint checked against the printed URL's hash only; {failed} difference(s)"
             )
         },
     );
+}
 
-    // Footer links and footer URLs.
-    let mut link_failed = 0usize;
-    for (page, uri) in &ev.link_uris {
-        if cx.url("the /URI link", *page, uri, want_url, want_hash_no_payload) {
-            link_failed += 1;
+/// The printed `Records:` against the payload's `record_count`; returns whether they differ.
+fn compare_record_count(context: &mut Context, evidence: &PdfEvidence, payload: &Value) -> bool {
+    let Some(expected) = value_text(payload.get("record_count")) else {
+        return false;
+    };
+    match &evidence.integrity.records {
+        Some(shown) if shown.value == expected => false,
+        Some(shown) => {
+            let message = format!(
+                "page {} shows Records: {} but the embedded payload's record_count is {expected}",
+                shown.page, shown.value
+            );
+            let finding = context
+                .finding(Code::RecordCountMismatch, None, Some(shown.page), message)
+                .values(expected.clone(), shown.value.clone());
+            context.report(finding);
+            true
+        }
+        None => {
+            let finding = context.finding(
+                Code::VisibleTextMismatch,
+                None,
+                None,
+                "the PDF does not show `Records:`".into(),
+            );
+            context.report(finding);
+            true
         }
     }
-    for (page, url) in &ev.footer_urls {
-        if cx.url("the footer URL", *page, url, want_url, want_hash_no_payload) {
-            link_failed += 1;
+}
+
+/// The printed `Fingerprint:` against the payload's; returns whether they differ.
+fn compare_fingerprint(context: &mut Context, evidence: &PdfEvidence, payload: &Value) -> bool {
+    let Some(expected) = value_text(payload.get("fingerprint")) else {
+        return false;
+    };
+    match &evidence.integrity.fingerprint {
+        Some(shown) if shown.value == expected => false,
+        Some(shown) => {
+            let message = format!(
+                "page {} shows Fingerprint: {} but the embedded payload states {expected}",
+                shown.page, shown.value
+            );
+            let finding = context
+                .finding(Code::FingerprintMismatch, None, Some(shown.page), message)
+                .values(expected.clone(), shown.value.clone());
+            context.report(finding);
+            true
+        }
+        None => {
+            let finding = context.finding(
+                Code::VisibleTextMismatch,
+                None,
+                None,
+                "the PDF does not show `Fingerprint:`".into(),
+            );
+            context.report(finding);
+            true
         }
     }
-    let linked: BTreeSet<usize> = ev.link_uris.iter().map(|(p, _)| *p).collect();
-    let unlinked: Vec<String> = (1..=ev.pages)
-        .filter(|p| !linked.contains(p))
-        .map(|p| p.to_string())
+}
+
+/// The printed `Chain head:` against the payload's `chain_head`; returns whether they differ.
+fn compare_chain_head(context: &mut Context, evidence: &PdfEvidence, payload: &Value) -> bool {
+    let head = payload.get("chain_head");
+    let (Some(seq), Some(hash)) = (
+        value_text(head.and_then(|head| head.get("seq"))),
+        value_text(head.and_then(|head| head.get("hash"))),
+    ) else {
+        return false;
+    };
+    let expected = format!("seq {seq} hash {hash}");
+    match &evidence.integrity.chain_head {
+        Some(shown) if shown.seq == seq && shown.hash == hash => false,
+        Some(shown) => {
+            let message = format!(
+                "page {} shows Chain head: {} but the embedded payload's chain_head is {expected}",
+                shown.page, shown.text
+            );
+            let finding = context
+                .finding(Code::VisibleTextMismatch, None, Some(shown.page), message)
+                .values(expected.clone(), shown.text.clone());
+            context.report(finding);
+            true
+        }
+        None => {
+            let finding = context.finding(
+                Code::VisibleTextMismatch,
+                None,
+                None,
+                "the PDF does not show `Chain head:`".into(),
+            );
+            context.report(finding);
+            true
+        }
+    }
+}
+
+/// The printed `Verification URL:` against the expected URL; returns whether it differs (or,
+/// with a payload, is missing).
+fn compare_verification_url(
+    context: &mut Context,
+    evidence: &PdfEvidence,
+    payload: Option<&Value>,
+    expected_url: &ExpectedUrl,
+) -> bool {
+    match &evidence.integrity.verification_url {
+        Some(shown) => compare_url(
+            context,
+            "the printed Verification URL",
+            shown.page,
+            &shown.value,
+            expected_url,
+        ),
+        None if payload.is_some() => {
+            let finding = context.finding(
+                Code::VisibleTextMismatch,
+                None,
+                None,
+                "the PDF does not show `Verification URL:`".into(),
+            );
+            context.report(finding);
+            true
+        }
+        None => false,
+    }
+}
+
+/// `footer_links`: every `/URI` link and footer URL against the expected URL.
+fn check_footer_links(context: &mut Context, evidence: &PdfEvidence, expected_url: &ExpectedUrl) {
+    let mut failed = 0usize;
+    for (page, uri) in &evidence.link_uris {
+        if compare_url(context, "the /URI link", *page, uri, expected_url) {
+            failed += 1;
+        }
+    }
+    for (page, url) in &evidence.footer_urls {
+        if compare_url(context, "the footer URL", *page, url, expected_url) {
+            failed += 1;
+        }
+    }
+    let linked: BTreeSet<usize> = evidence.link_uris.iter().map(|(page, _)| *page).collect();
+    let unlinked: Vec<String> = (1..=evidence.pages)
+        .filter(|page| !linked.contains(page))
+        .map(|page| page.to_string())
         .collect();
     let mut detail = format!(
-        "{} /URI link(s) and {} footer URL(s) checked, {link_failed} differ",
-        ev.link_uris.len(),
-        ev.footer_urls.len()
+        "{} /URI link(s) and {} footer URL(s) checked, {failed} differ",
+        evidence.link_uris.len(),
+        evidence.footer_urls.len()
     );
     if !unlinked.is_empty() {
         detail.push_str(&format!(
@@ -594,22 +741,21 @@ pub fn cross_check(
             unlinked.join(", ")
         ));
     }
-    let status = if link_failed > 0 {
+    let status = if failed > 0 {
         Status::Failed
-    } else if (ev.link_uris.is_empty() && ev.footer_urls.is_empty())
-        || (want_url.is_none() && want_hash_no_payload.is_none())
+    } else if (evidence.link_uris.is_empty() && evidence.footer_urls.is_empty())
+        || !expected_url.is_known()
     {
         Status::NotPossible
     } else {
         Status::Passed
     };
-    cx.check("footer_links", status, detail);
-
-    (cx.findings, cx.checks)
+    context.check("footer_links", status, detail);
 }
 
-fn row_diffs(row: &VisibleRow, rec: &Value) -> Vec<FieldDiff> {
-    let mut out = Vec::new();
+/// The cells of a shown row that differ from its embedded record, in column order.
+fn row_differences(row: &VisibleRow, record: &Value) -> Vec<FieldDiff> {
+    let mut differences = Vec::new();
     let cells = [
         ("timestamp", &row.timestamp),
         ("action", &row.action),
@@ -618,23 +764,23 @@ fn row_diffs(row: &VisibleRow, rec: &Value) -> Vec<FieldDiff> {
         ("outcome", &row.outcome),
     ];
     for (field, shown) in cells {
-        let want = value_text(rec.get(field));
-        if want.as_deref() != Some(shown.as_str()) {
-            out.push(FieldDiff {
+        let expected = value_text(record.get(field));
+        if expected.as_deref() != Some(shown.as_str()) {
+            differences.push(FieldDiff {
                 field: field.to_string(),
-                left: Some(q(shown)),
-                right: want.map(|w| q(&w)),
+                left: Some(quoted(shown)),
+                right: expected.map(|expected| quoted(&expected)),
             });
         }
     }
-    let hash = value_text(rec.get("hash"));
-    let prefix: Option<String> = hash.map(|h| h.chars().take(16).collect());
+    let hash = value_text(record.get("hash"));
+    let prefix: Option<String> = hash.map(|hash| hash.chars().take(16).collect());
     if prefix.as_deref() != Some(row.hash_prefix.as_str()) {
-        out.push(FieldDiff {
+        differences.push(FieldDiff {
             field: "hash".to_string(),
-            left: Some(q(&row.hash_prefix)),
-            right: prefix.map(|p| q(&p)),
+            left: Some(quoted(&row.hash_prefix)),
+            right: prefix.map(|prefix| quoted(&prefix)),
         });
     }
-    out
+    differences
 }

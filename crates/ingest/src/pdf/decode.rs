@@ -14,6 +14,44 @@ pub(crate) const MAX_STREAM: u64 = 256 * 1024 * 1024;
 /// Largest decoded size of all streams of one document together.
 pub(crate) const MAX_DOCUMENT: u64 = 1024 * 1024 * 1024;
 
+/// Why a stream could not be decoded.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum DecodeError {
+    #[error("decoded streams exceed the per-document limit")]
+    DocumentLimit,
+    #[error("/Filter array holds a non-name")]
+    FilterArrayHoldsNonName,
+    #[error("/Filter is neither a name nor an array")]
+    FilterNeitherNameNorArray,
+    #[error("unsupported stream filter /{0}")]
+    UnsupportedFilter(String),
+    /// One filter's output is larger than the allowance (`limit` bytes).
+    #[error("/{filter} output exceeds the limit of {limit} bytes (decompression bomb?)")]
+    FilterOutputTooLarge { filter: String, limit: u64 },
+    #[error("FlateDecode failed: {0}")]
+    Inflate(std::io::Error),
+    #[error("FlateDecode output exceeds the limit of {limit} bytes (decompression bomb?)")]
+    InflateOutputTooLarge { limit: u64 },
+    #[error("TIFF predictor 2 is not supported")]
+    TiffPredictor,
+    #[error("bad PNG predictor row type {0}")]
+    PngRowType(u8),
+    #[error("ASCIIHexDecode: bad character 0x{0:02x}")]
+    AsciiHexCharacter(u8),
+    #[error("ASCII85Decode: group out of range")]
+    Ascii85GroupOutOfRange,
+    #[error("ASCII85Decode: bad character 0x{0:02x}")]
+    Ascii85Character(u8),
+    #[error("ASCII85Decode: dangling single character")]
+    Ascii85DanglingCharacter,
+    #[error("RunLengthDecode output exceeds the limit")]
+    RunLengthOutputTooLarge,
+    #[error("LZW stream too large to decode within the limit")]
+    LzwTooLarge,
+    #[error("LZWDecode failed: {0}")]
+    Lzw(lopdf::Error),
+}
+
 /// Decompression allowance of one document.
 #[derive(Debug)]
 pub(crate) struct Budget {
@@ -30,7 +68,7 @@ impl Budget {
     }
 
     /// The decoded bytes of `stream` (every filter applied, in order).
-    pub(crate) fn decode(&mut self, stream: &Stream) -> Result<Vec<u8>, String> {
+    pub(crate) fn decode(&mut self, stream: &Stream) -> Result<Vec<u8>, DecodeError> {
         let filters = filter_names(&stream.dict)?;
         let parms = decode_parms(&stream.dict, filters.len());
         let mut data = stream.content.clone();
@@ -41,14 +79,14 @@ impl Budget {
         }
         let used = data.len() as u64;
         if used > self.remaining {
-            return Err("decoded streams exceed the per-document limit".to_string());
+            return Err(DecodeError::DocumentLimit);
         }
         self.remaining -= used;
         Ok(data)
     }
 }
 
-fn filter_names(dict: &Dictionary) -> Result<Vec<String>, String> {
+fn filter_names(dict: &Dictionary) -> Result<Vec<String>, DecodeError> {
     match dict.get(b"Filter") {
         Err(_) | Ok(Object::Null) => Ok(Vec::new()),
         Ok(Object::Name(n)) => Ok(vec![String::from_utf8_lossy(n).into_owned()]),
@@ -56,10 +94,10 @@ fn filter_names(dict: &Dictionary) -> Result<Vec<String>, String> {
             .iter()
             .map(|o| match o {
                 Object::Name(n) => Ok(String::from_utf8_lossy(n).into_owned()),
-                _ => Err("/Filter array holds a non-name".to_string()),
+                _ => Err(DecodeError::FilterArrayHoldsNonName),
             })
             .collect(),
-        Ok(_) => Err("/Filter is neither a name nor an array".to_string()),
+        Ok(_) => Err(DecodeError::FilterNeitherNameNorArray),
     }
 }
 
@@ -82,7 +120,7 @@ fn decode_one(
     data: &[u8],
     parms: Option<&Dictionary>,
     limit: u64,
-) -> Result<Vec<u8>, String> {
+) -> Result<Vec<u8>, DecodeError> {
     let out = match filter {
         "FlateDecode" | "Fl" => {
             let raw = inflate(data, limit)?;
@@ -95,7 +133,7 @@ fn decode_one(
             // lopdf decodes LZW without a limit; one 12-bit code expands to at most 4096
             // bytes, so refuse inputs whose worst case exceeds the allowance.
             if (data.len() as u64).saturating_mul(2731) > limit {
-                return Err("LZW stream too large to decode within the limit".to_string());
+                return Err(DecodeError::LzwTooLarge);
             }
             let mut d = Dictionary::new();
             d.set("Filter", Object::Name(b"LZWDecode".to_vec()));
@@ -104,20 +142,21 @@ fn decode_one(
             }
             Stream::new(d, data.to_vec())
                 .decompressed_content()
-                .map_err(|e| format!("LZWDecode failed: {e}"))?
+                .map_err(DecodeError::Lzw)?
         }
-        other => return Err(format!("unsupported stream filter /{other}")),
+        other => return Err(DecodeError::UnsupportedFilter(other.to_string())),
     };
     if out.len() as u64 > limit {
-        return Err(format!(
-            "/{filter} output exceeds the limit of {limit} bytes (decompression bomb?)"
-        ));
+        return Err(DecodeError::FilterOutputTooLarge {
+            filter: filter.to_string(),
+            limit,
+        });
     }
     Ok(out)
 }
 
 /// Inflates zlib (or, failing that, raw deflate) data, reading at most `limit` + 1 bytes.
-pub(crate) fn inflate(data: &[u8], limit: u64) -> Result<Vec<u8>, String> {
+pub(crate) fn inflate(data: &[u8], limit: u64) -> Result<Vec<u8>, DecodeError> {
     let mut out = Vec::new();
     let zr = flate2::read::ZlibDecoder::new(data)
         .take(limit.saturating_add(1))
@@ -135,14 +174,12 @@ pub(crate) fn inflate(data: &[u8], limit: u64) -> Result<Vec<u8>, String> {
                 // A truncated final block after real output: keep what zlib gave, as readers do,
                 // but only when something came out.
                 _ if !out.is_empty() => {}
-                _ => return Err(format!("FlateDecode failed: {e}")),
+                _ => return Err(DecodeError::Inflate(e)),
             }
         }
     }
     if out.len() as u64 > limit {
-        return Err(format!(
-            "FlateDecode output exceeds the limit of {limit} bytes (decompression bomb?)"
-        ));
+        return Err(DecodeError::InflateOutputTooLarge { limit });
     }
     Ok(out)
 }
@@ -151,12 +188,12 @@ fn int_param(parms: &Dictionary, key: &[u8], default: i64) -> i64 {
     parms.get(key).and_then(Object::as_i64).unwrap_or(default)
 }
 
-fn predictor(data: Vec<u8>, parms: Option<&Dictionary>) -> Result<Vec<u8>, String> {
+fn predictor(data: Vec<u8>, parms: Option<&Dictionary>) -> Result<Vec<u8>, DecodeError> {
     let Some(p) = parms else { return Ok(data) };
     let pred = int_param(p, b"Predictor", 1);
     if pred < 10 {
         if pred == 2 {
-            return Err("TIFF predictor 2 is not supported".to_string());
+            return Err(DecodeError::TiffPredictor);
         }
         return Ok(data);
     }
@@ -184,7 +221,7 @@ fn predictor(data: Vec<u8>, parms: Option<&Dictionary>) -> Result<Vec<u8>, Strin
                 2 => cur[i].wrapping_add(up),
                 3 => cur[i].wrapping_add(((u16::from(left) + u16::from(up)) / 2) as u8),
                 4 => cur[i].wrapping_add(paeth(left, up, up_left)),
-                t => return Err(format!("bad PNG predictor row type {t}")),
+                t => return Err(DecodeError::PngRowType(t)),
             };
         }
         out.extend_from_slice(&cur[..row.len().min(row_len)]);
@@ -207,7 +244,7 @@ fn paeth(a: u8, b: u8, c: u8) -> u8 {
     }
 }
 
-fn ascii_hex(data: &[u8]) -> Result<Vec<u8>, String> {
+fn ascii_hex(data: &[u8]) -> Result<Vec<u8>, DecodeError> {
     let mut out = Vec::with_capacity(data.len() / 2);
     let mut hi: Option<u8> = None;
     for &c in data {
@@ -219,8 +256,7 @@ fn ascii_hex(data: &[u8]) -> Result<Vec<u8>, String> {
         }
         let v = (c as char)
             .to_digit(16)
-            .ok_or_else(|| format!("ASCIIHexDecode: bad character 0x{c:02x}"))?
-            as u8;
+            .ok_or(DecodeError::AsciiHexCharacter(c))? as u8;
         match hi.take() {
             None => hi = Some(v),
             Some(h) => out.push(h << 4 | v),
@@ -232,7 +268,7 @@ fn ascii_hex(data: &[u8]) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
-fn ascii85(data: &[u8]) -> Result<Vec<u8>, String> {
+fn ascii85(data: &[u8]) -> Result<Vec<u8>, DecodeError> {
     let mut out = Vec::with_capacity(data.len());
     let mut group = [0u32; 5];
     let mut n = 0usize;
@@ -247,18 +283,18 @@ fn ascii85(data: &[u8]) -> Result<Vec<u8>, String> {
                 if n == 5 {
                     let v = group.iter().fold(0u64, |acc, &d| acc * 85 + u64::from(d));
                     if v > u64::from(u32::MAX) {
-                        return Err("ASCII85Decode: group out of range".to_string());
+                        return Err(DecodeError::Ascii85GroupOutOfRange);
                     }
                     out.extend_from_slice(&(v as u32).to_be_bytes());
                     n = 0;
                 }
             }
             c if c.is_ascii_whitespace() => {}
-            c => return Err(format!("ASCII85Decode: bad character 0x{c:02x}")),
+            c => return Err(DecodeError::Ascii85Character(c)),
         }
     }
     if n == 1 {
-        return Err("ASCII85Decode: dangling single character".to_string());
+        return Err(DecodeError::Ascii85DanglingCharacter);
     }
     if n > 1 {
         for g in group.iter_mut().skip(n) {
@@ -271,7 +307,7 @@ fn ascii85(data: &[u8]) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
-fn run_length(data: &[u8], limit: u64) -> Result<Vec<u8>, String> {
+fn run_length(data: &[u8], limit: u64) -> Result<Vec<u8>, DecodeError> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < data.len() {
@@ -294,7 +330,7 @@ fn run_length(data: &[u8], limit: u64) -> Result<Vec<u8>, String> {
             }
         }
         if out.len() as u64 > limit {
-            return Err("RunLengthDecode output exceeds the limit".to_string());
+            return Err(DecodeError::RunLengthOutputTooLarge);
         }
     }
     Ok(out)
@@ -303,6 +339,76 @@ fn run_length(data: &[u8], limit: u64) -> Result<Vec<u8>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The messages are part of the reports: each variant prints what the reader always wrote.
+    #[test]
+    fn decode_errors_keep_their_messages() {
+        let cases = [
+            (
+                DecodeError::DocumentLimit,
+                "decoded streams exceed the per-document limit",
+            ),
+            (
+                DecodeError::FilterArrayHoldsNonName,
+                "/Filter array holds a non-name",
+            ),
+            (
+                DecodeError::FilterNeitherNameNorArray,
+                "/Filter is neither a name nor an array",
+            ),
+            (
+                DecodeError::UnsupportedFilter("JBIG2Decode".into()),
+                "unsupported stream filter /JBIG2Decode",
+            ),
+            (
+                DecodeError::FilterOutputTooLarge {
+                    filter: "Fl".into(),
+                    limit: 10,
+                },
+                "/Fl output exceeds the limit of 10 bytes (decompression bomb?)",
+            ),
+            (
+                DecodeError::InflateOutputTooLarge { limit: 10 },
+                "FlateDecode output exceeds the limit of 10 bytes (decompression bomb?)",
+            ),
+            (
+                DecodeError::TiffPredictor,
+                "TIFF predictor 2 is not supported",
+            ),
+            (DecodeError::PngRowType(7), "bad PNG predictor row type 7"),
+            (
+                DecodeError::AsciiHexCharacter(b'g'),
+                "ASCIIHexDecode: bad character 0x67",
+            ),
+            (
+                DecodeError::Ascii85GroupOutOfRange,
+                "ASCII85Decode: group out of range",
+            ),
+            (
+                DecodeError::Ascii85Character(0x0b),
+                "ASCII85Decode: bad character 0x0b",
+            ),
+            (
+                DecodeError::Ascii85DanglingCharacter,
+                "ASCII85Decode: dangling single character",
+            ),
+            (
+                DecodeError::RunLengthOutputTooLarge,
+                "RunLengthDecode output exceeds the limit",
+            ),
+            (
+                DecodeError::LzwTooLarge,
+                "LZW stream too large to decode within the limit",
+            ),
+            (
+                DecodeError::Inflate(std::io::Error::other("corrupt deflate stream")),
+                "FlateDecode failed: corrupt deflate stream",
+            ),
+        ];
+        for (error, text) in cases {
+            assert_eq!(error.to_string(), text);
+        }
+    }
 
     #[test]
     fn inflate_refuses_bomb() {

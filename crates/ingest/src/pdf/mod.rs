@@ -26,7 +26,7 @@ use std::path::Path;
 use lopdf::{Document, Object, ObjectId};
 use trailproof_core::record::{hex, sha256};
 
-use crate::{Digested, IngestError};
+use crate::{Digested, IngestError, Location};
 
 mod content;
 mod cross;
@@ -163,7 +163,8 @@ fn objstm_filter(id: (u32, u16), obj: &mut Object) -> Option<((u32, u16), Object
                 }
                 Err(e) => {
                     s.set_plain_content(Vec::new());
-                    s.dict.set(REFUSED_KEY, Object::string_literal(e));
+                    s.dict
+                        .set(REFUSED_KEY, Object::string_literal(e.to_string()));
                 }
             }
         }
@@ -207,8 +208,11 @@ fn text_string(o: &Object) -> Option<String> {
     }
 }
 
-fn obj_loc(id: ObjectId) -> String {
-    format!("object {} {}", id.0, id.1)
+fn object_location(id: ObjectId) -> Location {
+    Location::Object {
+        number: id.0,
+        generation: id.1,
+    }
 }
 
 /// Collects (name, filespec) pairs of a name tree, bounded in depth and size.
@@ -323,20 +327,24 @@ pub fn read_pdf_bytes_with<R: Send>(
     bytes: &[u8],
     on_payload: impl FnOnce(Option<&[u8]>) -> R + Send,
 ) -> Result<(PdfEvidence, R), IngestError> {
-    let bad = |loc: String, msg: String| IngestError::malformed(path, loc, msg);
+    let bad = |location: Location, message: String| IngestError::malformed(path, location, message);
     let head = &bytes[..bytes.len().min(1024)];
     if !head.windows(5).any(|w| w == b"%PDF-") {
         return Err(bad(
-            "byte offset 0".into(),
+            Location::Byte(0),
             "not a PDF: no %PDF- header in the first 1024 bytes".into(),
         ));
     }
     let mut budget = Budget::new(decode::MAX_STREAM, decode::MAX_DOCUMENT);
-    let chain = revisions::read_chain(bytes, &mut budget)
-        .map_err(|(off, msg)| bad(format!("byte offset {off}"), format!("damaged PDF: {msg}")))?;
+    let chain = revisions::read_chain(bytes, &mut budget).map_err(|error| {
+        bad(
+            Location::Byte(error.offset as u64),
+            format!("damaged PDF: {error}"),
+        )
+    })?;
     if chain.encrypted {
         return Err(bad(
-            "trailer".into(),
+            Location::Trailer,
             "the PDF is encrypted (/Encrypt in its trailer); Trailproof does not decrypt evidence: \
              obtain the export without encryption"
                 .into(),
@@ -344,16 +352,15 @@ pub fn read_pdf_bytes_with<R: Send>(
     }
     let doc = load(bytes).map_err(|e| {
         let loc = match &e {
-            lopdf::Error::Offset(o) => format!("byte offset {o}"),
-            lopdf::Error::Header => "byte offset 0".to_string(),
-            _ => format!(
-                "byte offset {}",
+            lopdf::Error::Offset(offset) => Location::Byte(*offset as u64),
+            lopdf::Error::Header => Location::Byte(0),
+            _ => Location::Byte(
                 chain
                     .revisions
                     .last()
                     .and_then(|r| r.xref_offsets.first())
                     .copied()
-                    .unwrap_or(0)
+                    .unwrap_or(0) as u64,
             ),
         };
         bad(loc, format!("damaged PDF: {e}"))
@@ -362,7 +369,7 @@ pub fn read_pdf_bytes_with<R: Send>(
         if let Object::Stream(s) = o {
             if let Some(reason) = s.dict.get(REFUSED_KEY).ok().and_then(text_string) {
                 return Err(bad(
-                    obj_loc(*id),
+                    object_location(*id),
                     format!("object stream refused: {reason}"),
                 ));
             }
@@ -370,14 +377,14 @@ pub fn read_pdf_bytes_with<R: Send>(
     }
     if doc.trailer.has(b"Encrypt") {
         return Err(bad(
-            "trailer".into(),
+            Location::Trailer,
             "the PDF is encrypted (/Encrypt in its trailer); Trailproof does not decrypt evidence"
                 .into(),
         ));
     }
     let catalog = doc.catalog().map_err(|e| {
         bad(
-            "trailer".into(),
+            Location::Trailer,
             format!("damaged PDF: no document catalog (/Root): {e}"),
         )
     })?;
@@ -413,7 +420,7 @@ pub fn read_pdf_bytes_with<R: Send>(
         };
         let data = budget.decode(s).map_err(|e| {
             bad(
-                obj_loc(a.stream),
+                object_location(a.stream),
                 format!("embedded {PAYLOAD_NAME} cannot be decoded: {e}"),
             )
         })?;
@@ -424,7 +431,7 @@ pub fn read_pdf_bytes_with<R: Send>(
             }
             Some(p) if *p != data => attachment_notes.push(format!(
                 "{PAYLOAD_NAME} in {source} ({}) differs from the one in {}",
-                obj_loc(a.stream),
+                object_location(a.stream),
                 payload_source.as_deref().unwrap_or("?")
             )),
             Some(_) => {}
@@ -443,7 +450,7 @@ pub fn read_pdf_bytes_with<R: Send>(
     let pages = doc.get_pages();
     if pages.is_empty() {
         return Err(bad(
-            "page 1".into(),
+            Location::Page(1),
             "damaged PDF: the page tree holds no pages".into(),
         ));
     }
@@ -459,7 +466,7 @@ pub fn read_pdf_bytes_with<R: Send>(
                 let no = no as usize;
                 let page_lines = reader
                     .read_page(no, page_id)
-                    .map_err(|(loc, msg)| bad(format!("page {no}"), format!("{msg} ({loc})")))?;
+                    .map_err(|error| bad(Location::Page(no as u64), error.to_string()))?;
                 lines.extend(page_lines);
                 if let Ok(page) = doc.get_dictionary(page_id) {
                     if let Some(Object::Array(annots)) = get(&doc, page, b"Annots") {

@@ -11,7 +11,7 @@ use std::collections::{HashMap, HashSet};
 
 use lopdf::{Dictionary, Object, Stream};
 
-use super::decode::Budget;
+use super::decode::{Budget, DecodeError};
 use super::syntax::Parser;
 
 const MAX_SECTIONS: usize = 1000;
@@ -48,8 +48,80 @@ pub(crate) struct Chain {
     pub(crate) encrypted: bool,
 }
 
-/// Error: (byte offset, message).
-pub(crate) type ChainError = (usize, String);
+/// Why the revision chain could not be followed, and the byte offset where it broke.
+#[derive(Debug, thiserror::Error)]
+#[error("{problem}")]
+pub(crate) struct ChainError {
+    pub(crate) offset: usize,
+    problem: ChainProblem,
+}
+
+/// What broke the revision chain.
+#[derive(Debug, thiserror::Error)]
+enum ChainProblem {
+    #[error("no startxref: the file is truncated or damaged")]
+    NoStartxref,
+    #[error("startxref does not give a valid offset")]
+    BadStartxref,
+    #[error("too many cross-reference sections")]
+    TooManySections,
+    #[error("/Prev is not an integer")]
+    PrevNotInteger,
+    #[error("/Prev {0} points outside the file")]
+    PrevOutsideFile(i64),
+    #[error("bad cross-reference table (no trailer)")]
+    TableWithoutTrailer,
+    #[error("bad cross-reference subsection header")]
+    BadSubsectionHeader,
+    #[error("bad cross-reference entry")]
+    BadEntry,
+    #[error("object number too large")]
+    ObjectNumberTooLarge,
+    #[error("bad cross-reference entry type")]
+    BadEntryType,
+    #[error("trailer is not a dictionary")]
+    TrailerNotDictionary,
+    #[error("no cross-reference table or stream here: {0}")]
+    NoCrossReference(XrefStreamProblem),
+    #[error("cross-reference stream: {0}")]
+    XrefStreamUndecodable(DecodeError),
+}
+
+/// Why the bytes at a section's offset are not a cross-reference stream.
+#[derive(Debug, thiserror::Error)]
+enum XrefStreamProblem {
+    #[error("no object header")]
+    NoObjectHeader,
+    #[error("no `obj` keyword")]
+    NoObjKeyword,
+    #[error("no stream dictionary")]
+    NoStreamDictionary,
+    #[error("object is not /Type /XRef")]
+    NotXrefType,
+    #[error("no `stream` keyword")]
+    NoStreamKeyword,
+    #[error("unterminated stream")]
+    UnterminatedStream,
+    #[error("stream runs past the end of the file")]
+    StreamPastEnd,
+    #[error("xref stream without /W")]
+    NoWidths,
+    #[error("bad /W")]
+    BadWidths,
+    #[error("odd /Index")]
+    OddIndex,
+    #[error("bad /Index")]
+    BadIndex,
+}
+
+impl ChainProblem {
+    fn at(self, offset: usize) -> ChainError {
+        ChainError {
+            offset,
+            problem: self,
+        }
+    }
+}
 
 fn find_last(hay: &[u8], needle: &[u8]) -> Option<usize> {
     if needle.len() > hay.len() {
@@ -61,17 +133,12 @@ fn find_last(hay: &[u8], needle: &[u8]) -> Option<usize> {
 }
 
 pub(crate) fn read_chain(buf: &[u8], budget: &mut Budget) -> Result<Chain, ChainError> {
-    let sx = find_last(buf, b"startxref").ok_or_else(|| {
-        (
-            buf.len(),
-            "no startxref: the file is truncated or damaged".to_string(),
-        )
-    })?;
+    let sx = find_last(buf, b"startxref").ok_or(ChainProblem::NoStartxref.at(buf.len()))?;
     let mut p = Parser::new(buf, sx + b"startxref".len());
-    let start =
-        p.integer()
-            .filter(|v| *v >= 0 && (*v as usize) < buf.len())
-            .ok_or((sx, "startxref does not give a valid offset".to_string()))? as usize;
+    let start = p
+        .integer()
+        .filter(|v| *v >= 0 && (*v as usize) < buf.len())
+        .ok_or(ChainProblem::BadStartxref.at(sx))? as usize;
 
     // Newest first.
     let mut sections = Vec::new();
@@ -82,7 +149,7 @@ pub(crate) fn read_chain(buf: &[u8], budget: &mut Budget) -> Result<Chain, Chain
             break;
         }
         if sections.len() >= MAX_SECTIONS {
-            return Err((off, "too many cross-reference sections".to_string()));
+            return Err(ChainProblem::TooManySections.at(off));
         }
         let mut sec = read_section(buf, off, budget)?;
         if let Ok(x) = sec.trailer.get(b"XRefStm").and_then(Object::as_i64) {
@@ -98,9 +165,9 @@ pub(crate) fn read_chain(buf: &[u8], budget: &mut Budget) -> Result<Chain, Chain
             Ok(o) => {
                 let v = o
                     .as_i64()
-                    .map_err(|_| (off, "/Prev is not an integer".to_string()))?;
+                    .map_err(|_| ChainProblem::PrevNotInteger.at(off))?;
                 if v < 0 || v as usize >= buf.len() {
-                    return Err((off, format!("/Prev {v} points outside the file")));
+                    return Err(ChainProblem::PrevOutsideFile(v).at(off));
                 }
                 Some(v as usize)
             }
@@ -198,31 +265,31 @@ fn read_table(mut p: Parser<'_>, off: usize) -> Result<Section, ChainError> {
         }
         let here = p.pos;
         let (Some(first), Some(count)) = (p.integer(), p.integer()) else {
-            return Err((here, "bad cross-reference table (no trailer)".to_string()));
+            return Err(ChainProblem::TableWithoutTrailer.at(here));
         };
         if first < 0 || count < 0 || total + count > MAX_ENTRIES {
-            return Err((here, "bad cross-reference subsection header".to_string()));
+            return Err(ChainProblem::BadSubsectionHeader.at(here));
         }
         total += count;
         for i in 0..count {
             let at = p.pos;
             let (Some(o), Some(_g)) = (p.integer(), p.integer()) else {
-                return Err((at, "bad cross-reference entry".to_string()));
+                return Err(ChainProblem::BadEntry.at(at));
             };
             let kind = p.token();
-            let n = u32::try_from(first + i)
-                .map_err(|_| (at, "object number too large".to_string()))?;
+            let n =
+                u32::try_from(first + i).map_err(|_| ChainProblem::ObjectNumberTooLarge.at(at))?;
             match kind {
                 b"n" => in_use.push((n, Loc::Offset(o.max(0) as u64))),
                 b"f" => free.push(n),
-                _ => return Err((at, "bad cross-reference entry type".to_string())),
+                _ => return Err(ChainProblem::BadEntryType.at(at)),
             }
         }
     }
     let at = p.pos;
     let trailer = match p.object(0) {
         Ok(Object::Dictionary(d)) => d,
-        _ => return Err((at, "trailer is not a dictionary".to_string())),
+        _ => return Err(ChainProblem::TrailerNotDictionary.at(at)),
     };
     Ok(Section {
         offset: off,
@@ -238,22 +305,22 @@ fn read_xref_stream(
     off: usize,
     budget: &mut Budget,
 ) -> Result<Section, ChainError> {
-    let bad = |m: &str| (off, format!("no cross-reference table or stream here: {m}"));
+    let bad = |problem| ChainProblem::NoCrossReference(problem).at(off);
     let (Some(_n), Some(_g)) = (p.integer(), p.integer()) else {
-        return Err(bad("no object header"));
+        return Err(bad(XrefStreamProblem::NoObjectHeader));
     };
     if !p.keyword(b"obj") {
-        return Err(bad("no `obj` keyword"));
+        return Err(bad(XrefStreamProblem::NoObjKeyword));
     }
     let dict = match p.object(0) {
         Ok(Object::Dictionary(d)) => d,
-        _ => return Err(bad("no stream dictionary")),
+        _ => return Err(bad(XrefStreamProblem::NoStreamDictionary)),
     };
     if !dict.type_is(b"XRef") {
-        return Err(bad("object is not /Type /XRef"));
+        return Err(bad(XrefStreamProblem::NotXrefType));
     }
     if !p.keyword(b"stream") {
-        return Err(bad("no `stream` keyword"));
+        return Err(bad(XrefStreamProblem::NoStreamKeyword));
     }
     let buf = p.buf;
     let mut s = p.pos;
@@ -270,22 +337,22 @@ fn read_xref_stream(
             buf[s..]
                 .windows(9)
                 .position(|w| w == b"endstream")
-                .ok_or_else(|| bad("unterminated stream"))?
+                .ok_or_else(|| bad(XrefStreamProblem::UnterminatedStream))?
         }
     };
     let end = s
         .checked_add(len)
         .filter(|e| *e <= buf.len())
-        .ok_or_else(|| bad("stream runs past the end of the file"))?;
+        .ok_or_else(|| bad(XrefStreamProblem::StreamPastEnd))?;
     let stream = Stream::new(dict.clone(), buf[s..end].to_vec());
     let data = budget
         .decode(&stream)
-        .map_err(|e| (off, format!("cross-reference stream: {e}")))?;
+        .map_err(|error| ChainProblem::XrefStreamUndecodable(error).at(off))?;
 
     let w: Vec<usize> = dict
         .get(b"W")
         .and_then(Object::as_array)
-        .map_err(|_| bad("xref stream without /W"))?
+        .map_err(|_| bad(XrefStreamProblem::NoWidths))?
         .iter()
         .map(|o| {
             o.as_i64()
@@ -295,7 +362,7 @@ fn read_xref_stream(
         })
         .collect::<Option<Vec<_>>>()
         .filter(|w| w.len() == 3)
-        .ok_or_else(|| bad("bad /W"))?;
+        .ok_or_else(|| bad(XrefStreamProblem::BadWidths))?;
     let size = dict.get(b"Size").and_then(Object::as_i64).unwrap_or(0);
     let index: Vec<i64> = match dict.get(b"Index").and_then(Object::as_array) {
         Ok(a) => a.iter().map(|o| o.as_i64().unwrap_or(-1)).collect(),
@@ -312,10 +379,10 @@ fn read_xref_stream(
     };
     for pair in index.chunks(2) {
         let [first, count] = pair else {
-            return Err(bad("odd /Index"));
+            return Err(bad(XrefStreamProblem::OddIndex));
         };
         if *first < 0 || *count < 0 || *count > MAX_ENTRIES {
-            return Err(bad("bad /Index"));
+            return Err(bad(XrefStreamProblem::BadIndex));
         }
         for i in 0..*count {
             if row == 0 || pos + row > data.len() {
@@ -347,4 +414,97 @@ fn read_xref_stream(
         free,
         trailer: dict,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The messages are part of the reports: each problem prints what the reader always wrote,
+    /// at the offset where the chain broke.
+    #[test]
+    fn chain_errors_keep_their_messages_and_offsets() {
+        let mut budget = Budget::new(1 << 20, 1 << 20);
+        let Err(error) = read_chain(b"%PDF-1.7\n", &mut budget) else {
+            panic!("a file without startxref has no chain");
+        };
+        assert_eq!(error.offset, 9);
+        assert_eq!(
+            error.to_string(),
+            "no startxref: the file is truncated or damaged"
+        );
+        let Err(error) = read_chain(b"%PDF-1.7\nstartxref\n999\n%%EOF", &mut budget) else {
+            panic!("startxref points outside the file");
+        };
+        assert_eq!(error.offset, 9);
+        assert_eq!(error.to_string(), "startxref does not give a valid offset");
+        let Err(error) = read_chain(
+            b"%PDF-1.7\n1 0 obj\n<< >>\nstartxref\n9\n%%EOF",
+            &mut budget,
+        ) else {
+            panic!("an object without /Type /XRef is no xref stream");
+        };
+        assert_eq!(error.offset, 9);
+        assert_eq!(
+            error.to_string(),
+            "no cross-reference table or stream here: object is not /Type /XRef"
+        );
+        let cases = [
+            (
+                ChainProblem::TooManySections,
+                "too many cross-reference sections",
+            ),
+            (ChainProblem::PrevNotInteger, "/Prev is not an integer"),
+            (
+                ChainProblem::PrevOutsideFile(-1),
+                "/Prev -1 points outside the file",
+            ),
+            (
+                ChainProblem::TableWithoutTrailer,
+                "bad cross-reference table (no trailer)",
+            ),
+            (
+                ChainProblem::BadSubsectionHeader,
+                "bad cross-reference subsection header",
+            ),
+            (ChainProblem::BadEntry, "bad cross-reference entry"),
+            (
+                ChainProblem::ObjectNumberTooLarge,
+                "object number too large",
+            ),
+            (ChainProblem::BadEntryType, "bad cross-reference entry type"),
+            (
+                ChainProblem::TrailerNotDictionary,
+                "trailer is not a dictionary",
+            ),
+            (
+                ChainProblem::XrefStreamUndecodable(DecodeError::DocumentLimit),
+                "cross-reference stream: decoded streams exceed the per-document limit",
+            ),
+        ];
+        for (problem, text) in cases {
+            assert_eq!(problem.at(0).to_string(), text);
+        }
+        let cases = [
+            (XrefStreamProblem::NoObjectHeader, "no object header"),
+            (XrefStreamProblem::NoObjKeyword, "no `obj` keyword"),
+            (
+                XrefStreamProblem::NoStreamDictionary,
+                "no stream dictionary",
+            ),
+            (XrefStreamProblem::NoStreamKeyword, "no `stream` keyword"),
+            (XrefStreamProblem::UnterminatedStream, "unterminated stream"),
+            (
+                XrefStreamProblem::StreamPastEnd,
+                "stream runs past the end of the file",
+            ),
+            (XrefStreamProblem::NoWidths, "xref stream without /W"),
+            (XrefStreamProblem::BadWidths, "bad /W"),
+            (XrefStreamProblem::OddIndex, "odd /Index"),
+            (XrefStreamProblem::BadIndex, "bad /Index"),
+        ];
+        for (problem, text) in cases {
+            assert_eq!(problem.to_string(), text);
+        }
+    }
 }

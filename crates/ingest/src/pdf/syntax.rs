@@ -8,6 +8,37 @@ use lopdf::{Dictionary, Object, StringFormat};
 
 const MAX_DEPTH: usize = 32;
 
+/// Why the bytes at the parser's position are not a PDF object.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum SyntaxError {
+    #[error("objects nested too deeply")]
+    TooDeep,
+    #[error("unexpected end of file")]
+    UnexpectedEnd,
+    #[error("unterminated dictionary")]
+    UnterminatedDictionary,
+    #[error("bad dictionary end")]
+    BadDictionaryEnd,
+    #[error("bad dictionary key")]
+    BadDictionaryKey,
+    #[error("dictionary key is not a name")]
+    DictionaryKeyNotName,
+    #[error("bad hex string")]
+    BadHexString,
+    #[error("unterminated hex string")]
+    UnterminatedHexString,
+    #[error("unterminated string")]
+    UnterminatedString,
+    #[error("unterminated array")]
+    UnterminatedArray,
+    #[error("unexpected character 0x{0:02x}")]
+    UnexpectedCharacter(u8),
+    #[error("bad token")]
+    BadToken,
+    #[error("unexpected token {0:?}")]
+    UnexpectedToken(String),
+}
+
 pub(crate) struct Parser<'a> {
     pub(crate) buf: &'a [u8],
     pub(crate) pos: usize,
@@ -89,12 +120,12 @@ impl<'a> Parser<'a> {
     }
 
     /// Parses one object; `N G R` references are recognised.
-    pub(crate) fn object(&mut self, depth: usize) -> Result<Object, String> {
+    pub(crate) fn object(&mut self, depth: usize) -> Result<Object, SyntaxError> {
         if depth > MAX_DEPTH {
-            return Err("objects nested too deeply".to_string());
+            return Err(SyntaxError::TooDeep);
         }
         self.skip_ws();
-        let c = self.peek().ok_or("unexpected end of file")?;
+        let c = self.peek().ok_or(SyntaxError::UnexpectedEnd)?;
         match c {
             b'/' => {
                 self.pos += 1;
@@ -113,23 +144,23 @@ impl<'a> Parser<'a> {
                 loop {
                     self.skip_ws();
                     match self.peek() {
-                        None => return Err("unterminated dictionary".to_string()),
+                        None => return Err(SyntaxError::UnterminatedDictionary),
                         Some(b'>') => {
                             if self.buf.get(self.pos + 1) == Some(&b'>') {
                                 self.pos += 2;
                                 return Ok(Object::Dictionary(dict));
                             }
-                            return Err("bad dictionary end".to_string());
+                            return Err(SyntaxError::BadDictionaryEnd);
                         }
                         Some(b'/') => {
                             let key = match self.object(depth + 1)? {
                                 Object::Name(n) => n,
-                                _ => return Err("bad dictionary key".to_string()),
+                                _ => return Err(SyntaxError::BadDictionaryKey),
                             };
                             let value = self.object(depth + 1)?;
                             dict.set(key, value);
                         }
-                        Some(_) => return Err("dictionary key is not a name".to_string()),
+                        Some(_) => return Err(SyntaxError::DictionaryKeyNotName),
                     }
                 }
             }
@@ -146,9 +177,13 @@ impl<'a> Parser<'a> {
                             .collect();
                         let mut out = Vec::with_capacity(hex.len() / 2 + 1);
                         for pair in hex.chunks(2) {
-                            let hi = (pair[0] as char).to_digit(16).ok_or("bad hex string")?;
+                            let hi = (pair[0] as char)
+                                .to_digit(16)
+                                .ok_or(SyntaxError::BadHexString)?;
                             let lo = match pair.get(1) {
-                                Some(c) => (*c as char).to_digit(16).ok_or("bad hex string")?,
+                                Some(c) => {
+                                    (*c as char).to_digit(16).ok_or(SyntaxError::BadHexString)?
+                                }
                                 None => 0,
                             };
                             out.push((hi * 16 + lo) as u8);
@@ -156,7 +191,7 @@ impl<'a> Parser<'a> {
                         return Ok(Object::String(out, StringFormat::Hexadecimal));
                     }
                 }
-                Err("unterminated hex string".to_string())
+                Err(SyntaxError::UnterminatedHexString)
             }
             b'(' => {
                 self.pos += 1;
@@ -210,7 +245,7 @@ impl<'a> Parser<'a> {
                         _ => out.push(c),
                     }
                 }
-                Err("unterminated string".to_string())
+                Err(SyntaxError::UnterminatedString)
             }
             b'[' => {
                 self.pos += 1;
@@ -218,7 +253,7 @@ impl<'a> Parser<'a> {
                 loop {
                     self.skip_ws();
                     match self.peek() {
-                        None => return Err("unterminated array".to_string()),
+                        None => return Err(SyntaxError::UnterminatedArray),
                         Some(b']') => {
                             self.pos += 1;
                             return Ok(Object::Array(items));
@@ -232,9 +267,9 @@ impl<'a> Parser<'a> {
                 let t = self.token();
                 if t.is_empty() {
                     self.pos += 1;
-                    return Err(format!("unexpected character 0x{c:02x}"));
+                    return Err(SyntaxError::UnexpectedCharacter(c));
                 }
-                let s = std::str::from_utf8(t).map_err(|_| "bad token")?;
+                let s = std::str::from_utf8(t).map_err(|_| SyntaxError::BadToken)?;
                 match s {
                     "true" => return Ok(Object::Boolean(true)),
                     "false" => return Ok(Object::Boolean(false)),
@@ -258,7 +293,9 @@ impl<'a> Parser<'a> {
                     return Ok(Object::Real(f));
                 }
                 self.pos = save;
-                Err(format!("unexpected token {:?}", String::from_utf8_lossy(t)))
+                Err(SyntaxError::UnexpectedToken(
+                    String::from_utf8_lossy(t).into_owned(),
+                ))
             }
         }
     }
@@ -287,6 +324,37 @@ fn unescape_name(raw: &[u8]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The messages are part of the reports: each variant prints what the reader always wrote.
+    #[test]
+    fn syntax_errors_keep_their_messages() {
+        let cases: [(&[u8], &str); 10] = [
+            (b"", "unexpected end of file"),
+            (b"<< /A 1", "unterminated dictionary"),
+            (b"<< /A 1 >", "bad dictionary end"),
+            (b"<< 1 2 >>", "dictionary key is not a name"),
+            (b"<0g>", "bad hex string"),
+            (b"<00", "unterminated hex string"),
+            (b"(abc", "unterminated string"),
+            (b"[1 2", "unterminated array"),
+            (b")", "unexpected character 0x29"),
+            (b"x", "unexpected token \"x\""),
+        ];
+        for (source, text) in cases {
+            let error = Parser::new(source, 0).object(0).expect_err(text);
+            assert_eq!(error.to_string(), text);
+        }
+        let deep = [b'['; 40];
+        assert_eq!(
+            Parser::new(&deep, 0).object(0).unwrap_err().to_string(),
+            "objects nested too deeply"
+        );
+        assert_eq!(
+            SyntaxError::BadDictionaryKey.to_string(),
+            "bad dictionary key"
+        );
+        assert_eq!(SyntaxError::BadToken.to_string(), "bad token");
+    }
 
     #[test]
     fn parses_trailer_dict() {
