@@ -188,12 +188,12 @@ pub fn open(
 }
 
 /// The timeline the reports are rendered from: they list the first
-/// [`trailproof_core::html::TIMELINE_ROWS`] notable entries (gaps, flagged events, integrity
+/// [`trailproof_report::TIMELINE_ROWS`] notable entries (gaps, flagged events, integrity
 /// problems) and count all of them, so it holds those entries whole, then one empty gap entry for
 /// each notable entry past them (counted, never shown), with the case's summary. The reports'
 /// bytes are those of the whole timeline; memory holds a few hundred events, not the case.
 pub fn report_timeline(case: &Loaded) -> Timeline {
-    let shown = trailproof_core::html::TIMELINE_ROWS;
+    let shown = trailproof_report::TIMELINE_ROWS;
     let mut events = Vec::new();
     let mut counted = 0usize;
     for i in case.notable() {
@@ -219,7 +219,7 @@ pub fn report_bytes(case: &Loaded, format: ReportFormat) -> Result<Vec<u8>, AppE
     Ok(match format {
         ReportFormat::Html => {
             let tl = report_timeline(case);
-            trailproof_core::html::render(&case.report, Some(&tl), &argv).into_bytes()
+            trailproof_report::html::render(&case.report, Some(&tl), &argv).into_bytes()
         }
         ReportFormat::Json => {
             let mut v = serde_json::to_vec_pretty(&case.report)

@@ -704,7 +704,7 @@ fn same_exports(what: &str, case: &Loaded, report: &Report, tl: &Timeline) {
     }
     let mut argv = vec!["trailproof-app".to_string()];
     argv.extend(case.paths.iter().map(|p| p.to_string_lossy().into_owned()));
-    let html = trailproof_core::html::render(report, Some(tl), &argv);
+    let html = trailproof_report::html::render(report, Some(tl), &argv);
     let got = String::from_utf8(work::report_bytes(case, ReportFormat::Html).unwrap()).unwrap();
     assert!(got == html, "{what}: HTML report differs");
     let pdf = trailproof_report::pdf(report, Some(tl), &argv).unwrap();
@@ -929,7 +929,7 @@ fn a_generated_case_answers_as_the_whole_timeline_does() {
         .iter()
         .filter(|e| e.kind == Kind::Gap || !e.flags.is_empty())
         .count();
-    assert!(notable > trailproof_core::html::TIMELINE_ROWS, "{notable}");
+    assert!(notable > trailproof_report::TIMELINE_ROWS, "{notable}");
     for f in FLAGS {
         assert!(
             tl.events.iter().any(|e| e.flags.contains(&f)),

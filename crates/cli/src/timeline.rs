@@ -98,7 +98,7 @@ pub fn write_report(
     tl: &Timeline,
     argv: &[String],
 ) -> anyhow::Result<()> {
-    let html = trailproof_core::html::render(report, Some(tl), argv);
+    let html = trailproof_report::html::render(report, Some(tl), argv);
     std::fs::write(path, html.as_bytes())
         .with_context(|| format!("cannot write the report {}", path.display()))?;
     let digest = trailproof_core::record::hex(&trailproof_core::record::sha256(html.as_bytes()));

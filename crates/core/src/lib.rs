@@ -21,7 +21,6 @@ pub mod chain;
 pub mod export;
 pub mod finding;
 pub mod fingerprint;
-pub mod html;
 pub mod json;
 pub mod record;
 pub mod scope;

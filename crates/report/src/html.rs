@@ -1,4 +1,4 @@
-//! The verification report as one self-contained HTML file, for a case file.
+//! The HTML report: one self-contained page, for a case file.
 //!
 //! Invariants:
 //! * self-contained: inline CSS only, no script, no external asset, no link that fetches
@@ -11,12 +11,12 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::case::{Report, Verdict};
-use crate::finding::{Code, Finding, Level, Status};
-use crate::timeline::{Integrity, Kind, Timeline};
+use trailproof_core::case::{Report, Verdict};
+use trailproof_core::finding::{Code, Finding, Level, Status};
+use trailproof_core::timeline::{Integrity, Kind, Timeline};
 
-/// Rows of the flagged-events table at most; the rest is counted, not shown.
-pub const TIMELINE_ROWS: usize = 500;
+use crate::command_line::shell_quote;
+use crate::timeline_excerpt::{is_notable, TIMELINE_ROWS};
 
 /// Escapes text for HTML element content and double- or single-quoted attribute values.
 pub fn escape(s: &str) -> String {
@@ -342,18 +342,7 @@ fn integrity_class(i: Integrity) -> &'static str {
 
 fn write_timeline(h: &mut String, tl: &Timeline) {
     let s = &tl.summary;
-    let notable: Vec<_> = tl
-        .events
-        .iter()
-        .filter(|e| {
-            e.kind == Kind::Gap
-                || !e.flags.is_empty()
-                || !matches!(
-                    e.integrity,
-                    Integrity::Verified | Integrity::OnlyInOneSource | Integrity::Unanchored
-                )
-        })
-        .collect();
+    let notable: Vec<_> = tl.events.iter().filter(|e| is_notable(e)).collect();
     let _ = writeln!(
         h,
         "<h2>Timeline: flagged events and gaps ({} of {} events, {} gap(s))</h2>",
@@ -459,18 +448,6 @@ fn write_timeline(h: &mut String, tl: &Timeline) {
     }
 }
 
-/// Quotes a command-line argument for display (POSIX shell style) when it needs it.
-pub fn shell_quote(a: &str) -> String {
-    if !a.is_empty()
-        && a.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c))
-    {
-        a.to_string()
-    } else {
-        format!("'{}'", a.replace('\'', "'\\''"))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -483,13 +460,5 @@ mod tests {
         );
         assert_eq!(escape("a&b \"c\" 'd'"), "a&amp;b &quot;c&quot; &#39;d&#39;");
         assert_eq!(escape("Zoë Müller"), "Zoë Müller");
-    }
-
-    #[test]
-    fn quotes_arguments() {
-        assert_eq!(shell_quote("verify"), "verify");
-        assert_eq!(shell_quote("a b"), "'a b'");
-        assert_eq!(shell_quote("it's"), "'it'\\''s'");
-        assert_eq!(shell_quote(""), "''");
     }
 }
