@@ -24,6 +24,7 @@ use trailproof_ingest::{IngestError, InputKind};
 use trailproof_live::{
     investigate_stream, HttpPolicy, InvestigateError, LiveOptions, LiveProgress, LiveRequest, Token,
 };
+use trailproof_report::TimelineExcerpt;
 
 use crate::session::Loaded;
 use crate::types::{
@@ -215,23 +216,16 @@ pub fn report_timeline(case: &Loaded) -> Timeline {
 
 /// The bytes of the verification report in `format`.
 pub fn report_bytes(case: &Loaded, format: ReportFormat) -> Result<Vec<u8>, AppError> {
-    let argv = argv(case);
-    Ok(match format {
-        ReportFormat::Html => {
-            let tl = report_timeline(case);
-            trailproof_report::html::render(&case.report, Some(&tl), &argv).into_bytes()
-        }
-        ReportFormat::Json => {
-            let mut v = serde_json::to_vec_pretty(&case.report)
-                .map_err(|e| AppError::new(ErrorKind::Save, e.to_string()))?;
-            v.push(b'\n');
-            v
-        }
-        ReportFormat::Pdf => {
-            trailproof_report::pdf(&case.report, Some(&report_timeline(case)), &argv)
-                .map_err(|e| AppError::new(ErrorKind::Save, chain(&e)))?
-        }
-    })
+    let format = match format {
+        ReportFormat::Html => trailproof_report::Format::Html,
+        ReportFormat::Pdf => trailproof_report::Format::Pdf,
+        ReportFormat::Json => trailproof_report::Format::Json,
+    };
+    // The JSON report is the report object alone.
+    let tl = (format != trailproof_report::Format::Json).then(|| report_timeline(case));
+    let excerpt = tl.as_ref().map(TimelineExcerpt::of);
+    trailproof_report::render(format, &case.report, excerpt.as_ref(), &argv(case))
+        .map_err(|e| AppError::new(ErrorKind::Save, chain(&e)))
 }
 
 /// Entries rebuilt at a time while a timeline is written.

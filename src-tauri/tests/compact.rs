@@ -25,6 +25,7 @@ use trailproof_core::timeline::{
     self, Event, Flag, Integrity, Kind, Summary, Timeline, TimelineOptions,
 };
 use trailproof_ingest::run::RunOptions;
+use trailproof_report::{render, Format, TimelineExcerpt};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -704,10 +705,11 @@ fn same_exports(what: &str, case: &Loaded, report: &Report, tl: &Timeline) {
     }
     let mut argv = vec!["trailproof-app".to_string()];
     argv.extend(case.paths.iter().map(|p| p.to_string_lossy().into_owned()));
-    let html = trailproof_report::html::render(report, Some(tl), &argv);
-    let got = String::from_utf8(work::report_bytes(case, ReportFormat::Html).unwrap()).unwrap();
+    let excerpt = TimelineExcerpt::of(tl);
+    let html = render(Format::Html, report, Some(&excerpt), &argv).unwrap();
+    let got = work::report_bytes(case, ReportFormat::Html).unwrap();
     assert!(got == html, "{what}: HTML report differs");
-    let pdf = trailproof_report::pdf(report, Some(tl), &argv).unwrap();
+    let pdf = render(Format::Pdf, report, Some(&excerpt), &argv).unwrap();
     assert!(
         work::report_bytes(case, ReportFormat::Pdf).unwrap() == pdf,
         "{what}: PDF report differs"

@@ -6,25 +6,14 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
+use anyhow::{bail, Context};
 use trailproof_core::case::Report;
 use trailproof_core::timeline::Timeline;
+use trailproof_report::{render, Format, TimelineExcerpt};
 
-/// Formats of the report file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    Html,
-    Pdf,
-}
-
-/// The format named by a file's extension.
-pub fn format_of(path: &Path) -> Option<Format> {
-    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
-    match ext.as_str() {
-        "html" => Some(Format::Html),
-        "pdf" => Some(Format::Pdf),
-        _ => None,
-    }
+/// The report format `path`'s extension names, if the command writes it to a file.
+fn format_of(path: &Path) -> Option<Format> {
+    Format::from_path(path).filter(|f| matches!(f, Format::Html | Format::Pdf))
 }
 
 /// Parses `--report`'s value (clap value parser): the extension must name a format.
@@ -39,20 +28,17 @@ pub fn parse_out(s: &str) -> Result<PathBuf, String> {
 /// Writes the report to `path` in the format its extension names and prints its SHA-256 on
 /// stderr.
 pub fn write(path: &Path, report: &Report, tl: &Timeline, argv: &[String]) -> anyhow::Result<()> {
-    match format_of(path) {
-        Some(Format::Html) => crate::timeline::write_report(path, report, tl, argv),
-        Some(Format::Pdf) => {
-            let bytes = trailproof_report::pdf(report, Some(tl), argv)
-                .context("cannot make the PDF report")?;
-            std::fs::write(path, &bytes)
-                .with_context(|| format!("cannot write the report {}", path.display()))?;
-            let digest = trailproof_core::record::hex(&trailproof_core::record::sha256(&bytes));
-            eprintln!("report written: {} sha256 {digest}", path.display());
-            Ok(())
-        }
-        None => anyhow::bail!(
+    let Some(format) = format_of(path) else {
+        bail!(
             "cannot tell the format of the report {}: use .html or .pdf",
             path.display()
-        ),
-    }
+        );
+    };
+    let bytes = render(format, report, Some(&TimelineExcerpt::of(tl)), argv)
+        .with_context(|| format!("cannot make the {} report", format.name()))?;
+    std::fs::write(path, &bytes)
+        .with_context(|| format!("cannot write the report {}", path.display()))?;
+    let digest = trailproof_core::record::hex(&trailproof_core::record::sha256(&bytes));
+    eprintln!("report written: {} sha256 {digest}", path.display());
+    Ok(())
 }

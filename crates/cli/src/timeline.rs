@@ -90,18 +90,3 @@ pub fn argv() -> Vec<String> {
         .map(|a| a.to_string_lossy().into_owned())
         .collect()
 }
-
-/// Writes the HTML report to `path` and prints its SHA-256 on stderr.
-pub fn write_report(
-    path: &Path,
-    report: &Report,
-    tl: &Timeline,
-    argv: &[String],
-) -> anyhow::Result<()> {
-    let html = trailproof_report::html::render(report, Some(tl), argv);
-    std::fs::write(path, html.as_bytes())
-        .with_context(|| format!("cannot write the report {}", path.display()))?;
-    let digest = trailproof_core::record::hex(&trailproof_core::record::sha256(html.as_bytes()));
-    eprintln!("report written: {} sha256 {digest}", path.display());
-    Ok(())
-}

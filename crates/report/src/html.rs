@@ -13,13 +13,13 @@ use std::fmt::Write as _;
 
 use trailproof_core::case::{Report, Verdict};
 use trailproof_core::finding::{Code, Finding, Level, Status};
-use trailproof_core::timeline::{Integrity, Kind, Timeline};
+use trailproof_core::timeline::{Integrity, Kind};
 
 use crate::command_line::shell_quote;
-use crate::timeline_excerpt::{is_notable, TIMELINE_ROWS};
+use crate::TimelineExcerpt;
 
 /// Escapes text for HTML element content and double- or single-quoted attribute values.
-pub fn escape(s: &str) -> String {
+pub(crate) fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
         match c {
@@ -113,8 +113,13 @@ fn seq_text(f: &Finding) -> String {
     }
 }
 
-/// Renders the report. `argv` is the exact command line (program name first).
-pub fn render(report: &Report, timeline: Option<&Timeline>, argv: &[String]) -> String {
+/// Renders the report. `timeline`, when given, adds its flagged events and gaps; `argv` is the
+/// exact command line (program name first).
+pub(crate) fn render(
+    report: &Report,
+    timeline: Option<&TimelineExcerpt>,
+    argv: &[String],
+) -> String {
     let mut h = String::with_capacity(64 * 1024);
     let v = report.verdict.as_str();
     let _ = write!(
@@ -340,13 +345,12 @@ fn integrity_class(i: Integrity) -> &'static str {
     }
 }
 
-fn write_timeline(h: &mut String, tl: &Timeline) {
-    let s = &tl.summary;
-    let notable: Vec<_> = tl.events.iter().filter(|e| is_notable(e)).collect();
+fn write_timeline(h: &mut String, tl: &TimelineExcerpt) {
+    let s = tl.summary();
     let _ = writeln!(
         h,
         "<h2>Timeline: flagged events and gaps ({} of {} events, {} gap(s))</h2>",
-        notable.len() - s.gaps as usize,
+        tl.notable() - s.gaps as usize,
         s.events,
         s.gaps
     );
@@ -368,12 +372,12 @@ fn write_timeline(h: &mut String, tl: &Timeline) {
         s.burst_minutes,
         escape(&s.off_hours_rule)
     );
-    if notable.is_empty() {
+    if tl.notable() == 0 {
         h.push_str("<p class=\"muted\">No flagged events and no gaps.</p>\n");
         return;
     }
     h.push_str("<table><tr><th>Timestamp (UTC)</th><th>Tenant</th><th>Seq</th><th>Action</th><th>Actor</th><th>Outcome</th><th>Integrity</th><th>Flags</th><th>Findings</th></tr>\n");
-    for e in notable.iter().take(TIMELINE_ROWS) {
+    for e in tl.listed() {
         let integrity = format!(
             "<span class=\"badge {}\">{}</span>{}",
             integrity_class(e.integrity),
@@ -439,11 +443,11 @@ fn write_timeline(h: &mut String, tl: &Timeline) {
         );
     }
     h.push_str("</table>\n");
-    if notable.len() > TIMELINE_ROWS {
+    if tl.not_listed() > 0 {
         let _ = writeln!(
             h,
             "<p class=\"muted\">{} more flagged event(s) or gap(s) are not shown; <code>trailproof timeline</code> lists them all.</p>",
-            notable.len() - TIMELINE_ROWS
+            tl.not_listed()
         );
     }
 }

@@ -1,28 +1,69 @@
 //! `trailproof-report`: the verification report of a Trailproof case in every format it is
-//! written in: one self-contained HTML page ([`html`]) and a PDF an auditor can print, sign and
-//! file ([`pdf`]), with the same content.
+//! written in, through one entry point, [`render`]:
+//! * [`Format::Html`]: one self-contained HTML page (`html`);
+//! * [`Format::Pdf`]: a PDF an auditor can print, sign and file, with the same content as the
+//!   HTML page (`pdf`);
+//! * [`Format::Json`]: the report object itself, exactly as `trailproof verify --json` prints it
+//!   (pretty-printed, one trailing newline).
 //!
-//! Shared by the formats: the command line a report names (`command_line`) and what a report
-//! shows of a timeline (`timeline_excerpt`: at most [`TIMELINE_ROWS`] notable entries, the rest
-//! counted).
+//! Shared by the HTML and the PDF report: the command line a report names (`command_line`) and
+//! what a report shows of a timeline ([`TimelineExcerpt`]: its summary, at most
+//! [`TIMELINE_ROWS`] notable entries listed, every one counted).
 //!
 //! Invariants kept by every format: text from evidence or the command line is shown, never
 //! interpreted (escaped in HTML, drawn as glyphs in the PDF); the output is deterministic, a
-//! function of the report, the timeline and the command line given (no clock, locale, time
-//! zone or hash-map order); the file is self-contained and renders the same offline.
+//! function of the report, the timeline excerpt and the command line given (no clock, locale,
+//! time zone or hash-map order); the file is self-contained and renders the same offline.
 #![forbid(unsafe_code)]
 
 mod command_line;
-pub mod html;
+mod html;
 mod pdf;
 mod timeline_excerpt;
 
-pub use pdf::{write as pdf, FINDING_ROWS, MAX_VALUE_CHARS, TIMELINE_VALUE_CHARS};
-pub use timeline_excerpt::TIMELINE_ROWS;
+use std::path::Path;
 
-/// Why a PDF report could not be made.
+use trailproof_core::case::Report;
+
+pub use pdf::{FINDING_ROWS, MAX_VALUE_CHARS, TIMELINE_VALUE_CHARS};
+pub use timeline_excerpt::{is_notable, TimelineExcerpt, TIMELINE_ROWS};
+
+/// The formats a report is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// One self-contained HTML page.
+    Html,
+    /// A PDF on A4 pages.
+    Pdf,
+    /// The report object as pretty-printed JSON.
+    Json,
+}
+
+impl Format {
+    /// The format a file's extension names (`.html`, `.pdf` or `.json`, in any case).
+    pub fn from_path(path: &Path) -> Option<Format> {
+        let extension = path.extension()?.to_str()?.to_ascii_lowercase();
+        match extension.as_str() {
+            "html" => Some(Format::Html),
+            "pdf" => Some(Format::Pdf),
+            "json" => Some(Format::Json),
+            _ => None,
+        }
+    }
+
+    /// The format's name in messages: `HTML`, `PDF` or `JSON`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Html => "HTML",
+            Format::Pdf => "PDF",
+            Format::Json => "JSON",
+        }
+    }
+}
+
+/// Why a report could not be made.
 #[derive(Debug, thiserror::Error)]
-pub enum ReportError {
+pub enum Error {
     /// A compiled-in font could not be read (a broken build).
     #[error("cannot load the embedded font {0}")]
     Font(&'static str),
@@ -32,4 +73,27 @@ pub enum ReportError {
     /// krilla refused to write the document.
     #[error("cannot write the PDF: {0}")]
     Pdf(String),
+    /// The report could not be serialized as JSON.
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
+}
+
+/// Renders `report` in `format`. `timeline`, when given, adds its flagged events and gaps to
+/// the HTML and the PDF report (the JSON report is the report object alone); `argv` is the
+/// exact command line (program name first), which the HTML and the PDF report name.
+pub fn render(
+    format: Format,
+    report: &Report,
+    timeline: Option<&TimelineExcerpt>,
+    argv: &[String],
+) -> Result<Vec<u8>, Error> {
+    match format {
+        Format::Html => Ok(html::render(report, timeline, argv).into_bytes()),
+        Format::Pdf => pdf::write(report, timeline, argv),
+        Format::Json => {
+            let mut bytes = serde_json::to_vec_pretty(report)?;
+            bytes.push(b'\n');
+            Ok(bytes)
+        }
+    }
 }

@@ -17,19 +17,19 @@ use trailproof_core::case::Report;
 use super::layout::{Layout, Op, BOTTOM, H, LEFT, W, WIDTH};
 use super::text::{self, span, Face, Rgb, Shaper};
 use super::{sans, LINE, MUTED};
-use crate::ReportError;
+use crate::Error;
 
 fn paint(c: Rgb) -> krilla::paint::Paint {
     rgb::Color::new(c.0, c.1, c.2).into()
 }
 
-pub(super) fn draw(report: &Report, sh: &Shaper, lay: Layout) -> Result<Vec<u8>, ReportError> {
-    let sans_font = Font::new(text::SANS.into(), 0).ok_or(ReportError::Font("DejaVu Sans"))?;
-    let mono_font = Font::new(text::MONO.into(), 0).ok_or(ReportError::Font("DejaVu Sans Mono"))?;
+pub(super) fn draw(report: &Report, sh: &Shaper, lay: Layout) -> Result<Vec<u8>, Error> {
+    let sans_font = Font::new(text::SANS.into(), 0).ok_or(Error::Font("DejaVu Sans"))?;
+    let mono_font = Font::new(text::MONO.into(), 0).ok_or(Error::Font("DejaVu Sans Mono"))?;
     let configuration = ConfigurationBuilder::new()
         .with_version(PdfVersion::Pdf17)
         .finish()
-        .map_err(|e| ReportError::Pdf(format!("configuration: {e:?}")))?;
+        .map_err(|e| Error::Pdf(format!("configuration: {e:?}")))?;
     let settings = SerializeSettings {
         configuration,
         enable_tagging: false,
@@ -73,7 +73,7 @@ pub(super) fn draw(report: &Report, sh: &Shaper, lay: Layout) -> Result<Vec<u8>,
                 }
             }
         }
-        let settings = PageSettings::from_wh(W, H).ok_or(ReportError::Geometry("page size"))?;
+        let settings = PageSettings::from_wh(W, H).ok_or(Error::Geometry("page size"))?;
         let mut page = doc.start_page_with(settings);
         let mut s = page.surface();
         for op in &ops {
@@ -88,10 +88,9 @@ pub(super) fn draw(report: &Report, sh: &Shaper, lay: Layout) -> Result<Vec<u8>,
                 } => {
                     let mut pb = PathBuilder::new();
                     pb.push_rect(
-                        Rect::from_xywh(*x, *y, *w, *h)
-                            .ok_or(ReportError::Geometry("rectangle"))?,
+                        Rect::from_xywh(*x, *y, *w, *h).ok_or(Error::Geometry("rectangle"))?,
                     );
-                    let path = pb.finish().ok_or(ReportError::Geometry("rectangle"))?;
+                    let path = pb.finish().ok_or(Error::Geometry("rectangle"))?;
                     s.set_fill(fill.map(|c| Fill {
                         paint: paint(c),
                         ..Fill::default()
@@ -114,7 +113,7 @@ pub(super) fn draw(report: &Report, sh: &Shaper, lay: Layout) -> Result<Vec<u8>,
                     let mut pb = PathBuilder::new();
                     pb.move_to(*x1, *y1);
                     pb.line_to(*x2, *y2);
-                    let path = pb.finish().ok_or(ReportError::Geometry("rule"))?;
+                    let path = pb.finish().ok_or(Error::Geometry("rule"))?;
                     s.set_fill(None);
                     s.set_stroke(Some(Stroke {
                         paint: paint(*color),
@@ -174,5 +173,5 @@ pub(super) fn draw(report: &Report, sh: &Shaper, lay: Layout) -> Result<Vec<u8>,
         outline.push_child(prev);
     }
     doc.set_outline(outline);
-    doc.finish().map_err(|e| ReportError::Pdf(format!("{e:?}")))
+    doc.finish().map_err(|e| Error::Pdf(format!("{e:?}")))
 }

@@ -39,9 +39,8 @@ mod timeline;
 
 use trailproof_core::case::{Report, Verdict};
 use trailproof_core::finding::{Finding, Level, Status};
-use trailproof_core::timeline::Timeline;
 
-use crate::ReportError;
+use crate::{Error, TimelineExcerpt};
 use layout::{Cell, Layout, Row, PAD_X, WIDTH};
 use text::{clip, span, Face, Rgb, Shaper, Span, Style};
 
@@ -245,12 +244,12 @@ fn to(x: Option<&str>) -> String {
 
 /// Renders the report as a PDF. `timeline`, when given, adds its flagged events and gaps;
 /// `argv` is the exact command line (program name first).
-pub fn write(
+pub(crate) fn write(
     report: &Report,
-    timeline: Option<&Timeline>,
+    timeline: Option<&TimelineExcerpt>,
     argv: &[String],
-) -> Result<Vec<u8>, ReportError> {
-    let sh = Shaper::new().ok_or(ReportError::Font("DejaVu Sans / DejaVu Sans Mono"))?;
+) -> Result<Vec<u8>, Error> {
+    let sh = Shaper::new().ok_or(Error::Font("DejaVu Sans / DejaVu Sans Mono"))?;
     let mut w = Writer {
         sh,
         lay: Layout::new(),

@@ -1,23 +1,22 @@
 //! The timeline section of the PDF report: the timeline's summary, then its flagged events and
-//! gaps (the first [`TIMELINE_ROWS`] of them, with a count of the rest).
+//! gaps (those the [`TimelineExcerpt`] lists, with a count of the rest).
 
 use std::collections::BTreeMap;
 
-use trailproof_core::timeline::{Event, Integrity, Kind, Timeline};
+use trailproof_core::timeline::{Event, Integrity, Kind};
 
 use super::layout::Row;
 use super::text::span;
 use super::*;
-use crate::timeline_excerpt::{is_notable, TIMELINE_ROWS};
+use crate::TimelineExcerpt;
 
 impl Writer {
-    pub(super) fn timeline(&mut self, tl: &Timeline) {
-        let s = &tl.summary;
-        let notable: Vec<&Event> = tl.events.iter().filter(|e| is_notable(e)).collect();
+    pub(super) fn timeline(&mut self, tl: &TimelineExcerpt) {
+        let s = tl.summary();
         self.h2(
             &format!(
                 "Timeline: flagged events and gaps ({} of {} events, {} gap(s))",
-                notable.len() as u64 - s.gaps,
+                tl.notable() as u64 - s.gaps,
                 s.events,
                 s.gaps
             ),
@@ -67,7 +66,7 @@ impl Writer {
             ),
         ]);
         self.lay.gap(4.0);
-        if notable.is_empty() {
+        if tl.notable() == 0 {
             self.note("No flagged events and no gaps.");
             return;
         }
@@ -85,16 +84,12 @@ impl Writer {
                 "Flags / findings",
             ],
         );
-        let rows = notable
-            .iter()
-            .take(TIMELINE_ROWS)
-            .map(|e| self.timeline_row(&widths, e))
-            .collect();
+        let rows = tl.listed().map(|e| self.timeline_row(&widths, e)).collect();
         self.lay.table(header, rows);
-        if notable.len() > TIMELINE_ROWS {
+        if tl.not_listed() > 0 {
             self.note(format!(
                 "{} more flagged event(s) or gap(s) are not shown; trailproof timeline lists them all.",
-                notable.len() - TIMELINE_ROWS
+                tl.not_listed()
             ));
         }
     }
