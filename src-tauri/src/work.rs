@@ -4,7 +4,7 @@
 //!
 //! The timeline is never held whole: a case is built from the core's streaming timeline
 //! ([`Loaded::from_stream`]), timeline exports are written entry by entry from the case's
-//! compact store, and the reports get a timeline of the entries they list.
+//! compact store, and the reports get an excerpt of the entries they list ([`report_excerpt`]).
 //!
 //! Invariants: the bearer token is handed to the HTTP client only and is never part of an error
 //! message or a progress event; exports are written only to the path the user chose in the save
@@ -18,13 +18,14 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use trailproof_core::record::{hex, sha256};
-use trailproof_core::timeline::model::{Event, Timeline, TimelineOptions};
+use trailproof_core::timeline::model::{Timeline, TimelineOptions};
 use trailproof_core::timeline::output;
 use trailproof_ingest::run::{Progress, RunOptions};
 use trailproof_ingest::{IngestError, InputKind};
 use trailproof_live::{
     investigate_stream, HttpPolicy, InvestigateError, LiveOptions, LiveProgress, LiveRequest, Token,
 };
+use trailproof_report::{Format, TimelineExcerpt};
 
 use crate::session::Loaded;
 use crate::types::{
@@ -188,51 +189,39 @@ pub fn open(
     Ok(loaded)
 }
 
-/// The timeline the reports are rendered from: they list the first
-/// [`trailproof_core::html::TIMELINE_ROWS`] notable entries (gaps, flagged events, integrity
-/// problems) and count all of them, so it holds those entries whole, then one empty gap entry for
-/// each notable entry past them (counted, never shown), with the case's summary. The reports'
-/// bytes are those of the whole timeline; memory holds a few hundred events, not the case.
-pub fn report_timeline(case: &Loaded) -> Timeline {
-    let shown = trailproof_core::html::TIMELINE_ROWS;
-    let mut events = Vec::new();
-    let mut counted = 0usize;
+/// What the reports show of the case's timeline: its summary, the first
+/// [`trailproof_report::TIMELINE_ROWS`] notable entries (gaps, flagged events, integrity
+/// problems; [`Loaded::notable`]) rebuilt from the compact store, and the count of all of them.
+/// The reports' bytes are those of the whole timeline; memory holds a few hundred events, not
+/// the case.
+pub fn report_excerpt(case: &Loaded) -> TimelineExcerpt<'_> {
+    let mut listed = Vec::new();
+    let mut notable = 0usize;
     for i in case.notable() {
-        if events.len() < shown {
-            events.extend(case.event(i));
+        if listed.len() < trailproof_report::TIMELINE_ROWS {
+            // An entry the store cannot rebuild is neither listed nor counted.
+            if let Some(event) = case.event(i) {
+                listed.push(event);
+                notable += 1;
+            }
         } else {
-            counted += 1;
+            notable += 1;
         }
     }
-    if counted > 0 {
-        let placeholder = Event::gap(String::new(), 0, None);
-        events.resize(events.len() + counted, placeholder);
-    }
-    Timeline {
-        events,
-        summary: case.summary().clone(),
-    }
+    TimelineExcerpt::new(case.summary(), listed, notable)
 }
 
 /// The bytes of the verification report in `format`.
 pub fn report_bytes(case: &Loaded, format: ReportFormat) -> Result<Vec<u8>, AppError> {
-    let argv = argv(case);
-    Ok(match format {
-        ReportFormat::Html => {
-            let tl = report_timeline(case);
-            trailproof_core::html::render(&case.report, Some(&tl), &argv).into_bytes()
-        }
-        ReportFormat::Json => {
-            let mut v = serde_json::to_vec_pretty(&case.report)
-                .map_err(|e| AppError::new(ErrorKind::Save, e.to_string()))?;
-            v.push(b'\n');
-            v
-        }
-        ReportFormat::Pdf => {
-            trailproof_report::pdf(&case.report, Some(&report_timeline(case)), &argv)
-                .map_err(|e| AppError::new(ErrorKind::Save, chain(&e)))?
-        }
-    })
+    let format = match format {
+        ReportFormat::Html => Format::Html,
+        ReportFormat::Pdf => Format::Pdf,
+        ReportFormat::Json => Format::Json,
+    };
+    // The JSON report is the report object alone.
+    let excerpt = (format != Format::Json).then(|| report_excerpt(case));
+    trailproof_report::render(format, &case.report, excerpt.as_ref(), &argv(case))
+        .map_err(|e| AppError::new(ErrorKind::Save, chain(&e)))
 }
 
 /// Entries rebuilt at a time while a timeline is written.

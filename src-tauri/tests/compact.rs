@@ -26,6 +26,7 @@ use trailproof_core::timeline::model::{
 };
 use trailproof_core::timeline::output;
 use trailproof_ingest::run::RunOptions;
+use trailproof_report::{render, Format, TimelineExcerpt};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -669,10 +670,11 @@ fn same_exports(what: &str, case: &Loaded, report: &Report, tl: &Timeline) {
     }
     let mut argv = vec!["trailproof-app".to_string()];
     argv.extend(case.paths.iter().map(|p| p.to_string_lossy().into_owned()));
-    let html = trailproof_core::html::render(report, Some(tl), &argv);
-    let got = String::from_utf8(work::report_bytes(case, ReportFormat::Html).unwrap()).unwrap();
+    let excerpt = TimelineExcerpt::of(tl);
+    let html = render(Format::Html, report, Some(&excerpt), &argv).unwrap();
+    let got = work::report_bytes(case, ReportFormat::Html).unwrap();
     assert!(got == html, "{what}: HTML report differs");
-    let pdf = trailproof_report::pdf(report, Some(tl), &argv).unwrap();
+    let pdf = render(Format::Pdf, report, Some(&excerpt), &argv).unwrap();
     assert!(
         work::report_bytes(case, ReportFormat::Pdf).unwrap() == pdf,
         "{what}: PDF report differs"
@@ -894,7 +896,7 @@ fn a_generated_case_answers_as_the_whole_timeline_does() {
         .iter()
         .filter(|e| e.kind == Kind::Gap || !e.flags.is_empty())
         .count();
-    assert!(notable > trailproof_core::html::TIMELINE_ROWS, "{notable}");
+    assert!(notable > trailproof_report::TIMELINE_ROWS, "{notable}");
     for f in Flag::ALL {
         assert!(
             tl.events.iter().any(|e| e.flags.contains(&f)),

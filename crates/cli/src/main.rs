@@ -2,23 +2,24 @@
 //!
 //! Exit codes: 0 intact, 1 tampered, 2 inconclusive or an input that cannot be read (the
 //! message on stderr names the file and the place, with its cause chain).
+//!
+//! Here: the command line (clap) and the dispatch to one module per command ([`verify`],
+//! [`timeline`], [`live`], [`inspect`]); what the commands write goes through [`output`], how
+//! `live` and `timeline --live` reach the service is [`connect`].
 #![forbid(unsafe_code)]
 
-mod human;
+mod connect;
 mod inspect;
 mod live;
-mod report_file;
+mod output;
 mod timeline;
+mod verify;
 
-use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use indicatif::{ProgressBar, ProgressStyle};
-use trailproof_ingest::run::{verify_files, Progress, RunOptions};
-use trailproof_ingest::InputKind;
 
 #[derive(Parser)]
 #[command(
@@ -45,7 +46,7 @@ enum Command {
         no_progress: bool,
         /// Also write the verification report to this file: a self-contained HTML page
         /// (`.html`) or a PDF (`.pdf`), by extension.
-        #[arg(long, value_name = "OUT.html|OUT.pdf", value_parser = report_file::parse_out)]
+        #[arg(long, value_name = "OUT.html|OUT.pdf", value_parser = output::parse_report_path)]
         report: Option<PathBuf>,
         /// Evidence files; their kind is detected from their content.
         #[arg(required = true)]
@@ -74,7 +75,7 @@ enum Command {
         #[arg(long, value_name = "URL")]
         live: Option<String>,
         #[command(flatten)]
-        connect: live::Connect,
+        connect: connect::Connect,
         /// Evidence files; their kind is detected from their content.
         #[arg(required_unless_present = "live")]
         files: Vec<PathBuf>,
@@ -90,10 +91,10 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         evidence: Vec<PathBuf>,
         #[command(flatten)]
-        connect: live::Connect,
+        connect: connect::Connect,
         /// Also write the report, with the timeline of the evidence and the live records, to
         /// this file: a self-contained HTML page (`.html`) or a PDF (`.pdf`), by extension.
-        #[arg(long, value_name = "OUT.html|OUT.pdf", value_parser = report_file::parse_out)]
+        #[arg(long, value_name = "OUT.html|OUT.pdf", value_parser = output::parse_report_path)]
         report: Option<PathBuf>,
         /// The verification URL (`<origin>/audit/verify?tenant_id=..&hash=..`).
         url: String,
@@ -143,39 +144,14 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Verify {
             json,
             no_progress,
-            report: report_path,
+            report,
             files,
-        } => {
-            let bar = Bar::new(!no_progress && std::io::stderr().is_terminal());
-            let opts = RunOptions {
-                progress: &bar,
-                cancel: None,
-            };
-            let report = match &report_path {
-                Some(path) => {
-                    let (report, tl) = timeline::verify(&files, &opts)?;
-                    bar.clear();
-                    let argv: Vec<String> = std::env::args_os()
-                        .map(|a| a.to_string_lossy().into_owned())
-                        .collect();
-                    report_file::write(path, &report, &tl, &argv)?;
-                    report
-                }
-                None => verify_files(&files, &opts)?,
-            };
-            bar.clear();
-            let mut out = std::io::stdout().lock();
-            if json {
-                serde_json::to_writer_pretty(&mut out, &report)?;
-                writeln!(out)?;
-            } else {
-                let color =
-                    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-                human::write_report(&mut out, &report, color)?;
-            }
-            out.flush()?;
-            Ok(report.verdict.exit_code() as u8)
-        }
+        } => verify::run(verify::VerifyArgs {
+            json,
+            no_progress,
+            report,
+            files,
+        }),
         Command::Timeline {
             format,
             output,
@@ -185,28 +161,16 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             live,
             connect,
             files,
-        } => {
-            let bar = Bar::new(!no_progress && std::io::stderr().is_terminal());
-            let opts = RunOptions {
-                progress: &bar,
-                cancel: None,
-            };
-            let topts = trailproof_core::timeline::model::TimelineOptions {
-                burst_count: usize::try_from(burst_count).unwrap_or(usize::MAX),
-                burst_minutes,
-            };
-            let code = timeline::run(
-                &files,
-                &format,
-                output.as_deref(),
-                &topts,
-                &opts,
-                live,
-                connect,
-            );
-            bar.clear();
-            code
-        }
+        } => timeline::run(timeline::TimelineArgs {
+            format,
+            output,
+            burst_count,
+            burst_minutes,
+            no_progress,
+            live,
+            connect,
+            files,
+        }),
         Command::Live {
             json,
             evidence,
@@ -227,56 +191,5 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             json,
         } => inspect::run(&file, &tenant, seq, json)
             .with_context(|| format!("inspecting {tenant} seq {seq} in {}", file.display())),
-    }
-}
-
-/// Progress bar on stderr, drawn only on a terminal.
-struct Bar {
-    bar: Option<ProgressBar>,
-}
-
-impl Bar {
-    fn new(enabled: bool) -> Self {
-        Bar {
-            bar: enabled.then(|| {
-                let b = ProgressBar::hidden();
-                b.set_draw_target(indicatif::ProgressDrawTarget::stderr());
-                b
-            }),
-        }
-    }
-
-    fn clear(&self) {
-        if let Some(b) = &self.bar {
-            b.finish_and_clear();
-        }
-    }
-}
-
-impl Progress for Bar {
-    fn input(&self, path: &Path, kind: InputKind, total: Option<u64>) {
-        if let Some(b) = &self.bar {
-            b.reset();
-            match total {
-                Some(t) => {
-                    b.set_length(t);
-                    b.set_style(
-                        ProgressStyle::with_template(
-                            "{msg} [{bar:30}] {bytes}/{total_bytes} {per_sec} ETA {eta}",
-                        )
-                        .unwrap_or_else(|_| ProgressStyle::default_bar())
-                        .progress_chars("=> "),
-                    );
-                }
-                None => b.set_style(ProgressStyle::default_spinner()),
-            }
-            b.set_message(format!("{} ({})", path.display(), kind.as_str()));
-        }
-    }
-
-    fn advance(&self, bytes: u64, _records: u64) {
-        if let Some(b) = &self.bar {
-            b.set_position(bytes);
-        }
     }
 }

@@ -1,108 +1,80 @@
-//! `trailproof timeline` and the HTML report of `trailproof verify --report` and `trailproof live
-//! --report`: thin glue between the command line, the run ([`verify_with_timeline`], or
-//! [`investigate`] with `--live`) and the core's writers.
+//! `trailproof timeline`: the timeline of a case, from its files ([`verify_with_timeline_stream`])
+//! or with the live records as one more source ([`investigate_stream`] with `--live`), written in
+//! the chosen format by the core's writers ([`crate::output::write_timeline`]).
 //!
-//! Invariants: output files are written whole and then reported (the HTML report's SHA-256 is
-//! computed over the very bytes written); nothing here reads the clock or the locale.
+//! Exit 0 once the timeline is written (whatever the verdict; it is named in the summary), 2
+//! when an input cannot be read. Nothing here reads the clock or the locale.
 
-use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::io::IsTerminal;
+use std::path::PathBuf;
 
 use anyhow::{bail, Context};
-use trailproof_core::report::Report;
-use trailproof_core::timeline::model::{Timeline, TimelineOptions};
-use trailproof_core::timeline::output::{self as timeline, Format};
-use trailproof_ingest::events::{verify_with_timeline, verify_with_timeline_stream};
+use trailproof_core::timeline::model::TimelineOptions;
+use trailproof_core::timeline::output::Format;
+use trailproof_ingest::events::verify_with_timeline_stream;
 use trailproof_ingest::run::RunOptions;
 use trailproof_live::{investigate_stream, LiveRequest};
 
-use crate::live::Connect;
+use crate::connect::Connect;
+use crate::output::{self, Bar};
 
-/// Runs `trailproof timeline`. Exit 0 once the timeline is written (whatever the verdict; it is
-/// named in the summary), 2 when an input cannot be read.
-pub fn run(
-    files: &[PathBuf],
-    format: &str,
-    out: Option<&Path>,
-    opts: &TimelineOptions,
-    run_opts: &RunOptions,
-    live: Option<String>,
-    connect: Connect,
-) -> anyhow::Result<u8> {
-    let format = Format::parse(format).with_context(|| {
-        format!("unknown format {format:?}: use json, jsonl, csv or timesketch")
+/// The arguments of `trailproof timeline`.
+pub struct TimelineArgs {
+    /// `json`, `jsonl`, `csv` or `timesketch`.
+    pub format: String,
+    /// Write here instead of stdout.
+    pub output: Option<PathBuf>,
+    pub burst_count: u64,
+    pub burst_minutes: u64,
+    pub no_progress: bool,
+    /// The verification URL whose live records join the timeline.
+    pub live: Option<String>,
+    pub connect: Connect,
+    pub files: Vec<PathBuf>,
+}
+
+/// Runs the command; returns the exit code.
+pub fn run(a: TimelineArgs) -> anyhow::Result<u8> {
+    let bar = Bar::new(!a.no_progress && std::io::stderr().is_terminal());
+    let run_opts = RunOptions {
+        progress: &bar,
+        cancel: None,
+    };
+    let opts = TimelineOptions {
+        burst_count: usize::try_from(a.burst_count).unwrap_or(usize::MAX),
+        burst_minutes: a.burst_minutes,
+    };
+    let code = write(a, &opts, &run_opts);
+    bar.clear();
+    code
+}
+
+/// Builds the timeline and writes it.
+fn write(a: TimelineArgs, opts: &TimelineOptions, run_opts: &RunOptions) -> anyhow::Result<u8> {
+    let format = Format::parse(&a.format).with_context(|| {
+        format!(
+            "unknown format {:?}: use json, jsonl, csv or timesketch",
+            a.format
+        )
     })?;
-    let mut stream = match live {
+    let mut stream = match a.live {
         None => {
-            let given = connect.given();
+            let given = a.connect.given();
             if !given.is_empty() {
                 bail!("{} only apply with --live URL", given.join(", "));
             }
-            verify_with_timeline_stream(files, run_opts, opts)?.1
+            verify_with_timeline_stream(&a.files, run_opts, opts)?.1
         }
         Some(url) => {
-            let (options, show) = connect.options()?;
+            let (options, show) = a.connect.options()?;
             let req = LiveRequest { url, options };
-            let res = investigate_stream(files, run_opts, opts, Some(&req));
+            let res = investigate_stream(&a.files, run_opts, opts, Some(&req));
             if show {
                 eprintln!();
             }
             res?.timeline
         }
     };
-    // Events go to the output as they come out of the (possibly on-disk) ordering.
-    match out {
-        Some(p) => {
-            let f = std::fs::File::create(p)
-                .with_context(|| format!("cannot create {}", p.display()))?;
-            let mut w = BufWriter::new(f);
-            timeline::write_stream(&mut stream, format, &mut w)
-                .and_then(|_| w.flush())
-                .with_context(|| format!("cannot write {}", p.display()))?;
-        }
-        None => {
-            let mut w = BufWriter::new(std::io::stdout().lock());
-            timeline::write_stream(&mut stream, format, &mut w).and_then(|_| w.flush())?;
-        }
-    }
-    let s = stream.summary();
-    eprintln!(
-        "timeline: {} event(s), {} gap(s), {} flagged; verdict {}",
-        s.events,
-        s.gaps,
-        stream.flagged(),
-        s.verdict
-    );
+    output::write_timeline(&mut stream, format, a.output.as_deref())?;
     Ok(0)
-}
-
-/// Verifies `files`, returning the report and its timeline (for `verify --report`).
-pub fn verify(files: &[PathBuf], run_opts: &RunOptions) -> anyhow::Result<(Report, Timeline)> {
-    Ok(verify_with_timeline(
-        files,
-        run_opts,
-        &TimelineOptions::default(),
-    )?)
-}
-
-/// The command line as run, for the report.
-pub fn argv() -> Vec<String> {
-    std::env::args_os()
-        .map(|a| a.to_string_lossy().into_owned())
-        .collect()
-}
-
-/// Writes the HTML report to `path` and prints its SHA-256 on stderr.
-pub fn write_report(
-    path: &Path,
-    report: &Report,
-    tl: &Timeline,
-    argv: &[String],
-) -> anyhow::Result<()> {
-    let html = trailproof_core::html::render(report, Some(tl), argv);
-    std::fs::write(path, html.as_bytes())
-        .with_context(|| format!("cannot write the report {}", path.display()))?;
-    let digest = trailproof_core::record::hex(&trailproof_core::record::sha256(html.as_bytes()));
-    eprintln!("report written: {} sha256 {digest}", path.display());
-    Ok(())
 }

@@ -22,7 +22,6 @@ pub mod chain;
 pub mod export;
 pub mod finding;
 pub mod fingerprint;
-pub mod html;
 pub mod incident;
 pub mod json;
 pub mod record;

@@ -12,7 +12,7 @@ use trailproof_core::time::Instant;
 use trailproof_core::timeline::model::{Timeline, TimelineOptions};
 use trailproof_ingest::events::verify_with_timeline;
 use trailproof_ingest::run::RunOptions;
-use trailproof_report::{pdf, FINDING_ROWS, MAX_VALUE_CHARS};
+use trailproof_report::{render, Format, TimelineExcerpt, FINDING_ROWS, MAX_VALUE_CHARS};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -29,6 +29,16 @@ fn vector(name: &str) -> String {
 fn case(files: &[&str]) -> (Report, Timeline) {
     let paths: Vec<PathBuf> = files.iter().map(PathBuf::from).collect();
     verify_with_timeline(&paths, &RunOptions::default(), &TimelineOptions::default()).unwrap()
+}
+
+/// The PDF report of `report`, with the excerpt of `timeline` when given.
+fn pdf(
+    report: &Report,
+    timeline: Option<&Timeline>,
+    argv: &[String],
+) -> Result<Vec<u8>, trailproof_report::Error> {
+    let excerpt = timeline.map(TimelineExcerpt::of);
+    render(Format::Pdf, report, excerpt.as_ref(), argv)
 }
 
 fn argv(files: &[&str]) -> Vec<String> {

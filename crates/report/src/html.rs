@@ -1,4 +1,4 @@
-//! The verification report as one self-contained HTML file, for a case file.
+//! The HTML report: one self-contained page, for a case file.
 //!
 //! Invariants:
 //! * self-contained: inline CSS only, no script, no external asset, no link that fetches
@@ -11,15 +11,15 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::finding::{Code, Finding, Level, Status};
-use crate::report::{Report, Verdict};
-use crate::timeline::model::{Integrity, Kind, Timeline};
+use trailproof_core::finding::{Code, Finding, Level, Status};
+use trailproof_core::report::{Report, Verdict};
+use trailproof_core::timeline::model::{Integrity, Kind};
 
-/// Rows of the flagged-events table at most; the rest is counted, not shown.
-pub const TIMELINE_ROWS: usize = 500;
+use crate::command_line::shell_quote;
+use crate::TimelineExcerpt;
 
 /// Escapes text for HTML element content and double- or single-quoted attribute values.
-pub fn escape(s: &str) -> String {
+pub(crate) fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
         match c {
@@ -113,8 +113,13 @@ fn seq_text(f: &Finding) -> String {
     }
 }
 
-/// Renders the report. `argv` is the exact command line (program name first).
-pub fn render(report: &Report, timeline: Option<&Timeline>, argv: &[String]) -> String {
+/// Renders the report. `timeline`, when given, adds its flagged events and gaps; `argv` is the
+/// exact command line (program name first).
+pub(crate) fn render(
+    report: &Report,
+    timeline: Option<&TimelineExcerpt>,
+    argv: &[String],
+) -> String {
     let mut h = String::with_capacity(64 * 1024);
     let v = report.verdict.as_str();
     let _ = write!(
@@ -340,24 +345,12 @@ fn integrity_class(i: Integrity) -> &'static str {
     }
 }
 
-fn write_timeline(h: &mut String, tl: &Timeline) {
-    let s = &tl.summary;
-    let notable: Vec<_> = tl
-        .events
-        .iter()
-        .filter(|e| {
-            e.kind == Kind::Gap
-                || !e.flags.is_empty()
-                || !matches!(
-                    e.integrity,
-                    Integrity::Verified | Integrity::OnlyInOneSource | Integrity::Unanchored
-                )
-        })
-        .collect();
+fn write_timeline(h: &mut String, tl: &TimelineExcerpt) {
+    let s = tl.summary();
     let _ = writeln!(
         h,
         "<h2>Timeline: flagged events and gaps ({} of {} events, {} gap(s))</h2>",
-        notable.len() - s.gaps as usize,
+        tl.notable() - s.gaps as usize,
         s.events,
         s.gaps
     );
@@ -379,12 +372,12 @@ fn write_timeline(h: &mut String, tl: &Timeline) {
         s.burst_minutes,
         escape(&s.off_hours_rule)
     );
-    if notable.is_empty() {
+    if tl.notable() == 0 {
         h.push_str("<p class=\"muted\">No flagged events and no gaps.</p>\n");
         return;
     }
     h.push_str("<table><tr><th>Timestamp (UTC)</th><th>Tenant</th><th>Seq</th><th>Action</th><th>Actor</th><th>Outcome</th><th>Integrity</th><th>Flags</th><th>Findings</th></tr>\n");
-    for e in notable.iter().take(TIMELINE_ROWS) {
+    for e in tl.listed() {
         let integrity = format!(
             "<span class=\"badge {}\">{}</span>{}",
             integrity_class(e.integrity),
@@ -450,24 +443,12 @@ fn write_timeline(h: &mut String, tl: &Timeline) {
         );
     }
     h.push_str("</table>\n");
-    if notable.len() > TIMELINE_ROWS {
+    if tl.not_listed() > 0 {
         let _ = writeln!(
             h,
             "<p class=\"muted\">{} more flagged event(s) or gap(s) are not shown; <code>trailproof timeline</code> lists them all.</p>",
-            notable.len() - TIMELINE_ROWS
+            tl.not_listed()
         );
-    }
-}
-
-/// Quotes a command-line argument for display (POSIX shell style) when it needs it.
-pub fn shell_quote(a: &str) -> String {
-    if !a.is_empty()
-        && a.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c))
-    {
-        a.to_string()
-    } else {
-        format!("'{}'", a.replace('\'', "'\\''"))
     }
 }
 
@@ -483,13 +464,5 @@ mod tests {
         );
         assert_eq!(escape("a&b \"c\" 'd'"), "a&amp;b &quot;c&quot; &#39;d&#39;");
         assert_eq!(escape("Zoë Müller"), "Zoë Müller");
-    }
-
-    #[test]
-    fn quotes_arguments() {
-        assert_eq!(shell_quote("verify"), "verify");
-        assert_eq!(shell_quote("a b"), "'a b'");
-        assert_eq!(shell_quote("it's"), "'it'\\''s'");
-        assert_eq!(shell_quote(""), "''");
     }
 }

@@ -2,7 +2,7 @@
 //! table spans, groups kept together when they fit on a page, rows taller than a page split
 //! between lines. The result is a list of drawing operations per page; nothing is drawn here.
 
-use crate::text::{Line, Rgb, Run};
+use crate::pdf::text::{Line, Rgb, Run};
 
 /// A4 portrait, in points.
 pub(crate) const W: f32 = 595.0;
@@ -261,7 +261,7 @@ impl Layout {
             let mut y = y0 + PAD_Y + row.pad;
             for l in &c.lines {
                 // DejaVu: ascender 0.928 em, descender 0.236 em, centred in the leading.
-                let base = y + l.size * (0.928 + (crate::text::LEADING - 1.164) / 2.0);
+                let base = y + l.size * (0.928 + (crate::pdf::text::LEADING - 1.164) / 2.0);
                 for r in &l.runs {
                     if r.text.trim().is_empty() {
                         continue;
@@ -305,7 +305,7 @@ impl Layout {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::text::{Face, Style};
+    use crate::pdf::text::{Face, Style};
 
     fn line(i: usize) -> Line {
         let style = Style::new(Face::Sans, 8.5);
@@ -347,7 +347,7 @@ mod tests {
         assert_eq!(lay.pages.len(), 3);
         let all: Vec<String> = lay.pages.iter().flat_map(|p| texts(p)).collect();
         assert_eq!(all, (0..150).map(|i| format!("L{i}")).collect::<Vec<_>>());
-        let per_page = ((BOTTOM - TOP - 2.0 * PAD_Y) / (8.5 * crate::text::LEADING)) as usize;
+        let per_page = ((BOTTOM - TOP - 2.0 * PAD_Y) / (8.5 * crate::pdf::text::LEADING)) as usize;
         assert_eq!(texts(&lay.pages[1]).len(), per_page);
     }
 

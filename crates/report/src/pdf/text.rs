@@ -17,9 +17,9 @@ use krilla::text::{GlyphId, KrillaGlyph};
 use rustybuzz::{Direction, Script, ShapePlan, UnicodeBuffer};
 
 /// DejaVu Sans, shared with the reference service's export PDFs.
-pub(crate) static SANS: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans.ttf");
+pub(crate) static SANS: &[u8] = include_bytes!("../../../../assets/fonts/DejaVuSans.ttf");
 /// DejaVu Sans Mono, shared with the reference service's export PDFs.
-pub(crate) static MONO: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSansMono.ttf");
+pub(crate) static MONO: &[u8] = include_bytes!("../../../../assets/fonts/DejaVuSansMono.ttf");
 
 /// Colour of a code point shown in place of a character (see the module docs).
 pub(crate) const ESCAPE_COLOR: Rgb = Rgb(130, 0, 120);

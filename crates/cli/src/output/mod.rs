@@ -1,0 +1,116 @@
+//! Everything `trailproof` writes for its reader: the report on stdout (the JSON report, or the
+//! human summary, [`human`]), the report file of `--report` (HTML or PDF, chosen by the
+//! extension of its name, `.html` or `.pdf` in any case; any other name is a usage error, caught
+//! before any input is read), the timeline (to a file or to stdout), the command line a report
+//! names, and progress on stderr ([`progress`]).
+//!
+//! Invariants: every report, in every format, is rendered by `trailproof_report::render`, so
+//! the command and the desktop app write the same bytes; a file is written whole and then
+//! reported, and the SHA-256 printed is computed over the very bytes written; evidence text
+//! reaches a terminal only through the human summary's filter of control characters; nothing
+//! here reads the clock or the locale.
+
+mod human;
+mod progress;
+
+use std::io::{BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use trailproof_core::report::Report;
+use trailproof_core::timeline::collector::Stream;
+use trailproof_core::timeline::model::Timeline;
+use trailproof_core::timeline::output as timeline;
+use trailproof_report::{render, Format, TimelineExcerpt};
+
+pub use progress::{live_progress, Bar};
+
+/// The command line as run, for the report.
+pub fn argv() -> Vec<String> {
+    std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect()
+}
+
+/// The report format `path`'s extension names, if the command writes it to a file.
+fn report_file_format(path: &Path) -> Option<Format> {
+    Format::from_path(path).filter(|f| matches!(f, Format::Html | Format::Pdf))
+}
+
+/// Parses `--report`'s value (clap value parser): the extension must name a format.
+pub fn parse_report_path(s: &str) -> Result<PathBuf, String> {
+    let p = PathBuf::from(s);
+    match report_file_format(&p) {
+        Some(_) => Ok(p),
+        None => Err("the report file must end in .html or .pdf".to_string()),
+    }
+}
+
+/// Writes the report, with the flagged events and gaps of `tl`, to `path` in the format its
+/// extension names, and prints its SHA-256 on stderr.
+pub fn write_report_file(
+    path: &Path,
+    report: &Report,
+    tl: &Timeline,
+    argv: &[String],
+) -> anyhow::Result<()> {
+    let Some(format) = report_file_format(path) else {
+        bail!(
+            "cannot tell the format of the report {}: use .html or .pdf",
+            path.display()
+        );
+    };
+    let bytes = render(format, report, Some(&TimelineExcerpt::of(tl)), argv)
+        .with_context(|| format!("cannot make the {} report", format.name()))?;
+    std::fs::write(path, &bytes)
+        .with_context(|| format!("cannot write the report {}", path.display()))?;
+    let digest = trailproof_core::record::hex(&trailproof_core::record::sha256(&bytes));
+    eprintln!("report written: {} sha256 {digest}", path.display());
+    Ok(())
+}
+
+/// Prints the report on stdout: the JSON report (`json`), else the human summary, coloured
+/// when stdout is a terminal and `NO_COLOR` is not set.
+pub fn print_report(report: &Report, json: bool) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    if json {
+        out.write_all(&render(Format::Json, report, None, &[])?)?;
+    } else {
+        let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        human::write_report(&mut out, report, color)?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// Writes the timeline in `format` to `path`, or to stdout when there is none, as its events
+/// come out of the (possibly on-disk) ordering; then its counts and verdict on stderr.
+pub fn write_timeline(
+    stream: &mut Stream,
+    format: timeline::Format,
+    path: Option<&Path>,
+) -> anyhow::Result<()> {
+    match path {
+        Some(p) => {
+            let f = std::fs::File::create(p)
+                .with_context(|| format!("cannot create {}", p.display()))?;
+            let mut w = BufWriter::new(f);
+            timeline::write_stream(stream, format, &mut w)
+                .and_then(|_| w.flush())
+                .with_context(|| format!("cannot write {}", p.display()))?;
+        }
+        None => {
+            let mut w = BufWriter::new(std::io::stdout().lock());
+            timeline::write_stream(stream, format, &mut w).and_then(|_| w.flush())?;
+        }
+    }
+    let s = stream.summary();
+    eprintln!(
+        "timeline: {} event(s), {} gap(s), {} flagged; verdict {}",
+        s.events,
+        s.gaps,
+        stream.flagged(),
+        s.verdict
+    );
+    Ok(())
+}
