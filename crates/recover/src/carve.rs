@@ -95,6 +95,9 @@ impl Spec {
     }
 
     fn value_ok(&self, v: &SqlValue) -> bool {
+        if self.rowid_alias {
+            return *v == SqlValue::Null;
+        }
         match self.rule {
             ColumnRule::PositiveInteger => matches!(v, SqlValue::Integer(i) if *i >= 1),
             ColumnRule::Hex64 => {
@@ -490,5 +493,139 @@ impl Carver {
             at = end;
         }
         (at == payload.len() && values.len() == self.specs.len()).then_some(values)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::AnomalyKind;
+    use crate::schema::parse_create_table;
+
+    struct NoPages;
+
+    impl PageSource for NoPages {
+        fn page(&mut self, _: u32, _: &mut [u8]) -> Result<bool, RecoverError> {
+            Ok(false)
+        }
+        fn anomaly(&mut self, _: u32, _: AnomalyKind) {}
+    }
+
+    fn table() -> Table {
+        let parsed = parse_create_table(
+            "CREATE TABLE audit_log (seq INTEGER NOT NULL, tenant_id TEXT NOT NULL, \
+             note TEXT, prev_hash TEXT NOT NULL, hash TEXT NOT NULL)",
+        )
+        .unwrap();
+        Table {
+            name: "audit_log".into(),
+            root_page: 2,
+            sql: String::new(),
+            columns: parsed.columns,
+        }
+    }
+
+    /// Header and body of (seq, tenant_id, note, prev_hash, hash).
+    fn record(seq: u8, note: Option<&str>) -> (Vec<u8>, Vec<u8>) {
+        let hex = "0123456789abcdef".repeat(4);
+        let mut types = vec![1u64, 13 + 2 * 4];
+        types.push(note.map_or(0, |n| 13 + 2 * n.len() as u64));
+        types.extend([HEX64_TYPE, HEX64_TYPE]);
+        let mut header = Vec::new();
+        for t in &types {
+            push_varint(*t, &mut header);
+        }
+        header.insert(0, header.len() as u8 + 1);
+        let mut body = vec![seq];
+        body.extend_from_slice(b"acme");
+        body.extend_from_slice(note.unwrap_or("").as_bytes());
+        body.extend_from_slice(hex.as_bytes());
+        body.extend_from_slice(hex.as_bytes());
+        (header, body)
+    }
+
+    fn carve(image: &[u8], bytes: Range<usize>, freeblocks: &[usize]) -> Vec<Found> {
+        let mut carver = Carver::new(&table(), 1024, 1024, 1 << 20, 10);
+        let region = Region {
+            image,
+            floor: 0,
+            bytes,
+            freeblocks,
+        };
+        let mut out = Vec::new();
+        carver.carve(&region, &mut NoPages, &mut out).unwrap();
+        out
+    }
+
+    #[test]
+    fn a_cell_with_its_prefix_gives_its_rowid() {
+        let (h, b) = record(5, Some("x"));
+        let mut image = vec![0u8; 1024];
+        let at = 300;
+        image[at] = 0x81;
+        image[at + 1] = (h.len() + b.len() - 128) as u8;
+        image[at + 2] = 77;
+        image[at + 3..at + 3 + h.len()].copy_from_slice(&h);
+        image[at + 3 + h.len()..at + 3 + h.len() + b.len()].copy_from_slice(&b);
+        let found = carve(&image, 100..1024, &[]);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].cell, Some((at, 77)));
+        assert_eq!(found[0].start, at + 3);
+        assert_eq!(found[0].header, RecordHeader::Intact);
+        assert_eq!(found[0].values[2], SqlValue::Text("x".into()));
+    }
+
+    #[test]
+    fn a_free_block_that_ate_the_header_size_and_the_first_type() {
+        let (h, b) = record(5, None);
+        let mut image = vec![0u8; 1024];
+        let fb = 200;
+        // paylen and rowid took 2 bytes: the header starts at fb + 2, its size byte and the
+        // serial type of seq are under the 4-byte free-block header
+        let start = fb + 2;
+        image[start..start + h.len()].copy_from_slice(&h);
+        image[start + h.len()..start + h.len() + b.len()].copy_from_slice(&b);
+        let size = 2 + h.len() + b.len();
+        image[fb..fb + 4].copy_from_slice(&[0, 0, 0, size as u8]);
+        let found = carve(&image, fb..fb + size, &[fb]);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].start, start);
+        assert_eq!(
+            found[0].header,
+            RecordHeader::Rebuilt {
+                rebuilt_bytes: 2,
+                guessed_columns: 1
+            }
+        );
+        assert_eq!(found[0].values[0], SqlValue::Integer(5));
+        let mut whole = h.clone();
+        whole.extend_from_slice(&b);
+        assert_eq!(found[0].payload, whole);
+    }
+
+    #[test]
+    fn text_where_an_integer_is_declared_is_refused() {
+        let (mut h, b) = record(5, None);
+        h[1] = 13 + 2; // seq as a 1-byte text
+        let mut image = vec![0u8; 1024];
+        image[100..100 + h.len()].copy_from_slice(&h);
+        image[100 + h.len()..100 + h.len() + b.len()].copy_from_slice(&b);
+        assert!(carve(&image, 0..1024, &[]).is_empty());
+        let (h, mut b) = record(5, None);
+        b[10] = b'G'; // prev_hash no longer hex
+        image[100..100 + h.len()].copy_from_slice(&h);
+        image[100 + h.len()..100 + h.len() + b.len()].copy_from_slice(&b);
+        assert!(carve(&image, 0..1024, &[]).is_empty());
+    }
+
+    #[test]
+    fn a_record_must_fit_its_region() {
+        let (h, b) = record(5, None);
+        let mut image = vec![0u8; 1024];
+        image[100..100 + h.len()].copy_from_slice(&h);
+        image[100 + h.len()..100 + h.len() + b.len()].copy_from_slice(&b);
+        let end = 100 + h.len() + b.len();
+        assert_eq!(carve(&image, 0..end, &[]).len(), 1);
+        assert!(carve(&image, 0..end - 1, &[]).is_empty());
     }
 }

@@ -103,7 +103,8 @@ pub enum JournalProblem {
     PageSizeMismatch { journal: u32, database: u32 },
 }
 
-/// At most this many anomalies are kept; the last one then says the list was cut.
+/// At most this many anomalies about pages are kept; the next one then says the list was cut
+/// (the few summaries of a scan come on top).
 pub const MAX_ANOMALIES: usize = 1000;
 
 /// Something odd met while scanning, which did not stop it.
@@ -134,7 +135,8 @@ pub enum AnomalyKind {
     FreelistCount { header: u32, found: u32 },
     /// An overflow chain of a live cell ends early, loops or leaves the file.
     OverflowChainBroken,
-    /// The main file is shorter than the database it claims to hold.
+    /// The main file holds fewer whole pages than the database it claims to hold (and the
+    /// WAL does not supply the rest).
     MainFileShort { pages: u32, present: u32 },
     /// The candidate limit was reached; later places were not carved.
     CandidateLimit,
@@ -145,7 +147,8 @@ pub enum AnomalyKind {
     TooManyAnomalies,
 }
 
-/// Collects anomalies up to [`MAX_ANOMALIES`].
+/// Collects anomalies about pages up to [`MAX_ANOMALIES`]; the summaries of a whole scan
+/// (counts, limits) are always kept.
 #[derive(Debug, Default)]
 pub(crate) struct Anomalies {
     pub(crate) list: Vec<Anomaly>,
@@ -174,5 +177,21 @@ impl Anomalies {
                 kind: AnomalyKind::TooManyAnomalies,
             });
         }
+    }
+
+    /// Keeps a summary anomaly whatever the count.
+    pub(crate) fn push_always(
+        &mut self,
+        file: EvidenceFile,
+        page: Option<u32>,
+        offset: u64,
+        kind: AnomalyKind,
+    ) {
+        self.list.push(Anomaly {
+            file,
+            page,
+            offset,
+            kind,
+        });
     }
 }

@@ -161,15 +161,22 @@ pub fn scan(
         });
     }
     header.check_encoding()?;
-    let covered = ev.wal_info.as_ref().map_or(0, |w| w.applied.len() as u32);
-    if ev.main_pages.saturating_add(covered) < state_pages {
-        ev.anomalies.push(
+    let whole_pages = u32::try_from(ev.main.len / u64::from(page_size)).unwrap_or(u32::MAX);
+    // (BTreeMap::range panics on a reversed range: only asked when the file is short.)
+    let in_wal = match &ev.wal_info {
+        Some(w) if whole_pages < state_pages => {
+            w.applied.range(whole_pages + 1..=state_pages).count() as u32
+        }
+        _ => 0,
+    };
+    if whole_pages.saturating_add(in_wal) < state_pages {
+        ev.anomalies.push_always(
             EvidenceFile::Main,
             None,
             ev.main.len,
             AnomalyKind::MainFileShort {
                 pages: state_pages,
-                present: ev.main_pages,
+                present: whole_pages,
             },
         );
     }
@@ -221,7 +228,7 @@ pub fn scan(
 
     if scanner.out.full {
         ev.anomalies
-            .push(EvidenceFile::Main, None, 0, AnomalyKind::CandidateLimit);
+            .push_always(EvidenceFile::Main, None, 0, AnomalyKind::CandidateLimit);
     }
     if scanner.carver.overflow_budget_spent {
         ev.anomalies.push(
@@ -521,16 +528,21 @@ impl Scanner {
             };
             self.carve(&region, &mut src, place, Region::Page)?;
             let mut leaf_image = vec![0u8; ps];
+            let mut bad_leaf = None;
             for leaf in leaves {
                 let located = src.ev.locate(View::State, leaf);
                 let Some(leaf_at) = located.filter(|_| leaf > 1 && visited.insert(leaf)) else {
-                    src.anomaly(leaf, AnomalyKind::FreelistDamaged);
+                    bad_leaf.get_or_insert(leaf);
                     continue;
                 };
                 found = found.saturating_add(1);
                 src.ev.read(leaf_at, &mut leaf_image)?;
                 let place = self.state_place(leaf, leaf_at, RecoveredFrom::SqliteFreelist);
                 self.carve_image(&leaf_image, &mut src, place)?;
+            }
+            if let Some(leaf) = bad_leaf {
+                // One anomaly per trunk: the first leaf that is outside the state or used.
+                src.anomaly(leaf, AnomalyKind::FreelistDamaged);
             }
             trunk = next;
         }
@@ -540,7 +552,7 @@ impl Scanner {
                 .ev
                 .locate(View::State, 1)
                 .map_or(EvidenceFile::Main, |a| a.file);
-            src.ev.anomalies.push(
+            src.ev.anomalies.push_always(
                 file,
                 Some(1),
                 offset,
