@@ -211,6 +211,10 @@ impl Carver {
                 }
                 continue;
             }
+            if !self.could_start(region.image.get(at..end).unwrap_or_default()) {
+                at += 1;
+                continue;
+            }
             let mut found = self.cell_at(region, at, end, src)?;
             if found.is_none() {
                 found = self.intact_at(region, at, end, src)?;
@@ -227,6 +231,39 @@ impl Carver {
             }
         }
         Ok(())
+    }
+
+    /// Whether a record of steps 1 to 3 can start at the start of `bytes`, judged by the first
+    /// column's serial type alone: the cheap test that almost every position fails.
+    fn could_start(&self, bytes: &[u8]) -> bool {
+        let Some(first) = self.specs.first() else {
+            return false;
+        };
+        let n = self.specs.len() as u64;
+        let first_type_ok = |b: &[u8]| read_varint(b).is_some_and(|(t, _)| first.plausible(t));
+        let header_ok = |b: &[u8]| match read_varint(b) {
+            Some((size, hv)) if size >= hv as u64 + n && size <= hv as u64 + 9 * n => {
+                first_type_ok(b.get(hv..).unwrap_or_default())
+            }
+            _ => false,
+        };
+        if self.strong && first_type_ok(bytes) {
+            return true;
+        }
+        if header_ok(bytes) {
+            return true;
+        }
+        let Some((payload_len, a)) = read_varint(bytes) else {
+            return false;
+        };
+        if payload_len < 1 + n || payload_len > self.max_record {
+            return false;
+        }
+        let after_len = bytes.get(a..).unwrap_or_default();
+        match read_varint(after_len) {
+            Some((_, b)) => header_ok(after_len.get(b..).unwrap_or_default()),
+            None => false,
+        }
     }
 
     /// Step 1: a cell whose payload-length and rowid varints survived.
@@ -352,13 +389,20 @@ impl Carver {
         count: usize,
         first_column: usize,
     ) -> Option<(Vec<u64>, usize)> {
-        let mut types = Vec::with_capacity(count);
+        let specs = self.specs.get(first_column..first_column + count)?;
+        // Checked first without allocating: almost every position of a region fails here.
         let mut at = from;
-        for spec in self.specs.get(first_column..first_column + count)? {
+        for spec in specs {
             let (t, n) = read_varint(bytes.get(at..)?)?;
             if !spec.plausible(t) {
                 return None;
             }
+            at += n;
+        }
+        let mut types = Vec::with_capacity(count);
+        let mut at = from;
+        for _ in specs {
+            let (t, n) = read_varint(bytes.get(at..)?)?;
             types.push(t);
             at += n;
         }

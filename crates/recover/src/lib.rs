@@ -25,7 +25,7 @@
 //!   gigabytes), records are capped ([`Options::max_record_bytes`]), candidates are capped
 //!   ([`Options::max_candidates`]), overflow pages followed while carving are budgeted
 //!   ([`Options::max_overflow_reads`]); what grows with the file is one small entry per live
-//!   row of the table, per WAL frame and per journal page;
+//!   row of the table (8 bytes), per page visited, per WAL frame and per journal page;
 //! * every loop is bounded: b-tree walks and the freelist keep a visited set (cycles and shared
 //!   pages stop there, as an [`Anomaly`]), overflow chains never revisit a page, carving moves
 //!   forward only;
@@ -53,7 +53,7 @@ pub use header::DatabaseHeader;
 pub use io::ReadSeek;
 pub use journal::{JournalInfo, JournalPage, JournalSegment};
 pub use record::SqlValue;
-pub use scan::{scan, scan_files, write_state};
+pub use scan::{scan, scan_bytes, scan_files, write_state};
 pub use schema::{Affinity, Column, ColumnRule, Table};
 pub use wal::{FrameStatus, LogBreak, LogEnd, WalFrame, WalHeader, WalInfo};
 

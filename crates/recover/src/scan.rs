@@ -252,6 +252,24 @@ pub fn scan(
     })
 }
 
+/// [`scan`] over bytes in memory (tests, fuzzing, small evidence).
+pub fn scan_bytes(
+    main: &[u8],
+    wal: Option<&[u8]>,
+    journal: Option<&[u8]>,
+    options: &Options,
+) -> Result<Scan, RecoverError> {
+    let mut main = std::io::Cursor::new(main);
+    let mut wal = wal.map(std::io::Cursor::new);
+    let mut journal = journal.map(std::io::Cursor::new);
+    scan(
+        &mut main,
+        wal.as_mut().map(|w| w as &mut dyn ReadSeek),
+        journal.as_mut().map(|j| j as &mut dyn ReadSeek),
+        options,
+    )
+}
+
 /// Scans the database file at `path` with `<path>-wal` and `<path>-journal` when they exist.
 /// Every file is opened read-only.
 pub fn scan_files(path: &Path, options: &Options) -> Result<Scan, RecoverError> {
@@ -326,8 +344,8 @@ pub fn write_state(
 struct Scanner {
     carver: Carver,
     out: Collector,
-    /// (payload length, page) of every live row of the table.
-    live: Vec<(u64, u32)>,
+    /// (payload length, saturated to u32, and page) of every live row of the table.
+    live: Vec<(u32, u32)>,
     /// Overflow pages of live cells of the state.
     overflow_pages: HashSet<u32>,
     max_record: u64,
@@ -361,7 +379,8 @@ impl Scanner {
                         continue;
                     };
                     if is_table && header.kind == LEAF_TABLE {
-                        self.live.push((cell.payload_len, page));
+                        let len = u32::try_from(cell.payload_len).unwrap_or(u32::MAX);
+                        self.live.push((len, page));
                     }
                     if let Some(first) = cell.overflow {
                         let needed = (cell.payload_len.min(self.max_record) as usize)
@@ -719,7 +738,7 @@ impl Scanner {
         let pages: BTreeSet<u32> = self
             .live
             .iter()
-            .filter(|(len, _)| by_len.contains_key(len))
+            .filter(|&&(len, _)| by_len.contains_key(&u64::from(len)))
             .map(|&(_, page)| page)
             .collect();
         let ps = ev.page_size as usize;
