@@ -443,7 +443,8 @@ impl Carver {
         let Some(on_page) = region.image.get(start + lost..start + local) else {
             return Ok(None);
         };
-        let mut payload = Vec::with_capacity(payload_len as usize);
+        // Sized for the bytes on the page: a failed attempt must not reserve a whole record.
+        let mut payload = Vec::with_capacity(local + 4);
         if lost > 0 {
             let mut header = Vec::with_capacity(header_size);
             push_varint(header_size as u64, &mut header);

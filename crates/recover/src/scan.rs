@@ -307,7 +307,9 @@ pub fn scan_files(path: &Path, options: &Options) -> Result<Scan, RecoverError> 
 /// Writes the state SQLite reads (the main file with the committed frames of the `-wal`
 /// applied, truncated to the last commit's size) to `out`, a page at a time: a private copy the
 /// verifier can open (with `immutable=1`: its header may still say WAL mode). Returns the bytes
-/// written. `scan` must come from [`scan`] over these same files.
+/// written. `scan` must come from [`scan`] over these same files. Pages past both the main file
+/// and the WAL's last page are not written (a header may claim billions of pages; SQLite would
+/// read them as zeros).
 pub fn write_state(
     main: &mut dyn ReadSeek,
     wal: Option<&mut dyn ReadSeek>,
@@ -322,7 +324,14 @@ pub fn write_state(
     };
     let mut buf = vec![0u8; ps as usize];
     let mut written = 0u64;
-    for page in 1..=scan.database_pages {
+    let main_pages = u32::try_from(main.len.div_ceil(ps)).unwrap_or(u32::MAX);
+    let wal_last = scan
+        .wal
+        .as_ref()
+        .and_then(|w| w.applied.keys().next_back().copied())
+        .unwrap_or(0);
+    let last = scan.database_pages.min(main_pages.max(wal_last));
+    for page in 1..=last {
         let frame = scan
             .wal
             .as_ref()
