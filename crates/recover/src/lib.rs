@@ -53,9 +53,9 @@ pub use header::DatabaseHeader;
 pub use io::ReadSeek;
 pub use journal::{JournalInfo, JournalPage, JournalSegment};
 pub use record::SqlValue;
-pub use scan::{scan, scan_bytes, scan_files, write_state};
+pub use scan::{scan, scan_bytes, scan_files};
 pub use schema::{Affinity, Column, ColumnRule, Table};
-pub use wal::{FrameStatus, LogBreak, LogEnd, WalFrame, WalHeader, WalInfo};
+pub use wal::{write_state, FrameStatus, LogBreak, LogEnd, WalFrame, WalHeader, WalInfo};
 
 /// Where a recovered record was found: SPEC section 10's `recovered_from`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -16,7 +16,6 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fs::File;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::btree::{
@@ -302,52 +301,6 @@ pub fn scan_files(path: &Path, options: &Options) -> Result<Scan, RecoverError> 
         journal.as_mut().map(|j| j as &mut dyn ReadSeek),
         options,
     )
-}
-
-/// Writes the state SQLite reads (the main file with the committed frames of the `-wal`
-/// applied, truncated to the last commit's size) to `out`, a page at a time: a private copy the
-/// verifier can open (with `immutable=1`: its header may still say WAL mode). Returns the bytes
-/// written. `scan` must come from [`scan`] over these same files. Pages past both the main file
-/// and the WAL's last page are not written (a header may claim billions of pages; SQLite would
-/// read them as zeros).
-pub fn write_state(
-    main: &mut dyn ReadSeek,
-    wal: Option<&mut dyn ReadSeek>,
-    scan: &Scan,
-    out: &mut dyn Write,
-) -> Result<u64, RecoverError> {
-    let ps = u64::from(scan.header.page_size);
-    let mut main = EvidenceReader::new(main, EvidenceFile::Main)?;
-    let mut wal = match wal {
-        Some(w) => Some(EvidenceReader::new(w, EvidenceFile::Wal)?),
-        None => None,
-    };
-    let mut buf = vec![0u8; ps as usize];
-    let mut written = 0u64;
-    let main_pages = u32::try_from(main.len.div_ceil(ps)).unwrap_or(u32::MAX);
-    let wal_last = scan
-        .wal
-        .as_ref()
-        .and_then(|w| w.applied.keys().next_back().copied())
-        .unwrap_or(0);
-    let last = scan.database_pages.min(main_pages.max(wal_last));
-    for page in 1..=last {
-        let frame = scan
-            .wal
-            .as_ref()
-            .and_then(|w| w.applied.get(&page).and_then(|&n| w.frame(n)));
-        match (frame, wal.as_mut()) {
-            (Some(f), Some(r)) => r.read_at(f.data_offset(), &mut buf)?,
-            _ => main.read_at(u64::from(page - 1) * ps, &mut buf)?,
-        };
-        out.write_all(&buf).map_err(|source| RecoverError::Io {
-            file: EvidenceFile::Main,
-            offset: written,
-            source,
-        })?;
-        written += ps;
-    }
-    Ok(written)
 }
 
 struct Scanner {

@@ -16,12 +16,15 @@
 //! grows with the file (one small entry per frame), nothing else does. A WAL that cannot be
 //! read at all (header too short, bad magic, version, page size or header checksum, a page
 //! size other than the database's) is a [`RecoverError::Wal`] naming the byte offset; an empty
-//! file is a WAL with no frames (SQLite leaves one after a checkpoint).
+//! file is a WAL with no frames (SQLite leaves one after a checkpoint). [`write_state`] writes
+//! the state as a private database file, a page at a time.
 
 use std::collections::BTreeMap;
+use std::io::Write;
 
-use crate::error::{RecoverError, WalProblem};
-use crate::io::EvidenceReader;
+use crate::error::{EvidenceFile, RecoverError, WalProblem};
+use crate::io::{EvidenceReader, ReadSeek};
+use crate::Scan;
 
 /// The length of the WAL header.
 pub const WAL_HEADER_LEN: u64 = 32;
@@ -286,6 +289,52 @@ pub(crate) fn parse(
     }
     info.header = Some(header);
     Ok(info)
+}
+
+/// Writes the state SQLite reads (the main file with the committed frames of the `-wal`
+/// applied, truncated to the last commit's size) to `out`, a page at a time: a private copy the
+/// verifier can open (with `immutable=1`: its header may still say WAL mode). Returns the bytes
+/// written. `scan` must come from [`scan`] over these same files. Pages past both the main file
+/// and the WAL's last page are not written (a header may claim billions of pages; SQLite would
+/// read them as zeros).
+pub fn write_state(
+    main: &mut dyn ReadSeek,
+    wal: Option<&mut dyn ReadSeek>,
+    scan: &Scan,
+    out: &mut dyn Write,
+) -> Result<u64, RecoverError> {
+    let ps = u64::from(scan.header.page_size);
+    let mut main = EvidenceReader::new(main, EvidenceFile::Main)?;
+    let mut wal = match wal {
+        Some(w) => Some(EvidenceReader::new(w, EvidenceFile::Wal)?),
+        None => None,
+    };
+    let mut buf = vec![0u8; ps as usize];
+    let mut written = 0u64;
+    let main_pages = u32::try_from(main.len.div_ceil(ps)).unwrap_or(u32::MAX);
+    let wal_last = scan
+        .wal
+        .as_ref()
+        .and_then(|w| w.applied.keys().next_back().copied())
+        .unwrap_or(0);
+    let last = scan.database_pages.min(main_pages.max(wal_last));
+    for page in 1..=last {
+        let frame = scan
+            .wal
+            .as_ref()
+            .and_then(|w| w.applied.get(&page).and_then(|&n| w.frame(n)));
+        match (frame, wal.as_mut()) {
+            (Some(f), Some(r)) => r.read_at(f.data_offset(), &mut buf)?,
+            _ => main.read_at(u64::from(page - 1) * ps, &mut buf)?,
+        };
+        out.write_all(&buf).map_err(|source| RecoverError::Io {
+            file: EvidenceFile::Main,
+            offset: written,
+            source,
+        })?;
+        written += ps;
+    }
+    Ok(written)
 }
 
 #[cfg(test)]
