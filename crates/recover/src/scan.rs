@@ -230,7 +230,7 @@ pub fn scan(
             .push_always(EvidenceFile::Main, None, 0, AnomalyKind::CandidateLimit);
     }
     if scanner.carver.overflow_budget_spent {
-        ev.anomalies.push(
+        ev.anomalies.push_always(
             EvidenceFile::Main,
             None,
             0,

@@ -236,3 +236,18 @@ fn other_encodings_and_tables_are_refused() {
         Err(RecoverError::TableNotFound { .. })
     ));
 }
+
+/// The caps hold and say so: one candidate allowed, no overflow page to follow.
+#[test]
+fn limits_are_kept_and_reported() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/recovery");
+    let main = std::fs::read(dir.join("delete.sqlite")).unwrap();
+    let mut m = Cursor::new(&main[..]);
+    let options = Options {
+        max_candidates: 1,
+        ..Options::default()
+    };
+    let s = scan(&mut m, None, None, &options).unwrap();
+    assert_eq!(s.candidates.len(), 1);
+    assert!(has(&s, |k| *k == AnomalyKind::CandidateLimit));
+}
