@@ -38,6 +38,8 @@ struct Collector {
     candidates: Vec<Candidate>,
     max: usize,
     full: bool,
+    /// The candidate count after the last [`Scanner::make_room`].
+    compacted_at: Option<usize>,
 }
 
 /// How the records of one image are to be reported.
@@ -204,6 +206,7 @@ pub fn scan(
             candidates: Vec::new(),
             max: options.max_candidates,
             full: false,
+            compacted_at: None,
         },
         live: Vec::new(),
         overflow_pages: HashSet::new(),
@@ -568,7 +571,6 @@ impl Scanner {
         header: &DatabaseHeader,
         visited: &HashSet<u32>,
     ) -> Result<(), RecoverError> {
-        let mut pages: BTreeSet<u32> = BTreeSet::new();
         let wal_state = ev
             .wal_info
             .as_ref()
@@ -584,10 +586,7 @@ impl Scanner {
             .flat_map(|w| w.applied.keys().copied())
             .collect();
         let mut image = vec![0u8; ev.page_size as usize];
-        let mut src = ViewSource {
-            ev,
-            view: View::State,
-        };
+        // Two disjoint ranges: the main file's pages, then WAL pages past its end.
         let numbers = (1..=main_limit).chain(applied.into_iter().filter(|&p| p > main_limit));
         for page in numbers {
             if self.out.full {
@@ -597,19 +596,19 @@ impl Scanner {
                 || self.overflow_pages.contains(&page)
                 || page == header.lock_byte_page()
                 || header.is_pointer_map_page(page)
-                || !pages.insert(page)
             {
                 continue;
             }
-            let at = match src.ev.locate(View::State, page) {
-                Some(at) => at,
-                None => match src.ev.main_page(page) {
-                    Some(at) => at,
-                    None => continue,
-                },
+            let Some(at) = ev.locate(View::State, page).or_else(|| ev.main_page(page)) else {
+                continue;
             };
-            src.ev.read(at, &mut image)?;
+            self.make_room(ev)?;
+            ev.read(at, &mut image)?;
             let place = self.state_place(page, at, RecoveredFrom::SqliteUnallocated);
+            let mut src = ViewSource {
+                ev,
+                view: View::State,
+            };
             self.carve_image(&image, &mut src, place)?;
         }
         Ok(())
@@ -627,6 +626,7 @@ impl Scanner {
             .map(|f| (f.number, f.page, f.status))
             .collect();
         for (number, page, status) in frames {
+            self.make_room(ev)?;
             let Some(at) = ev.frame(number) else { continue };
             ev.read(at, &mut image)?;
             let place = Place {
@@ -645,6 +645,7 @@ impl Scanner {
             let mut under: BTreeSet<u32> = w.applied.keys().copied().collect();
             under.extend(ev.state_pages.saturating_add(1)..=ev.main_pages);
             for page in under {
+                self.make_room(ev)?;
                 let Some(at) = ev.main_page(page) else {
                     continue;
                 };
@@ -670,6 +671,7 @@ impl Scanner {
             .map(|p| (p.page, p.offset))
             .collect();
         for (page, offset) in pages {
+            self.make_room(ev)?;
             let at = Located {
                 file: EvidenceFile::Journal,
                 offset,
@@ -687,6 +689,23 @@ impl Scanner {
                 view: View::Journal,
             };
             self.carve_image(&image, &mut src, place)?;
+        }
+        Ok(())
+    }
+
+    /// Before carving another page image whole: when the candidates near the cap, drops those
+    /// that equal a live row (most rows of a superseded image are unchanged), so that the cap
+    /// counts what will be reported. Runs again only after a quarter of the margin was added.
+    fn make_room(&mut self, ev: &mut Evidence<'_>) -> Result<(), RecoverError> {
+        let margin = (self.out.max / 2).min(4096);
+        let len = self.out.candidates.len();
+        let due = self
+            .out
+            .compacted_at
+            .is_none_or(|at| len >= at + margin / 4);
+        if len + margin >= self.out.max && due {
+            self.drop_live_copies(ev)?;
+            self.out.compacted_at = Some(self.out.candidates.len());
         }
         Ok(())
     }

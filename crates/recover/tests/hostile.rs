@@ -251,3 +251,21 @@ fn limits_are_kept_and_reported() {
     assert_eq!(s.candidates.len(), 1);
     assert!(has(&s, |k| *k == AnomalyKind::CandidateLimit));
 }
+
+/// A superseded image holds mostly unchanged rows: they are dropped before they count against
+/// the cap, so a small cap still reports the one row that changed.
+#[test]
+fn unchanged_rows_do_not_fill_the_cap() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/recovery");
+    let main = std::fs::read(dir.join("wal_edit.sqlite")).unwrap();
+    let wal = std::fs::read(dir.join("wal_edit.sqlite-wal")).unwrap();
+    let mut m = Cursor::new(&main[..]);
+    let mut w = Cursor::new(&wal[..]);
+    let options = Options {
+        max_candidates: 12,
+        ..Options::default()
+    };
+    let s = scan(&mut m, Some(&mut w), None, &options).unwrap();
+    assert_eq!(s.candidates.len(), 4, "{:?}", s.anomalies);
+    assert!(!has(&s, |k| *k == AnomalyKind::CandidateLimit));
+}
