@@ -22,6 +22,7 @@ pub struct LiveArgs {
     pub url: String,
     /// Also write the report (HTML or PDF) here.
     pub report: Option<PathBuf>,
+    pub reading: output::Reading,
 }
 
 /// Runs the command; returns the exit code.
@@ -56,6 +57,6 @@ pub fn run(a: LiveArgs) -> anyhow::Result<u8> {
             case.report("trailproof", env!("CARGO_PKG_VERSION"))
         }
     };
-    output::print_report(&report, a.json)?;
-    Ok(report.verdict.exit_code() as u8)
+    output::print_report(&report, a.json, &a.reading)?;
+    Ok(output::exit_code(&report, &a.reading))
 }

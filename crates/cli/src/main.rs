@@ -48,8 +48,20 @@ enum Command {
         /// (`.html`) or a PDF (`.pdf`), by extension.
         #[arg(long, value_name = "OUT.html|OUT.pdf", value_parser = output::parse_report_path)]
         report: Option<PathBuf>,
+        /// Also write a checkpoint: the chain head of every tenant verified (tenant, seq,
+        /// hash), the inputs with their SHA-256, the tool and the verdict. Given back with
+        /// --anchor (or as one of the files), its heads anchor later evidence.
+        #[arg(long, value_name = "CP.json")]
+        checkpoint_out: Option<PathBuf>,
+        /// A checkpoint of an earlier check whose chain heads anchor these files: a record
+        /// that differs at a head's seq is anchor_mismatch, a chain that ends before it
+        /// chain_truncated.
+        #[arg(long = "anchor", value_name = "CP.json")]
+        anchors: Vec<PathBuf>,
+        #[command(flatten)]
+        reading: output::Reading,
         /// Evidence files; their kind is detected from their content.
-        #[arg(required = true)]
+        #[arg(required_unless_present = "anchors")]
         files: Vec<PathBuf>,
     },
     /// Reconstruct the timeline of a case: one event per (tenant, seq) from every source, with
@@ -96,6 +108,8 @@ enum Command {
         /// this file: a self-contained HTML page (`.html`) or a PDF (`.pdf`), by extension.
         #[arg(long, value_name = "OUT.html|OUT.pdf", value_parser = output::parse_report_path)]
         report: Option<PathBuf>,
+        #[command(flatten)]
+        reading: output::Reading,
         /// The verification URL (`<origin>/audit/verify?tenant_id=..&hash=..`).
         url: String,
     },
@@ -145,11 +159,17 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             json,
             no_progress,
             report,
+            checkpoint_out,
+            anchors,
+            reading,
             files,
         } => verify::run(verify::VerifyArgs {
             json,
             no_progress,
             report,
+            checkpoint_out,
+            anchors,
+            reading,
             files,
         }),
         Command::Timeline {
@@ -176,6 +196,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             evidence,
             connect,
             report,
+            reading,
             url,
         } => live::run(live::LiveArgs {
             json,
@@ -183,6 +204,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             connect,
             url,
             report,
+            reading,
         }),
         Command::Inspect {
             file,

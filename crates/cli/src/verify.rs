@@ -17,11 +17,28 @@ pub struct VerifyArgs {
     pub no_progress: bool,
     /// Also write the report (HTML or PDF) here.
     pub report: Option<PathBuf>,
+    /// Also write a checkpoint of the chain heads verified here.
+    pub checkpoint_out: Option<PathBuf>,
+    /// Checkpoints of earlier checks, read as anchors (like any checkpoint among the files).
+    pub anchors: Vec<PathBuf>,
+    pub reading: output::Reading,
     pub files: Vec<PathBuf>,
 }
 
 /// Runs the command; returns the exit code.
-pub fn run(a: VerifyArgs) -> anyhow::Result<u8> {
+pub fn run(mut a: VerifyArgs) -> anyhow::Result<u8> {
+    // Every --anchor must be a checkpoint: one named as such that is not is a usage error.
+    for path in &a.anchors {
+        let kind = trailproof_ingest::detect::sniff(path)?;
+        if kind != trailproof_ingest::InputKind::Checkpoint {
+            anyhow::bail!(
+                "{}: --anchor takes a checkpoint written by `verify --checkpoint-out`, not {}",
+                path.display(),
+                kind.as_str()
+            );
+        }
+    }
+    a.files.splice(0..0, a.anchors.iter().cloned());
     let bar = Bar::new(!a.no_progress && std::io::stderr().is_terminal());
     let opts = RunOptions {
         progress: &bar,
@@ -38,6 +55,9 @@ pub fn run(a: VerifyArgs) -> anyhow::Result<u8> {
         None => verify_files(&a.files, &opts)?,
     };
     bar.clear();
-    output::print_report(&report, a.json)?;
-    Ok(report.verdict.exit_code() as u8)
+    if let Some(path) = &a.checkpoint_out {
+        output::write_checkpoint(path, &report)?;
+    }
+    output::print_report(&report, a.json, &a.reading)?;
+    Ok(output::exit_code(&report, &a.reading))
 }

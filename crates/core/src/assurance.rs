@@ -192,19 +192,23 @@ pub fn caveat(anchoring: &Anchoring) -> Option<String> {
     if anchoring.unanchored.is_empty() {
         return None;
     }
-    const SHOWN: usize = 3;
-    let mut parts: Vec<String> = anchoring
-        .unanchored
-        .iter()
-        .take(SHOWN)
-        .map(|u| {
-            let range = if u.first_seq == u.last_seq {
-                format!("{}", u.first_seq)
-            } else {
-                format!("{}-{}", u.first_seq, u.last_seq)
-            };
-            format!("{} ({range}) in {}", u.tenant_id, u.input)
-        })
+    const SHOWN: usize = 4;
+    // Ranges grouped by input, inputs in order of first appearance.
+    let mut by_input: Vec<(&str, Vec<String>)> = Vec::new();
+    for u in anchoring.unanchored.iter().take(SHOWN) {
+        let range = if u.first_seq == u.last_seq {
+            format!("{} ({})", u.tenant_id, u.first_seq)
+        } else {
+            format!("{} ({}-{})", u.tenant_id, u.first_seq, u.last_seq)
+        };
+        match by_input.iter_mut().find(|(input, _)| *input == u.input) {
+            Some((_, ranges)) => ranges.push(range),
+            None => by_input.push((&u.input, vec![range])),
+        }
+    }
+    let mut parts: Vec<String> = by_input
+        .into_iter()
+        .map(|(input, ranges)| format!("{} in {input}", ranges.join(" and ")))
         .collect();
     let more = anchoring.unanchored.len().saturating_sub(SHOWN);
     if more > 0 {
@@ -222,9 +226,9 @@ mod tests {
     use crate::chain::TenantSummary;
 
     fn tenant(input: &str, tenant: &str, first: u64, last: u64) -> InputTenant {
-        InputTenant {
-            input: input.into(),
-            summary: TenantSummary {
+        InputTenant::new(
+            input,
+            TenantSummary {
                 tenant_id: tenant.into(),
                 records: last - first + 1,
                 first_seq: first,
@@ -233,7 +237,7 @@ mod tests {
                 first_timestamp: None,
                 last_timestamp: None,
             },
-        }
+        )
     }
 
     fn claim(input: &str, tenant: &str, kind: AnchorKind, seq: u64) -> Claim {

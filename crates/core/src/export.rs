@@ -36,6 +36,9 @@ pub struct ExportAnchor {
     pub records: BTreeMap<u64, Value>,
     pub verify_url: Option<String>,
     pub fingerprint: Option<String>,
+    /// True when the anchor is a chain head from a checkpoint file (see [`crate::checkpoint`]),
+    /// not an export: it has a chain head and nothing else.
+    pub checkpoint: bool,
 }
 
 /// The outcome of verifying one payload.
@@ -91,6 +94,7 @@ fn empty_result(input: &str) -> PayloadResult {
             records: BTreeMap::new(),
             verify_url: None,
             fingerprint: None,
+            checkpoint: false,
         },
         records: 0,
     }

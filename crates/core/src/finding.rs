@@ -135,6 +135,10 @@ pub struct Finding {
     /// Differing members, for `record_diverged` and `visible_text_mismatch`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<FieldDiff>,
+    /// The id of the incident the finding belongs to (see [`crate::incident`]); absent for a
+    /// warning or info finding that belongs to none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incident: Option<u32>,
 }
 
 impl Finding {
@@ -153,6 +157,7 @@ impl Finding {
             computed: None,
             seq_end: None,
             fields: Vec::new(),
+            incident: None,
         }
     }
 

@@ -232,11 +232,17 @@ impl<'a> Grouper<'a> {
                 .iter()
                 .filter(|&&i| i != root && content_changed(&self.findings[i]))
                 .count();
-            let mut explanation = format!(
-                "{} was changed{cause} and the chain re-hashed from there to seq {head} to hide it; {} exposes it with the chain head it states for seq {head}",
-                span(tenant.as_deref(), first, None),
-                source
-            );
+            let mut explanation = if root == anchor {
+                format!(
+                    "the chain of {} was rewritten at or before seq {head} and re-hashed to hide it: the record now at seq {head} is not the one {source} commits to",
+                    tenant.as_deref().unwrap_or("(no tenant)")
+                )
+            } else {
+                format!(
+                    "{} was changed{cause} and the chain re-hashed from there to seq {head} to hide it; {source} exposes it with the chain head it states for seq {head}",
+                    span(tenant.as_deref(), first, None)
+                )
+            };
             if rehashed > 0 {
                 explanation.push_str(&format!(
                     "; {rehashed} later record(s) differ only in their hashes"

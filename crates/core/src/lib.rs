@@ -19,6 +19,7 @@ pub mod assurance;
 pub mod canonical;
 pub mod case;
 pub mod chain;
+pub mod checkpoint;
 pub mod export;
 pub mod finding;
 pub mod fingerprint;

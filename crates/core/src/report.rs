@@ -14,9 +14,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::assurance::{self, Anchor, Anchoring, Assurance, Claim};
 use crate::chain::TenantSummary;
 use crate::finding::{Check, Finding, Level, Status};
-use crate::record;
+use crate::incident::{self, Incident};
 
 /// The `format` member of every report.
 const FORMAT: &str = "trailproof-report/1";
@@ -72,6 +73,21 @@ pub struct InputTenant {
     pub input: String,
     #[serde(flatten)]
     pub summary: TenantSummary,
+    /// The independent commitments that confirm this chain, and how far (see
+    /// [`crate::assurance`]); empty when nothing anchors it.
+    #[serde(default)]
+    pub anchored_by: Vec<Anchor>,
+}
+
+impl InputTenant {
+    /// A tenant of `input` that nothing anchors yet ([`Report::new`] fills `anchored_by`).
+    pub fn new(input: &str, summary: TenantSummary) -> InputTenant {
+        InputTenant {
+            input: input.to_string(),
+            summary,
+            anchored_by: Vec::new(),
+        }
+    }
 }
 
 /// The tool that wrote a report.
@@ -99,12 +115,17 @@ pub struct Report {
     pub format: String,
     pub tool: Tool,
     pub verdict: Verdict,
+    /// How far the verdict rests on independent commitments (see [`crate::assurance`]).
+    pub assurance: Assurance,
     /// One sentence that explains the verdict.
     pub summary: String,
     pub counts: Counts,
     pub inputs: Vec<InputInfo>,
     pub tenants: Vec<InputTenant>,
     pub checks: Vec<Check>,
+    /// The findings grouped by the act that explains them, root cause first (see
+    /// [`crate::incident`]).
+    pub incidents: Vec<Incident>,
     pub findings: Vec<Finding>,
 }
 
@@ -126,69 +147,88 @@ impl Counts {
 
 impl Report {
     /// A report of `inputs`, `tenants`, `checks` and `findings`, in the order given (the case
-    /// sorts them first): counts, verdict and summary follow from them.
+    /// sorts them first), with the commitments inputs make about each other's chains
+    /// (`claims`): anchors, assurance, incidents, counts, verdict and summary follow from them.
     pub fn new(
         tool: Tool,
         inputs: Vec<InputInfo>,
-        tenants: Vec<InputTenant>,
+        mut tenants: Vec<InputTenant>,
         checks: Vec<Check>,
-        findings: Vec<Finding>,
+        mut findings: Vec<Finding>,
+        claims: &[Claim],
     ) -> Report {
+        let anchoring = assurance::anchor(&tenants, claims);
+        for (tenant, anchors) in tenants.iter_mut().zip(&anchoring.anchored_by) {
+            tenant.anchored_by = anchors.clone();
+        }
+        let (incidents, of_finding) = incident::group(&findings);
+        for (finding, id) in findings.iter_mut().zip(of_finding) {
+            finding.incident = id;
+        }
         let counts = Counts::of(&findings, &inputs);
-        let (verdict, summary) = verdict(&findings, &checks, &counts, inputs.len());
+        let (verdict, summary) = verdict(&incidents, &checks, &counts, inputs.len(), &anchoring);
         Report {
             format: FORMAT.into(),
             tool,
             verdict,
+            assurance: anchoring.assurance,
             summary,
             counts,
             inputs,
             tenants,
             checks,
+            incidents,
             findings,
         }
     }
 }
 
+/// "1 warning", "2 warnings".
+pub fn count(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
 /// The verdict rule of AEF/1 section 9, and the one sentence that explains it: tampered when an
-/// error finding stands (naming the first), else inconclusive when a check was not possible
-/// (naming the first), else intact. `counts` are those of `findings` ([`Counts::of`]);
-/// `input_count` is the number of inputs.
+/// error finding stands (naming the first incident), else inconclusive when a check was not
+/// possible (naming the first), else intact. An intact verdict says how far it goes: where
+/// nothing independent anchors a chain up to its head, the sentence says so and names it
+/// ([`assurance::caveat`]). `counts` are those of the findings; `input_count` is the number of
+/// inputs.
 pub fn verdict(
-    findings: &[Finding],
+    incidents: &[Incident],
     checks: &[Check],
     counts: &Counts,
     input_count: usize,
+    anchoring: &Anchoring,
 ) -> (Verdict, String) {
     let not_possible: Vec<&Check> = checks
         .iter()
         .filter(|check| check.status == Status::NotPossible)
         .collect();
+    let inputs = count(input_count, "input");
     if counts.errors > 0 {
-        let first = findings.iter().find(|f| f.level == Level::Error);
-        let what = first
-            .map(|f| {
-                format!(
-                    "first: {} ({}): {}",
-                    f.code,
-                    record::describe(f.tenant_id.as_deref(), f.seq),
-                    f.message
-                )
-            })
+        let what = incidents
+            .first()
+            .map(|i| format!("; first: {}", i.explanation))
             .unwrap_or_default();
         (
             Verdict::Tampered,
             format!(
-                "Tampered: {} error finding(s) in {input_count} input(s); {what}",
-                counts.errors,
+                "Tampered: {} ({}) in {inputs}{what}",
+                count(incidents.len(), "incident"),
+                count(counts.errors, "error finding"),
             ),
         )
     } else if let Some(first) = not_possible.first() {
         (
             Verdict::Inconclusive,
             format!(
-                "Inconclusive: no tampering found, but {} check(s) could not be made; first: {} ({})",
-                not_possible.len(),
+                "Inconclusive: no tampering found, but {} could not be made; first: {} ({})",
+                count(not_possible.len(), "check"),
                 first.check,
                 first.detail
             ),
@@ -199,17 +239,23 @@ pub fn verdict(
             .filter(|check| check.status == Status::Passed)
             .count();
         let warnings = if counts.warnings > 0 {
-            format!("; {} warning(s) to review", counts.warnings)
+            format!("; {} to review", count(counts.warnings, "warning"))
         } else {
             String::new()
         };
-        (
-            Verdict::Intact,
-            format!(
-                "Intact: no tampering found in {} record(s) from {input_count} input(s); {passed} of {} checks passed{warnings}",
-                counts.records,
-                checks.len(),
+        let records = count(counts.records as usize, "record");
+        let checked = format!(
+            "{passed} of {} passed{warnings}",
+            count(checks.len(), "check")
+        );
+        let summary = match assurance::caveat(anchoring) {
+            None => format!(
+                "Intact: no tampering found in {records} from {inputs}, every chain anchored up to its head; {checked}"
             ),
-        )
+            Some(caveat) => format!(
+                "Intact as far as this evidence goes: chains consistent in {records} from {inputs}, but {caveat}; {checked}"
+            ),
+        };
+        (Verdict::Intact, summary)
     }
 }

@@ -65,6 +65,9 @@ pub fn sniff(path: &Path) -> Result<InputKind, IngestError> {
     let body = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head);
     let lead = body.iter().position(|b| !b.is_ascii_whitespace());
     if lead.is_some_and(|i| body[i] == b'{') {
+        if trailproof_core::checkpoint::Checkpoint::sniff(body) {
+            return Ok(InputKind::Checkpoint);
+        }
         return sniff_json(path);
     }
     if let Some(off) = head.iter().position(|&b| b == 0) {
@@ -286,7 +289,7 @@ pub fn open_records_mode(
         InputKind::Sqlite => Box::new(SqliteSource::open_mode(path, mode)?),
         InputKind::SqliteSql => Box::new(SqlDumpSource::open_mode(path, Dialect::Sqlite, mode)?),
         InputKind::PgDump => Box::new(SqlDumpSource::open_mode(path, Dialect::Postgres, mode)?),
-        InputKind::ExportJson | InputKind::ExportPdf => {
+        InputKind::ExportJson | InputKind::ExportPdf | InputKind::Checkpoint => {
             return Err(IngestError::Unrecognised {
                 path: path.to_path_buf(),
                 message: format!(

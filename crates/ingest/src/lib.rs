@@ -45,6 +45,9 @@ pub enum InputKind {
     SqliteSql,
     /// PostgreSQL `pg_dump` plain text (COPY or INSERT statements).
     PgDump,
+    /// A checkpoint of an earlier check (`verify --checkpoint-out`): chain heads that anchor
+    /// the other inputs.
+    Checkpoint,
 }
 
 impl InputKind {
@@ -57,6 +60,7 @@ impl InputKind {
             InputKind::Sqlite => "sqlite",
             InputKind::SqliteSql => "sqlite-sql",
             InputKind::PgDump => "pg-dump",
+            InputKind::Checkpoint => "checkpoint",
         }
     }
 }

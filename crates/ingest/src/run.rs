@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 
 use trailproof_core::case::{Case, Reread};
+use trailproof_core::checkpoint::Checkpoint;
 use trailproof_core::export::{verify_payload, verify_payload_bytes};
 use trailproof_core::finding::{Check, Status};
 use trailproof_core::json::Value;
@@ -87,8 +88,13 @@ pub fn build_case_with(
     for p in paths {
         kinds.push((p.clone(), sniff(p)?));
     }
-    let is_export = |k: &InputKind| matches!(k, InputKind::ExportJson | InputKind::ExportPdf);
-    // Exports first: they anchor the dumps.
+    let is_export = |k: &InputKind| {
+        matches!(
+            k,
+            InputKind::ExportJson | InputKind::ExportPdf | InputKind::Checkpoint
+        )
+    };
+    // Exports and checkpoints first: they anchor the dumps.
     kinds.sort_by_key(|(_, k)| !is_export(k));
     let mut case = Case::new();
     let mut heads = Vec::new();
@@ -105,6 +111,7 @@ pub fn build_case_with(
         match kind {
             InputKind::ExportJson => add_export_json(&mut case, path)?,
             InputKind::ExportPdf => add_export_pdf(&mut case, path)?,
+            InputKind::Checkpoint => add_checkpoint(&mut case, path)?,
             _ => add_records(&mut case, path, *kind, opts, col.as_deref_mut())?,
         }
         opts.progress.input_done();
@@ -168,6 +175,29 @@ fn add_export_json(case: &mut Case, path: &Path) -> Result<(), IngestError> {
             records: 0,
         },
         r,
+    );
+    Ok(())
+}
+
+/// A checkpoint file: its chain heads anchor the dumps read after it.
+fn add_checkpoint(case: &mut Case, path: &Path) -> Result<(), IngestError> {
+    let bytes = std::fs::read(path).map_err(|source| IngestError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let checkpoint = Checkpoint::parse(&bytes).map_err(|e| {
+        let line = Checkpoint::line_of(&bytes, &e) as u64;
+        IngestError::malformed(path, Location::Line(line), e.to_string())
+    })?;
+    case.add_checkpoint(
+        InputInfo {
+            path: display(path),
+            kind: InputKind::Checkpoint.as_str().into(),
+            size: bytes.len() as u64,
+            sha256: trailproof_core::record::hex(&trailproof_core::record::sha256(&bytes)),
+            records: 0,
+        },
+        &checkpoint,
     );
     Ok(())
 }

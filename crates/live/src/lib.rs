@@ -55,6 +55,7 @@ mod scope_stream;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
+use trailproof_core::assurance::{AnchorKind, Claim};
 
 use trailproof_core::case::Case;
 use trailproof_core::record::{parse_hex, Checked};
@@ -255,6 +256,13 @@ pub fn verify_live_with(
         let head = client.chain_head(&tenant)?;
         let seen = max_seq.get(&tenant).copied().unwrap_or(0);
         checks::chain_head(&tenant, &head, seen, &name).add_to(case);
+        // The service's head is a commitment independent of the evidence files.
+        case.add_claim(Claim {
+            input: name.clone(),
+            tenant_id: tenant.clone(),
+            kind: AnchorKind::Live,
+            seq: head.seq,
+        });
         for export in ExportHead::of_tenant(case, &tenant) {
             let live = client.record_at(&tenant, export.seq)?;
             checks::export_head(&tenant, &export, live.as_ref(), &head, &name).add_to(case);

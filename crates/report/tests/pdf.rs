@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use trailproof_core::assurance::Assurance;
 use trailproof_core::finding::{Check, Code, FieldDiff, Finding, Status};
 use trailproof_core::json::Value;
 use trailproof_core::record::{compute_hash, hex, sha256, GENESIS};
@@ -401,6 +402,7 @@ fn big_report() -> Report {
             version: "0.1.0".into(),
         },
         verdict: Verdict::Tampered,
+        assurance: Assurance::Unanchored,
         summary: "Tampered: many error finding(s) in 1 input(s)".into(),
         counts: Counts {
             errors,
@@ -411,6 +413,7 @@ fn big_report() -> Report {
         inputs,
         tenants: Vec::new(),
         checks,
+        incidents: Vec::new(),
         findings,
     }
 }

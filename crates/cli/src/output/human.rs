@@ -1,10 +1,15 @@
-//! The human summary of a report: the verdict first, then the inputs (chain of custody), the
-//! findings grouped by tenant, and the checks that did not pass.
+//! The human summary of a report: the verdict first, then the inputs (chain of custody), what
+//! anchors each chain, the incidents (root cause first, their dependent findings counted, not
+//! listed), the findings that belong to no incident, and the checks that did not pass. With
+//! `all_findings`, every finding is listed too, each naming its incident.
 
 use std::io::{self, Write};
 
-use trailproof_core::finding::{Level, Status};
-use trailproof_core::report::{Report, Verdict};
+use std::collections::BTreeMap;
+
+use trailproof_core::assurance::Assurance;
+use trailproof_core::finding::{Finding, Level, Status};
+use trailproof_core::report::{count, Report, Verdict};
 
 struct Style {
     on: bool,
@@ -34,7 +39,14 @@ fn safe(s: &str) -> String {
         .collect()
 }
 
-pub fn write_report(out: &mut impl Write, r: &Report, color: bool) -> io::Result<()> {
+/// Writes the human summary of `r`; `all_findings` lists every finding, not only the roots of
+/// incidents and the findings of none.
+pub fn write_report(
+    out: &mut impl Write,
+    r: &Report,
+    color: bool,
+    all_findings: bool,
+) -> io::Result<()> {
     let st = Style { on: color };
     let verdict = match r.verdict {
         Verdict::Intact => st.paint("1;32", "INTACT"),
@@ -45,64 +57,48 @@ pub fn write_report(out: &mut impl Write, r: &Report, color: bool) -> io::Result
     writeln!(out, "{}", safe(&r.summary))?;
     writeln!(
         out,
-        "\n{} error(s), {} warning(s), {} info; {} record(s) read",
-        r.counts.errors, r.counts.warnings, r.counts.info, r.counts.records
+        "\n{}, {}, {} info; {} read",
+        count(r.counts.errors, "error"),
+        count(r.counts.warnings, "warning"),
+        r.counts.info,
+        count(r.counts.records as usize, "record")
     )?;
     writeln!(out, "\nInputs:")?;
     for i in &r.inputs {
         writeln!(
             out,
-            "  {}  {}  {} bytes  sha256 {}  {} record(s)",
+            "  {}  {}  {} bytes  sha256 {}  {}",
             safe(&i.path),
             i.kind,
             i.size,
             i.sha256,
-            i.records
+            count(i.records as usize, "record")
         )?;
     }
-    if !r.findings.is_empty() {
-        writeln!(out, "\nFindings:")?;
+    write_anchors(out, r, &st)?;
+    write_incidents(out, r, &st)?;
+    let loose: Vec<&Finding> = r
+        .findings
+        .iter()
+        .filter(|f| all_findings || f.incident.is_none())
+        .collect();
+    if !loose.is_empty() {
+        let title = if all_findings {
+            "All findings"
+        } else if r.incidents.is_empty() {
+            "Findings"
+        } else {
+            "Findings outside any incident"
+        };
+        writeln!(out, "\n{title}:")?;
         let mut tenant: Option<Option<&str>> = None;
-        for f in &r.findings {
+        for f in loose {
             let t = f.tenant_id.as_deref();
             if tenant != Some(t) {
                 writeln!(out, "  tenant {}:", safe(t.unwrap_or("(none)")))?;
                 tenant = Some(t);
             }
-            let level = match f.level {
-                Level::Error => st.paint("31", "error"),
-                Level::Warning => st.paint("33", "warning"),
-                Level::Info => st.paint("36", "info"),
-            };
-            let seq = match (f.seq, f.seq_end) {
-                (Some(a), Some(b)) if b != a => format!("seq {a}..{b}"),
-                (Some(a), _) => format!("seq {a}"),
-                (None, _) => "-".into(),
-            };
-            writeln!(out, "    {level} {} {seq}: {}", f.code, safe(&f.message))?;
-            let mut place = Vec::new();
-            if let Some(i) = &f.input {
-                place.push(safe(i));
-            }
-            if let Some(l) = &f.location {
-                place.push(safe(l));
-            }
-            if !place.is_empty() {
-                writeln!(out, "      at {}", place.join(", "))?;
-            }
-            if let (Some(e), Some(c)) = (&f.expected, &f.computed) {
-                writeln!(out, "      stated:     {}", safe(e))?;
-                writeln!(out, "      recomputed: {}", safe(c))?;
-            }
-            for d in &f.fields {
-                writeln!(
-                    out,
-                    "      {}: {} | {}",
-                    safe(&d.field),
-                    safe(d.left.as_deref().unwrap_or("(absent)")),
-                    safe(d.right.as_deref().unwrap_or("(absent)"))
-                )?;
-            }
+            write_finding(out, f, &st, "    ")?;
         }
     }
     let passed = r
@@ -111,26 +107,172 @@ pub fn write_report(out: &mut impl Write, r: &Report, color: bool) -> io::Result
         .filter(|c| c.status == Status::Passed)
         .count();
     writeln!(out, "\nChecks: {passed} of {} passed", r.checks.len())?;
-    for c in r.checks.iter().filter(|c| c.status != Status::Passed) {
-        let s = match c.status {
-            Status::Failed => st.paint("31", "failed"),
-            _ => st.paint("33", "not possible"),
+    // Failed checks first, then those not possible.
+    for status in [Status::Failed, Status::NotPossible] {
+        for c in r.checks.iter().filter(|c| c.status == status) {
+            let s = match c.status {
+                Status::Failed => st.paint("31", "failed"),
+                _ => st.paint("33", "not possible"),
+            };
+            writeln!(
+                out,
+                "  {s} {}{}{}: {}",
+                c.check,
+                c.input
+                    .as_deref()
+                    .map(|i| format!(" [{}]", safe(i)))
+                    .unwrap_or_default(),
+                c.tenant_id
+                    .as_deref()
+                    .map(|t| format!(" tenant {}", safe(t)))
+                    .unwrap_or_default(),
+                safe(&c.detail)
+            )?;
+        }
+    }
+    writeln!(out, "\n{} {}", r.tool.name, r.tool.version)?;
+    Ok(())
+}
+
+/// What anchors each chain of each input: the commitments and how far they reach, or that
+/// nothing does (its records are consistent, not verified).
+fn write_anchors(out: &mut impl Write, r: &Report, st: &Style) -> io::Result<()> {
+    if r.tenants.is_empty() {
+        return Ok(());
+    }
+    let assurance = match r.assurance {
+        Assurance::Anchored => st.paint("32", "anchored"),
+        Assurance::PartlyAnchored => st.paint("33", "partly anchored"),
+        Assurance::Unanchored => st.paint("33", "unanchored"),
+    };
+    writeln!(out, "\nAnchors ({assurance}):")?;
+    for t in &r.tenants {
+        let s = &t.summary;
+        let reach = t.anchored_by.iter().map(|a| a.seq).max();
+        let by = t
+            .anchored_by
+            .iter()
+            .map(|a| format!("{} {} seq {}", safe(&a.input), a.kind.as_str(), a.seq))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let line = match reach {
+            None => format!(
+                "nothing anchors seq {}-{}: consistent, not verified",
+                s.first_seq, s.last_seq
+            ),
+            Some(seq) if seq >= s.last_seq => {
+                format!("seq {}-{} anchored by {by}", s.first_seq, s.last_seq)
+            }
+            Some(seq) => format!(
+                "seq {}-{seq} anchored by {by}; seq {}-{} consistent, not verified",
+                s.first_seq,
+                seq + 1,
+                s.last_seq
+            ),
         };
         writeln!(
             out,
-            "  {s} {}{}{}: {}",
-            c.check,
-            c.input
-                .as_deref()
-                .map(|i| format!(" [{}]", safe(i)))
-                .unwrap_or_default(),
-            c.tenant_id
-                .as_deref()
-                .map(|t| format!(" tenant {}", safe(t)))
-                .unwrap_or_default(),
-            safe(&c.detail)
+            "  {} in {}: {line}",
+            safe(&s.tenant_id),
+            safe(&t.input)
         )?;
     }
-    writeln!(out, "\n{} {}", r.tool.name, r.tool.version)?;
+    Ok(())
+}
+
+/// The incidents: kind, tenant, seq range and explanation, the root finding in full, and the
+/// dependent findings counted by code.
+fn write_incidents(out: &mut impl Write, r: &Report, st: &Style) -> io::Result<()> {
+    if r.incidents.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "\nIncidents:")?;
+    for i in &r.incidents {
+        let range = match (i.first_seq, i.last_seq) {
+            (Some(a), Some(b)) if a != b => format!(" seq {a}-{b}"),
+            (Some(a), _) => format!(" seq {a}"),
+            _ => String::new(),
+        };
+        writeln!(
+            out,
+            "  {}. {} {}{range}: {}",
+            i.id,
+            st.paint("1", i.kind.as_str()),
+            safe(i.tenant_id.as_deref().unwrap_or("(no tenant)")),
+            safe(&i.explanation)
+        )?;
+        if let Some(root) = r.findings.get(i.root) {
+            write_finding(out, root, st, "     root: ")?;
+        }
+        if !i.dependents.is_empty() {
+            let mut by_code: BTreeMap<&str, usize> = BTreeMap::new();
+            for &d in &i.dependents {
+                if let Some(f) = r.findings.get(d) {
+                    *by_code.entry(f.code.as_str()).or_default() += 1;
+                }
+            }
+            let codes = by_code
+                .iter()
+                .map(|(code, n)| format!("{n} {code}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            writeln!(
+                out,
+                "     and {} that follow from it ({codes}; --all-findings lists them)",
+                count(i.dependents.len(), "finding")
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// One finding: level, code, seq and message, then where, the stated and recomputed values and
+/// the differing fields, indented under `lead`.
+fn write_finding(out: &mut impl Write, f: &Finding, st: &Style, lead: &str) -> io::Result<()> {
+    let level = match f.level {
+        Level::Error => st.paint("31", "error"),
+        Level::Warning => st.paint("33", "warning"),
+        Level::Info => st.paint("36", "info"),
+    };
+    let seq = match (f.seq, f.seq_end) {
+        (Some(a), Some(b)) if b != a => format!("seq {a}..{b}"),
+        (Some(a), _) => format!("seq {a}"),
+        (None, _) => "-".into(),
+    };
+    // A root is printed under its incident already.
+    let incident = match f.incident {
+        Some(id) if !lead.contains("root") => format!(" [incident {id}]"),
+        _ => String::new(),
+    };
+    writeln!(
+        out,
+        "{lead}{level} {} {seq}: {}{incident}",
+        f.code,
+        safe(&f.message)
+    )?;
+    let pad = " ".repeat(lead.chars().count() + 2);
+    let mut place = Vec::new();
+    if let Some(i) = &f.input {
+        place.push(safe(i));
+    }
+    if let Some(l) = &f.location {
+        place.push(safe(l));
+    }
+    if !place.is_empty() {
+        writeln!(out, "{pad}at {}", place.join(", "))?;
+    }
+    if let (Some(e), Some(c)) = (&f.expected, &f.computed) {
+        writeln!(out, "{pad}stated:     {}", safe(e))?;
+        writeln!(out, "{pad}recomputed: {}", safe(c))?;
+    }
+    for d in &f.fields {
+        writeln!(
+            out,
+            "{pad}{}: {} | {}",
+            safe(&d.field),
+            safe(d.left.as_deref().unwrap_or("(absent)")),
+            safe(d.right.as_deref().unwrap_or("(absent)"))
+        )?;
+    }
     Ok(())
 }

@@ -17,7 +17,9 @@ use std::io::{BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
-use trailproof_core::report::Report;
+use trailproof_core::assurance::Assurance;
+use trailproof_core::checkpoint::Checkpoint;
+use trailproof_core::report::{Report, Verdict};
 use trailproof_core::timeline::collector::Stream;
 use trailproof_core::timeline::model::Timeline;
 use trailproof_core::timeline::output as timeline;
@@ -69,18 +71,60 @@ pub fn write_report_file(
     Ok(())
 }
 
-/// Prints the report on stdout: the JSON report (`json`), else the human summary, coloured
-/// when stdout is a terminal and `NO_COLOR` is not set.
-pub fn print_report(report: &Report, json: bool) -> anyhow::Result<()> {
+/// Writes the checkpoint of `report` (see `trailproof_core::checkpoint`) to `path` and prints
+/// its SHA-256 on stderr.
+pub fn write_checkpoint(path: &Path, report: &Report) -> anyhow::Result<()> {
+    let text = Checkpoint::of_report(report).to_json();
+    std::fs::write(path, text.as_bytes())
+        .with_context(|| format!("cannot write the checkpoint {}", path.display()))?;
+    let digest = trailproof_core::record::hex(&trailproof_core::record::sha256(text.as_bytes()));
+    eprintln!("checkpoint written: {} sha256 {digest}", path.display());
+    Ok(())
+}
+
+/// How a report is read: the options `verify` and `live` share.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct Reading {
+    /// List every finding in the human summary, not only the root of each incident and the
+    /// findings that belong to none.
+    #[arg(long)]
+    pub all_findings: bool,
+    /// Exit 2 (inconclusive) unless every chain of every input is anchored up to its head by
+    /// an independent commitment (an export, a checkpoint, the live service, another source),
+    /// for scripted audits; a tampered verdict still exits 1.
+    #[arg(long)]
+    pub require_anchor: bool,
+}
+
+/// Prints the report on stdout: exactly one JSON object, or the human summary.
+pub fn print_report(report: &Report, json: bool, reading: &Reading) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     if json {
         out.write_all(&render(Format::Json, report, None, &[])?)?;
     } else {
         let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-        human::write_report(&mut out, report, color)?;
+        human::write_report(&mut out, report, color, reading.all_findings)?;
     }
     out.flush()?;
     Ok(())
+}
+
+/// The exit code of a report: its verdict's (0 intact, 1 tampered, 2 inconclusive), except that
+/// with `--require-anchor` a verdict that is not tampered exits 2 unless every chain is
+/// anchored up to its head (saying why on stderr).
+pub fn exit_code(report: &Report, reading: &Reading) -> u8 {
+    let code = report.verdict.exit_code() as u8;
+    if reading.require_anchor
+        && report.verdict != Verdict::Tampered
+        && report.assurance != Assurance::Anchored
+    {
+        eprintln!(
+            "trailproof: --require-anchor: the evidence is {}, not anchored up to every chain head (exit 2)",
+            report.assurance.as_str().replace('_', " ")
+        );
+        return 2;
+    }
+    code
 }
 
 /// Writes the timeline in `format` to `path`, or to stdout when there is none, as its events

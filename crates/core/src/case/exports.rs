@@ -50,6 +50,8 @@ pub(super) struct Watch {
     max_seq: u64,
     /// Whether the source holds any record of the tenant.
     tenant_present: bool,
+    /// Whether the anchor is a checkpoint's chain head rather than an export.
+    checkpoint: bool,
 }
 
 /// The exports a record source watches: those of a tenant, and, for a source that holds only
@@ -70,6 +72,7 @@ pub(super) fn watches(anchors: &[ExportAnchor], only: Option<&Scope>) -> Vec<Wat
                 head_seen: false,
                 max_seq: 0,
                 tenant_present: false,
+                checkpoint: anchor.checkpoint,
             })
         })
         .collect()
@@ -93,8 +96,9 @@ impl Watch {
                 Some(self.tenant.as_str()),
                 Some(seq),
                 format!(
-                    "the chain head {} states for seq {seq} differs from the record {path} holds at that seq: the chain was rewritten after the export",
-                    self.input
+                    "the chain head {} states for seq {seq} differs from the record {path} holds at that seq: the chain was rewritten after the {}",
+                    self.input,
+                    if self.checkpoint { "checkpoint" } else { "export" }
                 ),
             )
             .input(path)
@@ -210,6 +214,10 @@ impl SourceRun {
                 continue;
             }
             checks.extend(self.anchor_check(watch));
+            if watch.checkpoint {
+                // A checkpoint states chain heads only: no records, no scope.
+                continue;
+            }
             checks.push(self.exported_records_check(watch));
             checks.push(self.completeness_check(watch));
         }

@@ -31,7 +31,9 @@ mod source_run;
 pub use diff::field_diffs;
 pub use source_run::{Reread, SourceRun};
 
+use crate::assurance::{AnchorKind, Claim};
 use crate::chain::Mode;
+use crate::checkpoint::Checkpoint;
 use crate::export::{ExportAnchor, PayloadResult};
 use crate::finding::{Check, Finding};
 use crate::report::{InputInfo, InputTenant, Report, Tool};
@@ -47,6 +49,8 @@ pub struct Case {
     tenants: Vec<InputTenant>,
     anchors: Vec<ExportAnchor>,
     sources: Vec<Finished>,
+    /// Commitments about chains that are not exports' (checkpoints, the live service's head).
+    claims: Vec<Claim>,
 }
 
 impl Case {
@@ -67,12 +71,71 @@ impl Case {
         self.findings.extend(r.findings);
         self.checks.extend(r.checks);
         let input = r.anchor.input.clone();
-        self.tenants
-            .extend(r.tenants.into_iter().map(|summary| InputTenant {
-                input: input.clone(),
-                summary,
-            }));
+        self.tenants.extend(
+            r.tenants
+                .into_iter()
+                .map(|summary| InputTenant::new(&input, summary)),
+        );
         self.anchors.push(r.anchor);
+    }
+
+    /// Adds a checkpoint file (see [`crate::checkpoint`]): each chain head it states anchors
+    /// the record sources read after it, exactly as an export's chain head does. Add
+    /// checkpoints, like exports, before the record sources.
+    pub fn add_checkpoint(&mut self, info: InputInfo, checkpoint: &Checkpoint) {
+        for head in &checkpoint.heads {
+            self.anchors.push(ExportAnchor {
+                input: info.path.clone(),
+                tenant_id: Some(head.tenant_id.clone()),
+                scope: None,
+                legacy_search: false,
+                chain_head: Some((head.seq, head.digest())),
+                records: Default::default(),
+                verify_url: None,
+                fingerprint: None,
+                checkpoint: true,
+            });
+        }
+        self.inputs.push(info);
+    }
+
+    /// Adds a commitment about a tenant's chain made outside an export, such as the live
+    /// service's chain head (see [`crate::assurance`]).
+    pub fn add_claim(&mut self, claim: Claim) {
+        self.claims.push(claim);
+    }
+
+    /// The commitments every input makes about the chains of the case: each export's chain
+    /// head and the last of its records, then the claims added.
+    fn claims(&self) -> Vec<Claim> {
+        let mut claims = Vec::new();
+        for anchor in &self.anchors {
+            let Some(tenant) = &anchor.tenant_id else {
+                continue;
+            };
+            if let Some((seq, _)) = anchor.chain_head {
+                claims.push(Claim {
+                    input: anchor.input.clone(),
+                    tenant_id: tenant.clone(),
+                    kind: if anchor.checkpoint {
+                        AnchorKind::Checkpoint
+                    } else {
+                        AnchorKind::ExportHead
+                    },
+                    seq,
+                });
+            }
+            if let Some(&seq) = anchor.records.keys().next_back() {
+                claims.push(Claim {
+                    input: anchor.input.clone(),
+                    tenant_id: tenant.clone(),
+                    kind: AnchorKind::ExportRecords,
+                    seq,
+                });
+            }
+        }
+        claims.extend(self.claims.iter().cloned());
+        claims
     }
 
     /// Adds findings and checks produced outside the core (e.g. a PDF's visible text).
@@ -126,11 +189,11 @@ impl Case {
         self.findings.append(&mut run.findings);
         self.findings.extend(chain_findings);
         self.checks.extend(chain_checks);
-        self.tenants
-            .extend(chain_summaries.into_iter().map(|summary| InputTenant {
-                input: path.clone(),
-                summary,
-            }));
+        self.tenants.extend(
+            chain_summaries
+                .into_iter()
+                .map(|summary| InputTenant::new(&path, summary)),
+        );
         self.checks.append(&mut run.watch_checks);
         self.sources
             .push(Finished::from_run(&mut run, sha256.clone()));
@@ -158,6 +221,7 @@ impl Case {
                 &b.detail,
             ))
         });
+        let claims = self.claims();
         Report::new(
             Tool {
                 name: tool.into(),
@@ -167,6 +231,7 @@ impl Case {
             self.tenants,
             self.checks,
             self.findings,
+            &claims,
         )
     }
 }
