@@ -19,7 +19,9 @@ use crate::verify_url::VerifyUrl;
 /// What an export contributes to the rest of a case.
 #[derive(Debug, Clone)]
 pub struct ExportAnchor {
+    /// Path of the export.
     pub input: String,
+    /// The tenant the payload names (`None` when unreadable).
     pub tenant_id: Option<String>,
     /// The export's scope (`None` when unreadable).
     pub scope: Option<Scope>,
@@ -29,17 +31,24 @@ pub struct ExportAnchor {
     pub chain_head: Option<(u64, Digest)>,
     /// The payload's records by seq (canonical form), for cross-source comparison.
     pub records: BTreeMap<u64, Value>,
+    /// The verification URL the payload states.
     pub verify_url: Option<String>,
+    /// The fingerprint the payload states.
     pub fingerprint: Option<String>,
 }
 
 /// The outcome of verifying one payload.
 #[derive(Debug)]
 pub struct PayloadResult {
+    /// What is wrong with the payload.
     pub findings: Vec<Finding>,
+    /// Every check made of it.
     pub checks: Vec<Check>,
+    /// The chains it holds, by tenant.
     pub tenants: Vec<TenantSummary>,
+    /// What it contributes to the rest of the case.
     pub anchor: ExportAnchor,
+    /// Records it holds.
     pub records: u64,
 }
 

@@ -50,7 +50,9 @@ impl std::fmt::Display for Location {
 /// One record as a reader hands it over, before canonicalization.
 #[derive(Debug, Clone)]
 pub struct RawRecord {
+    /// Where the record is in its input.
     pub loc: Location,
+    /// Its content.
     pub data: RawData,
 }
 
@@ -131,6 +133,7 @@ impl std::fmt::Debug for Row {
 /// One cell of a [`Row`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum RowCell {
+    /// SQL `NULL` or JSON `null`.
     Null,
     /// A finite number (an integer within +-(2^53 - 1) or a double).
     Number(f64),
@@ -259,8 +262,11 @@ pub fn compute_hash(record: &Value) -> Digest {
 /// What could be read of one record, and whether it could be canonicalized.
 #[derive(Debug, Clone)]
 pub struct Checked {
+    /// Where the record is in its input.
     pub loc: Location,
+    /// Its `tenant_id`, when it is a string.
     pub tenant_id: Option<String>,
+    /// Its `seq`, when it is an integer of at least 1.
     pub seq: Option<u64>,
     /// Canonical instant of `timestamp`, when it could be converted.
     pub timestamp: Option<Instant>,

@@ -7,7 +7,11 @@ export type Level = "error" | "warning" | "info";
 
 export type Status = "passed" | "failed" | "not_possible";
 
-export type FieldDiff = { field: string, 
+export type FieldDiff = { 
+/**
+ * The member's name.
+ */
+field: string, 
 /**
  * Canonical JSON of the value in the first source (`null` text when absent there).
  */
@@ -17,7 +21,27 @@ left: string | null,
  */
 right: string | null, };
 
-export type Finding = { code: Code, level: Level, tenant_id: string | null, seq: number | null, message: string, 
+export type Finding = { 
+/**
+ * What is wrong, as the spec names it.
+ */
+code: Code, 
+/**
+ * The level the spec assigns to the code.
+ */
+level: Level, 
+/**
+ * The tenant concerned, where there is one.
+ */
+tenant_id: string | null, 
+/**
+ * The seq concerned, where there is one (the first, for a range).
+ */
+seq: number | null, 
+/**
+ * What is wrong, in words a person can act on.
+ */
+message: string, 
 /**
  * Path of the input the finding is about (the first one, for cross-source findings).
  */
@@ -51,13 +75,29 @@ export type Check = {
 /**
  * Stable identifier, e.g. `record_hashes`, `chain_links`, `fingerprint`, `anchor`.
  */
-check: string, status: Status, input?: string | null, tenant_id?: string | null, 
+check: string, 
+/**
+ * How it ended.
+ */
+status: Status, 
+/**
+ * Path of the input checked, where it concerns one.
+ */
+input?: string | null, 
+/**
+ * The tenant checked, where it concerns one.
+ */
+tenant_id?: string | null, 
 /**
  * What was checked and, when failed or not possible, why.
  */
 detail: string, };
 
-export type InputInfo = { path: string, 
+export type InputInfo = { 
+/**
+ * Path of the input, as given.
+ */
+path: string, 
 /**
  * Detected kind (`export-pdf`, `sqlite`, `jsonl`, ...).
  */
@@ -77,27 +117,136 @@ records: number, };
 
 export type Verdict = "intact" | "tampered" | "inconclusive";
 
-export type TenantSummary = { tenant_id: string, records: number, first_seq: number, last_seq: number, 
+export type TenantSummary = { 
+/**
+ * The tenant.
+ */
+tenant_id: string, 
+/**
+ * Records of the tenant in the input.
+ */
+records: number, 
+/**
+ * The lowest seq.
+ */
+first_seq: number, 
+/**
+ * The highest seq.
+ */
+last_seq: number, 
 /**
  * Stored hash of the record with the highest seq.
  */
-head_hash: string | null, first_timestamp: string | null, last_timestamp: string | null, };
+head_hash: string | null, 
+/**
+ * Canonical timestamp of the record with the lowest seq, when readable.
+ */
+first_timestamp: string | null, 
+/**
+ * Canonical timestamp of the record with the highest seq, when readable.
+ */
+last_timestamp: string | null, };
 
-export type InputTenant = { input: string, tenant_id: string, records: number, first_seq: number, last_seq: number, 
+export type InputTenant = { 
+/**
+ * Path of the input that holds the chain.
+ */
+input: string, 
+/**
+ * The tenant.
+ */
+tenant_id: string, 
+/**
+ * Records of the tenant in the input.
+ */
+records: number, 
+/**
+ * The lowest seq.
+ */
+first_seq: number, 
+/**
+ * The highest seq.
+ */
+last_seq: number, 
 /**
  * Stored hash of the record with the highest seq.
  */
-head_hash: string | null, first_timestamp: string | null, last_timestamp: string | null, };
+head_hash: string | null, 
+/**
+ * Canonical timestamp of the record with the lowest seq, when readable.
+ */
+first_timestamp: string | null, 
+/**
+ * Canonical timestamp of the record with the highest seq, when readable.
+ */
+last_timestamp: string | null, };
 
-export type Tool = { name: string, version: string, };
+export type Tool = { 
+/**
+ * The tool's name.
+ */
+name: string, 
+/**
+ * The tool's version.
+ */
+version: string, };
 
-export type Counts = { errors: number, warnings: number, info: number, records: number, };
+export type Counts = { 
+/**
+ * Findings of level error.
+ */
+errors: number, 
+/**
+ * Findings of level warning.
+ */
+warnings: number, 
+/**
+ * Findings of level info.
+ */
+info: number, 
+/**
+ * Records read from all inputs together.
+ */
+records: number, };
 
-export type Report = { format: string, tool: Tool, verdict: Verdict, 
+export type Report = { 
+/**
+ * Format of the report: `trailproof-report/1`.
+ */
+format: string, 
+/**
+ * The tool that wrote it.
+ */
+tool: Tool, 
+/**
+ * The verdict.
+ */
+verdict: Verdict, 
 /**
  * One sentence that explains the verdict.
  */
-summary: string, counts: Counts, inputs: Array<InputInfo>, tenants: Array<InputTenant>, checks: Array<Check>, findings: Array<Finding>, };
+summary: string, 
+/**
+ * Counts of findings by level, and of records.
+ */
+counts: Counts, 
+/**
+ * Every input, in the order it was added to the case.
+ */
+inputs: Array<InputInfo>, 
+/**
+ * Every tenant's chain as each input holds it.
+ */
+tenants: Array<InputTenant>, 
+/**
+ * Every check made (passed, failed or not possible), sorted by input, tenant, check,
+ * status and detail.
+ */
+checks: Array<Check>, 
+/**
+ * Every finding, sorted by tenant, seq, code, input, location and message.
+ */
+findings: Array<Finding>, };
 
 export type Kind = "event" | "gap";
 
