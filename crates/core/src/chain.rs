@@ -2,7 +2,7 @@
 //!
 //! A [`Chains`] collects one compact [`Entry`] per record (seq, stored hashes, whether the record
 //! hashed to its own hash, timestamp, location), never the record itself. Records may arrive in
-//! any order: the entries go into an external sort ([`crate::spill::Sorter`]) that writes sorted
+//! any order: the entries go into an external sort (`spill::Sorter`) that writes sorted
 //! runs to an anonymous temporary file past [`CHAIN_BUDGET`] bytes, so a dump of any size checks
 //! in flat memory. [`Chains::analyze`] reads each tenant back in (seq, location) order and checks
 //! every record against the one before it, reporting `seq_gap`, `seq_duplicate`,
@@ -26,16 +26,23 @@ use crate::time::Instant;
 /// What one record contributes to its chain.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Entry {
+    /// The record's seq.
     pub seq: u64,
+    /// Its stored `hash`, when readable.
     pub stored: Option<Digest>,
+    /// Its stored `prev_hash`, when readable.
     pub prev: Option<Digest>,
     /// Whether the record hashes to its own stored hash (`None` when either is unknown).
     pub content_ok: Option<bool>,
+    /// Its timestamp in nanoseconds since the Unix epoch, when readable.
     pub ts: Option<i64>,
+    /// Where the record is in its input.
     pub loc: Location,
 }
 
 impl Entry {
+    /// The tenant and chain entry of a checked record (`None` without a readable tenant or
+    /// seq).
     pub fn from_checked(c: &Checked) -> Option<(&str, Entry)> {
         Some((
             c.tenant_id.as_deref()?,
@@ -54,7 +61,9 @@ impl Entry {
 /// Whether an input holds whole chains or a scope's subset of them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
+    /// Whole chains (a dump): gaps are deletions, seq 1 must be there.
     Full,
+    /// A scope's subset of chains (an export, a live query): absent seqs are expected.
     Subset,
 }
 
@@ -62,13 +71,19 @@ pub enum Mode {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TenantSummary {
+    /// The tenant.
     pub tenant_id: String,
+    /// Records of the tenant in the input.
     pub records: u64,
+    /// The lowest seq.
     pub first_seq: u64,
+    /// The highest seq.
     pub last_seq: u64,
     /// Stored hash of the record with the highest seq.
     pub head_hash: Option<String>,
+    /// Canonical timestamp of the record with the lowest seq, when readable.
     pub first_timestamp: Option<String>,
+    /// Canonical timestamp of the record with the highest seq, when readable.
     pub last_timestamp: Option<String>,
 }
 
@@ -121,6 +136,7 @@ impl Chains {
         }
     }
 
+    /// Adds the chain entry of one record of `tenant`.
     pub fn push(&mut self, tenant: &str, e: Entry) {
         let (id, _) = self.tenants.id(tenant);
         // A run that cannot be written stays in memory (a failed push loses nothing): keep the

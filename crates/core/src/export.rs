@@ -24,7 +24,9 @@ use crate::verify_url::VerifyUrl;
 /// What an export contributes to the rest of a case.
 #[derive(Debug, Clone)]
 pub struct ExportAnchor {
+    /// Path of the export.
     pub input: String,
+    /// The tenant the payload names (`None` when unreadable).
     pub tenant_id: Option<String>,
     /// The export's scope (`None` when unreadable).
     pub scope: Option<Scope>,
@@ -34,7 +36,9 @@ pub struct ExportAnchor {
     pub chain_head: Option<(u64, Digest)>,
     /// The payload's records by seq (canonical form), for cross-source comparison.
     pub records: BTreeMap<u64, Value>,
+    /// The verification URL the payload states.
     pub verify_url: Option<String>,
+    /// The fingerprint the payload states.
     pub fingerprint: Option<String>,
     /// True when the anchor is a chain head from a checkpoint file (see [`crate::checkpoint`]),
     /// not an export: it has a chain head and nothing else.
@@ -44,10 +48,15 @@ pub struct ExportAnchor {
 /// The outcome of verifying one payload.
 #[derive(Debug)]
 pub struct PayloadResult {
+    /// What is wrong with the payload.
     pub findings: Vec<Finding>,
+    /// Every check made of it.
     pub checks: Vec<Check>,
+    /// The chains it holds, by tenant.
     pub tenants: Vec<TenantSummary>,
+    /// What it contributes to the rest of the case.
     pub anchor: ExportAnchor,
+    /// Records it holds.
     pub records: u64,
 }
 

@@ -12,26 +12,47 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Code {
+    /// A record does not hash to its own `hash`: its content was changed.
     RecordHashMismatch,
+    /// `prev_hash` of seq n is not the `hash` of seq n - 1.
     ChainLinkBroken,
+    /// Seqs are missing (deleted records); the finding's seq is the first missing one.
     SeqGap,
+    /// Two records of one tenant share a seq.
     SeqDuplicate,
+    /// Seq 1 does not have the all-zero `prev_hash`.
     GenesisInvalid,
+    /// A timestamp is earlier than that of the record before it (warning).
     TimestampRegression,
+    /// A record cannot be brought to canonical form.
     NotCanonical,
+    /// The recomputed fingerprint differs from the one the export states.
     FingerprintMismatch,
+    /// The verification URL's `hash` differs from the stated fingerprint.
     UrlHashMismatch,
+    /// The stated record count differs from the records present.
     RecordCountMismatch,
+    /// An exported record does not match the export's scope.
     ScopeViolation,
+    /// What a PDF shows differs from its embedded records.
     VisibleTextMismatch,
+    /// The PDF was changed after it was produced (warning).
     PdfIncrementalUpdate,
+    /// A PDF has no embedded payload (warning).
     AttachmentMissing,
+    /// The export used legacy `q`/`field` search, which cannot be replayed (warning).
     LegacySearchUnverifiable,
+    /// A known chain head differs from the record now at its seq.
     AnchorMismatch,
+    /// A chain ends before a known chain head.
     ChainTruncated,
+    /// The same (tenant, seq) differs between two sources.
     RecordDiverged,
+    /// A record of one source's scope is absent from another that should hold it.
     RecordMissing,
+    /// Records were appended after an export: expected growth (info).
     RecordAppended,
+    /// The service's own verify answer contradicts the local recomputation.
     ServerVerdictDisagrees,
 }
 
@@ -89,8 +110,11 @@ impl std::fmt::Display for Code {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Level {
+    /// Evidence of tampering: the verdict is tampered.
     Error,
+    /// Worth a look; does not change the verdict.
     Warning,
+    /// For the record; does not change the verdict.
     Info,
 }
 
@@ -98,6 +122,7 @@ pub enum Level {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldDiff {
+    /// The member's name.
     pub field: String,
     /// Canonical JSON of the value in the first source (`null` text when absent there).
     pub left: Option<String>,
@@ -109,10 +134,15 @@ pub struct FieldDiff {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
+    /// What is wrong, as the spec names it.
     pub code: Code,
+    /// The level the spec assigns to the code.
     pub level: Level,
+    /// The tenant concerned, where there is one.
     pub tenant_id: Option<String>,
+    /// The seq concerned, where there is one (the first, for a range).
     pub seq: Option<u64>,
+    /// What is wrong, in words a person can act on.
     pub message: String,
     /// Path of the input the finding is about (the first one, for cross-source findings).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -161,32 +191,38 @@ impl Finding {
         }
     }
 
+    /// With the input the finding is about.
     pub fn input(mut self, path: &str) -> Self {
         self.input = Some(path.to_string());
         self
     }
 
+    /// With the other input of a cross-source finding.
     pub fn other_input(mut self, path: &str) -> Self {
         self.other_input = Some(path.to_string());
         self
     }
 
+    /// With where in the input it is.
     pub fn at(mut self, location: impl std::fmt::Display) -> Self {
         self.location = Some(location.to_string());
         self
     }
 
+    /// With the value the evidence states and the value recomputed from it.
     pub fn values(mut self, expected: impl Into<String>, computed: impl Into<String>) -> Self {
         self.expected = Some(expected.into());
         self.computed = Some(computed.into());
         self
     }
 
+    /// With the last seq of a range (`seq` is the first).
     pub fn seq_end(mut self, last: u64) -> Self {
         self.seq_end = Some(last);
         self
     }
 
+    /// With the members that differ.
     pub fn fields(mut self, fields: Vec<FieldDiff>) -> Self {
         self.fields = fields;
         self
@@ -210,8 +246,11 @@ impl Finding {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
+    /// Made, and nothing wrong found.
     Passed,
+    /// Made, and something wrong found.
     Failed,
+    /// Could not be made; the detail says why.
     NotPossible,
 }
 
@@ -221,9 +260,12 @@ pub enum Status {
 pub struct Check {
     /// Stable identifier, e.g. `record_hashes`, `chain_links`, `fingerprint`, `anchor`.
     pub check: String,
+    /// How it ended.
     pub status: Status,
+    /// Path of the input checked, where it concerns one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input: Option<String>,
+    /// The tenant checked, where it concerns one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tenant_id: Option<String>,
     /// What was checked and, when failed or not possible, why.
@@ -231,6 +273,7 @@ pub struct Check {
 }
 
 impl Check {
+    /// A check named `check` that ended as `status`.
     pub fn new(check: &str, status: Status, detail: impl Into<String>) -> Self {
         Check {
             check: check.to_string(),
@@ -251,11 +294,13 @@ impl Check {
         Check::new(check, status, detail)
     }
 
+    /// With the input checked.
     pub fn input(mut self, path: &str) -> Self {
         self.input = Some(path.to_string());
         self
     }
 
+    /// With the tenant checked.
     pub fn tenant(mut self, tenant: &str) -> Self {
         self.tenant_id = Some(tenant.to_string());
         self

@@ -26,6 +26,7 @@ impl Default for FingerprintHasher {
 }
 
 impl FingerprintHasher {
+    /// A hasher that has seen no record yet.
     pub fn new() -> Self {
         let mut h = Context::new(&SHA256);
         h.update(b"{\"records\":[");

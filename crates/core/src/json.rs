@@ -24,11 +24,15 @@ pub const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 /// A parsed JSON value with objects in canonical member order.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
+    /// `null`.
     Null,
+    /// `true` or `false`.
     Bool(bool),
     /// Every JSON number is an IEEE-754 double, as RFC 8785 requires.
     Number(f64),
+    /// A string, escapes resolved.
     String(String),
+    /// An array, in order.
     Array(Vec<Value>),
     /// Members sorted by UTF-16 code units of the name, names unique.
     Object(Vec<(String, Value)>),
@@ -38,6 +42,7 @@ pub enum Value {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message} at line {line} column {column}")]
 pub struct JsonError {
+    /// What is wrong, without the position.
     pub message: String,
     /// 1-based line of the JSON text where the parser stopped (0 when unknown).
     pub line: usize,
@@ -156,6 +161,7 @@ impl Value {
         }
     }
 
+    /// The text of a string value.
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Value::String(s) => Some(s),
@@ -163,6 +169,7 @@ impl Value {
         }
     }
 
+    /// The double of a number value.
     pub fn as_f64(&self) -> Option<f64> {
         match self {
             Value::Number(n) => Some(*n),
@@ -180,6 +187,7 @@ impl Value {
         }
     }
 
+    /// Whether the value is `null`.
     pub fn is_null(&self) -> bool {
         matches!(self, Value::Null)
     }

@@ -13,7 +13,13 @@
 //! * one bad record never hides findings about the others;
 //! * every check ends as passed, failed or not possible, and says so in the report;
 //! * output is deterministic: same inputs, same bytes, in any time zone.
+//!
+//! The main types are re-exported at the crate root: the case engine ([`Case`], [`SourceRun`]),
+//! what it hands back ([`Report`], [`Verdict`], [`Finding`], [`Code`], [`Level`], [`Check`],
+//! [`Status`]), what readers hand it ([`RawRecord`], [`RawData`], [`Location`], [`Value`]) and
+//! the [`Timeline`].
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 pub mod assurance;
 pub mod canonical;
@@ -32,3 +38,13 @@ pub mod spill;
 pub mod time;
 pub mod timeline;
 pub mod verify_url;
+
+pub use case::{Case, SourceRun};
+pub use chain::Mode;
+pub use export::{ExportAnchor, PayloadResult};
+pub use finding::{Check, Code, FieldDiff, Finding, Level, Status};
+pub use json::Value;
+pub use record::{Checked, Location, RawData, RawRecord};
+pub use report::{Counts, InputInfo, InputTenant, Report, Tool, Verdict};
+pub use scope::Scope;
+pub use timeline::model::Timeline;

@@ -39,11 +39,19 @@ pub enum Location {
     /// 1-based page of a PDF.
     Page(u64),
     /// An indirect object of a PDF, by object number and generation.
-    Object { number: u32, generation: u16 },
+    Object {
+        /// The object number.
+        number: u32,
+        /// The generation number.
+        generation: u16,
+    },
     /// The trailer of a PDF.
     Trailer,
     /// The end of a text input whose last line is `line` (1-based; 0 when it has none).
-    EndOfFile { line: u64 },
+    EndOfFile {
+        /// The last line (0 when there is none).
+        line: u64,
+    },
     /// A table row by its SQLite rowid (which may be negative).
     Rowid(i64),
     /// The row that follows a rowid, when reading on from that rowid failed.
@@ -79,7 +87,9 @@ impl std::fmt::Display for Location {
 /// One record as a reader hands it over, before canonicalization.
 #[derive(Debug, Clone)]
 pub struct RawRecord {
+    /// Where the record is in its input.
     pub loc: Location,
+    /// Its content.
     pub data: RawData,
 }
 
@@ -160,6 +170,7 @@ impl std::fmt::Debug for Row {
 /// One cell of a [`Row`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum RowCell {
+    /// SQL `NULL` or JSON `null`.
     Null,
     /// A finite number (an integer within +-(2^53 - 1) or a double).
     Number(f64),
@@ -288,8 +299,11 @@ pub fn compute_hash(record: &Value) -> Digest {
 /// What could be read of one record, and whether it could be canonicalized.
 #[derive(Debug, Clone)]
 pub struct Checked {
+    /// Where the record is in its input.
     pub loc: Location,
+    /// Its `tenant_id`, when it is a string.
     pub tenant_id: Option<String>,
+    /// Its `seq`, when it is an integer of at least 1.
     pub seq: Option<u64>,
     /// Canonical instant of `timestamp`, when it could be converted.
     pub timestamp: Option<Instant>,

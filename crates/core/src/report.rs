@@ -26,6 +26,7 @@ const FORMAT: &str = "trailproof-report/1";
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InputInfo {
+    /// Path of the input, as given.
     pub path: String,
     /// Detected kind (`export-pdf`, `sqlite`, `jsonl`, ...).
     pub kind: String,
@@ -37,17 +38,21 @@ pub struct InputInfo {
     pub records: u64,
 }
 
-/// The verdict rule of AEF/1 section 9.
+/// The verdict of AEF/1 section 9 ([`verdict`] is the rule).
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
+    /// No error finding, and every check could be made.
     Intact,
+    /// At least one error finding.
     Tampered,
+    /// No error finding, but at least one check was not possible.
     Inconclusive,
 }
 
 impl Verdict {
+    /// The snake_case name used in reports.
     pub fn as_str(self) -> &'static str {
         match self {
             Verdict::Intact => "intact",
@@ -70,7 +75,9 @@ impl Verdict {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InputTenant {
+    /// Path of the input that holds the chain.
     pub input: String,
+    /// The chain as that input holds it (its members appear inline in JSON).
     #[serde(flatten)]
     pub summary: TenantSummary,
     /// The independent commitments that confirm this chain, and how far (see
@@ -94,17 +101,23 @@ impl InputTenant {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tool {
+    /// The tool's name.
     pub name: String,
+    /// The tool's version.
     pub version: String,
 }
 
-/// Counts of findings by level.
+/// Counts of findings by level, and of the records read.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counts {
+    /// Findings of level error.
     pub errors: usize,
+    /// Findings of level warning.
     pub warnings: usize,
+    /// Findings of level info.
     pub info: usize,
+    /// Records read from all inputs together.
     pub records: u64,
 }
 
@@ -112,20 +125,29 @@ pub struct Counts {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Report {
+    /// Format of the report: `trailproof-report/1`.
     pub format: String,
+    /// The tool that wrote it.
     pub tool: Tool,
+    /// The verdict.
     pub verdict: Verdict,
     /// How far the verdict rests on independent commitments (see [`crate::assurance`]).
     pub assurance: Assurance,
     /// One sentence that explains the verdict.
     pub summary: String,
+    /// Counts of findings by level, and of records.
     pub counts: Counts,
+    /// Every input, in the order it was added to the case.
     pub inputs: Vec<InputInfo>,
+    /// Every tenant's chain as each input holds it.
     pub tenants: Vec<InputTenant>,
+    /// Every check made (passed, failed or not possible), sorted by input, tenant, check,
+    /// status and detail.
     pub checks: Vec<Check>,
     /// The findings grouped by the act that explains them, root cause first (see
     /// [`crate::incident`]).
     pub incidents: Vec<Incident>,
+    /// Every finding, sorted by tenant, seq, code, input, location and message.
     pub findings: Vec<Finding>,
 }
 

@@ -26,36 +26,54 @@ pub const FILTER_KEYS: [&str; 8] = [
 /// A canonical scope.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Scope {
+    /// The tenant (always set).
     pub tenant_id: String,
+    /// Records of this `severity` only.
     pub severity: Option<String>,
+    /// Records of this `action` only.
     pub event: Option<String>,
+    /// Records of this `actor_user_id` only.
     pub actor: Option<String>,
+    /// Records of this `resource_type` only.
     pub resource_type: Option<String>,
+    /// First UTC date in scope, `YYYY-MM-DD` (inclusive).
     pub date_from: Option<String>,
+    /// Last UTC date in scope, `YYYY-MM-DD` (inclusive).
     pub date_to: Option<String>,
+    /// Time of day on `date_from` from which records are in scope, `HH:MM:SS`.
     pub time_from: Option<String>,
+    /// Time of day on `date_to` up to which records are in scope, `HH:MM:SS`.
     pub time_to: Option<String>,
 }
 
 /// Loose scope parameters as given by a user or a URL; `None` and `""` both mean unset.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ScopeParams {
+    /// The tenant.
     #[serde(default)]
     pub tenant_id: Option<String>,
+    /// The `severity` filter.
     #[serde(default)]
     pub severity: Option<String>,
+    /// The `event` filter (a record's `action`).
     #[serde(default)]
     pub event: Option<String>,
+    /// The `actor` filter (a record's `actor_user_id`).
     #[serde(default)]
     pub actor: Option<String>,
+    /// The `resource_type` filter.
     #[serde(default)]
     pub resource_type: Option<String>,
+    /// The first date, as given.
     #[serde(default)]
     pub date_from: Option<String>,
+    /// The last date, as given.
     #[serde(default)]
     pub date_to: Option<String>,
+    /// The time on the first date, as given (`HH:MM` or `HH:MM:SS`).
     #[serde(default)]
     pub time_from: Option<String>,
+    /// The time on the last date, as given (`HH:MM` or `HH:MM:SS`).
     #[serde(default)]
     pub time_to: Option<String>,
 }

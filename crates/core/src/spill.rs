@@ -1,9 +1,10 @@
 //! External sort: order more items than memory should hold, in flat memory.
 //!
-//! A [`Sorter`] encodes each pushed item (with its sort key) into an in-memory run; once the run
+//! A `Sorter` encodes each pushed item (with its sort key) into an in-memory run; once the run
 //! passes its byte budget it is sorted and written to an anonymous temporary file, and
-//! [`Sorter::finish`] merges every run back in key order. A sorter that never passed its budget
-//! touches no file at all.
+//! `Sorter::finish` merges every run back in key order. A sorter that never passed its budget
+//! touches no file at all. The sorter is internal to the core (chains, cross-source indexes and
+//! the timeline use it); only the [`Interner`] is public, for other readers' compact keys.
 //!
 //! Invariants:
 //! * order is by key, and items with equal keys come back in the order they were pushed (runs are
@@ -26,7 +27,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 /// Default budget of a run's encoded bytes before it is spilled.
-pub const DEFAULT_BUDGET: usize = 48 << 20;
+pub(crate) const DEFAULT_BUDGET: usize = 48 << 20;
 
 /// Names (tenants) numbered in order of first appearance: the small number a sort key or an
 /// index carries instead of a string per record.
@@ -53,6 +54,7 @@ impl Interner {
         self.ids.get(name).copied()
     }
 
+    /// The name numbered `id` (which must have been handed out).
     pub fn name(&self, id: u32) -> &str {
         &self.names[id as usize]
     }
@@ -62,14 +64,17 @@ impl Interner {
         &self.names
     }
 
+    /// Every name, by number, consuming the interner.
     pub fn into_names(self) -> Vec<String> {
         self.names
     }
 
+    /// How many names it holds.
     pub fn len(&self) -> usize {
         self.names.len()
     }
 
+    /// Whether it holds no name.
     pub fn is_empty(&self) -> bool {
         self.names.is_empty()
     }
@@ -80,7 +85,7 @@ fn invalid(e: postcard::Error) -> io::Error {
 }
 
 /// Sorts `(K, T)` items by `K`, spilling sorted runs to temporary files (see the module docs).
-pub struct Sorter<K, T> {
+pub(crate) struct Sorter<K, T> {
     dir: PathBuf,
     budget: usize,
     buf: Vec<u8>,
@@ -96,7 +101,7 @@ where
     T: Serialize + DeserializeOwned,
 {
     /// A sorter that spills to `dir` once a run's encoded bytes pass `budget`.
-    pub fn new(dir: &Path, budget: usize) -> Self {
+    pub(crate) fn new(dir: &Path, budget: usize) -> Self {
         Sorter {
             dir: dir.to_path_buf(),
             budget: budget.max(1),
@@ -109,27 +114,28 @@ where
     }
 
     /// Items pushed so far.
-    pub fn len(&self) -> u64 {
+    pub(crate) fn len(&self) -> u64 {
         self.len
     }
 
-    pub fn is_empty(&self) -> bool {
+    /// Whether no item was pushed.
+    pub(crate) fn is_empty(&self) -> bool {
         self.len == 0
     }
 
     /// Keeps every later item in memory (no more runs are written): for a caller whose run could
     /// not be written, which keeps what it pushed (a failed [`Sorter::push`] loses nothing).
-    pub fn keep_in_memory(&mut self) {
+    pub(crate) fn keep_in_memory(&mut self) {
         self.budget = usize::MAX;
     }
 
     /// Runs written to disk so far.
-    pub fn spilled_runs(&self) -> usize {
+    pub(crate) fn spilled_runs(&self) -> usize {
         self.runs.len()
     }
 
     /// Adds one item; writes a run to disk when the budget is passed.
-    pub fn push(&mut self, key: K, item: &T) -> io::Result<()> {
+    pub(crate) fn push(&mut self, key: K, item: &T) -> io::Result<()> {
         let start = self.buf.len();
         self.buf = postcard::to_extend(item, std::mem::take(&mut self.buf)).map_err(invalid)?;
         self.items.push((key, start, self.buf.len()));
@@ -173,7 +179,7 @@ where
     }
 
     /// Every item in key order.
-    pub fn finish(mut self) -> io::Result<Sorted<K, T>> {
+    pub(crate) fn finish(mut self) -> io::Result<Sorted<K, T>> {
         if self.runs.is_empty() {
             self.sort_run();
             return Ok(Sorted(Inner::Memory {
@@ -263,7 +269,7 @@ enum Inner<K, T> {
 }
 
 /// The items of a [`Sorter`], in key order.
-pub struct Sorted<K, T>(Inner<K, T>);
+pub(crate) struct Sorted<K, T>(Inner<K, T>);
 
 impl<K, T> Iterator for Sorted<K, T>
 where

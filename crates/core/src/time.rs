@@ -12,13 +12,16 @@
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("timestamp {value:?} {reason}")]
 pub struct TimestampError {
+    /// The value as given.
     pub value: String,
+    /// Why it is refused, as the end of a sentence (e.g. "is outside the years 1677 to 2262").
     pub reason: &'static str,
 }
 
 /// A canonical instant: the canonical string and nanoseconds since the Unix epoch.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Instant {
+    /// Nanoseconds since 1970-01-01T00:00:00Z (negative before it).
     pub nanos: i64,
 }
 

@@ -31,6 +31,9 @@ pub struct VerifyUrl {
 pub struct UrlError(pub String);
 
 impl VerifyUrl {
+    /// Parses a verification URL, keeping whatever is wrong with it in
+    /// [`VerifyUrl::problems`] and [`VerifyUrl::unknown`]; fails only when the text is not an
+    /// http(s) URL at all.
     pub fn parse(text: &str) -> Result<VerifyUrl, UrlError> {
         let u = url::Url::parse(text.trim()).map_err(|e| UrlError(format!("{e} in {text:?}")))?;
         if !matches!(u.scheme(), "http" | "https") {

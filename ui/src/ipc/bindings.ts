@@ -7,7 +7,11 @@ export type Level = "error" | "warning" | "info";
 
 export type Status = "passed" | "failed" | "not_possible";
 
-export type FieldDiff = { field: string, 
+export type FieldDiff = { 
+/**
+ * The member's name.
+ */
+field: string, 
 /**
  * Canonical JSON of the value in the first source (`null` text when absent there).
  */
@@ -17,7 +21,27 @@ left: string | null,
  */
 right: string | null, };
 
-export type Finding = { code: Code, level: Level, tenant_id: string | null, seq: number | null, message: string, 
+export type Finding = { 
+/**
+ * What is wrong, as the spec names it.
+ */
+code: Code, 
+/**
+ * The level the spec assigns to the code.
+ */
+level: Level, 
+/**
+ * The tenant concerned, where there is one.
+ */
+tenant_id: string | null, 
+/**
+ * The seq concerned, where there is one (the first, for a range).
+ */
+seq: number | null, 
+/**
+ * What is wrong, in words a person can act on.
+ */
+message: string, 
 /**
  * Path of the input the finding is about (the first one, for cross-source findings).
  */
@@ -51,13 +75,29 @@ export type Check = {
 /**
  * Stable identifier, e.g. `record_hashes`, `chain_links`, `fingerprint`, `anchor`.
  */
-check: string, status: Status, input?: string | null, tenant_id?: string | null, 
+check: string, 
+/**
+ * How it ended.
+ */
+status: Status, 
+/**
+ * Path of the input checked, where it concerns one.
+ */
+input?: string | null, 
+/**
+ * The tenant checked, where it concerns one.
+ */
+tenant_id?: string | null, 
 /**
  * What was checked and, when failed or not possible, why.
  */
 detail: string, };
 
-export type InputInfo = { path: string, 
+export type InputInfo = { 
+/**
+ * Path of the input, as given.
+ */
+path: string, 
 /**
  * Detected kind (`export-pdf`, `sqlite`, `jsonl`, ...).
  */
@@ -77,27 +117,136 @@ records: number, };
 
 export type Verdict = "intact" | "tampered" | "inconclusive";
 
-export type TenantSummary = { tenant_id: string, records: number, first_seq: number, last_seq: number, 
+export type TenantSummary = { 
+/**
+ * The tenant.
+ */
+tenant_id: string, 
+/**
+ * Records of the tenant in the input.
+ */
+records: number, 
+/**
+ * The lowest seq.
+ */
+first_seq: number, 
+/**
+ * The highest seq.
+ */
+last_seq: number, 
 /**
  * Stored hash of the record with the highest seq.
  */
-head_hash: string | null, first_timestamp: string | null, last_timestamp: string | null, };
+head_hash: string | null, 
+/**
+ * Canonical timestamp of the record with the lowest seq, when readable.
+ */
+first_timestamp: string | null, 
+/**
+ * Canonical timestamp of the record with the highest seq, when readable.
+ */
+last_timestamp: string | null, };
 
-export type InputTenant = { input: string, tenant_id: string, records: number, first_seq: number, last_seq: number, 
+export type InputTenant = { 
+/**
+ * Path of the input that holds the chain.
+ */
+input: string, 
+/**
+ * The tenant.
+ */
+tenant_id: string, 
+/**
+ * Records of the tenant in the input.
+ */
+records: number, 
+/**
+ * The lowest seq.
+ */
+first_seq: number, 
+/**
+ * The highest seq.
+ */
+last_seq: number, 
 /**
  * Stored hash of the record with the highest seq.
  */
-head_hash: string | null, first_timestamp: string | null, last_timestamp: string | null, };
+head_hash: string | null, 
+/**
+ * Canonical timestamp of the record with the lowest seq, when readable.
+ */
+first_timestamp: string | null, 
+/**
+ * Canonical timestamp of the record with the highest seq, when readable.
+ */
+last_timestamp: string | null, };
 
-export type Tool = { name: string, version: string, };
+export type Tool = { 
+/**
+ * The tool's name.
+ */
+name: string, 
+/**
+ * The tool's version.
+ */
+version: string, };
 
-export type Counts = { errors: number, warnings: number, info: number, records: number, };
+export type Counts = { 
+/**
+ * Findings of level error.
+ */
+errors: number, 
+/**
+ * Findings of level warning.
+ */
+warnings: number, 
+/**
+ * Findings of level info.
+ */
+info: number, 
+/**
+ * Records read from all inputs together.
+ */
+records: number, };
 
-export type Report = { format: string, tool: Tool, verdict: Verdict, 
+export type Report = { 
+/**
+ * Format of the report: `trailproof-report/1`.
+ */
+format: string, 
+/**
+ * The tool that wrote it.
+ */
+tool: Tool, 
+/**
+ * The verdict.
+ */
+verdict: Verdict, 
 /**
  * One sentence that explains the verdict.
  */
-summary: string, counts: Counts, inputs: Array<InputInfo>, tenants: Array<InputTenant>, checks: Array<Check>, findings: Array<Finding>, };
+summary: string, 
+/**
+ * Counts of findings by level, and of records.
+ */
+counts: Counts, 
+/**
+ * Every input, in the order it was added to the case.
+ */
+inputs: Array<InputInfo>, 
+/**
+ * Every tenant's chain as each input holds it.
+ */
+tenants: Array<InputTenant>, 
+/**
+ * Every check made (passed, failed or not possible), sorted by input, tenant, check,
+ * status and detail.
+ */
+checks: Array<Check>, 
+/**
+ * Every finding, sorted by tenant, seq, code, input, location and message.
+ */
+findings: Array<Finding>, };
 
 export type Kind = "event" | "gap";
 
@@ -105,7 +254,15 @@ export type Integrity = "verified" | "not_canonical" | "hash_mismatch" | "diverg
 
 export type Flag = "privileged_intervention" | "parameter_change" | "mass_export" | "denied" | "denial_burst" | "off_hours";
 
-export type Event = { kind: Kind, tenant_id: string, 
+export type Event = { 
+/**
+ * A record or a gap.
+ */
+kind: Kind, 
+/**
+ * The record's tenant.
+ */
+tenant_id: string, 
 /**
  * The record's seq; for a gap, the first missing seq.
  */
@@ -122,11 +279,67 @@ timestamp: string | null,
 /**
  * Microseconds since the Unix epoch, UTC.
  */
-micros: number | null, actor_user_id: string | null, actor_role: string | null, actor_display: string | null, action: string | null, http_method: string | null, http_route: string | null, severity: string | null, actor_ip: string | null, resource_type: string | null, resource_id: string | null, resource_display: string | null, outcome: string | null, outcome_reason: string | null, 
+micros: number | null, 
+/**
+ * The record's `actor_user_id`.
+ */
+actor_user_id: string | null, 
+/**
+ * The record's `actor_role`.
+ */
+actor_role: string | null, 
+/**
+ * The record's `actor_display`.
+ */
+actor_display: string | null, 
+/**
+ * The record's `action`.
+ */
+action: string | null, 
+/**
+ * The record's `http_method`.
+ */
+http_method: string | null, 
+/**
+ * The record's `http_route`.
+ */
+http_route: string | null, 
+/**
+ * The record's `severity`.
+ */
+severity: string | null, 
+/**
+ * The record's `actor_ip`.
+ */
+actor_ip: string | null, 
+/**
+ * The record's `resource_type`.
+ */
+resource_type: string | null, 
+/**
+ * The record's `resource_id`.
+ */
+resource_id: string | null, 
+/**
+ * The record's `resource_display`.
+ */
+resource_display: string | null, 
+/**
+ * The record's `outcome`.
+ */
+outcome: string | null, 
+/**
+ * The record's `outcome_reason`.
+ */
+outcome_reason: string | null, 
 /**
  * The inputs that hold it (for a gap: the inputs it is missing from).
  */
-sources: Array<string>, integrity: Integrity, 
+sources: Array<string>, 
+/**
+ * How far it can be trusted.
+ */
+integrity: Integrity, 
 /**
  * For `diverged`: the members that differ between sources.
  */
@@ -134,23 +347,79 @@ diverged_fields: Array<string>,
 /**
  * For `missing_from_source`: the inputs that should hold it and do not.
  */
-missing_from: Array<string>, flags: Array<Flag>, 
+missing_from: Array<string>, 
+/**
+ * What a responder looks for in it, in [`Flag`] order.
+ */
+flags: Array<Flag>, 
 /**
  * Codes of the report's findings about this (tenant, seq), sorted, unique.
  */
 findings: Array<Code>, };
 
-export type Summary = { events: number, gaps: number, 
+export type Summary = { 
+/**
+ * Record entries.
+ */
+events: number, 
+/**
+ * Gap entries.
+ */
+gaps: number, 
 /**
  * Records that name no tenant or seq and so cannot be placed.
  */
-unplaced_records: number, tenants: Array<string>, sources: Array<string>, first_timestamp: string | null, last_timestamp: string | null, integrity: { [key in string]: number }, flags: { [key in string]: number }, burst_count: number, burst_minutes: number, off_hours_rule: string, 
+unplaced_records: number, 
+/**
+ * Every tenant, sorted.
+ */
+tenants: Array<string>, 
+/**
+ * Every input that contributed records, in the order they were read.
+ */
+sources: Array<string>, 
+/**
+ * Timestamp of the first entry that has one.
+ */
+first_timestamp: string | null, 
+/**
+ * Timestamp of the last entry that has one.
+ */
+last_timestamp: string | null, 
+/**
+ * Entries by integrity state.
+ */
+integrity: { [key in string]: number }, 
+/**
+ * Entries by flag.
+ */
+flags: { [key in string]: number }, 
+/**
+ * Failures by one actor that made a burst ([`TimelineOptions::burst_count`]).
+ */
+burst_count: number, 
+/**
+ * Window of a burst, in minutes ([`TimelineOptions::burst_minutes`]).
+ */
+burst_minutes: number, 
+/**
+ * The off-hours rule, in words.
+ */
+off_hours_rule: string, 
 /**
  * The verdict of the verification run the timeline was joined with.
  */
 verdict: string, };
 
-export type Timeline = { events: Array<Event>, summary: Summary, };
+export type Timeline = { 
+/**
+ * Every entry, in timeline order.
+ */
+events: Array<Event>, 
+/**
+ * Counts over them.
+ */
+summary: Summary, };
 
 export type TimelineOptions = { 
 /**
@@ -261,7 +530,15 @@ export type RecordRow = {
 /**
  * Position in the timeline (stable for this case).
  */
-index: number, kind: Kind, tenant_id: string, 
+index: number, 
+/**
+ * A record or a gap.
+ */
+kind: Kind, 
+/**
+ * The record's tenant.
+ */
+tenant_id: string, 
 /**
  * The record's seq; for a gap, the first missing seq.
  */
@@ -278,11 +555,67 @@ timestamp: string | null,
 /**
  * Microseconds since the Unix epoch, UTC.
  */
-micros: number | null, actor_user_id: string | null, actor_role: string | null, actor_display: string | null, action: string | null, http_method: string | null, http_route: string | null, severity: string | null, actor_ip: string | null, resource_type: string | null, resource_id: string | null, resource_display: string | null, outcome: string | null, outcome_reason: string | null, 
+micros: number | null, 
+/**
+ * The record's `actor_user_id`.
+ */
+actor_user_id: string | null, 
+/**
+ * The record's `actor_role`.
+ */
+actor_role: string | null, 
+/**
+ * The record's `actor_display`.
+ */
+actor_display: string | null, 
+/**
+ * The record's `action`.
+ */
+action: string | null, 
+/**
+ * The record's `http_method`.
+ */
+http_method: string | null, 
+/**
+ * The record's `http_route`.
+ */
+http_route: string | null, 
+/**
+ * The record's `severity`.
+ */
+severity: string | null, 
+/**
+ * The record's `actor_ip`.
+ */
+actor_ip: string | null, 
+/**
+ * The record's `resource_type`.
+ */
+resource_type: string | null, 
+/**
+ * The record's `resource_id`.
+ */
+resource_id: string | null, 
+/**
+ * The record's `resource_display`.
+ */
+resource_display: string | null, 
+/**
+ * The record's `outcome`.
+ */
+outcome: string | null, 
+/**
+ * The record's `outcome_reason`.
+ */
+outcome_reason: string | null, 
 /**
  * The inputs that hold it (for a gap: the inputs it is missing from).
  */
-sources: Array<string>, integrity: Integrity, 
+sources: Array<string>, 
+/**
+ * How far it can be trusted.
+ */
+integrity: Integrity, 
 /**
  * For `diverged`: the members that differ between sources.
  */
@@ -290,7 +623,11 @@ diverged_fields: Array<string>,
 /**
  * For `missing_from_source`: the inputs that should hold it and do not.
  */
-missing_from: Array<string>, flags: Array<Flag>, 
+missing_from: Array<string>, 
+/**
+ * What a responder looks for in it, in [`Flag`] order.
+ */
+flags: Array<Flag>, 
 /**
  * Codes of the report's findings about this (tenant, seq), sorted, unique.
  */

@@ -18,8 +18,9 @@
 //! * `reread.rs`: its second, targeted pass over sources read again;
 //! * `diff.rs`: field-level diffs and the `record_diverged` finding.
 //!
-//! Determinism: findings, checks and inputs are sorted before the report is built, and nothing in
-//! a report depends on the clock, the time zone or the thread count.
+//! Determinism: findings and checks are sorted before the report is built (findings without
+//! duplicates), inputs keep the order they were added in, and nothing in a report depends on the
+//! clock, the time zone or the thread count.
 
 mod diff;
 mod exports;
@@ -54,6 +55,7 @@ pub struct Case {
 }
 
 impl Case {
+    /// An empty case.
     pub fn new() -> Self {
         Self::default()
     }

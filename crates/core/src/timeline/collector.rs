@@ -214,6 +214,7 @@ impl Collector {
         self.copies.len()
     }
 
+    /// Whether no copy was collected.
     pub fn is_empty(&self) -> bool {
         self.copies.is_empty()
     }

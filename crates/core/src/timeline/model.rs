@@ -49,14 +49,23 @@ pub enum Kind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Integrity {
+    /// Its hash and its links check out.
     Verified,
+    /// A copy cannot be brought to canonical form.
     NotCanonical,
+    /// A copy does not hash to its own `hash`.
     HashMismatch,
+    /// Two sources hold different content for it.
     Diverged,
+    /// A broken link, an invalid genesis or an anchor mismatch at its seq.
     ChainBroken,
+    /// Another source should hold it and does not.
     MissingFromSource,
+    /// It lies after the chain head of every export of its tenant.
     Unanchored,
+    /// Its tenant is held by two or more sources, this record by one only.
     OnlyInOneSource,
+    /// A range of deleted seqs.
     Gap,
 }
 
@@ -74,6 +83,7 @@ impl Integrity {
         Integrity::Gap,
     ];
 
+    /// The snake_case name used in every output.
     pub fn as_str(self) -> &'static str {
         match self {
             Integrity::Verified => "verified",
@@ -94,11 +104,17 @@ impl Integrity {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Flag {
+    /// A privileged action on someone else's call or record.
     PrivilegedIntervention,
+    /// A change of settings (`changes` not null).
     ParameterChange,
+    /// An export of more rows than its threshold.
     MassExport,
+    /// A failure (outcome `failure`).
     Denied,
+    /// One of many failures by one actor within a short window.
     DenialBurst,
+    /// Outside usual working hours (UTC).
     OffHours,
 }
 
@@ -113,6 +129,7 @@ impl Flag {
         Flag::OffHours,
     ];
 
+    /// The snake_case name used in every output.
     pub fn as_str(self) -> &'static str {
         match self {
             Flag::PrivilegedIntervention => "privileged_intervention",
@@ -130,21 +147,34 @@ impl Flag {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Dimension {
     // Actor.
+    /// `actor_user_id`: who acted.
     ActorUserId,
+    /// `actor_role`: the actor's role.
     ActorRole,
+    /// `actor_display`: the actor's display name.
     ActorDisplay,
     // Action.
+    /// `action`: what was done.
     Action,
+    /// `http_method`: the request's method.
     HttpMethod,
+    /// `http_route`: the request's route.
     HttpRoute,
+    /// `severity`: the record's severity.
     Severity,
     // Context.
+    /// `actor_ip`: where the actor acted from.
     ActorIp,
+    /// `resource_type`: the kind of resource acted on.
     ResourceType,
+    /// `resource_id`: the resource acted on.
     ResourceId,
+    /// `resource_display`: the resource's display name.
     ResourceDisplay,
     // Outcome.
+    /// `outcome`: how it ended.
     Outcome,
+    /// `outcome_reason`: why it ended so.
     OutcomeReason,
 }
 
@@ -198,7 +228,9 @@ impl Dimension {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Event {
+    /// A record or a gap.
     pub kind: Kind,
+    /// The record's tenant.
     pub tenant_id: String,
     /// The record's seq; for a gap, the first missing seq.
     pub seq: u64,
@@ -210,29 +242,44 @@ pub struct Event {
     /// Microseconds since the Unix epoch, UTC.
     pub micros: Option<i64>,
     // Actor.
+    /// The record's `actor_user_id`.
     pub actor_user_id: Option<String>,
+    /// The record's `actor_role`.
     pub actor_role: Option<String>,
+    /// The record's `actor_display`.
     pub actor_display: Option<String>,
     // Action.
+    /// The record's `action`.
     pub action: Option<String>,
+    /// The record's `http_method`.
     pub http_method: Option<String>,
+    /// The record's `http_route`.
     pub http_route: Option<String>,
+    /// The record's `severity`.
     pub severity: Option<String>,
     // Context.
+    /// The record's `actor_ip`.
     pub actor_ip: Option<String>,
+    /// The record's `resource_type`.
     pub resource_type: Option<String>,
+    /// The record's `resource_id`.
     pub resource_id: Option<String>,
+    /// The record's `resource_display`.
     pub resource_display: Option<String>,
     // Outcome.
+    /// The record's `outcome`.
     pub outcome: Option<String>,
+    /// The record's `outcome_reason`.
     pub outcome_reason: Option<String>,
     /// The inputs that hold it (for a gap: the inputs it is missing from).
     pub sources: Vec<String>,
+    /// How far it can be trusted.
     pub integrity: Integrity,
     /// For `diverged`: the members that differ between sources.
     pub diverged_fields: Vec<String>,
     /// For `missing_from_source`: the inputs that should hold it and do not.
     pub missing_from: Vec<String>,
+    /// What a responder looks for in it, in [`Flag`] order.
     pub flags: Vec<Flag>,
     /// Codes of the report's findings about this (tenant, seq), sorted, unique.
     pub findings: Vec<Code>,
@@ -332,18 +379,29 @@ impl Event {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Summary {
+    /// Record entries.
     pub events: u64,
+    /// Gap entries.
     pub gaps: u64,
     /// Records that name no tenant or seq and so cannot be placed.
     pub unplaced_records: u64,
+    /// Every tenant, sorted.
     pub tenants: Vec<String>,
+    /// Every input that contributed records, in the order they were read.
     pub sources: Vec<String>,
+    /// Timestamp of the first entry that has one.
     pub first_timestamp: Option<String>,
+    /// Timestamp of the last entry that has one.
     pub last_timestamp: Option<String>,
+    /// Entries by integrity state.
     pub integrity: BTreeMap<String, u64>,
+    /// Entries by flag.
     pub flags: BTreeMap<String, u64>,
+    /// Failures by one actor that made a burst ([`TimelineOptions::burst_count`]).
     pub burst_count: usize,
+    /// Window of a burst, in minutes ([`TimelineOptions::burst_minutes`]).
     pub burst_minutes: u64,
+    /// The off-hours rule, in words.
     pub off_hours_rule: String,
     /// The verdict of the verification run the timeline was joined with.
     pub verdict: String,
@@ -353,7 +411,9 @@ pub struct Summary {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Timeline {
+    /// Every entry, in timeline order.
     pub events: Vec<Event>,
+    /// Counts over them.
     pub summary: Summary,
 }
 

@@ -18,13 +18,18 @@ use super::model::{Event, Kind, Timeline};
 /// Output formats of a timeline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
+    /// One JSON document: the events, then the summary.
     Json,
+    /// One event per line.
     Jsonl,
+    /// RFC 4180 CSV with a header row.
     Csv,
+    /// Timesketch's JSON Lines import.
     Timesketch,
 }
 
 impl Format {
+    /// The format named `json`, `jsonl`, `csv` or `timesketch`.
     pub fn parse(s: &str) -> Option<Format> {
         Some(match s {
             "json" => Format::Json,
