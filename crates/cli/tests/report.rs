@@ -344,9 +344,12 @@ fn pdf_report_draws_evidence_text_literally() {
     assert!(t.contains("<evil>&'\".jsonl"));
     assert!(t.contains("u-1\"><b>"));
     // The summary sentence quotes the tenant as is.
-    assert!(t.contains(
-        "first: record_hash_mismatch (acme</td><script>x</script> seq 2): acme</td><script>x</script> seq 2 does not hash to its own hash"
-    ));
+    assert!(
+        t.contains(
+            "first: acme</td><script>x</script> seq 2 was changed after it was hashed: its content no longer hashes to its stored hash"
+        ),
+        "{t}"
+    );
 }
 
 #[test]

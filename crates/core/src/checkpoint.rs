@@ -236,7 +236,7 @@ mod tests {
         let text = cp.to_json();
         let error = Checkpoint::parse(text.as_bytes()).unwrap_err();
         assert_eq!(error, CheckpointError::Hash { index: 0 });
-        assert_eq!(Checkpoint::line_of(text.as_bytes(), &error), 21);
+        assert_eq!(Checkpoint::line_of(text.as_bytes(), &error), 20);
         let mut cp = sample();
         cp.format = "trailproof-checkpoint/9".into();
         assert_eq!(

@@ -23,6 +23,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::finding::{Code, Finding, Level};
+use crate::report::count;
 
 /// What kind of act an incident is.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -237,6 +238,14 @@ impl<'a> Grouper<'a> {
                     "the chain of {} was rewritten at or before seq {head} and re-hashed to hide it: the record now at seq {head} is not the one {source} commits to",
                     tenant.as_deref().unwrap_or("(no tenant)")
                 )
+            } else if cause.is_empty() {
+                // The source that holds the original shows no content change (an export of a
+                // narrower scope, say): only that the chain differs from this seq on.
+                format!(
+                    "the chain of {} was rewritten at or before seq {} and re-hashed through seq {head} to hide it: from there on its records differ from those {source} holds only in their hashes",
+                    tenant.as_deref().unwrap_or("(no tenant)"),
+                    first.unwrap_or(head)
+                )
             } else {
                 format!(
                     "{} was changed{cause} and the chain re-hashed from there to seq {head} to hide it; {source} exposes it with the chain head it states for seq {head}",
@@ -245,12 +254,20 @@ impl<'a> Grouper<'a> {
             };
             if rehashed > 0 {
                 explanation.push_str(&format!(
-                    "; {rehashed} later record(s) differ only in their hashes"
+                    "; {} {} only in their hashes",
+                    count(rehashed, "later record"),
+                    if rehashed == 1 { "differs" } else { "differ" }
                 ));
             }
             if also_edited > 0 {
                 explanation.push_str(&format!(
-                    "; {also_edited} more record(s) in that range differ in content too"
+                    "; {} in that range {} in content too",
+                    count(also_edited, "more record"),
+                    if also_edited == 1 {
+                        "differs"
+                    } else {
+                        "differ"
+                    }
                 ));
             }
             let mut members = diverged;
@@ -547,9 +564,10 @@ impl<'a> Grouper<'a> {
             format!(" ({fields}, {left} first)")
         };
         let explanation = format!(
-            "{} differs between {left} and {right}{cause}, and the {} record(s) after it differ only in their hashes: the chain was re-hashed from there",
+            "{} differs between {left} and {right}{cause}, and the {} after it {} only in their hashes: the chain was re-hashed from there",
             span(tenant.as_deref(), first, None),
-            run.len() - 1
+            count(run.len() - 1, "record"),
+            if run.len() == 2 { "differs" } else { "differ" }
         );
         self.push(Draft {
             kind: IncidentKind::Rechained,
@@ -829,7 +847,7 @@ mod tests {
         assert_eq!(i.dependents, (1..=46).collect::<Vec<_>>());
         assert_eq!(
             i.explanation,
-            "acme seq 12 was changed (actor_user_id \"u-1004\" -> \"u-1003\") and the chain re-hashed from there to seq 57 to hide it; export.pdf exposes it with the chain head it states for seq 57; 45 later record(s) differ only in their hashes"
+            "acme seq 12 was changed (actor_user_id \"u-1004\" -> \"u-1003\") and the chain re-hashed from there to seq 57 to hide it; export.pdf exposes it with the chain head it states for seq 57; 45 later records differ only in their hashes"
         );
         assert!(of.iter().all(|&o| o == Some(1)));
     }

@@ -216,10 +216,12 @@ fn write_incidents(out: &mut impl Write, r: &Report, st: &Style) -> io::Result<(
                 .map(|(code, n)| format!("{n} {code}"))
                 .collect::<Vec<_>>()
                 .join(", ");
+            let n = i.dependents.len();
             writeln!(
                 out,
-                "     and {} that follow from it ({codes}; --all-findings lists them)",
-                count(i.dependents.len(), "finding")
+                "     and {} that {} from it ({codes}; --all-findings lists them)",
+                count(n, "finding"),
+                if n == 1 { "follows" } else { "follow" }
             )?;
         }
     }
