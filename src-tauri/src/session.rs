@@ -327,14 +327,14 @@ impl Loaded {
     }
 
     /// Timeline indexes of the entries the reports list (gaps, flagged events, integrity
-    /// problems other than `only_in_one_source` and `unanchored`), in timeline order.
+    /// problems other than `only_in_one_source` and `consistent`), in timeline order.
     pub fn notable(&self) -> impl Iterator<Item = u32> + '_ {
         (0..self.store.len() as u32).filter(|&i| {
             self.store.is_gap(i)
                 || self.store.flag_bits(i) != 0
                 || !matches!(
                     self.store.integrity(i),
-                    Integrity::Verified | Integrity::OnlyInOneSource | Integrity::Unanchored
+                    Integrity::Verified | Integrity::OnlyInOneSource | Integrity::Consistent
                 )
         })
     }

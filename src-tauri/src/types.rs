@@ -371,8 +371,10 @@ fn const_array(name: &str, union: &str, values: impl IntoIterator<Item = &'stati
 /// offers as choices (every integrity state and flag, in their Rust order), so that the UI
 /// never types them out.
 pub fn typescript() -> String {
+    use trailproof_core::assurance::{Anchor, AnchorKind, Assurance};
     use trailproof_core::chain::TenantSummary;
     use trailproof_core::finding::{Check, Level, Status};
+    use trailproof_core::incident::{Incident, IncidentKind};
     use trailproof_core::report::{Counts, InputInfo, InputTenant, Tool};
     use trailproof_core::timeline::model::{Kind, Timeline, TimelineOptions};
     let cfg = ts_rs::Config::new().with_large_int("number");
@@ -386,6 +388,11 @@ pub fn typescript() -> String {
         InputInfo::decl(&cfg),
         Verdict::decl(&cfg),
         TenantSummary::decl(&cfg),
+        AnchorKind::decl(&cfg),
+        Anchor::decl(&cfg),
+        Assurance::decl(&cfg),
+        IncidentKind::decl(&cfg),
+        Incident::decl(&cfg),
         InputTenant::decl(&cfg),
         Tool::decl(&cfg),
         Counts::decl(&cfg),

@@ -31,6 +31,9 @@ pub enum AnchorKind {
     Checkpoint,
     /// The live service's chain head.
     Live,
+    /// A verification URL whose hash (the fingerprint an export printed) the live records of
+    /// its scope recompute to.
+    VerificationUrl,
     /// Another source that holds the same chain.
     Source,
 }
@@ -43,6 +46,7 @@ impl AnchorKind {
             AnchorKind::ExportRecords => "export_records",
             AnchorKind::Checkpoint => "checkpoint",
             AnchorKind::Live => "live",
+            AnchorKind::VerificationUrl => "verification_url",
             AnchorKind::Source => "source",
         }
     }

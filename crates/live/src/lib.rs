@@ -233,6 +233,18 @@ pub fn verify_live_with(
         outcome.extend(checks::export_fingerprints(&stream));
         if is_url_scope {
             outcome.extend(checks::url_fingerprint(&url, &stream, &fingerprint));
+            // The URL's hash was printed when the export was made: live records that
+            // recompute to it are anchored by it.
+            if url.hash.as_deref() == Some(fingerprint.as_str()) {
+                for (tenant, seq) in &stream.max_seq {
+                    case.add_claim(Claim {
+                        input: url_text.to_string(),
+                        tenant_id: tenant.clone(),
+                        kind: AnchorKind::VerificationUrl,
+                        seq: *seq,
+                    });
+                }
+            }
             main_fingerprint = Some(fingerprint);
         }
         case.finish_source(run, stream.bytes, stream.body_sha256());

@@ -340,7 +340,7 @@ fn stamp(ts: Option<&str>) -> String {
 fn integrity_class(i: Integrity) -> &'static str {
     match i {
         Integrity::Verified => "i-verified",
-        Integrity::Unanchored | Integrity::OnlyInOneSource => "i-warn",
+        Integrity::Consistent | Integrity::OnlyInOneSource => "i-warn",
         _ => "i-bad",
     }
 }

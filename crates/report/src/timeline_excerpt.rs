@@ -16,14 +16,14 @@ use trailproof_core::timeline::model::{Event, Integrity, Kind, Summary, Timeline
 pub const TIMELINE_ROWS: usize = 500;
 
 /// Whether a report lists this timeline entry: a gap, a flagged event, or an integrity problem
-/// other than `only_in_one_source` and `unanchored` (which are states of the evidence, not
+/// other than `only_in_one_source` and `consistent` (which are states of the evidence, not
 /// findings about it).
 pub fn is_notable(event: &Event) -> bool {
     event.kind == Kind::Gap
         || !event.flags.is_empty()
         || !matches!(
             event.integrity,
-            Integrity::Verified | Integrity::OnlyInOneSource | Integrity::Unanchored
+            Integrity::Verified | Integrity::OnlyInOneSource | Integrity::Consistent
         )
 }
 

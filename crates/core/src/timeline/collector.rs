@@ -256,7 +256,7 @@ impl Collector {
     }
 
     /// Joins the collected events with the report's findings. `export_heads` are the
-    /// (tenant, chain head seq) of the exports of the case, for `unanchored`. Holds every event
+    /// (tenant, chain head seq) of the exports of the case, for `consistent`. Holds every event
     /// in memory: for large cases prefer [`Collector::finish_stream`].
     pub fn finish(
         self,
@@ -302,10 +302,21 @@ impl Collector {
                 by_record.entry((t, s)).or_default().push(f);
             }
         }
+        // How far the anchors of the case reach, by tenant: the exports' chain heads and every
+        // anchor the report names for a source of the tenant.
         let mut heads: HashMap<&str, u64> = HashMap::new();
-        for (t, s) in export_heads {
-            let h = heads.entry(t.as_str()).or_insert(0);
-            *h = (*h).max(*s);
+        let anchors = report.tenants.iter().flat_map(|t| {
+            t.anchored_by
+                .iter()
+                .map(move |a| (t.summary.tenant_id.as_str(), a.seq))
+        });
+        for (t, s) in export_heads
+            .iter()
+            .map(|(t, s)| (t.as_str(), *s))
+            .chain(anchors)
+        {
+            let h = heads.entry(t).or_insert(0);
+            *h = (*h).max(s);
         }
         // Gaps: one entry per deleted range, whatever the number of inputs that lack it.
         let mut gaps: BTreeMap<(&str, u64, u64), BTreeSet<&str>> = BTreeMap::new();
@@ -440,7 +451,7 @@ fn event_of(
         findings: found,
         diverged: &diverged,
         missing_from: &missing_from,
-        after_export_heads: head.is_some_and(|h| slot.seq > h),
+        beyond_anchors: head.is_none_or(|h| slot.seq > h),
         tenant_sources: holders,
         record_sources: slot.sources.len(),
     });

@@ -6,8 +6,9 @@
 //! hash to its own `hash`), `diverged` (two sources hold different content for it; the fields are
 //! named), `chain_broken` (`chain_link_broken`, `genesis_invalid` or `anchor_mismatch` at its seq),
 //! `missing_from_source` (a `record_missing` finding: another source should hold it and does not;
-//! the sources are named), `unanchored` (its tenant has an export in the case but the record lies
-//! after every such export's chain head, so no export vouches for it), `only_in_one_source` (its
+//! the sources are named), `consistent` (its chain holds, but no independent commitment of
+//! another input reaches its seq: no export, checkpoint or live head, no other source holding
+//! the chain, so a consistent rewrite could not be seen), `only_in_one_source` (its
 //! tenant is held by two or more sources and only one holds this record, e.g. a record outside an
 //! export's scope), `verified` (hash ok and links ok). Gap entries have state `gap`.
 //!
@@ -30,9 +31,8 @@ pub struct Evidence<'a> {
     pub diverged: &'a BTreeSet<String>,
     /// The inputs that should hold it and do not ([`missing_from`]).
     pub missing_from: &'a BTreeSet<String>,
-    /// Its tenant has an export in the case and the record lies after every such export's
-    /// chain head.
-    pub after_export_heads: bool,
+    /// No anchor of the case reaches its seq (see [`crate::assurance`]).
+    pub beyond_anchors: bool,
     /// Sources that hold records of its tenant.
     pub tenant_sources: usize,
     /// Sources that hold this record.
@@ -56,8 +56,8 @@ pub fn state(e: &Evidence) -> Integrity {
         Integrity::ChainBroken
     } else if !e.missing_from.is_empty() {
         Integrity::MissingFromSource
-    } else if e.after_export_heads {
-        Integrity::Unanchored
+    } else if e.beyond_anchors {
+        Integrity::Consistent
     } else if e.tenant_sources >= 2 && e.record_sources == 1 {
         Integrity::OnlyInOneSource
     } else {

@@ -61,8 +61,9 @@ pub enum Integrity {
     ChainBroken,
     /// Another source should hold it and does not.
     MissingFromSource,
-    /// It lies after the chain head of every export of its tenant.
-    Unanchored,
+    /// Its chain holds, but no independent commitment (an export, a checkpoint, the live
+    /// service, another source) reaches its seq: consistent, not verified.
+    Consistent,
     /// Its tenant is held by two or more sources, this record by one only.
     OnlyInOneSource,
     /// A range of deleted seqs.
@@ -78,7 +79,7 @@ impl Integrity {
         Integrity::Diverged,
         Integrity::ChainBroken,
         Integrity::MissingFromSource,
-        Integrity::Unanchored,
+        Integrity::Consistent,
         Integrity::OnlyInOneSource,
         Integrity::Gap,
     ];
@@ -92,7 +93,7 @@ impl Integrity {
             Integrity::Diverged => "diverged",
             Integrity::ChainBroken => "chain_broken",
             Integrity::MissingFromSource => "missing_from_source",
-            Integrity::Unanchored => "unanchored",
+            Integrity::Consistent => "consistent",
             Integrity::OnlyInOneSource => "only_in_one_source",
             Integrity::Gap => "gap",
         }

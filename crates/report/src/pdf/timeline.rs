@@ -103,7 +103,7 @@ impl Writer {
         };
         let (ifg, ibg) = match e.integrity {
             Integrity::Verified => (OK, None),
-            Integrity::Unanchored | Integrity::OnlyInOneSource => (WARN, None),
+            Integrity::Consistent | Integrity::OnlyInOneSource => (WARN, None),
             _ => (BAD, Some(BAD_BG)),
         };
         let mut integrity = vec![para(e.integrity.as_str(), sans(HASH).bold().color(ifg))];
