@@ -69,7 +69,12 @@ seq_end?: number | null,
 /**
  * Differing members, for `record_diverged` and `visible_text_mismatch`.
  */
-fields?: Array<FieldDiff>, };
+fields?: Array<FieldDiff>, 
+/**
+ * The id of the incident the finding belongs to (see [`crate::incident`]); absent for a
+ * warning or info finding that belongs to none.
+ */
+incident?: number | null, };
 
 export type Check = { 
 /**
@@ -147,11 +152,70 @@ first_timestamp: string | null,
  */
 last_timestamp: string | null, };
 
+export type AnchorKind = "export_head" | "export_records" | "checkpoint" | "live" | "verification_url" | "source";
+
+export type Anchor = { 
+/**
+ * The input that holds the commitment.
+ */
+input: string, 
+/**
+ * What kind of commitment it is.
+ */
+kind: AnchorKind, 
+/**
+ * The highest seq it commits to.
+ */
+seq: number, };
+
+export type Assurance = "anchored" | "partly_anchored" | "unanchored";
+
+export type IncidentKind = "edited" | "edited_rehashed" | "deleted" | "inserted" | "reordered" | "truncated" | "rechained" | "diverged";
+
+export type Incident = { 
+/**
+ * 1-based number of the incident in the report; findings name it in their `incident`.
+ */
+id: number, 
+/**
+ * What kind of act it is.
+ */
+kind: IncidentKind, 
+/**
+ * The tenant it concerns, where the findings name one.
+ */
+tenant_id: string | null, 
+/**
+ * Lowest seq the act concerns, as far as the evidence shows.
+ */
+first_seq: number | null, 
+/**
+ * Highest seq the act concerns, as far as the evidence shows.
+ */
+last_seq: number | null, 
+/**
+ * Index (0-based) in the report's `findings` of the finding that names the cause.
+ */
+root: number, 
+/**
+ * Indexes in the report's `findings` of the findings that follow from it, in report order.
+ */
+dependents: Array<number>, 
+/**
+ * One sentence that explains the act.
+ */
+explanation: string, };
+
 export type InputTenant = { 
 /**
  * Path of the input that holds the chain.
  */
 input: string, 
+/**
+ * The independent commitments that confirm this chain, and how far (see
+ * [`crate::assurance`]); empty when nothing anchors it.
+ */
+anchored_by: Array<Anchor>, 
 /**
  * The tenant.
  */
@@ -223,6 +287,10 @@ tool: Tool,
  */
 verdict: Verdict, 
 /**
+ * How far the verdict rests on independent commitments (see [`crate::assurance`]).
+ */
+assurance: Assurance, 
+/**
  * One sentence that explains the verdict.
  */
 summary: string, 
@@ -244,13 +312,18 @@ tenants: Array<InputTenant>,
  */
 checks: Array<Check>, 
 /**
+ * The findings grouped by the act that explains them, root cause first (see
+ * [`crate::incident`]).
+ */
+incidents: Array<Incident>, 
+/**
  * Every finding, sorted by tenant, seq, code, input, location and message.
  */
 findings: Array<Finding>, };
 
 export type Kind = "event" | "gap";
 
-export type Integrity = "verified" | "not_canonical" | "hash_mismatch" | "diverged" | "chain_broken" | "missing_from_source" | "unanchored" | "only_in_one_source" | "gap";
+export type Integrity = "verified" | "not_canonical" | "hash_mismatch" | "diverged" | "chain_broken" | "missing_from_source" | "consistent" | "only_in_one_source" | "gap";
 
 export type Flag = "privileged_intervention" | "parameter_change" | "mass_export" | "denied" | "denial_burst" | "off_hours";
 
@@ -739,7 +812,7 @@ export type AppError = { kind: ErrorKind, message: string, };
 
 export type ErrorKind = "evidence" | "live" | "cancelled" | "no_case" | "busy" | "save" | "invalid" | "keyring";
 
-export const INTEGRITIES: ReadonlyArray<Integrity> = ["verified", "not_canonical", "hash_mismatch", "diverged", "chain_broken", "missing_from_source", "unanchored", "only_in_one_source", "gap"];
+export const INTEGRITIES: ReadonlyArray<Integrity> = ["verified", "not_canonical", "hash_mismatch", "diverged", "chain_broken", "missing_from_source", "consistent", "only_in_one_source", "gap"];
 
 export const FLAGS: ReadonlyArray<Flag> = ["privileged_intervention", "parameter_change", "mass_export", "denied", "denial_burst", "off_hours"];
 
