@@ -90,6 +90,10 @@ test("visible-edit.pdf is tampered, with visible_text_mismatch on seq 2", async 
     JSON.stringify(f),
   );
   await shot(b, "overview-visible-edit.png");
+  // One incident, first; the finding list behind one click.
+  const incident = await b.$('[data-testid="incident"][data-kind="diverged"][data-seq="2"]');
+  assert.ok(await incident.isExisting(), "the incident is listed");
+  await b.$('[data-testid="all-findings"] > summary').click();
   // The finding opens the record it concerns, with the printed row beside the embedded one.
   await b.$('[data-testid="finding"][data-code="visible_text_mismatch"][data-seq="2"]').click();
   const detail = await b.$('[data-testid="detail"]');

@@ -147,7 +147,7 @@ pub(crate) fn render(
         "<dl class=\"meta\"><dt>Tool</dt><dd>{} {}</dd><dt>Report format</dt><dd>{}</dd>\
          <dt>Command</dt><dd><code>{}</code></dd><dt>Records read</dt><dd>{}</dd>\
          <dt>Findings</dt><dd>{} error(s), {} warning(s), {} info</dd>\
-         <dt>Exit code</dt><dd>{}</dd></dl>",
+         <dt>Assurance</dt><dd>{}</dd><dt>Exit code</dt><dd>{}</dd></dl>",
         escape(&report.tool.name),
         escape(&report.tool.version),
         escape(&report.format),
@@ -156,6 +156,7 @@ pub(crate) fn render(
         c.errors,
         c.warnings,
         c.info,
+        escape(&report.assurance.as_str().replace('_', " ")),
         report.verdict.exit_code()
     );
 
@@ -178,12 +179,35 @@ pub(crate) fn render(
     // Chains.
     if !report.tenants.is_empty() {
         let _ = writeln!(h, "<h2>Chains</h2>");
-        h.push_str("<table><tr><th>Input</th><th>Tenant</th><th>Records</th><th>Seq</th><th>First / last timestamp</th><th>Head hash</th></tr>\n");
+        h.push_str("<table><tr><th>Input</th><th>Tenant</th><th>Records</th><th>Seq</th><th>First / last timestamp</th><th>Head hash</th><th>Anchored by</th></tr>\n");
         for t in &report.tenants {
             let s = &t.summary;
+            let reach = t.anchored_by.iter().map(|a| a.seq).max();
+            let anchored = if t.anchored_by.is_empty() {
+                format!(
+                    "<span class=\"badge s-not_possible\">nothing</span> seq {}..{} consistent, not verified",
+                    s.first_seq, s.last_seq
+                )
+            } else {
+                let mut by = t
+                    .anchored_by
+                    .iter()
+                    .map(|a| format!("{} ({} seq {})", path(&a.input), a.kind.as_str(), a.seq))
+                    .collect::<Vec<_>>()
+                    .join("<br>");
+                if let Some(seq) = reach.filter(|&seq| seq < s.last_seq) {
+                    let _ = write!(
+                        by,
+                        "<br>seq {}..{} consistent, not verified",
+                        seq + 1,
+                        s.last_seq
+                    );
+                }
+                by
+            };
             let _ = writeln!(
                 h,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"nw\">{}..{}</td><td class=\"mono nw\">{}<br>{}</td><td class=\"hash\">{}</td></tr>",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"nw\">{}..{}</td><td class=\"mono nw\">{}<br>{}</td><td class=\"hash\">{}</td><td>{}</td></tr>",
                 path(&t.input),
                 escape(&s.tenant_id),
                 s.records,
@@ -191,7 +215,41 @@ pub(crate) fn render(
                 s.last_seq,
                 opt(s.first_timestamp.as_deref()),
                 opt(s.last_timestamp.as_deref()),
-                opt(s.head_hash.as_deref())
+                opt(s.head_hash.as_deref()),
+                anchored
+            );
+        }
+        h.push_str("</table>\n");
+    }
+
+    // Incidents: the act first, its findings counted.
+    if !report.incidents.is_empty() {
+        let _ = writeln!(h, "<h2>Incidents ({})</h2>", report.incidents.len());
+        h.push_str("<table><tr><th>#</th><th>Kind</th><th>Tenant</th><th>Seq</th><th>What happened</th><th>Findings</th></tr>\n");
+        for i in &report.incidents {
+            let range = match (i.first_seq, i.last_seq) {
+                (Some(a), Some(b)) if a != b => format!("{a}..{b}"),
+                (Some(a), _) => a.to_string(),
+                _ => String::new(),
+            };
+            let root = report
+                .findings
+                .get(i.root)
+                .map(|f| format!("{} (root)", f.code.as_str()))
+                .unwrap_or_default();
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td class=\"mono nw\">{}</td><td>{}</td><td class=\"nw\">{range}</td><td>{}</td><td>{}{}</td></tr>",
+                i.id,
+                i.kind.as_str(),
+                opt(i.tenant_id.as_deref()),
+                escape(&i.explanation),
+                escape(&root),
+                if i.dependents.is_empty() {
+                    String::new()
+                } else {
+                    format!(" and {} that follow from it", i.dependents.len())
+                }
             );
         }
         h.push_str("</table>\n");
