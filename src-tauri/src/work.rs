@@ -20,11 +20,10 @@ use std::time::{Duration, Instant};
 use trailproof_core::record::{hex, sha256};
 use trailproof_core::timeline::model::{Timeline, TimelineOptions};
 use trailproof_core::timeline::output;
-use trailproof_ingest::run::{Progress, RunOptions};
+use trailproof_engine::files::{Progress, RunOptions};
+use trailproof_engine::{investigate_stream, InvestigateError, LiveRequest};
 use trailproof_ingest::{IngestError, InputKind};
-use trailproof_live::{
-    investigate_stream, HttpPolicy, InvestigateError, LiveOptions, LiveProgress, LiveRequest, Token,
-};
+use trailproof_live::{HttpPolicy, LiveOptions, LiveProgress, Token};
 use trailproof_report::{Format, TimelineExcerpt};
 
 use crate::session::Loaded;
@@ -353,7 +352,7 @@ pub fn save_with(
         w.flush().map_err(err)?;
     }
     tmp.as_file().sync_all().map_err(err)?;
-    let digest = trailproof_ingest::run::file_digest(tmp.path())
+    let digest = trailproof_engine::files::file_digest(tmp.path())
         .map_err(|e| AppError::new(ErrorKind::Save, chain(&e)))?;
     tmp.persist(path).map_err(|e| err(e.error))?;
     Ok(Saved {

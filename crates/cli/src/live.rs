@@ -8,8 +8,9 @@
 use std::path::PathBuf;
 
 use trailproof_core::timeline::model::TimelineOptions;
-use trailproof_ingest::run::{build_case, RunOptions};
-use trailproof_live::{investigate, verify_live, LiveRequest};
+use trailproof_engine::files::{build_case, RunOptions};
+use trailproof_engine::{investigate, LiveRequest};
+use trailproof_live::verify_live;
 
 use crate::connect::Connect;
 use crate::output;

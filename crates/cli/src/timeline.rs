@@ -11,9 +11,9 @@ use std::path::PathBuf;
 use anyhow::{bail, Context};
 use trailproof_core::timeline::model::TimelineOptions;
 use trailproof_core::timeline::output::Format;
-use trailproof_ingest::events::verify_with_timeline_stream;
-use trailproof_ingest::run::RunOptions;
-use trailproof_live::{investigate_stream, LiveRequest};
+use trailproof_engine::events::verify_with_timeline_stream;
+use trailproof_engine::files::RunOptions;
+use trailproof_engine::{investigate_stream, LiveRequest};
 
 use crate::connect::Connect;
 use crate::output::{self, Bar};

@@ -6,8 +6,8 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use trailproof_core::timeline::model::TimelineOptions;
-use trailproof_ingest::events::verify_with_timeline;
-use trailproof_ingest::run::{verify_files, RunOptions};
+use trailproof_engine::events::verify_with_timeline;
+use trailproof_engine::files::{verify_files, RunOptions};
 
 use crate::output::{self, Bar};
 

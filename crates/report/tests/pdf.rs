@@ -10,8 +10,8 @@ use trailproof_core::record::{compute_hash, hex, sha256, GENESIS};
 use trailproof_core::report::{Counts, InputInfo, Report, Tool, Verdict};
 use trailproof_core::time::Instant;
 use trailproof_core::timeline::model::{Timeline, TimelineOptions};
-use trailproof_ingest::events::verify_with_timeline;
-use trailproof_ingest::run::RunOptions;
+use trailproof_engine::events::verify_with_timeline;
+use trailproof_engine::files::RunOptions;
 use trailproof_report::{render, Format, TimelineExcerpt, FINDING_ROWS, MAX_VALUE_CHARS};
 
 fn root() -> PathBuf {

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use trailproof_core::report::Report;
 use trailproof_core::timeline::model::{Event, Timeline, TimelineOptions};
-use trailproof_ingest::events::verify_with_timeline;
-use trailproof_ingest::run::RunOptions;
+use trailproof_engine::events::verify_with_timeline;
+use trailproof_engine::files::RunOptions;
 use trailproof_report::{is_notable, render, Format, TimelineExcerpt, TIMELINE_ROWS};
 
 fn vector(name: &str) -> PathBuf {

@@ -1,6 +1,6 @@
 //! Timeline collection: one verification run that also hands every record to a [`Collector`].
 //!
-//! Invariants: the run is exactly [`build_case`](crate::run::build_case) (so the timeline's
+//! Invariants: the run is exactly [`build_case`](crate::files::build_case) (so the timeline's
 //! findings are the report's), and each input is read once for both
 //! ([`build_case_with`]); the collector keeps memory flat by spilling to the system's temporary
 //! directory (`TMPDIR`), never next to the evidence; export records come from the case's own
@@ -13,8 +13,9 @@ use trailproof_core::report::Report;
 use trailproof_core::timeline::collector::{Collector, Stream};
 use trailproof_core::timeline::model::{Timeline, TimelineOptions};
 
-use crate::run::{build_case_with, RunOptions};
-use crate::IngestError;
+use trailproof_ingest::IngestError;
+
+use crate::files::{build_case_with, RunOptions};
 
 /// Verifies `paths` as one case and reconstructs its timeline.
 pub fn verify_with_timeline(

@@ -15,10 +15,10 @@ use trailproof_core::record::Checked;
 use trailproof_core::report::Report;
 use trailproof_core::timeline::collector::{Collector, SourceId, Stream};
 use trailproof_core::timeline::model::{Timeline, TimelineOptions};
-use trailproof_ingest::run::{build_case_with, RunOptions};
 use trailproof_ingest::IngestError;
+use trailproof_live::{verify_live_with, LiveCopies, LiveError, LiveOptions, LiveSummary};
 
-use crate::{verify_live_with, LiveCopies, LiveError, LiveOptions, LiveSummary};
+use crate::files::{build_case_with, RunOptions};
 
 /// A live check to make as part of an [`investigate`] call.
 pub struct LiveRequest<'a> {

@@ -10,7 +10,7 @@ use trailproof_core::finding::{Code, Finding, Status};
 use trailproof_core::json::Value;
 use trailproof_core::record::{compute_hash, hex};
 use trailproof_core::report::Report;
-use trailproof_ingest::run::{build_case, display, verify_files, RunOptions};
+use trailproof_engine::files::{build_case, display, verify_files, RunOptions};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")

@@ -18,9 +18,9 @@ use trailproof_core::record;
 use trailproof_core::report::{InputInfo, Report};
 use trailproof_core::timeline::collector::{Collector, Sighting};
 
-use crate::detect::{open_records, sniff};
-use crate::hashing::digest_file;
-use crate::{pdf, IngestError, InputKind, Location, RawData, RawRecord};
+use trailproof_ingest::detect::{open_records, sniff};
+use trailproof_ingest::hashing::digest_file;
+use trailproof_ingest::{pdf, Digested, IngestError, InputKind, Location, RawData, RawRecord};
 
 /// Records handed to the core at a time.
 pub const BATCH: usize = 4096;
@@ -153,7 +153,7 @@ fn add_export_json(case: &mut Case, path: &Path) -> Result<(), IngestError> {
         path: path.to_path_buf(),
         source,
     })?;
-    let d = crate::Digested {
+    let d = Digested {
         size: bytes.len() as u64,
         sha256: trailproof_core::record::hex(&trailproof_core::record::sha256(&bytes)),
     };
@@ -332,6 +332,6 @@ fn sqlite_journal_check(path: &Path, name: &str) -> Check {
 }
 
 /// Re-exported for callers that hash a file themselves.
-pub fn file_digest(path: &Path) -> Result<crate::Digested, IngestError> {
+pub fn file_digest(path: &Path) -> Result<Digested, IngestError> {
     digest_file(path)
 }

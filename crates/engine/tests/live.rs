@@ -15,10 +15,10 @@ use trailproof_core::finding::Code;
 use trailproof_core::report::{Report, Verdict};
 use trailproof_core::scope::Scope;
 use trailproof_core::timeline::model::{Event, Integrity, Kind, Timeline, TimelineOptions};
-use trailproof_ingest::run::{build_case, RunOptions};
+use trailproof_engine::files::{build_case, RunOptions};
+use trailproof_engine::{investigate, InvestigateError, LiveRequest};
 use trailproof_live::{
-    investigate, verify_live, HttpPolicy, InvestigateError, LiveError, LiveOptions, LiveProgress,
-    LiveRequest, LiveSummary, NoProgress, Token,
+    verify_live, HttpPolicy, LiveError, LiveOptions, LiveProgress, LiveSummary, NoProgress, Token,
 };
 use trailproof_service::loopback::{self, Loopback, Setup};
 use trailproof_service::{row, store, tamper};
@@ -443,7 +443,7 @@ fn investigate_without_live_matches_the_files_timeline() {
         None,
     )
     .unwrap();
-    let (report, tl) = trailproof_ingest::events::verify_with_timeline(
+    let (report, tl) = trailproof_engine::events::verify_with_timeline(
         std::slice::from_ref(&p),
         &RunOptions::default(),
         &TimelineOptions::default(),
