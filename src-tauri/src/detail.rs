@@ -15,9 +15,9 @@ use std::path::Path;
 use trailproof_core::case::field_diffs;
 use trailproof_core::json::Value;
 use trailproof_core::record::{self, hex, Checked, Location, RawData, RawRecord};
+use trailproof_engine::{display, BATCH};
 use trailproof_ingest::detect::{open_records_mode, sniff};
 use trailproof_ingest::hashing::{FileIdentity, ReadMode};
-use trailproof_ingest::run::{display, BATCH};
 use trailproof_ingest::{pdf, IngestError, InputKind};
 
 use crate::session::{row, Loaded};

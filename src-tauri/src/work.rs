@@ -20,11 +20,9 @@ use std::time::{Duration, Instant};
 use trailproof_core::record::{hex, sha256};
 use trailproof_core::timeline::model::{Timeline, TimelineOptions};
 use trailproof_core::timeline::output;
-use trailproof_ingest::run::{Progress, RunOptions};
+use trailproof_engine::{EngineError, Investigation, LiveRequest, Progress};
 use trailproof_ingest::{IngestError, InputKind};
-use trailproof_live::{
-    investigate_stream, HttpPolicy, InvestigateError, LiveOptions, LiveProgress, LiveRequest, Token,
-};
+use trailproof_live::{HttpPolicy, LiveOptions, LiveProgress, Token};
 use trailproof_report::{Format, TimelineExcerpt};
 
 use crate::session::Loaded;
@@ -133,10 +131,6 @@ pub fn open(
         ));
     }
     let reporter = Reporter::new(send);
-    let run = RunOptions {
-        progress: &reporter,
-        cancel: Some(cancel),
-    };
     let request = live.as_ref().map(|l| {
         let mut options = LiveOptions::new(Token::new(l.token.clone()));
         options.api_base = l.api_base.clone();
@@ -152,10 +146,14 @@ pub fn open(
     });
     // Taken before any byte is read: a file changed after this is not read back for a detail.
     let identities = crate::session::identities_of(&paths);
-    let inv = investigate_stream(&paths, &run, &TimelineOptions::default(), request.as_ref())
+    let inv = Investigation::new(&paths)
+        .progress(&reporter)
+        .cancel(cancel)
+        .live(request.as_ref())
+        .timeline_stream(&TimelineOptions::default())
         .map_err(|e| match e {
-            InvestigateError::Ingest(e) => AppError::from(e),
-            InvestigateError::Live(e) => {
+            EngineError::Ingest(e) => AppError::from(e),
+            EngineError::Live(e) => {
                 let msg = chain(&e);
                 if msg.contains("cancelled") {
                     AppError::new(ErrorKind::Cancelled, "cancelled")
@@ -353,7 +351,7 @@ pub fn save_with(
         w.flush().map_err(err)?;
     }
     tmp.as_file().sync_all().map_err(err)?;
-    let digest = trailproof_ingest::run::file_digest(tmp.path())
+    let digest = trailproof_ingest::hashing::digest_file(tmp.path())
         .map_err(|e| AppError::new(ErrorKind::Save, chain(&e)))?;
     tmp.persist(path).map_err(|e| err(e.error))?;
     Ok(Saved {

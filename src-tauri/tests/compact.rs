@@ -25,7 +25,7 @@ use trailproof_core::timeline::model::{
     Event, Flag, Integrity, Kind, Summary, Timeline, TimelineOptions,
 };
 use trailproof_core::timeline::output;
-use trailproof_ingest::run::RunOptions;
+use trailproof_engine::Investigation;
 use trailproof_report::{render, Format, TimelineExcerpt};
 
 fn root() -> PathBuf {
@@ -682,13 +682,9 @@ fn same_exports(what: &str, case: &Loaded, report: &Report, tl: &Timeline) {
 }
 
 fn reference(paths: &[PathBuf]) -> (Report, Timeline) {
-    let inv = trailproof_live::investigate(
-        paths,
-        &RunOptions::default(),
-        &TimelineOptions::default(),
-        None,
-    )
-    .expect("investigates");
+    let inv = Investigation::new(paths)
+        .timeline(&TimelineOptions::default())
+        .expect("investigates");
     (inv.report, inv.timeline)
 }
 

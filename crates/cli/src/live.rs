@@ -8,8 +8,7 @@
 use std::path::PathBuf;
 
 use trailproof_core::timeline::model::TimelineOptions;
-use trailproof_ingest::run::{build_case, RunOptions};
-use trailproof_live::{investigate, verify_live, LiveRequest};
+use trailproof_engine::{Investigation, LiveRequest};
 
 use crate::connect::Connect;
 use crate::output;
@@ -28,33 +27,27 @@ pub struct LiveArgs {
 /// Runs the command; returns the exit code.
 pub fn run(a: LiveArgs) -> anyhow::Result<u8> {
     let (opts, show) = a.connect.options()?;
+    let req = LiveRequest {
+        url: a.url.clone(),
+        options: opts,
+    };
+    let investigation = Investigation::new(&a.evidence).live(Some(&req));
     let report = match &a.report {
         Some(path) => {
-            let req = LiveRequest {
-                url: a.url.clone(),
-                options: opts,
-            };
-            let res = investigate(
-                &a.evidence,
-                &RunOptions::default(),
-                &TimelineOptions::default(),
-                Some(&req),
-            );
+            let res = investigation.timeline(&TimelineOptions::default());
             if show {
                 eprintln!();
             }
-            let inv = res?;
-            output::write_report_file(path, &inv.report, &inv.timeline, &output::argv())?;
-            inv.report
+            let outcome = res?;
+            output::write_report_file(path, &outcome.report, &outcome.timeline, &output::argv())?;
+            outcome.report
         }
         None => {
-            let mut case = build_case(&a.evidence, &RunOptions::default())?;
-            let res = verify_live(&mut case, &a.url, &opts);
+            let res = investigation.report();
             if show {
                 eprintln!();
             }
-            res?;
-            case.report("trailproof", env!("CARGO_PKG_VERSION"))
+            res?.report
         }
     };
     output::print_report(&report, a.json, &a.reading)?;

@@ -1,6 +1,6 @@
-//! `trailproof timeline`: the timeline of a case, from its files ([`verify_with_timeline_stream`])
-//! or with the live records as one more source ([`investigate_stream`] with `--live`), written in
-//! the chosen format by the core's writers ([`crate::output::write_timeline`]).
+//! `trailproof timeline`: the timeline of a case, from its files or with the live records as one
+//! more source (`--live`), streamed by the engine ([`Investigation::timeline_stream`]) and
+//! written in the chosen format by the core's writers ([`crate::output::write_timeline`]).
 //!
 //! Exit 0 once the timeline is written (whatever the verdict; it is named in the summary), 2
 //! when an input cannot be read. Nothing here reads the clock or the locale.
@@ -11,9 +11,7 @@ use std::path::PathBuf;
 use anyhow::{bail, Context};
 use trailproof_core::timeline::model::TimelineOptions;
 use trailproof_core::timeline::output::Format;
-use trailproof_ingest::events::verify_with_timeline_stream;
-use trailproof_ingest::run::RunOptions;
-use trailproof_live::{investigate_stream, LiveRequest};
+use trailproof_engine::{Investigation, LiveRequest};
 
 use crate::connect::Connect;
 use crate::output::{self, Bar};
@@ -36,21 +34,17 @@ pub struct TimelineArgs {
 /// Runs the command; returns the exit code.
 pub fn run(a: TimelineArgs) -> anyhow::Result<u8> {
     let bar = Bar::new(!a.no_progress && std::io::stderr().is_terminal());
-    let run_opts = RunOptions {
-        progress: &bar,
-        cancel: None,
-    };
     let opts = TimelineOptions {
         burst_count: usize::try_from(a.burst_count).unwrap_or(usize::MAX),
         burst_minutes: a.burst_minutes,
     };
-    let code = write(a, &opts, &run_opts);
+    let code = write(a, &opts, &bar);
     bar.clear();
     code
 }
 
 /// Builds the timeline and writes it.
-fn write(a: TimelineArgs, opts: &TimelineOptions, run_opts: &RunOptions) -> anyhow::Result<u8> {
+fn write(a: TimelineArgs, opts: &TimelineOptions, bar: &Bar) -> anyhow::Result<u8> {
     let format = Format::parse(&a.format).with_context(|| {
         format!(
             "unknown format {:?}: use json, jsonl, csv or timesketch",
@@ -63,12 +57,18 @@ fn write(a: TimelineArgs, opts: &TimelineOptions, run_opts: &RunOptions) -> anyh
             if !given.is_empty() {
                 bail!("{} only apply with --live URL", given.join(", "));
             }
-            verify_with_timeline_stream(&a.files, run_opts, opts)?.1
+            Investigation::new(&a.files)
+                .progress(bar)
+                .timeline_stream(opts)?
+                .timeline
         }
         Some(url) => {
             let (options, show) = a.connect.options()?;
             let req = LiveRequest { url, options };
-            let res = investigate_stream(&a.files, run_opts, opts, Some(&req));
+            let res = Investigation::new(&a.files)
+                .progress(bar)
+                .live(Some(&req))
+                .timeline_stream(opts);
             if show {
                 eprintln!();
             }

@@ -6,8 +6,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use trailproof_core::timeline::model::TimelineOptions;
-use trailproof_ingest::events::verify_with_timeline;
-use trailproof_ingest::run::{verify_files, RunOptions};
+use trailproof_engine::Investigation;
 
 use crate::output::{self, Bar};
 
@@ -40,19 +39,16 @@ pub fn run(mut a: VerifyArgs) -> anyhow::Result<u8> {
     }
     a.files.splice(0..0, a.anchors.iter().cloned());
     let bar = Bar::new(!a.no_progress && std::io::stderr().is_terminal());
-    let opts = RunOptions {
-        progress: &bar,
-        cancel: None,
-    };
+    let investigation = Investigation::new(&a.files).progress(&bar);
     let report = match &a.report {
         Some(path) => {
             // The report file shows the timeline's flagged events and gaps.
-            let (report, tl) = verify_with_timeline(&a.files, &opts, &TimelineOptions::default())?;
+            let outcome = investigation.timeline(&TimelineOptions::default())?;
             bar.clear();
-            output::write_report_file(path, &report, &tl, &output::argv())?;
-            report
+            output::write_report_file(path, &outcome.report, &outcome.timeline, &output::argv())?;
+            outcome.report
         }
-        None => verify_files(&a.files, &opts)?,
+        None => investigation.report()?.report,
     };
     bar.clear();
     if let Some(path) = &a.checkpoint_out {

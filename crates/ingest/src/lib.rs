@@ -18,12 +18,10 @@ pub use trailproof_core::record::{Location, RawData, RawRecord};
 pub mod copy;
 pub mod csv;
 pub mod detect;
-pub mod events;
 pub mod hashing;
 pub mod jsonl;
 pub mod pdf;
 pub mod row;
-pub mod run;
 pub mod sql;
 pub mod sqlite;
 

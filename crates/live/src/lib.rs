@@ -37,8 +37,10 @@
 //! * `checks`: the checks, pure functions from what was measured and answered to findings and
 //!   checks (fingerprint recompute, reconciling the evidence with the live records, the
 //!   service's own verdict);
-//! * `copies`: the live records kept for a record's detail view ([`LiveCopies`]);
-//! * `investigate`: files and live check as one case and timeline ([`investigate()`]).
+//! * `copies`: the live records kept for a record's detail view ([`LiveCopies`]).
+//!
+//! Files and live check as one case and timeline are `trailproof-engine`'s: this crate depends
+//! on `trailproof-core` only.
 //!
 //! This file keeps the public entry points ([`verify_live`], [`verify_live_with`]), their
 //! options and errors, and the order of the steps.
@@ -50,7 +52,6 @@ mod api;
 mod checks;
 mod copies;
 pub mod http;
-mod investigate;
 mod scope_stream;
 
 use std::collections::BTreeMap;
@@ -66,9 +67,6 @@ use api::Client;
 use checks::ExportHead;
 pub use copies::LiveCopies;
 pub use http::{Api, HttpPolicy, Token};
-pub use investigate::{
-    investigate, investigate_stream, InvestigateError, Investigation, LiveRequest,
-};
 use scope_stream::{ScopeExport, ScopeStream};
 
 /// Records asked for per page (the API's maximum).
@@ -128,8 +126,8 @@ pub struct LiveOptions<'a> {
     pub progress: &'a dyn LiveProgress,
     /// Set to stop the check between pages and requests ([`LiveError::Cancelled`]).
     pub cancel: Option<&'a AtomicBool>,
-    /// [`investigate()`] keeps every live record ([`Investigation::live_copies`]) for a record's
-    /// detail view; off by default (the CLI has no use for them).
+    /// Keep every live record ([`LiveCopies`]; the engine hands them back with its outcome) for
+    /// a record's detail view; off by default (the CLI has no use for them).
     pub keep_copies: bool,
 }
 

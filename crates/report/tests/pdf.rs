@@ -11,8 +11,7 @@ use trailproof_core::record::{compute_hash, hex, sha256, GENESIS};
 use trailproof_core::report::{Counts, InputInfo, Report, Tool, Verdict};
 use trailproof_core::time::Instant;
 use trailproof_core::timeline::model::{Timeline, TimelineOptions};
-use trailproof_ingest::events::verify_with_timeline;
-use trailproof_ingest::run::RunOptions;
+use trailproof_engine::Investigation;
 use trailproof_report::{render, Format, TimelineExcerpt, FINDING_ROWS, MAX_VALUE_CHARS};
 
 fn root() -> PathBuf {
@@ -29,7 +28,10 @@ fn vector(name: &str) -> String {
 
 fn case(files: &[&str]) -> (Report, Timeline) {
     let paths: Vec<PathBuf> = files.iter().map(PathBuf::from).collect();
-    verify_with_timeline(&paths, &RunOptions::default(), &TimelineOptions::default()).unwrap()
+    let outcome = Investigation::new(&paths)
+        .timeline(&TimelineOptions::default())
+        .unwrap();
+    (outcome.report, outcome.timeline)
 }
 
 /// The PDF report of `report`, with the excerpt of `timeline` when given.

@@ -6,8 +6,7 @@ use std::path::{Path, PathBuf};
 
 use trailproof_core::report::Report;
 use trailproof_core::timeline::model::{Event, Timeline, TimelineOptions};
-use trailproof_ingest::events::verify_with_timeline;
-use trailproof_ingest::run::RunOptions;
+use trailproof_engine::Investigation;
 use trailproof_report::{is_notable, render, Format, TimelineExcerpt, TIMELINE_ROWS};
 
 fn vector(name: &str) -> PathBuf {
@@ -23,8 +22,10 @@ fn crowded_case() -> (Report, Timeline) {
         vector("export-acme-critical.pdf"),
         vector("tampered/deleted-record.sqlite"),
     ];
-    let (report, mut tl) =
-        verify_with_timeline(&paths, &RunOptions::default(), &TimelineOptions::default()).unwrap();
+    let outcome = Investigation::new(&paths)
+        .timeline(&TimelineOptions::default())
+        .unwrap();
+    let (report, mut tl) = (outcome.report, outcome.timeline);
     for seq in 0..TIMELINE_ROWS as u64 {
         tl.events
             .push(Event::gap("tenant-extra".into(), 1000 + 2 * seq, None));

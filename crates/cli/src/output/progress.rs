@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::Path;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use trailproof_ingest::run::Progress;
+use trailproof_engine::Progress;
 use trailproof_ingest::InputKind;
 use trailproof_live::{LiveProgress, NoProgress};
 

@@ -14,11 +14,12 @@ use trailproof_core::case::Case;
 use trailproof_core::finding::Code;
 use trailproof_core::report::{Report, Verdict};
 use trailproof_core::scope::Scope;
+use trailproof_core::timeline::collector::Collector;
 use trailproof_core::timeline::model::{Event, Integrity, Kind, Timeline, TimelineOptions};
-use trailproof_ingest::run::{build_case, RunOptions};
+use trailproof_engine::files::{build_case, build_case_with, RunOptions};
+use trailproof_engine::{EngineError, Investigation, LiveRequest};
 use trailproof_live::{
-    investigate, verify_live, HttpPolicy, InvestigateError, LiveError, LiveOptions, LiveProgress,
-    LiveRequest, LiveSummary, NoProgress, Token,
+    verify_live, HttpPolicy, LiveError, LiveOptions, LiveProgress, LiveSummary, NoProgress, Token,
 };
 use trailproof_service::loopback::{self, Loopback, Setup};
 use trailproof_service::{row, store, tamper};
@@ -373,13 +374,10 @@ fn investigate_intact_live_joins_timeline() {
     let head = head_of(&s, "acme");
     let live_name = format!("live:http://{}", s.addr);
     let export_name = p.to_string_lossy().into_owned();
-    let inv = investigate(
-        std::slice::from_ref(&p),
-        &RunOptions::default(),
-        &TimelineOptions::default(),
-        Some(&live_request(&url, admin())),
-    )
-    .unwrap();
+    let inv = Investigation::new(std::slice::from_ref(&p))
+        .live(Some(&live_request(&url, admin())))
+        .timeline(&TimelineOptions::default())
+        .unwrap();
     assert_eq!(
         inv.report.verdict,
         Verdict::Intact,
@@ -415,13 +413,10 @@ fn investigate_intact_live_joins_timeline() {
     assert_eq!(seqs, (1..=head).collect::<Vec<_>>());
 
     // Without evidence: the live records alone make the timeline.
-    let inv = investigate(
-        &[],
-        &RunOptions::default(),
-        &TimelineOptions::default(),
-        Some(&live_request(&url, admin())),
-    )
-    .unwrap();
+    let inv = Investigation::new(&[])
+        .live(Some(&live_request(&url, admin())))
+        .timeline(&TimelineOptions::default())
+        .unwrap();
     assert_eq!(inv.report.verdict, Verdict::Intact);
     assert_eq!(inv.timeline.summary.sources, vec![live_name.clone()]);
     assert_eq!(inv.timeline.summary.events, head);
@@ -436,19 +431,22 @@ fn investigate_intact_live_joins_timeline() {
 fn investigate_without_live_matches_the_files_timeline() {
     let s = start(120, 2, 1000, None);
     let (p, _) = export_json(&s, &Scope::tenant("acme"));
-    let inv = investigate(
+    let inv = Investigation::new(std::slice::from_ref(&p))
+        .live(None)
+        .timeline(&TimelineOptions::default())
+        .unwrap();
+    // The files' timeline as the collector makes it, without the engine's live step.
+    let mut col = Collector::new();
+    let (case, heads) = build_case_with(
         std::slice::from_ref(&p),
         &RunOptions::default(),
-        &TimelineOptions::default(),
-        None,
+        Some(&mut col),
     )
     .unwrap();
-    let (report, tl) = trailproof_ingest::events::verify_with_timeline(
-        std::slice::from_ref(&p),
-        &RunOptions::default(),
-        &TimelineOptions::default(),
-    )
-    .unwrap();
+    let report = case.report("trailproof", env!("CARGO_PKG_VERSION"));
+    let tl = col
+        .finish(&report, &heads, &TimelineOptions::default())
+        .unwrap();
     assert!(inv.live.is_none());
     assert_eq!(inv.timeline, tl);
     assert_eq!(
@@ -487,13 +485,10 @@ fn investigate_record_rewritten_after_export_is_diverged() {
         },
     )
     .unwrap();
-    let inv = investigate(
-        std::slice::from_ref(&p),
-        &RunOptions::default(),
-        &TimelineOptions::default(),
-        Some(&live_request(&url, admin())),
-    )
-    .unwrap();
+    let inv = Investigation::new(std::slice::from_ref(&p))
+        .live(Some(&live_request(&url, admin())))
+        .timeline(&TimelineOptions::default())
+        .unwrap();
     assert_eq!(inv.report.verdict, Verdict::Tampered);
     let c = codes(&inv.report);
     assert!(c.contains(&(Code::RecordDiverged, Some(5))), "{c:?}");
@@ -556,17 +551,14 @@ fn live_check_is_cancelled_between_pages() {
             ..LiveOptions::new(admin())
         },
     };
-    let e = investigate(
-        &[],
-        &RunOptions::default(),
-        &TimelineOptions::default(),
-        Some(&req),
-    )
-    .err()
-    .unwrap();
+    let e = Investigation::new(&[])
+        .live(Some(&req))
+        .timeline(&TimelineOptions::default())
+        .err()
+        .unwrap();
     let live_name = format!("live:http://{}", s.addr);
     match &e {
-        InvestigateError::Live(LiveError::Cancelled { what }) => {
+        EngineError::Live(LiveError::Cancelled { what }) => {
             assert_eq!(
                 what,
                 &format!("{live_name}: after 1 page(s), 1000 record(s)")
@@ -597,7 +589,7 @@ fn live_check_is_cancelled_between_pages() {
     );
 }
 
-/// `cargo test -p trailproof-live --release --test live -- --ignored --nocapture bench`
+/// `cargo test -p trailproof-engine --release --test live -- --ignored --nocapture bench`
 #[test]
 #[ignore]
 fn bench_100k_scope() {

@@ -10,7 +10,8 @@ use trailproof_core::finding::{Code, Finding, Status};
 use trailproof_core::json::Value;
 use trailproof_core::record::{compute_hash, hex};
 use trailproof_core::report::Report;
-use trailproof_ingest::run::{build_case, display, verify_files, RunOptions};
+use trailproof_engine::files::{build_case, RunOptions};
+use trailproof_engine::{display, Investigation};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -58,7 +59,7 @@ fn rehash(r: &mut serde_json::Value) {
 
 fn run(paths: &[&Path]) -> Report {
     let paths: Vec<PathBuf> = paths.iter().map(|p| p.to_path_buf()).collect();
-    verify_files(&paths, &RunOptions::default()).unwrap()
+    Investigation::new(&paths).report().unwrap().report
 }
 
 /// (code, tenant, seq) of every error finding, sorted.

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use trailproof_core::timeline::collector::Collector;
 use trailproof_core::timeline::model::{Flag, Integrity, Kind, Timeline, TimelineOptions};
 use trailproof_core::timeline::output::{self, Format};
-use trailproof_ingest::run::{build_case_with, RunOptions};
+use trailproof_engine::files::{build_case_with, RunOptions};
 
 fn vector(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -1,10 +1,16 @@
-//! One verification run over a set of evidence files: the orchestration the CLI and the desktop
-//! app share.
+//! The files step of an investigation: every evidence file verified as one case, with an
+//! optional timeline collector fed in the same pass.
 //!
 //! Order: every file is sniffed by content first (an unreadable file stops the run before any
 //! work, exit 2); export payloads and PDFs are verified next, so their chain heads and records
 //! anchor the dumps; then each dump streams through the core in batches, a reader thread parsing
 //! the next batch while all cores canonicalize and hash the current one.
+//!
+//! Invariants: each input is read once for both the case and the timeline ([`build_case_with`]);
+//! sources are named in the collector as in the report (exports first, then dumps in the order
+//! given); a cancel flag set between batches stops the run with [`IngestError::Cancelled`].
+//! The entry point callers use is [`Investigation`](crate::Investigation); this module is public
+//! for tests that need the case itself or a collector of their own.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -16,12 +22,11 @@ use trailproof_core::export::{verify_payload, verify_payload_bytes};
 use trailproof_core::finding::{Check, Status};
 use trailproof_core::json::Value;
 use trailproof_core::record;
-use trailproof_core::report::{InputInfo, Report};
+use trailproof_core::report::InputInfo;
 use trailproof_core::timeline::collector::{Collector, Sighting};
 
-use crate::detect::{open_records, sniff};
-use crate::hashing::digest_file;
-use crate::{pdf, IngestError, InputKind, Location, RawData, RawRecord};
+use trailproof_ingest::detect::{open_records, sniff};
+use trailproof_ingest::{pdf, Digested, IngestError, InputKind, Location, RawData, RawRecord};
 
 /// Records handed to the core at a time.
 pub const BATCH: usize = 4096;
@@ -61,14 +66,8 @@ pub fn display(path: &Path) -> String {
     path.to_string_lossy().into_owned()
 }
 
-/// Sniffs every file, then verifies them as one case.
-pub fn verify_files(paths: &[PathBuf], opts: &RunOptions) -> Result<Report, IngestError> {
-    let case = build_case(paths, opts)?;
-    Ok(case.report("trailproof", env!("CARGO_PKG_VERSION")))
-}
-
-/// Like [`verify_files`], but returns the case before its report is built (so callers can add
-/// live findings).
+/// Sniffs every file, then verifies them as one case; returns the case before its report is
+/// built (so callers can add live findings).
 pub fn build_case(paths: &[PathBuf], opts: &RunOptions) -> Result<Case, IngestError> {
     build_case_with(paths, opts, None).map(|(case, _)| case)
 }
@@ -160,7 +159,7 @@ fn add_export_json(case: &mut Case, path: &Path) -> Result<(), IngestError> {
         path: path.to_path_buf(),
         source,
     })?;
-    let d = crate::Digested {
+    let d = Digested {
         size: bytes.len() as u64,
         sha256: trailproof_core::record::hex(&trailproof_core::record::sha256(&bytes)),
     };
@@ -359,9 +358,4 @@ fn sqlite_journal_check(path: &Path, name: &str) -> Check {
         )
         .input(name)
     }
-}
-
-/// Re-exported for callers that hash a file themselves.
-pub fn file_digest(path: &Path) -> Result<crate::Digested, IngestError> {
-    digest_file(path)
 }
