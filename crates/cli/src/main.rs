@@ -24,6 +24,7 @@ use trailproof_ingest::InputKind;
 #[command(
     name = "trailproof",
     version,
+    long_version = trailproof_provenance::LONG_VERSION,
     about = "Forensic verifier for AEF/1 tamper-evident audit logs"
 )]
 struct Cli {
