@@ -8,6 +8,7 @@ mod human;
 mod inspect;
 mod live;
 mod report_file;
+mod selftest;
 mod timeline;
 
 use std::io::{IsTerminal, Write};
@@ -111,6 +112,12 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Run the known-answer self-test built into this binary and name the build tested
+    /// (version, commit, SHA-256 of the executable).
+    ///
+    /// Exit 0 when every answer matches, 1 when one does not, 2 when the executable cannot be
+    /// read to name it.
+    Selftest(selftest::Args),
 }
 
 /// Records are parsed on rayon workers and their buffers freed elsewhere; glibc malloc spends a
@@ -228,6 +235,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             json,
         } => inspect::run(&file, &tenant, seq, json)
             .with_context(|| format!("inspecting {tenant} seq {seq} in {}", file.display())),
+        Command::Selftest(args) => selftest::run(args),
     }
 }
 
