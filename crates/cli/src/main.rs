@@ -4,6 +4,7 @@
 //! message on stderr names the file and the place, with its cause chain).
 #![forbid(unsafe_code)]
 
+mod generate;
 mod human;
 mod inspect;
 mod live;
@@ -118,6 +119,9 @@ enum Command {
     /// Exit 0 when every answer matches, 1 when one does not, 2 when the executable cannot be
     /// read to name it.
     Selftest(selftest::Args),
+    /// Write man pages and shell completions (for packaging).
+    #[command(hide = true)]
+    GenerateDocs(generate::Args),
 }
 
 /// Records are parsed on rayon workers and their buffers freed elsewhere; glibc malloc spends a
@@ -236,6 +240,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         } => inspect::run(&file, &tenant, seq, json)
             .with_context(|| format!("inspecting {tenant} seq {seq} in {}", file.display())),
         Command::Selftest(args) => selftest::run(args),
+        Command::GenerateDocs(args) => generate::run(args),
     }
 }
 
