@@ -9,9 +9,11 @@
 #![forbid(unsafe_code)]
 
 mod connect;
+mod generate;
 mod inspect;
 mod live;
 mod output;
+mod selftest;
 mod timeline;
 mod verify;
 
@@ -25,6 +27,7 @@ use clap::{Parser, Subcommand};
 #[command(
     name = "trailproof",
     version,
+    long_version = trailproof_provenance::LONG_VERSION,
     about = "Forensic verifier for AEF/1 tamper-evident audit logs"
 )]
 struct Cli {
@@ -125,6 +128,15 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Run the known-answer self-test built into this binary and name the build tested
+    /// (version, commit, SHA-256 of the executable).
+    ///
+    /// Exit 0 when every answer matches, 1 when one does not, 2 when the executable cannot be
+    /// read to name it.
+    Selftest(selftest::Args),
+    /// Write man pages and shell completions (for packaging).
+    #[command(hide = true)]
+    GenerateDocs(generate::Args),
 }
 
 /// Records are parsed on rayon workers and their buffers freed elsewhere; glibc malloc spends a
@@ -213,5 +225,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             json,
         } => inspect::run(&file, &tenant, seq, json)
             .with_context(|| format!("inspecting {tenant} seq {seq} in {}", file.display())),
+        Command::Selftest(args) => selftest::run(args),
+        Command::GenerateDocs(args) => generate::run(args),
     }
 }
