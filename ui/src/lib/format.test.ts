@@ -1,7 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { formatBytes, formatCount, formatMicros, formatTimestamp, seqText, shortHash } from "./format";
+import { formatBytes, formatCount, formatMicros, formatTimestamp, plural, seqText, shortHash } from "./format";
 
 describe("format", () => {
+  it("says counts in the right number", () => {
+    expect(plural(1, "warning")).toBe("1 warning");
+    expect(plural(0, "warning")).toBe("0 warnings");
+    expect(plural(1204, "record")).toBe("1,204 records");
+  });
   it("counts with separators", () => {
     expect(formatCount(0)).toBe("0");
     expect(formatCount(999)).toBe("999");

@@ -40,6 +40,11 @@ export function formatTimestamp(ts: string | null | undefined): string {
 }
 
 /** "snake_case_code" → "snake case code" for headings. */
+/** "1 warning", "2 warnings", "1,204 records": a count and its noun, in the right number. */
+export function plural(n: number, noun: string): string {
+  return `${formatCount(n)} ${n === 1 ? noun : noun + "s"}`;
+}
+
 export function humanize(code: string): string {
   return code.replace(/_/g, " ");
 }
