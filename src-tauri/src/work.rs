@@ -136,6 +136,7 @@ pub fn open(
     let run = RunOptions {
         progress: &reporter,
         cancel: Some(cancel),
+        recover: true,
     };
     let request = live.as_ref().map(|l| {
         let mut options = LiveOptions::new(Token::new(l.token.clone()));

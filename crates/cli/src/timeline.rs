@@ -27,6 +27,8 @@ pub struct TimelineArgs {
     pub burst_count: u64,
     pub burst_minutes: u64,
     pub no_progress: bool,
+    /// Do not search SQLite files for earlier versions of records.
+    pub no_recover: bool,
     /// The verification URL whose live records join the timeline.
     pub live: Option<String>,
     pub connect: Connect,
@@ -39,6 +41,7 @@ pub fn run(a: TimelineArgs) -> anyhow::Result<u8> {
     let run_opts = RunOptions {
         progress: &bar,
         cancel: None,
+        recover: !a.no_recover,
     };
     let opts = TimelineOptions {
         burst_count: usize::try_from(a.burst_count).unwrap_or(usize::MAX),

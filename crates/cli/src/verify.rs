@@ -15,6 +15,8 @@ use crate::output::{self, Bar};
 pub struct VerifyArgs {
     pub json: bool,
     pub no_progress: bool,
+    /// Do not search SQLite files for earlier versions of records.
+    pub no_recover: bool,
     /// Also write the report (HTML or PDF) here.
     pub report: Option<PathBuf>,
     pub files: Vec<PathBuf>,
@@ -26,6 +28,7 @@ pub fn run(a: VerifyArgs) -> anyhow::Result<u8> {
     let opts = RunOptions {
         progress: &bar,
         cancel: None,
+        recover: !a.no_recover,
     };
     let report = match &a.report {
         Some(path) => {

@@ -22,6 +22,7 @@ pub mod events;
 pub mod hashing;
 pub mod jsonl;
 pub mod pdf;
+pub mod recovery;
 pub mod row;
 pub mod run;
 pub mod sql;
