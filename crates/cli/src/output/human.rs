@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use trailproof_core::finding::{Level, Status};
+use trailproof_core::finding::{Code, Finding, Level, Status};
 use trailproof_core::report::{Report, Verdict};
 
 struct Style {
@@ -60,10 +60,16 @@ pub fn write_report(out: &mut impl Write, r: &Report, color: bool) -> io::Result
             i.records
         )?;
     }
-    if !r.findings.is_empty() {
+    // Recovered records have a section of their own (`write_recovered`).
+    let listed: Vec<&Finding> = r
+        .findings
+        .iter()
+        .filter(|f| f.code != Code::RecordRecovered)
+        .collect();
+    if !listed.is_empty() {
         writeln!(out, "\nFindings:")?;
         let mut tenant: Option<Option<&str>> = None;
-        for f in &r.findings {
+        for f in listed {
             let t = f.tenant_id.as_deref();
             if tenant != Some(t) {
                 writeln!(out, "  tenant {}:", safe(t.unwrap_or("(none)")))?;
@@ -105,6 +111,7 @@ pub fn write_report(out: &mut impl Write, r: &Report, color: bool) -> io::Result
             }
         }
     }
+    write_recovered(out, r, &st)?;
     let passed = r
         .checks
         .iter()
@@ -132,5 +139,82 @@ pub fn write_report(out: &mut impl Write, r: &Report, color: bool) -> io::Result
         )?;
     }
     writeln!(out, "\n{} {}", r.tool.name, r.tool.version)?;
+    Ok(())
+}
+
+/// The `record_recovered` findings (SPEC section 10), one block each: the record, its proof and
+/// where it was found, then every member that differs from the current record side by side (a
+/// deleted record, which has no current one, is shown whole). Nothing when there are none.
+fn write_recovered(out: &mut impl Write, r: &Report, st: &Style) -> io::Result<()> {
+    let recovered: Vec<&Finding> = r
+        .findings
+        .iter()
+        .filter(|f| f.code == Code::RecordRecovered)
+        .collect();
+    if recovered.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "\nRecovered records:")?;
+    for f in recovered {
+        let proof = f.proof.map(|p| p.as_str()).unwrap_or("none");
+        let painted = match proof {
+            "chain" => st.paint("1;32", "proof chain"),
+            other => st.paint("33", &format!("proof {other}")),
+        };
+        writeln!(
+            out,
+            "  {} seq {}: {painted}",
+            safe(f.tenant_id.as_deref().unwrap_or("(none)")),
+            f.seq.map(|s| s.to_string()).unwrap_or_else(|| "-".into()),
+        )?;
+        writeln!(
+            out,
+            "    found in {} at byte {} ({}){}",
+            f.recovered_from.as_deref().unwrap_or("?"),
+            f.offset.unwrap_or(0),
+            safe(f.location.as_deref().unwrap_or("")),
+            f.input
+                .as_deref()
+                .map(|i| format!(" of {}", safe(i)))
+                .unwrap_or_default()
+        )?;
+        writeln!(out, "    {}", safe(&f.message))?;
+        if let Some(c) = &f.computed {
+            writeln!(out, "    recomputed hash: {}", safe(c))?;
+        }
+        if !f.fields.is_empty() {
+            let width = f
+                .fields
+                .iter()
+                .map(|d| d.field.chars().count())
+                .max()
+                .unwrap_or(0);
+            let left = |d: &trailproof_core::finding::FieldDiff| {
+                safe(d.left.as_deref().unwrap_or("(absent)"))
+            };
+            let lw = f
+                .fields
+                .iter()
+                .map(|d| left(d).chars().count())
+                .max()
+                .unwrap_or(0)
+                .max(7);
+            writeln!(out, "    {:width$}  {:lw$}  recovered", "member", "current")?;
+            for d in &f.fields {
+                writeln!(
+                    out,
+                    "    {:width$}  {:lw$}  {}",
+                    safe(&d.field),
+                    left(d),
+                    safe(d.right.as_deref().unwrap_or("(absent)"))
+                )?;
+            }
+        } else if let Some(serde_json::Value::Object(m)) = &f.record {
+            writeln!(out, "    no current record at this seq; recovered:")?;
+            for (k, v) in m {
+                writeln!(out, "      {}: {}", safe(k), safe(&v.to_string()))?;
+            }
+        }
+    }
     Ok(())
 }
