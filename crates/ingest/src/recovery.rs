@@ -120,7 +120,7 @@ impl SqliteEvidence {
             if info.hot {
                 status = Status::NotPossible;
                 details.push(format!(
-                    "{what}: a hot rollback journal, so the main file holds part of an unfinished transaction ({} page(s) saved before it); the main file was verified as it is, the state before the transaction is only in the journal (searched for earlier versions of records)",
+                    "{what}: a hot rollback journal, so the main file holds a partial transaction (unfinished; {} page(s) saved before it); the main file was verified as it is, the state before the transaction is only in the journal (searched for earlier versions of records)",
                     info.pages.len()
                 ));
             } else {
