@@ -1,16 +1,25 @@
 //! `trailproof inspect`: one record, its canonical bytes exactly as hashed, stored vs recomputed
-//! hash, and its links to the neighbouring seqs of the same input.
+//! hash, and its links to the neighbouring seqs of the same input; for a SQLite file, also every
+//! earlier or deleted version of it recovered from the file, its `-wal` and a hot `-journal`
+//! (SPEC section 10), with its proof and place. A SQLite file with a `-wal` is read as SQLite
+//! reads it (committed frames applied), as `verify` reads it.
 
 use std::path::Path;
 
 use anyhow::{bail, Context};
+use trailproof_core::case::Case;
+use trailproof_core::finding::Finding;
 use trailproof_core::json::Value;
 use trailproof_core::record::{self, hex, Checked, Location, RawData, RawRecord};
+use trailproof_engine::files::display;
 use trailproof_ingest::detect::{open_records, sniff};
+use trailproof_ingest::hashing::ReadMode;
+use trailproof_ingest::recovery::SqliteEvidence;
 use trailproof_ingest::{pdf, InputKind};
 
-/// Records of `tenant` at seq n-1, n, n+1 of one input, in input order.
-fn neighbours(path: &Path, tenant: &str, seq: u64) -> anyhow::Result<Vec<Checked>> {
+/// Records of `tenant` at seq n-1, n, n+1 of one input, in input order, and the versions of
+/// the record at n recovered from it (`record_recovered` findings).
+fn neighbours(path: &Path, tenant: &str, seq: u64) -> anyhow::Result<(Vec<Checked>, Vec<Finding>)> {
     let kind = sniff(path)?;
     let want = |c: &Checked| {
         c.tenant_id.as_deref() == Some(tenant)
@@ -54,7 +63,14 @@ fn neighbours(path: &Path, tenant: &str, seq: u64) -> anyhow::Result<Vec<Checked
             }
         }
         _ => {
-            let mut src = open_records(path, kind)?;
+            let evidence = match kind {
+                InputKind::Sqlite => Some(SqliteEvidence::prepare(path, &display(path), true)?),
+                _ => None,
+            };
+            let mut src = match &evidence {
+                Some(e) => e.open_records(ReadMode::LookUp)?,
+                None => open_records(path, kind)?,
+            };
             let mut batch = Vec::new();
             loop {
                 batch.clear();
@@ -69,16 +85,91 @@ fn neighbours(path: &Path, tenant: &str, seq: u64) -> anyhow::Result<Vec<Checked
                     break;
                 }
             }
+            if let Some(e) = evidence {
+                let recovered = e
+                    .findings(&Case::new(), &display(path))?
+                    .into_iter()
+                    .filter(|f| f.tenant_id.as_deref() == Some(tenant) && f.seq == Some(seq))
+                    .collect();
+                return Ok((out, recovered));
+            }
         }
     }
-    Ok(out)
+    Ok((out, Vec::new()))
+}
+
+/// A recovered version as `inspect --json` shows it.
+fn recovered_json(f: &Finding) -> serde_json::Value {
+    serde_json::json!({
+        "recovered_from": f.recovered_from,
+        "offset": f.offset,
+        "location": f.location,
+        "proof": f.proof,
+        "computed_hash": f.computed,
+        "record": f.record,
+        "fields": f.fields,
+        "message": f.message,
+    })
+}
+
+/// The recovered versions in text: proof, place, and the members that differ from the current
+/// record (or the whole record when there is none).
+fn print_recovered(recovered: &[Finding]) -> anyhow::Result<()> {
+    if recovered.is_empty() {
+        return Ok(());
+    }
+    println!("\nRecovered versions ({}):", recovered.len());
+    for f in recovered {
+        println!(
+            "  proof {}: {} at byte {} ({})",
+            f.proof.map(|p| p.as_str()).unwrap_or("none"),
+            f.recovered_from.as_deref().unwrap_or("?"),
+            f.offset.unwrap_or(0),
+            f.location.as_deref().unwrap_or(""),
+        );
+        println!(
+            "    recomputed hash: {}",
+            f.computed.as_deref().unwrap_or("(not computable)")
+        );
+        if f.fields.is_empty() {
+            println!(
+                "    {}",
+                serde_json::to_string(&f.record)?.replace(|c: char| c.is_control(), "\u{fffd}")
+            );
+        }
+        for d in &f.fields {
+            println!(
+                "    {}: {} | recovered {}",
+                d.field,
+                d.left.as_deref().unwrap_or("(absent)"),
+                d.right.as_deref().unwrap_or("(absent)")
+            )
+        }
+    }
+    Ok(())
 }
 
 pub fn run(path: &Path, tenant: &str, seq: u64, json: bool) -> anyhow::Result<u8> {
-    let found = neighbours(path, tenant, seq)?;
+    let (found, recovered) = neighbours(path, tenant, seq)?;
     let at = |s: u64| found.iter().filter(move |c| c.seq == Some(s));
     let Some(target) = at(seq).next() else {
-        bail!("no record of tenant {tenant:?} with seq {seq} in this input");
+        if recovered.is_empty() {
+            bail!("no record of tenant {tenant:?} with seq {seq} in this input");
+        }
+        // Deleted, but recovered: show what was found.
+        if json {
+            let v = serde_json::json!({
+                "tenant_id": tenant,
+                "seq": seq,
+                "copies": 0,
+                "recovered": recovered.iter().map(recovered_json).collect::<Vec<_>>(),
+            });
+            println!("{}", serde_json::to_string_pretty(&v)?);
+        } else {
+            println!("{tenant} seq {seq}: no current record in this input");
+            print_recovered(&recovered)?;
+        }
+        return Ok(1);
     };
     let copies = at(seq).count();
     let Some(rec) = &target.record else {
@@ -125,6 +216,10 @@ pub fn run(path: &Path, tenant: &str, seq: u64, json: bool) -> anyhow::Result<u8
             "next": next.map(|n| serde_json::json!({"seq": n.seq, "prev_hash": n.prev_hash.map(|d| hex(&d)), "location": n.loc.to_string()})),
             "next_links_here": link_next,
         });
+        let mut v = v;
+        if !recovered.is_empty() {
+            v["recovered"] = recovered.iter().map(recovered_json).collect();
+        }
         println!("{}", serde_json::to_string_pretty(&v)?);
     } else {
         let yn = |b: Option<bool>| match b {
@@ -170,6 +265,7 @@ pub fn run(path: &Path, tenant: &str, seq: u64, json: bool) -> anyhow::Result<u8
         );
         println!("links to seq {}: {}", seq.saturating_sub(1), yn(link_prev));
         println!("seq {} links here: {}", seq + 1, yn(link_next));
+        print_recovered(&recovered)?;
     }
     Ok(if ok { 0 } else { 1 })
 }

@@ -47,6 +47,10 @@ enum Command {
         /// Never draw a progress bar.
         #[arg(long)]
         no_progress: bool,
+        /// Do not search SQLite files (and their -wal and -journal) for earlier and deleted
+        /// versions of records.
+        #[arg(long)]
+        no_recover: bool,
         /// Also write the verification report to this file: a self-contained HTML page
         /// (`.html`) or a PDF (`.pdf`), by extension.
         #[arg(long, value_name = "OUT.html|OUT.pdf", value_parser = output::parse_report_path)]
@@ -85,6 +89,10 @@ enum Command {
         /// Never draw a progress bar.
         #[arg(long)]
         no_progress: bool,
+        /// Do not search SQLite files (and their -wal and -journal) for earlier and deleted
+        /// versions of records.
+        #[arg(long)]
+        no_recover: bool,
         /// Also check this verification URL against the service's live records, which join the
         /// timeline as a source (`live:<origin>`).
         #[arg(long, value_name = "URL")]
@@ -170,6 +178,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Verify {
             json,
             no_progress,
+            no_recover,
             report,
             checkpoint_out,
             anchors,
@@ -178,6 +187,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         } => verify::run(verify::VerifyArgs {
             json,
             no_progress,
+            no_recover,
             report,
             checkpoint_out,
             anchors,
@@ -190,6 +200,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             burst_count,
             burst_minutes,
             no_progress,
+            no_recover,
             live,
             connect,
             files,
@@ -199,6 +210,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             burst_count,
             burst_minutes,
             no_progress,
+            no_recover,
             live,
             connect,
             files,

@@ -25,6 +25,8 @@ pub struct TimelineArgs {
     pub burst_count: u64,
     pub burst_minutes: u64,
     pub no_progress: bool,
+    /// Do not search SQLite files for earlier versions of records.
+    pub no_recover: bool,
     /// The verification URL whose live records join the timeline.
     pub live: Option<String>,
     pub connect: Connect,
@@ -59,6 +61,7 @@ fn write(a: TimelineArgs, opts: &TimelineOptions, bar: &Bar) -> anyhow::Result<u
             }
             Investigation::new(&a.files)
                 .progress(bar)
+                .recover(!a.no_recover)
                 .timeline_stream(opts)?
                 .timeline
         }
@@ -67,6 +70,7 @@ fn write(a: TimelineArgs, opts: &TimelineOptions, bar: &Bar) -> anyhow::Result<u
             let req = LiveRequest { url, options };
             let res = Investigation::new(&a.files)
                 .progress(bar)
+                .recover(!a.no_recover)
                 .live(Some(&req))
                 .timeline_stream(opts);
             if show {

@@ -14,6 +14,8 @@ use crate::output::{self, Bar};
 pub struct VerifyArgs {
     pub json: bool,
     pub no_progress: bool,
+    /// Do not search SQLite files for earlier versions of records.
+    pub no_recover: bool,
     /// Also write the report (HTML or PDF) here.
     pub report: Option<PathBuf>,
     /// Also write a checkpoint of the chain heads verified here.
@@ -39,7 +41,9 @@ pub fn run(mut a: VerifyArgs) -> anyhow::Result<u8> {
     }
     a.files.splice(0..0, a.anchors.iter().cloned());
     let bar = Bar::new(!a.no_progress && std::io::stderr().is_terminal());
-    let investigation = Investigation::new(&a.files).progress(&bar);
+    let investigation = Investigation::new(&a.files)
+        .progress(&bar)
+        .recover(!a.no_recover);
     let report = match &a.report {
         Some(path) => {
             // The report file shows the timeline's flagged events and gaps.

@@ -465,6 +465,8 @@ fn inspect_shows_canonical_bytes_and_links() {
 }
 
 #[test]
+/// A `-wal` beside the evidence is read (its committed frames are the state verified, see
+/// tests/recovery.rs); one that cannot be read makes the verdict inconclusive, naming where.
 fn a_sqlite_write_ahead_log_beside_the_evidence_is_not_skipped_silently() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("audit.sqlite");
@@ -486,7 +488,31 @@ fn a_sqlite_write_ahead_log_beside_the_evidence_is_not_skipped_silently() {
         .find(|c| c["check"] == "sqlite_journal")
         .unwrap();
     assert_eq!(c["status"], "not_possible");
-    assert!(c["detail"].as_str().unwrap().contains("audit.sqlite-wal"));
+    let detail = c["detail"].as_str().unwrap();
+    assert!(detail.contains("audit.sqlite-wal"), "{detail}");
+    assert!(detail.contains("unreadable at byte 0"), "{detail}");
+    // A readable WAL no longer makes the verdict inconclusive by itself.
+    let fixtures = root().join("tests/fixtures/recovery");
+    std::fs::copy(fixtures.join("wal_edit.sqlite"), &db).unwrap();
+    std::fs::copy(
+        fixtures.join("wal_edit.sqlite-wal"),
+        dir.path().join("audit.sqlite-wal"),
+    )
+    .unwrap();
+    let r = verify(&[&db]);
+    assert_ne!(
+        r.report["verdict"], "inconclusive",
+        "{}",
+        r.report["summary"]
+    );
+    let c = r.report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["check"] == "sqlite_journal")
+        .unwrap();
+    assert_eq!(c["status"], "passed", "{c}");
+    assert!(c["detail"].as_str().unwrap().contains("committed frame"));
 }
 
 /// The README's sample evidence, written by the reference service (a krilla PDF: a fourth

@@ -54,6 +54,8 @@ pub enum Code {
     RecordAppended,
     /// The service's own verify answer contradicts the local recomputation.
     ServerVerdictDisagrees,
+    /// SPEC section 10: an earlier or deleted version of a record, found in the evidence.
+    RecordRecovered,
 }
 
 impl Code {
@@ -65,7 +67,7 @@ impl Code {
             | PdfIncrementalUpdate
             | AttachmentMissing
             | LegacySearchUnverifiable => Level::Warning,
-            RecordAppended => Level::Info,
+            RecordAppended | RecordRecovered => Level::Info,
             _ => Level::Error,
         }
     }
@@ -95,6 +97,7 @@ impl Code {
             RecordMissing => "record_missing",
             RecordAppended => "record_appended",
             ServerVerdictDisagrees => "server_verdict_disagrees",
+            RecordRecovered => "record_recovered",
         }
     }
 }
@@ -169,6 +172,49 @@ pub struct Finding {
     /// warning or info finding that belongs to none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub incident: Option<u32>,
+    /// `record_recovered` (SPEC section 10): where the recovered record was found
+    /// (`sqlite_freeblock`, `sqlite_wal`, ..., `pdf_revision`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovered_from: Option<String>,
+    /// `record_recovered`: byte offset in that file where the record begins (a PDF: the
+    /// revision number).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<u64>,
+    /// `record_recovered`: the recovered record, every member that could be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(type = "Record<string, unknown> | null"))]
+    pub record: Option<serde_json::Value>,
+    /// `record_recovered`: how far the rest of the evidence proves it original.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proof: Option<Proof>,
+}
+
+/// SPEC section 10's grade of a recovered record.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Proof {
+    /// Its recomputed hash is what the rest of the evidence commits to at its (tenant, seq):
+    /// it is the original.
+    #[serde(rename = "chain")]
+    Chain,
+    /// It hashes to its own `hash`, but nothing else commits to that hash (a forged or
+    /// superseded copy).
+    #[serde(rename = "self")]
+    OwnHashOnly,
+    /// It does not even hash to its own `hash` (partly overwritten, or never chained).
+    #[serde(rename = "none")]
+    Unproven,
+}
+
+impl Proof {
+    /// The name SPEC section 10 gives this grade.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Proof::Chain => "chain",
+            Proof::OwnHashOnly => "self",
+            Proof::Unproven => "none",
+        }
+    }
 }
 
 impl Finding {
@@ -188,6 +234,10 @@ impl Finding {
             seq_end: None,
             fields: Vec::new(),
             incident: None,
+            recovered_from: None,
+            offset: None,
+            record: None,
+            proof: None,
         }
     }
 

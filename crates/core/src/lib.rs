@@ -32,6 +32,7 @@ pub mod fingerprint;
 pub mod incident;
 pub mod json;
 pub mod record;
+pub mod recovery;
 pub mod report;
 pub mod scope;
 pub mod spill;

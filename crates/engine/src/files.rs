@@ -19,13 +19,15 @@ use std::sync::mpsc;
 use trailproof_core::case::{Case, Reread};
 use trailproof_core::checkpoint::Checkpoint;
 use trailproof_core::export::{verify_payload, verify_payload_bytes};
-use trailproof_core::finding::{Check, Status};
 use trailproof_core::json::Value;
 use trailproof_core::record;
 use trailproof_core::report::InputInfo;
 use trailproof_core::timeline::collector::{Collector, Sighting};
 
 use trailproof_ingest::detect::{open_records, sniff};
+use trailproof_ingest::hashing::ReadMode;
+use trailproof_ingest::recovery::SqliteEvidence;
+use trailproof_ingest::sqlite::SqliteSource;
 use trailproof_ingest::{pdf, Digested, IngestError, InputKind, Location, RawData, RawRecord};
 
 /// Records handed to the core at a time.
@@ -50,6 +52,8 @@ pub struct RunOptions<'a> {
     pub progress: &'a dyn Progress,
     /// Set to stop the run between batches ([`IngestError::Cancelled`]).
     pub cancel: Option<&'a AtomicBool>,
+    /// Search SQLite files for earlier and deleted versions of records (SPEC section 10).
+    pub recover: bool,
 }
 
 impl Default for RunOptions<'_> {
@@ -57,6 +61,7 @@ impl Default for RunOptions<'_> {
         RunOptions {
             progress: &NoProgress,
             cancel: None,
+            recover: true,
         }
     }
 }
@@ -242,12 +247,19 @@ fn add_records(
     opts: &RunOptions,
     col: Option<&mut Collector>,
 ) -> Result<(), IngestError> {
-    let mut src = open_records(path, kind)?;
+    let name = display(path);
+    let sqlite = match kind {
+        InputKind::Sqlite => Some(SqliteEvidence::prepare(path, &name, opts.recover)?),
+        _ => None,
+    };
+    let mut src = match &sqlite {
+        Some(evidence) => evidence.open_records(ReadMode::Verify)?,
+        None => open_records(path, kind)?,
+    };
     let total = src.total_bytes();
     opts.progress.input(path, kind, total);
-    let name = display(path);
     let mut run = case.source(&name, kind.as_str());
-    run.set_reread(reread(path, kind));
+    run.set_reread(reread(path, kind, sqlite.as_ref()));
     let mut col = col.map(|c| {
         let id = c.source(&name);
         (c, id)
@@ -297,18 +309,29 @@ fn add_records(
         digest
     })?;
     case.finish_source(run, digest.size, digest.sha256);
-    if kind == InputKind::Sqlite {
-        case.add(Vec::new(), vec![sqlite_journal_check(path, &name)]);
+    if let Some(evidence) = sqlite {
+        let findings = evidence.findings(case, &name)?;
+        case.add(findings, evidence.checks());
     }
     Ok(())
 }
 
 /// Reads a dump again (cross-source reconciliation's second pass: only when it disagrees with
 /// another source), batch by batch, returning the SHA-256 of the bytes read.
-fn reread(path: &Path, kind: InputKind) -> Reread {
+/// A SQLite file is read from the same state as the first time (its private copy, kept alive
+/// by the closure).
+fn reread(path: &Path, kind: InputKind, sqlite: Option<&SqliteEvidence>) -> Reread {
     let path = path.to_path_buf();
+    let state = sqlite.map(SqliteEvidence::state);
     Box::new(move |sink: &mut dyn FnMut(Vec<RawRecord>)| {
-        let mut src = open_records(&path, kind).map_err(|e| e.to_string())?;
+        let mut src = match &state {
+            Some((path, state, _private)) => {
+                SqliteSource::open_state(path, state, ReadMode::Verify)
+                    .map(|s| Box::new(s) as Box<dyn trailproof_ingest::RecordSource>)
+            }
+            None => open_records(&path, kind),
+        }
+        .map_err(|e| e.to_string())?;
         loop {
             let mut batch = Vec::with_capacity(BATCH);
             let more = src
@@ -323,39 +346,4 @@ fn reread(path: &Path, kind: InputKind) -> Reread {
         }
         Ok(src.digest().map_err(|e| e.to_string())?.sha256)
     })
-}
-
-/// A SQLite database is read with `immutable=1`, which never touches (nor reads) a write-ahead
-/// log or rollback journal beside it. Transactions still in such a file are part of the
-/// database's state that was not read: say so instead of skipping it silently.
-fn sqlite_journal_check(path: &Path, name: &str) -> Check {
-    let side = |suffix: &str| {
-        let mut p = path.as_os_str().to_owned();
-        p.push(suffix);
-        PathBuf::from(p)
-    };
-    let present: Vec<String> = ["-wal", "-journal"]
-        .iter()
-        .map(|s| side(s))
-        .filter(|p| std::fs::metadata(p).is_ok_and(|m| m.len() > 0))
-        .map(|p| display(&p))
-        .collect();
-    if present.is_empty() {
-        Check::new(
-            "sqlite_journal",
-            Status::Passed,
-            "no write-ahead log or rollback journal beside the database: the file holds its whole state",
-        )
-        .input(name)
-    } else {
-        Check::new(
-            "sqlite_journal",
-            Status::NotPossible,
-            format!(
-                "{} lies beside the database; evidence is opened immutable, so transactions still in it were not read (give a copy checkpointed by the custodian, or verify it separately)",
-                present.join(" and ")
-            ),
-        )
-        .input(name)
-    }
 }

@@ -85,6 +85,7 @@ impl<'a> Investigation<'a> {
             run: RunOptions {
                 progress: &NoProgress,
                 cancel: None,
+                recover: true,
             },
         }
     }
@@ -98,6 +99,13 @@ impl<'a> Investigation<'a> {
     /// Reports the files' progress to `progress` (the live check's goes to its own options).
     pub fn progress(mut self, progress: &'a dyn Progress) -> Self {
         self.run.progress = progress;
+        self
+    }
+
+    /// Whether SQLite evidence is searched for earlier and deleted versions of its records
+    /// (SPEC section 10); on unless `--no-recover`.
+    pub fn recover(mut self, recover: bool) -> Self {
+        self.run.recover = recover;
         self
     }
 

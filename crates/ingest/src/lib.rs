@@ -21,6 +21,7 @@ pub mod detect;
 pub mod hashing;
 pub mod jsonl;
 pub mod pdf;
+pub mod recovery;
 pub mod row;
 pub mod sql;
 pub mod sqlite;

@@ -7,9 +7,9 @@
 //! column order, in pages of `WHERE rowid > ? ORDER BY rowid LIMIT ?` so memory stays flat.
 //! INTEGER and REAL are numbers, TEXT is a string (`changes`/`metadata` parsed as JSON), NULL is
 //! `null`, a BLOB makes the row [`RawData::Unreadable`]. A file that is not a readable SQLite
-//! database, or has no `audit_log` table, is an [`IngestError`]. Note: `immutable=1` means a
-//! `-wal` file beside the database is not consulted; evidence must be a checkpointed database
-//! file.
+//! database, or has no `audit_log` table, is an [`IngestError`]. `immutable=1` means SQLite never
+//! consults a `-wal` beside the file it opens: a database with one is read from a private copy
+//! with the WAL's committed frames applied ([`SqliteSource::open_state`], [`crate::recovery`]).
 //!
 //! Digest: SQLite reads the pages itself, so the file's SHA-256 is computed by a
 //! [`FileDigest`] on a thread of its own while the rows are read, from the handle that checked
@@ -265,6 +265,13 @@ impl SqliteSource {
     /// [`SqliteSource::open`]; with [`ReadMode::LookUp`] the file is not hashed (no digest
     /// thread, and [`RecordSource::digest`] is an error).
     pub fn open_mode(path: &Path, mode: ReadMode) -> Result<Self, IngestError> {
+        Self::open_state(path, path, mode)
+    }
+
+    /// Reads the rows of `state`, the private copy of the evidence at `path` with the
+    /// committed frames of its `-wal` applied ([`crate::recovery`]), while the evidence file
+    /// itself is what is checked and hashed. With `state == path`, [`SqliteSource::open_mode`].
+    pub fn open_state(path: &Path, state: &Path, mode: ReadMode) -> Result<Self, IngestError> {
         let bad = |m: String| IngestError::malformed(path, Location::Byte(0), m);
         let io = |source| IngestError::Io {
             path: path.to_path_buf(),
@@ -285,7 +292,7 @@ impl SqliteSource {
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
             | OpenFlags::SQLITE_OPEN_URI
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(file_uri(path), flags)
+        let conn = Connection::open_with_flags(file_uri(state), flags)
             .map_err(|e| bad(format!("cannot open as a SQLite database: {e}")))?;
         conn.set_db_config(DbConfig::SQLITE_DBCONFIG_DEFENSIVE, true)
             .map_err(|e| bad(format!("cannot set the defensive flag: {e}")))?;
@@ -347,6 +354,64 @@ impl SqliteSource {
             page: Page::default(),
             digest: (mode == ReadMode::Verify).then(|| FileDigest::start(path, f, before)),
         })
+    }
+
+    /// The records of `tenant` at `seqs` (every row that holds one, in rowid order): the
+    /// current rows a recovered record is graded against. A table with a `(tenant_id, seq)`
+    /// index answers from it; any other is scanned once per call.
+    pub fn records_of(
+        &mut self,
+        tenant: &str,
+        seqs: &[u64],
+    ) -> Result<Vec<RawRecord>, IngestError> {
+        let names: Vec<&str> = self.columns.iter().map(|(n, _)| n.as_str()).collect();
+        if seqs.is_empty() || !names.contains(&"tenant_id") || !names.contains(&"seq") {
+            return Ok(Vec::new());
+        }
+        let list = names
+            .iter()
+            .map(|n| quote_ident(n))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let wanted = seqs
+            .iter()
+            .map(u64::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        let sql = format!(
+            "SELECT _rowid_, {list} FROM audit_log WHERE tenant_id = ?1 AND seq IN ({wanted}) ORDER BY _rowid_"
+        );
+        let path = &self.path;
+        let err = |e: rusqlite::Error| {
+            IngestError::malformed(
+                path,
+                Location::Schema,
+                format!("cannot look up rows of table audit_log: {e}"),
+            )
+        };
+        let ncols = self.columns.len();
+        let page = &mut self.page;
+        page.clear();
+        let mut stmt = self.conn.prepare(&sql).map_err(err)?;
+        let mut rows = stmt.query([tenant]).map_err(err)?;
+        while let Some(row) = rows.next().map_err(err)? {
+            let rowid: i64 = row.get(0).map_err(err)?;
+            for i in 1..=ncols {
+                page.push_cell(row.get_ref(i).map_err(err)?);
+            }
+            page.rowids.push(rowid);
+        }
+        drop(rows);
+        drop(stmt);
+        page.seal();
+        let order = self.shape.as_deref().map(RowShape::order);
+        let page = &self.page;
+        Ok((0..page.rowids.len())
+            .map(|r| {
+                let cells = &page.cells[r * ncols..(r + 1) * ncols];
+                row_record(&self.columns, order, page, page.rowids[r], cells)
+            })
+            .collect())
     }
 
     /// Reads up to `max` rows after `last_rowid` into `self.page`; returns how many.

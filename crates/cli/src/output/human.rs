@@ -8,7 +8,7 @@ use std::io::{self, Write};
 use std::collections::BTreeMap;
 
 use trailproof_core::assurance::Assurance;
-use trailproof_core::finding::{Finding, Level, Status};
+use trailproof_core::finding::{Code, Finding, Level, Status};
 use trailproof_core::report::{count, Report, Verdict};
 
 struct Style {
@@ -77,9 +77,12 @@ pub fn write_report(
     }
     write_anchors(out, r, &st)?;
     write_incidents(out, r, &st)?;
+    write_recovered(out, r, &st)?;
     let loose: Vec<&Finding> = r
         .findings
         .iter()
+        // Recovered records have a section of their own (`write_recovered`).
+        .filter(|f| f.code != Code::RecordRecovered)
         .filter(|f| all_findings || f.incident.is_none())
         .collect();
     if !loose.is_empty() {
@@ -275,6 +278,83 @@ fn write_finding(out: &mut impl Write, f: &Finding, st: &Style, lead: &str) -> i
             safe(d.left.as_deref().unwrap_or("(absent)")),
             safe(d.right.as_deref().unwrap_or("(absent)"))
         )?;
+    }
+    Ok(())
+}
+
+/// The `record_recovered` findings (SPEC section 10), one block each: the record, its proof and
+/// where it was found, then every member that differs from the current record side by side (a
+/// deleted record, which has no current one, is shown whole). Nothing when there are none.
+fn write_recovered(out: &mut impl Write, r: &Report, st: &Style) -> io::Result<()> {
+    let recovered: Vec<&Finding> = r
+        .findings
+        .iter()
+        .filter(|f| f.code == Code::RecordRecovered)
+        .collect();
+    if recovered.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "\nRecovered records:")?;
+    for f in recovered {
+        let proof = f.proof.map(|p| p.as_str()).unwrap_or("none");
+        let painted = match proof {
+            "chain" => st.paint("1;32", "proof chain"),
+            other => st.paint("33", &format!("proof {other}")),
+        };
+        writeln!(
+            out,
+            "  {} seq {}: {painted}",
+            safe(f.tenant_id.as_deref().unwrap_or("(none)")),
+            f.seq.map(|s| s.to_string()).unwrap_or_else(|| "-".into()),
+        )?;
+        writeln!(
+            out,
+            "    found in {} at byte {} ({}){}",
+            f.recovered_from.as_deref().unwrap_or("?"),
+            f.offset.unwrap_or(0),
+            safe(f.location.as_deref().unwrap_or("")),
+            f.input
+                .as_deref()
+                .map(|i| format!(" of {}", safe(i)))
+                .unwrap_or_default()
+        )?;
+        writeln!(out, "    {}", safe(&f.message))?;
+        if let Some(c) = &f.computed {
+            writeln!(out, "    recomputed hash: {}", safe(c))?;
+        }
+        if !f.fields.is_empty() {
+            let width = f
+                .fields
+                .iter()
+                .map(|d| d.field.chars().count())
+                .max()
+                .unwrap_or(0);
+            let left = |d: &trailproof_core::finding::FieldDiff| {
+                safe(d.left.as_deref().unwrap_or("(absent)"))
+            };
+            let lw = f
+                .fields
+                .iter()
+                .map(|d| left(d).chars().count())
+                .max()
+                .unwrap_or(0)
+                .max(7);
+            writeln!(out, "    {:width$}  {:lw$}  recovered", "member", "current")?;
+            for d in &f.fields {
+                writeln!(
+                    out,
+                    "    {:width$}  {:lw$}  {}",
+                    safe(&d.field),
+                    left(d),
+                    safe(d.right.as_deref().unwrap_or("(absent)"))
+                )?;
+            }
+        } else if let Some(serde_json::Value::Object(m)) = &f.record {
+            writeln!(out, "    no current record at this seq; recovered:")?;
+            for (k, v) in m {
+                writeln!(out, "      {}: {}", safe(k), safe(&v.to_string()))?;
+            }
+        }
     }
     Ok(())
 }
