@@ -373,7 +373,7 @@ fn const_array(name: &str, union: &str, values: impl IntoIterator<Item = &'stati
 pub fn typescript() -> String {
     use trailproof_core::assurance::{Anchor, AnchorKind, Assurance};
     use trailproof_core::chain::TenantSummary;
-    use trailproof_core::finding::{Check, Level, Status};
+    use trailproof_core::finding::{Check, Level, Proof, Status};
     use trailproof_core::incident::{Incident, IncidentKind};
     use trailproof_core::report::{Counts, InputInfo, InputTenant, Tool};
     use trailproof_core::timeline::model::{Kind, Timeline, TimelineOptions};
@@ -383,6 +383,7 @@ pub fn typescript() -> String {
         Level::decl(&cfg),
         Status::decl(&cfg),
         FieldDiff::decl(&cfg),
+        Proof::decl(&cfg),
         Finding::decl(&cfg),
         Check::decl(&cfg),
         InputInfo::decl(&cfg),

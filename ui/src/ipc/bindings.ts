@@ -1,7 +1,7 @@
 // Generated from the Rust types by ts-rs (src-tauri/src/types.rs). Do not edit:
 // run `UPDATE_BINDINGS=1 cargo test -p trailproof-app bindings` after changing them.
 
-export type Code = "record_hash_mismatch" | "chain_link_broken" | "seq_gap" | "seq_duplicate" | "genesis_invalid" | "timestamp_regression" | "not_canonical" | "fingerprint_mismatch" | "url_hash_mismatch" | "record_count_mismatch" | "scope_violation" | "visible_text_mismatch" | "pdf_incremental_update" | "attachment_missing" | "legacy_search_unverifiable" | "anchor_mismatch" | "chain_truncated" | "record_diverged" | "record_missing" | "record_appended" | "server_verdict_disagrees";
+export type Code = "record_hash_mismatch" | "chain_link_broken" | "seq_gap" | "seq_duplicate" | "genesis_invalid" | "timestamp_regression" | "not_canonical" | "fingerprint_mismatch" | "url_hash_mismatch" | "record_count_mismatch" | "scope_violation" | "visible_text_mismatch" | "pdf_incremental_update" | "attachment_missing" | "legacy_search_unverifiable" | "anchor_mismatch" | "chain_truncated" | "record_diverged" | "record_missing" | "record_appended" | "server_verdict_disagrees" | "record_recovered";
 
 export type Level = "error" | "warning" | "info";
 
@@ -20,6 +20,8 @@ left: string | null,
  * Canonical JSON of the value in the second source.
  */
 right: string | null, };
+
+export type Proof = "chain" | "self" | "none";
 
 export type Finding = { 
 /**
@@ -74,7 +76,25 @@ fields?: Array<FieldDiff>,
  * The id of the incident the finding belongs to (see [`crate::incident`]); absent for a
  * warning or info finding that belongs to none.
  */
-incident?: number | null, };
+incident?: number | null, 
+/**
+ * `record_recovered` (SPEC section 10): where the recovered record was found
+ * (`sqlite_freeblock`, `sqlite_wal`, ..., `pdf_revision`).
+ */
+recovered_from?: string | null, 
+/**
+ * `record_recovered`: byte offset in that file where the record begins (a PDF: the
+ * revision number).
+ */
+offset?: number | null, 
+/**
+ * `record_recovered`: the recovered record, every member that could be read.
+ */
+record?: Record<string, unknown> | null, 
+/**
+ * `record_recovered`: how far the rest of the evidence proves it original.
+ */
+proof?: Proof | null, };
 
 export type Check = { 
 /**
