@@ -12,7 +12,8 @@
 //! Invariants:
 //! * every error finding belongs to exactly one incident; warnings and info findings join an
 //!   incident only where they concern the same act (a `timestamp_regression` inside its seq
-//!   range, the `pdf_incremental_update` of the PDF it concerns) and otherwise stand alone;
+//!   range, a `record_recovered` earlier version of a record in it, the
+//!   `pdf_incremental_update` of the PDF it concerns) and otherwise stand alone;
 //! * the grouping is a pure function of the findings and their order: same findings, same
 //!   incidents, in the same order (tenants in order of first appearance, then by first seq);
 //! * an incident never claims a wider act than its findings show: the seq bounds are those of
@@ -706,6 +707,11 @@ impl<'a> Grouper<'a> {
             }
             let f = &self.findings[i];
             let joins = match f.code {
+                // An earlier version of a record the act concerns, recovered from the evidence.
+                Code::RecordRecovered => self.drafts.iter().position(|d| {
+                    d.tenant == f.tenant_id
+                        && matches!((d.first, d.last, f.seq), (Some(a), Some(b), Some(s)) if s >= a && s <= b)
+                }),
                 Code::TimestampRegression => self.drafts.iter().position(|d| {
                     d.tenant == f.tenant_id
                         && matches!((d.first, d.last, f.seq), (Some(a), Some(b), Some(s)) if s >= a && s <= b + 1)
@@ -887,6 +893,18 @@ mod tests {
         assert_eq!(incidents[0].kind, IncidentKind::Edited);
         assert_eq!(incidents[0].dependents, vec![1]);
         assert_eq!(of, vec![Some(1), Some(1)]);
+    }
+
+    #[test]
+    fn a_recovered_original_joins_the_incident_of_its_record() {
+        let findings = vec![
+            finding(Code::ChainLinkBroken, "acme", 13).input("d"),
+            finding(Code::RecordRecovered, "acme", 12).input("d"),
+            finding(Code::RecordRecovered, "acme", 30).input("d"),
+        ];
+        let (incidents, of) = group(&findings);
+        assert_eq!(incidents[0].dependents, vec![1]);
+        assert_eq!(of, vec![Some(1), Some(1), None]);
     }
 
     #[test]
