@@ -312,11 +312,38 @@ impl SqliteSource {
                 "the database has no table audit_log",
             ));
         }
+        // The column names, in the order `SELECT *` gives them, from the table's schema as
+        // values: rusqlite's `column_name` panics on a name that is not UTF-8 (a damaged
+        // schema), where this is an error naming the column.
         let names: Vec<String> = {
-            let stmt = conn
-                .prepare("SELECT * FROM audit_log LIMIT 0")
+            let mut stmt = conn
+                .prepare("SELECT name FROM pragma_table_info('audit_log') ORDER BY cid")
                 .map_err(|e| bad(format!("cannot read table audit_log: {e}")))?;
-            stmt.column_names().iter().map(|s| s.to_string()).collect()
+            let mut rows = stmt
+                .query([])
+                .map_err(|e| bad(format!("cannot read table audit_log: {e}")))?;
+            let mut names = Vec::new();
+            while let Some(row) = rows
+                .next()
+                .map_err(|e| bad(format!("cannot read table audit_log: {e}")))?
+            {
+                let bytes = match row.get_ref(0) {
+                    Ok(rusqlite::types::ValueRef::Text(bytes)) => bytes.to_vec(),
+                    _ => Vec::new(),
+                };
+                let name = String::from_utf8(bytes).map_err(|_| {
+                    IngestError::malformed(
+                        path,
+                        Location::Schema,
+                        format!(
+                            "column {} of audit_log has a name that is not UTF-8",
+                            names.len() + 1
+                        ),
+                    )
+                })?;
+                names.push(name);
+            }
+            names
         };
         let columns: Vec<(String, ColumnKind)> = names
             .iter()
