@@ -1,0 +1,57 @@
+//! What the integration tests of every Trailproof crate share: where the evidence they read lives
+//! (the public vectors and the named fixtures in the repository), fresh scratch directories, and
+//! JSON Lines evidence that a test edits and writes back (re-hashing a record as a forger would).
+//!
+//! Invariants: every path is absolute and rooted at the workspace, whatever directory the test runs
+//! from; a scratch directory is empty when handed out and private to one process and one test
+//! name; nothing here writes outside the system's temporary directory.
+//!
+//! Only a dev-dependency: no shipped crate depends on it.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod jsonl;
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// The workspace root (the folder holding `Cargo.toml`, `tests/`, `samples/`).
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("the workspace root exists")
+}
+
+/// A public AEF/1 test vector: `tests/vectors/NAME` (NAME may name a subfolder, as
+/// `tampered/deleted-record.sqlite`).
+pub fn vector(name: &str) -> PathBuf {
+    root().join("tests/vectors").join(name)
+}
+
+/// [`vector`] as a command-line argument.
+pub fn vector_arg(name: &str) -> String {
+    vector(name).to_string_lossy().into_owned()
+}
+
+/// A named fixture: `tests/fixtures/GROUP/NAME` (groups: `dumps`, `pdf`, `recovery`, ...).
+pub fn fixture(group: &str, name: &str) -> PathBuf {
+    root().join("tests/fixtures").join(group).join(name)
+}
+
+/// A fresh, empty scratch directory for one test: unique in this process (a counter, since the
+/// tests of a crate share one process) and across processes (the process id).
+pub fn scratch(test: &str) -> PathBuf {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let d = std::env::temp_dir().join(format!("trailproof-test-{}-{n}-{test}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("create the scratch directory");
+    d
+}
+
+/// SHA-256 of `bytes` as lowercase hex, as reports print it.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    trailproof_core::record::hex(&trailproof_core::record::sha256(bytes))
+}

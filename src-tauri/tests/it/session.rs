@@ -1,0 +1,358 @@
+//! The backend of the app without a window: opening cases from the vectors, paging and
+//! filtering the records table, record detail read back from the evidence, timeline density,
+//! exports and the recent-cases list. Each test asserts exact seqs, codes and values.
+
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+
+use trailproof_app::session::Loaded;
+use trailproof_app::types::{
+    ErrorKind, RecentCase, RecordFilter, RecordQuery, ReportFormat, SortKey, TimelineFormat,
+};
+use trailproof_app::{detail, recent, work};
+use trailproof_core::report::Verdict;
+use trailproof_core::timeline::model::{Integrity, Kind};
+
+use trailproof_testkit::{root, vector};
+
+fn open(paths: &[PathBuf]) -> Loaded {
+    let cancel = AtomicBool::new(false);
+    work::open(1, paths.to_vec(), None, &|_| {}, &cancel).expect("opens")
+}
+
+fn query(filter: RecordFilter, sort: SortKey, offset: u32, limit: u32) -> RecordQuery {
+    RecordQuery {
+        generation: 1,
+        offset,
+        limit,
+        filter,
+        sort,
+        descending: false,
+    }
+}
+
+#[test]
+fn visible_edit_pdf_detail_shows_the_printed_row_and_the_finding() {
+    let case = open(&[vector("tampered/visible-edit.pdf")]);
+    assert_eq!(case.report.verdict, Verdict::Tampered);
+    let i = case.index_of("acme", 2).expect("acme 2 is in the timeline");
+    let d = detail::detail(&case, i).unwrap();
+    assert_eq!(d.row.seq, 2);
+    assert_eq!(d.copies.len(), 1, "the embedded payload's copy");
+    assert!(d.copies[0].location.starts_with("records["));
+    assert_eq!(d.copies[0].stored_hash, d.copies[0].computed_hash);
+    assert_eq!(d.visible.len(), 1, "the printed row");
+    assert!(d
+        .findings
+        .iter()
+        .any(|f| serde_json::to_value(f.code).unwrap() == "visible_text_mismatch"));
+    // The canonical bytes are what is hashed: no `hash` member, and they hash to the stored one.
+    let canon = d.copies[0].canonical.clone().unwrap();
+    assert!(!canon.contains("\"hash\""));
+    let h = trailproof_core::record::hex(&trailproof_core::record::sha256(canon.as_bytes()));
+    assert_eq!(Some(h), d.copies[0].stored_hash);
+    assert_eq!(d.prev, case.index_of("acme", 1));
+    // The printed cell against the embedded value, each side named.
+    let sev = d
+        .diffs
+        .iter()
+        .find(|x| x.field == "severity")
+        .expect("severity diff");
+    assert_eq!(sev.left.as_deref(), Some("\"info\""));
+    assert_eq!(sev.right.as_deref(), Some("\"critical\""));
+    assert!(sev
+        .left_source
+        .ends_with("visible-edit.pdf (printed on the page)"));
+    assert!(sev
+        .right_source
+        .ends_with("visible-edit.pdf (embedded record)"));
+}
+
+#[test]
+fn edited_field_detail_has_both_hashes() {
+    let case = open(&[vector("tampered/edited-field.sqlite")]);
+    let i = case.index_of("acme", 17).unwrap();
+    let d = detail::detail(&case, i).unwrap();
+    assert_eq!(d.row.integrity, Integrity::HashMismatch);
+    assert_eq!(d.copies.len(), 1);
+    assert_eq!(
+        d.copies[0].location, "row 24",
+        "rowid order interleaves tenants"
+    );
+    assert_ne!(d.copies[0].stored_hash, d.copies[0].computed_hash);
+    assert!(d.copies[0].computed_hash.is_some());
+}
+
+#[test]
+fn a_file_changed_after_opening_is_not_read_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("records.jsonl");
+    std::fs::copy(vector("records.jsonl"), &copy).unwrap();
+    let case = open(std::slice::from_ref(&copy));
+    let i = case.index_of("acme", 3).unwrap();
+    let d = detail::detail(&case, i).unwrap();
+    assert_eq!(d.copies.len(), 1, "{:?}", d.unavailable);
+    assert_eq!(d.copies[0].location, "line 3");
+    assert!(d.unavailable.is_empty());
+    // Appending one byte changes the size: the copy would no longer be the bytes verified.
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&copy)
+        .unwrap();
+    std::io::Write::write_all(&mut f, b"\n").unwrap();
+    drop(f);
+    let d = detail::detail(&case, i).unwrap();
+    assert!(d.copies.is_empty());
+    assert_eq!(d.unavailable.len(), 1);
+    assert!(
+        d.unavailable[0].ends_with(
+            "records.jsonl: the file changed (or cannot be read) since the case was opened, so its copy is not read back: open the case again to verify it anew"
+        ),
+        "{}",
+        d.unavailable[0]
+    );
+}
+
+#[test]
+fn dump_and_export_diverge_field_by_field() {
+    let case = open(&[
+        vector("tampered/rechained-suffix.sqlite"),
+        vector("export-acme-critical.pdf"),
+    ]);
+    assert_eq!(case.report.verdict, Verdict::Tampered);
+    // acme 39 is in the export (critical) and was re-chained in the dump.
+    let i = case.index_of("acme", 39).unwrap();
+    let d = detail::detail(&case, i).unwrap();
+    // One copy from the dump, one from the export's payload.
+    assert_eq!(d.copies.len(), 2, "{:?}", d.unavailable);
+    assert_eq!(
+        d.differing,
+        vec!["hash".to_string(), "prev_hash".to_string()]
+    );
+    assert_eq!(d.row.integrity, Integrity::Diverged);
+}
+
+#[test]
+fn filters_equal_the_scope_filters() {
+    let case = open(&[vector("audit.sqlite")]);
+    let all = case.page(&query(RecordFilter::default(), SortKey::Time, 0, 1000));
+    assert_eq!(all.total as usize, case.len());
+    let critical = case.page(&query(
+        RecordFilter {
+            severity: Some("critical".into()),
+            tenant: Some("acme".into()),
+            ..Default::default()
+        },
+        SortKey::Seq,
+        0,
+        1000,
+    ));
+    assert!(critical.total > 0);
+    assert!(critical
+        .rows
+        .iter()
+        .all(|r| r.severity.as_deref() == Some("critical") && r.tenant_id == "acme"));
+    let seqs: Vec<u64> = critical.rows.iter().map(|r| r.seq).collect();
+    let mut sorted = seqs.clone();
+    sorted.sort();
+    assert_eq!(seqs, sorted, "sorted by seq");
+    // The same selection as the export of that scope holds.
+    let export = open(&[vector("export-acme-critical.pdf")]);
+    assert_eq!(critical.total as u64, export.report.counts.records);
+
+    // Paging: offsets past the end are clamped, limits are capped.
+    let page = case.page(&query(
+        RecordFilter::default(),
+        SortKey::Time,
+        all.total - 3,
+        50,
+    ));
+    assert_eq!(page.rows.len(), 3);
+    assert_eq!(page.offset, all.total - 3);
+
+    // Time range as canonical prefixes: `to` takes in the whole day it names.
+    let first = all.rows[0].timestamp.clone().unwrap();
+    let day = &first[..10];
+    let same_day = case.page(&query(
+        RecordFilter {
+            from: Some(day.into()),
+            to: Some(day.into()),
+            ..Default::default()
+        },
+        SortKey::Time,
+        0,
+        1000,
+    ));
+    assert!(same_day.total > 0);
+    assert!(same_day
+        .rows
+        .iter()
+        .all(|r| r.timestamp.as_deref().unwrap().starts_with(day)));
+}
+
+#[test]
+fn html_payload_stays_text_and_is_found_by_free_text() {
+    let case = open(&[root().join("tests/fixtures/app/xss.jsonl")]);
+    assert_eq!(case.report.verdict, Verdict::Intact);
+    let p = case.page(&query(
+        RecordFilter {
+            text: Some("ONERROR".into()),
+            ..Default::default()
+        },
+        SortKey::Time,
+        0,
+        100,
+    ));
+    assert_eq!(p.total, 1);
+    assert_eq!(p.rows[0].seq, 3);
+    assert_eq!(
+        p.rows[0].actor_display.as_deref(),
+        Some("<img src=x onerror=alert(1)>")
+    );
+    let html = String::from_utf8(work::report_bytes(&case, ReportFormat::Html).unwrap()).unwrap();
+    assert!(!html.contains("<img src=x"));
+}
+
+#[test]
+fn gaps_are_rows_and_density_counts_every_event() {
+    let case = open(&[vector("tampered/deleted-record.sqlite")]);
+    let gaps = case.page(&query(
+        RecordFilter {
+            integrity: Some(Integrity::Gap),
+            ..Default::default()
+        },
+        SortKey::Time,
+        0,
+        10,
+    ));
+    assert_eq!(gaps.total, 1);
+    assert_eq!(gaps.rows[0].kind, Kind::Gap);
+    assert_eq!(
+        (gaps.rows[0].tenant_id.as_str(), gaps.rows[0].seq),
+        ("acme", 9)
+    );
+    let hidden = case.page(&query(
+        RecordFilter {
+            hide_gaps: true,
+            ..Default::default()
+        },
+        SortKey::Time,
+        0,
+        10,
+    ));
+    assert_eq!(hidden.total as usize, case.len() - 1);
+
+    let b = case.bounds();
+    let d = case.density(b.first.unwrap(), b.last.unwrap(), 50, 10_000);
+    let events = case
+        .events()
+        .filter(|e| e.kind == Kind::Event && e.micros.is_some())
+        .count();
+    assert_eq!(d.total as usize, events);
+    assert_eq!(
+        d.buckets.iter().map(|b| b.events as usize).sum::<usize>(),
+        events
+    );
+    assert_eq!(d.marks.len(), events);
+    assert_eq!(d.gaps.len(), 1);
+    assert_eq!(d.gaps[0].seq, 9);
+    // Above the limit the events are summarised, not listed.
+    assert!(case
+        .density(b.first.unwrap(), b.last.unwrap(), 50, 5)
+        .marks
+        .is_empty());
+}
+
+#[test]
+fn exports_write_only_the_chosen_file() {
+    let case = open(&[vector("export-acme-critical.pdf")]);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report.json");
+    let bytes = work::report_bytes(&case, ReportFormat::Json).unwrap();
+    let saved = work::save(&out, &bytes).unwrap();
+    assert_eq!(std::fs::read(&out).unwrap(), bytes);
+    assert_eq!(saved.bytes, bytes.len() as u64);
+    assert_eq!(
+        saved.sha256,
+        trailproof_core::record::hex(&trailproof_core::record::sha256(&bytes))
+    );
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(v["verdict"], "intact");
+
+    let csv = work::timeline_bytes(&case, TimelineFormat::Csv).unwrap();
+    let lines = csv.split(|&b| b == b'\n').filter(|l| !l.is_empty()).count();
+    assert_eq!(lines, case.len() + 1, "header and one line per entry");
+    let ts = work::timeline_bytes(&case, TimelineFormat::Timesketch).unwrap();
+    let first: serde_json::Value =
+        serde_json::from_slice(ts.split(|&b| b == b'\n').next().unwrap()).unwrap();
+    assert!(first["timestamp"].is_i64());
+    assert_eq!(first["timestamp_desc"], "Event Recorded");
+}
+
+#[test]
+fn verification_urls_come_from_the_export() {
+    let case = open(&[vector("export-acme-critical.pdf")]);
+    assert_eq!(
+        case.verification_urls.len(),
+        1,
+        "{:?}",
+        case.verification_urls
+    );
+    assert_eq!(
+        case.verification_urls[0],
+        "https://erp.example.com/audit/verify?tenant_id=acme&hash=dd82d8688f20b646b785dca19fbf40c617f090187b12e5dc6951d636ad3df4fc&severity=critical"
+    );
+}
+
+#[test]
+fn unreadable_evidence_is_an_evidence_error_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("notes.txt");
+    std::fs::write(&bad, b"hello\n").unwrap();
+    let cancel = AtomicBool::new(false);
+    let e = work::open(1, vec![bad.clone()], None, &|_| {}, &cancel)
+        .err()
+        .expect("refused");
+    assert_eq!(e.kind, ErrorKind::Evidence);
+    assert!(e.message.contains("notes.txt"), "{}", e.message);
+    let e = work::open(1, Vec::new(), None, &|_| {}, &cancel)
+        .err()
+        .unwrap();
+    assert_eq!(e.kind, ErrorKind::Invalid);
+}
+
+#[test]
+fn cancelling_stops_the_open() {
+    let cancel = AtomicBool::new(true);
+    let e = work::open(1, vec![vector("audit.sqlite")], None, &|_| {}, &cancel)
+        .err()
+        .expect("cancelled");
+    assert_eq!(e.kind, ErrorKind::Cancelled);
+}
+
+#[test]
+fn recent_cases_newest_first_without_duplicates() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = recent::file_in(dir.path().join("cfg"));
+    assert!(recent::load(&f).is_empty());
+    let c = |p: &str, v| RecentCase {
+        paths: vec![p.to_string()],
+        verdict: v,
+    };
+    recent::remember(&f, c("a.pdf", Verdict::Intact)).unwrap();
+    recent::remember(&f, c("b.sqlite", Verdict::Tampered)).unwrap();
+    let list = recent::remember(&f, c("a.pdf", Verdict::Tampered)).unwrap();
+    assert_eq!(
+        list,
+        vec![
+            c("a.pdf", Verdict::Tampered),
+            c("b.sqlite", Verdict::Tampered)
+        ]
+    );
+    assert_eq!(recent::load(&f), list);
+    for i in 0..20 {
+        recent::remember(&f, c(&format!("{i}.jsonl"), Verdict::Intact)).unwrap();
+    }
+    assert_eq!(recent::load(&f).len(), 12);
+}
