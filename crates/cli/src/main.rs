@@ -8,6 +8,7 @@
 //! `live` and `timeline --live` reach the service is [`connect`].
 #![forbid(unsafe_code)]
 
+mod case;
 mod connect;
 mod generate;
 mod inspect;
@@ -142,6 +143,9 @@ enum Command {
     /// Exit 0 when every answer matches, 1 when one does not, 2 when the executable cannot be
     /// read to name it.
     Selftest(selftest::Args),
+    /// Keep an investigation in a case file: evidence, annotations, analyst events and the
+    /// examiner's own hash-chained log.
+    Case(case::Args),
     /// Write man pages and shell completions (for packaging).
     #[command(hide = true)]
     GenerateDocs(generate::Args),
@@ -238,6 +242,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         } => inspect::run(&file, &tenant, seq, json)
             .with_context(|| format!("inspecting {tenant} seq {seq} in {}", file.display())),
         Command::Selftest(args) => selftest::run(args),
+        Command::Case(args) => case::run(args),
         Command::GenerateDocs(args) => generate::run(args),
     }
 }

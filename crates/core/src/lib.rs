@@ -29,6 +29,7 @@ pub mod checkpoint;
 pub mod export;
 pub mod finding;
 pub mod fingerprint;
+pub mod handover;
 pub mod incident;
 pub mod json;
 pub mod record;

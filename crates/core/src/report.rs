@@ -149,6 +149,11 @@ pub struct Report {
     pub incidents: Vec<Incident>,
     /// Every finding, sorted by tenant, seq, code, input, location and message.
     pub findings: Vec<Finding>,
+    /// The investigation's case file, when the report was made from one (`trailproof case
+    /// report`): absent from a plain verification.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub case: Option<crate::handover::CaseHandover>,
 }
 
 impl Counts {
@@ -201,6 +206,7 @@ impl Report {
             checks,
             incidents,
             findings,
+            case: None,
         }
     }
 }

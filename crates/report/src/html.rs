@@ -160,6 +160,10 @@ pub(crate) fn render(
         report.verdict.exit_code()
     );
 
+    if let Some(case) = &report.case {
+        write_case(&mut h, case);
+    }
+
     // Inputs.
     let _ = writeln!(h, "<h2>Inputs ({})</h2>", report.inputs.len());
     h.push_str("<table><tr><th>Path</th><th>Kind</th><th>Size (bytes)</th><th>Records</th><th>SHA-256</th></tr>\n");
@@ -386,6 +390,52 @@ pub(crate) fn render(
 }
 
 /// A canonical timestamp on two lines: date, then time.
+/// The case section (`trailproof case report`): the same rows the PDF shows.
+fn write_case(h: &mut String, case: &trailproof_core::handover::CaseHandover) {
+    use crate::case_section::{CaseRows, ANALYST_COLUMNS, ANNOTATION_COLUMNS, EVIDENCE_COLUMNS};
+    let rows = CaseRows::of(case);
+    let _ = writeln!(h, "<h2>Case {}</h2>", escape(&case.number));
+    h.push_str("<dl class=\"meta\">");
+    for (label, value) in &rows.meta {
+        let _ = write!(h, "<dt>{}</dt><dd>{}</dd>", escape(label), escape(value));
+    }
+    h.push_str("</dl>\n");
+    let evidence: Vec<&[String]> = rows.evidence.iter().map(|r| &r[..]).collect();
+    let title = format!("Case evidence ({})", rows.evidence.len());
+    case_table(h, &title, &EVIDENCE_COLUMNS, &evidence);
+    let annotations: Vec<&[String]> = rows.annotations.iter().map(|r| &r[..]).collect();
+    let title = format!("Annotated records ({})", rows.annotations.len());
+    case_table(h, &title, &ANNOTATION_COLUMNS, &annotations);
+    let analyst: Vec<&[String]> = rows.analyst_events.iter().map(|r| &r[..]).collect();
+    let title = format!(
+        "Analyst events ({}): recorded by the examiner, not evidence",
+        rows.analyst_events.len()
+    );
+    case_table(h, &title, &ANALYST_COLUMNS, &analyst);
+}
+
+/// One table of the case section (every cell escaped; line breaks kept).
+fn case_table(h: &mut String, title: &str, columns: &[&str], body: &[&[String]]) {
+    let _ = writeln!(h, "<h3>{}</h3>", escape(title));
+    if body.is_empty() {
+        h.push_str("<p class=\"muted\">None.</p>\n");
+        return;
+    }
+    h.push_str("<table><tr>");
+    for c in columns {
+        let _ = write!(h, "<th>{}</th>", escape(c));
+    }
+    h.push_str("</tr>\n");
+    for row in body {
+        h.push_str("<tr>");
+        for cell in *row {
+            let _ = write!(h, "<td>{}</td>", escape(cell).replace('\n', "<br>"));
+        }
+        h.push_str("</tr>\n");
+    }
+    h.push_str("</table>\n");
+}
+
 fn stamp(ts: Option<&str>) -> String {
     match ts {
         Some(t) if t.len() > 11 && t.is_char_boundary(11) => {

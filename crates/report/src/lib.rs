@@ -16,6 +16,7 @@
 //! time zone or hash-map order); the file is self-contained and renders the same offline.
 #![forbid(unsafe_code)]
 
+mod case_section;
 mod command_line;
 mod html;
 mod pdf;

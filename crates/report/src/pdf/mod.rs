@@ -31,6 +31,7 @@
 //! * the fonts (DejaVu Sans and DejaVu Sans Mono, shared with the reference service, in
 //!   `assets/fonts`) are compiled in and embedded as subsets: the file renders the same anywhere.
 
+mod case;
 mod draw;
 mod layout;
 mod sections;
@@ -256,6 +257,9 @@ pub(crate) fn write(
     };
     w.title_and_verdict(report);
     w.tool(report, argv);
+    if let Some(case) = &report.case {
+        w.case(case);
+    }
     w.inputs(report);
     w.chains(report);
     w.checks(report);

@@ -406,6 +406,7 @@ fn big_report() -> Report {
         checks,
         incidents: Vec::new(),
         findings,
+        case: None,
     }
 }
 

@@ -57,6 +57,18 @@ pub fn write_header(out: &mut dyn Write) -> io::Result<()> {
 
 /// Writes one event as a row (after the header of [`write_header`]).
 pub fn write_row(e: &Event, out: &mut dyn Write) -> io::Result<()> {
+    write_fields(&fields(e), out)
+}
+
+/// Writes one row of already formatted fields, quoted where they need it, and its CRLF.
+pub fn write_fields<S: AsRef<str>>(fields: &[S], out: &mut dyn Write) -> io::Result<()> {
+    let line: Vec<String> = fields.iter().map(|f| csv_field(f.as_ref())).collect();
+    out.write_all(line.join(",").as_bytes())?;
+    out.write_all(b"\r\n")
+}
+
+/// The fields of one event's row, in the order of [`CSV_COLUMNS`].
+pub fn fields(e: &Event) -> Vec<String> {
     let o = |v: &Option<String>| v.clone().unwrap_or_default();
     let leading = [
         match e.kind {
@@ -79,11 +91,13 @@ pub fn write_row(e: &Event, out: &mut dyn Write) -> io::Result<()> {
         join(&code_names(e), ";"),
         message(e),
     ];
-    let row: Vec<&String> = leading.iter().chain(&dimensions).chain(&trailing).collect();
+    let row: Vec<String> = leading
+        .into_iter()
+        .chain(dimensions)
+        .chain(trailing)
+        .collect();
     debug_assert_eq!(row.len(), CSV_COLUMNS.len());
-    let line: Vec<String> = row.iter().map(|f| csv_field(f)).collect();
-    out.write_all(line.join(",").as_bytes())?;
-    out.write_all(b"\r\n")
+    row
 }
 
 #[cfg(test)]
