@@ -43,6 +43,14 @@ if [ "$node_ok" != 1 ]; then
   exit 2
 fi
 
+# case_validate (case-utils, which ships the CASE/UCO ontology: no network when it runs) checks
+# the CASE/UCO bundles `trailproof case export --format case-uco` writes, in the CLI tests.
+if ! command -v case_validate >/dev/null; then
+  echo "setup: installing case-utils (case_validate)" >&2
+  python3 -m pip install --quiet --disable-pip-version-check case-utils==0.18.0
+  hash -r
+fi
+
 # tauri-driver bridges WebDriver to the app for the end-to-end tests.
 if ! command -v tauri-driver >/dev/null; then
   echo "setup: installing tauri-driver" >&2

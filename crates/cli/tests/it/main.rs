@@ -2,6 +2,7 @@
 //! module runs the built binary end to end on the public vectors, the named fixtures or evidence
 //! it makes, and pins exact findings, seqs, fields, bytes and exit codes.
 
+mod case;
 mod live;
 mod recovery;
 mod report;
