@@ -28,6 +28,7 @@ pub mod error;
 pub mod export;
 pub mod file;
 pub mod handover;
+pub mod intake;
 pub mod log;
 pub mod state;
 pub mod uco;

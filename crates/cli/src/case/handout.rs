@@ -17,14 +17,9 @@ use trailproof_report::{render, Format, TimelineExcerpt};
 
 use crate::output;
 
-/// The case's evidence files, as paths from here.
+/// The case's evidence files, as paths from here (an error when there are none).
 fn evidence_paths(file: &CaseFile) -> anyhow::Result<Vec<PathBuf>> {
-    let base = case_dir(file.path())?;
-    let paths: Vec<PathBuf> = file
-        .evidence()?
-        .iter()
-        .map(|e| base.join(&e.path))
-        .collect();
+    let paths = trailproof_casefile::intake::evidence_paths(file)?;
     if paths.is_empty() {
         bail!(
             "{}: the case holds no evidence yet: add some with `trailproof case add`",

@@ -268,40 +268,20 @@ fn non_empty(what: &str, text: String) -> anyhow::Result<String> {
 /// `case add`: verifies the case's evidence and the new files as one case, then records each
 /// new file with the verdict of that run.
 fn add(case: &Path, files: &[PathBuf], no_recover: bool) -> anyhow::Result<u8> {
+    use trailproof_casefile::intake;
     let mut file = CaseFile::open(case, true)?;
-    let case_real = case.canonicalize()?;
-    let base = case_real.parent().unwrap_or(Path::new("/")).to_path_buf();
-    let known = file.evidence()?;
-    let mut new = Vec::new();
-    for f in files {
-        let real = f
-            .canonicalize()
-            .with_context(|| format!("{}: cannot open the evidence file", f.display()))?;
-        if real == case_real {
-            anyhow::bail!("{}: a case file is not evidence of itself", f.display());
-        }
-        let stored = trailproof_casefile::file::relative_path(&base, &real);
-        if known.iter().any(|e| e.path == stored) || new.iter().any(|(s, _)| *s == stored) {
-            anyhow::bail!("{}: already in the case", f.display());
-        }
-        new.push((stored, f.clone()));
-    }
-    let mut all: Vec<PathBuf> = known.iter().map(|e| base.join(&e.path)).collect();
-    all.extend(new.iter().map(|(_, f)| f.clone()));
-    let outcome = Investigation::new(&all).recover(!no_recover).report()?;
-    let report = outcome.report;
-    let verdict = report.verdict.as_str();
-    for (stored, given) in &new {
-        let given_text = given.to_string_lossy();
-        let input = report
-            .inputs
-            .iter()
-            .find(|i| i.path == given_text)
-            .with_context(|| format!("{}: not in the verification's inputs", given.display()))?;
-        let head = file.add_evidence(stored, input.size, &input.sha256, &input.kind, verdict)?;
+    let planned = intake::plan(&file, files)?;
+    let mut all = intake::evidence_paths(&file)?;
+    all.extend(files.iter().cloned());
+    let report = Investigation::new(&all)
+        .recover(!no_recover)
+        .report()
+        .with_context(|| format!("verifying the evidence of {}", case.display()))?
+        .report;
+    for a in intake::record(&mut file, files, &planned, &report)? {
         println!(
             "Added {} ({}, {} bytes, SHA-256 {}) as examiner log seq {}",
-            stored, input.kind, input.size, input.sha256, head.seq
+            a.path, a.kind, a.size, a.sha256, a.head.seq
         );
     }
     output::print_report(&report, false, &output::Reading::default())?;
