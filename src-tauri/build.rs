@@ -19,6 +19,15 @@ const COMMANDS: &[&str] = &[
     "density",
     "export_report",
     "export_timeline",
+    "case_file",
+    "new_case_file",
+    "open_case_file",
+    "close_case_file",
+    "add_case_evidence",
+    "annotate_record",
+    "add_analyst_event",
+    "withdraw_analyst_event",
+    "save_view",
 ];
 
 fn main() {

@@ -13,7 +13,15 @@ use std::sync::Arc;
 
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, State};
-use tauri_plugin_dialog::DialogExt;
+
+pub mod case_file;
+mod dialogs;
+
+/// The file kinds the evidence dialogs offer.
+const EVIDENCE: &[&str] = &[
+    "pdf", "json", "jsonl", "ndjson", "csv", "sqlite", "sqlite3", "db", "sql", "dump", "txt",
+    "tpcase",
+];
 
 use crate::keystore;
 use crate::types::{
@@ -73,26 +81,14 @@ pub async fn choose_and_open(
     state: State<'_, AppState>,
     on_progress: Channel<ProgressEvent>,
 ) -> Result<Option<CaseView>, AppError> {
-    let picked = app
-        .dialog()
-        .file()
-        .set_title("Open evidence")
-        .add_filter(
-            "Evidence (export PDFs and dumps)",
-            &[
-                "pdf", "json", "jsonl", "ndjson", "csv", "sqlite", "sqlite3", "db", "sql", "dump",
-                "txt",
-            ],
-        )
-        .add_filter("All files", &["*"])
-        .blocking_pick_files();
-    let Some(files) = picked else {
+    let Some(paths) = dialogs::pick_files(
+        &app,
+        "Open evidence",
+        "Evidence (export PDFs and dumps)",
+        EVIDENCE,
+    ) else {
         return Ok(None);
     };
-    let paths: Vec<PathBuf> = files
-        .into_iter()
-        .filter_map(|f| f.into_path().ok())
-        .collect();
     run_case(app, &state, paths, None, on_progress)
         .await
         .map(Some)
@@ -184,6 +180,7 @@ async fn run_case(
             RecentCase {
                 paths: view.paths.clone(),
                 verdict: view.report.verdict,
+                case_file: state.case_file_path(),
             },
         );
     }
@@ -276,10 +273,21 @@ pub async fn export_report(
         ReportFormat::Pdf => ("pdf", "PDF report"),
         ReportFormat::Json => ("json", "JSON report"),
     };
-    let Some(path) = save_path(&app, &format!("trailproof-report.{ext}"), label, ext) else {
+    let Some(path) = dialogs::save_path(&app, &format!("trailproof-report.{ext}"), label, ext)
+    else {
         return Ok(None);
     };
-    blocking(move || work::save(&path, &work::report_bytes(&case, format)?).map(Some)).await
+    // With a case file open, the report carries the case (its evidence re-hashed now) and
+    // writing it is logged in the examiner log.
+    let case_file = state.case_file_handover()?;
+    let logged = case_file.is_some();
+    let saved =
+        blocking(move || work::save(&path, &work::case_report_bytes(&case, format, case_file)?))
+            .await?;
+    if logged {
+        state.with_case_file(|w| w.log_export(&saved, ext))?;
+    }
+    Ok(Some(saved))
 }
 
 /// Saves the timeline through the native save dialog.
@@ -297,17 +305,26 @@ pub async fn export_timeline(
         TimelineFormat::Jsonl => ("timeline.jsonl", "JSON Lines", "jsonl"),
         TimelineFormat::Json => ("timeline.json", "JSON", "json"),
     };
-    let Some(path) = save_path(&app, name, label, ext) else {
+    let Some(path) = dialogs::save_path(&app, name, label, ext) else {
         return Ok(None);
     };
-    blocking(move || work::save_timeline(&path, &case, format).map(Some)).await
-}
-
-fn save_path(app: &AppHandle, name: &str, label: &str, ext: &str) -> Option<PathBuf> {
-    app.dialog()
-        .file()
-        .set_file_name(name)
-        .add_filter(label, &[ext])
-        .blocking_save_file()
-        .and_then(|f| f.into_path().ok())
+    // With a case file open, the timeline carries its annotations and analyst events, and
+    // writing it is logged in the examiner log.
+    let case_file = state.case_file_handover()?;
+    let logged = case_file.is_some();
+    let saved = blocking(move || match &case_file {
+        Some(h) => work::save_case_timeline(&path, &case, format, h),
+        None => work::save_timeline(&path, &case, format),
+    })
+    .await?;
+    if logged {
+        let format_name = match format {
+            TimelineFormat::Timesketch => "timesketch",
+            TimelineFormat::Csv => "csv",
+            TimelineFormat::Jsonl => "jsonl",
+            TimelineFormat::Json => "json",
+        };
+        state.with_case_file(|w| w.log_export(&saved, format_name))?;
+    }
+    Ok(Some(saved))
 }

@@ -17,6 +17,7 @@ pub mod session;
 pub mod store;
 pub mod types;
 pub mod work;
+pub mod workspace;
 
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -24,11 +25,14 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use keystore::{Keystore, MemoryToken};
 use session::Loaded;
 use types::{AppError, ErrorKind};
+use workspace::Workspace;
 
 /// The backend's state: the open case, the running task's cancel flag, the live check's token
 /// in memory and the OS keyring.
 pub struct AppState {
     case: Mutex<Option<Arc<Loaded>>>,
+    /// The open case file, if any ([`workspace`]).
+    case_file: Mutex<Option<Workspace>>,
     busy: Arc<AtomicBool>,
     pub cancel: Arc<AtomicBool>,
     generation: AtomicU32,
@@ -61,6 +65,7 @@ impl AppState {
     pub fn with_keystore(initial: Vec<String>, keystore: Keystore) -> Self {
         AppState {
             case: Mutex::new(None),
+            case_file: Mutex::new(None),
             busy: Arc::new(AtomicBool::new(false)),
             cancel: Arc::new(AtomicBool::new(false)),
             generation: AtomicU32::new(0),
@@ -78,6 +83,39 @@ impl AppState {
 
     pub fn set_case(&self, c: Loaded) {
         *lock(&self.case) = Some(Arc::new(c));
+    }
+
+    /// Opens (`Some`) or closes (`None`) the case file.
+    pub fn set_case_file(&self, w: Option<Workspace>) {
+        *lock(&self.case_file) = w;
+    }
+
+    /// Runs `f` on the open case file (an error when none is open).
+    pub fn with_case_file<T>(
+        &self,
+        f: impl FnOnce(&mut Workspace) -> Result<T, AppError>,
+    ) -> Result<T, AppError> {
+        match lock(&self.case_file).as_mut() {
+            Some(w) => f(w),
+            None => Err(AppError::new(ErrorKind::NoCase, "no case file is open")),
+        }
+    }
+
+    /// The open case file's path.
+    pub fn case_file_path(&self) -> Option<String> {
+        lock(&self.case_file)
+            .as_ref()
+            .map(|w| w.path().to_string_lossy().into_owned())
+    }
+
+    /// The open case file for a report (its evidence re-hashed now), or `None`.
+    pub fn case_file_handover(
+        &self,
+    ) -> Result<Option<trailproof_core::handover::CaseHandover>, AppError> {
+        lock(&self.case_file)
+            .as_ref()
+            .map(|w| w.handover())
+            .transpose()
     }
 
     /// Starts a long task: refused while another runs; clears the cancel flag.
@@ -129,6 +167,15 @@ pub fn run(paths: Vec<String>) {
             commands::density,
             commands::export_report,
             commands::export_timeline,
+            commands::case_file::case_file,
+            commands::case_file::new_case_file,
+            commands::case_file::open_case_file,
+            commands::case_file::close_case_file,
+            commands::case_file::add_case_evidence,
+            commands::case_file::annotate_record,
+            commands::case_file::add_analyst_event,
+            commands::case_file::withdraw_analyst_event,
+            commands::case_file::save_view,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {

@@ -543,6 +543,9 @@ struct Matcher<'a> {
     /// `from` / `to` are answered by the range alone.
     by_range: bool,
     text: Option<Text>,
+    /// The annotation filters: `(tenant index, seq)` of the records asked for; a tenant no
+    /// entry names drops out here, so the set holds only what can match.
+    only: Option<std::collections::HashSet<(u32, u64)>>,
 }
 
 fn given(v: &Option<String>) -> Option<&str> {
@@ -591,7 +594,15 @@ impl<'a> Matcher<'a> {
                 dims.push((slot, want));
             }
         }
-        let gaps_out = f.hide_gaps || !dims.is_empty() || f.flag.is_some();
+        let gaps_out = f.hide_gaps || !dims.is_empty() || f.flag.is_some() || f.only.is_some();
+        let only = f.only.as_ref().map(|keys| {
+            keys.iter()
+                .filter_map(|(t, seq)| {
+                    let k = s.tenants().binary_search_by(|x| x.as_str().cmp(t)).ok()?;
+                    Some((k as u32, *seq))
+                })
+                .collect()
+        });
         let tenant = given(&f.tenant).map(|t| {
             s.tenants()
                 .binary_search_by(|x| x.as_str().cmp(t))
@@ -615,6 +626,7 @@ impl<'a> Matcher<'a> {
             to,
             by_range: s.ts_prefix().is_some(),
             text,
+            only,
         }
     }
 
@@ -688,6 +700,11 @@ impl<'a> Matcher<'a> {
         }
         if self.f.with_findings && !s.has_findings(i) {
             return false;
+        }
+        if let Some(keys) = &self.only {
+            if !keys.contains(&(s.tenant(i), s.seq(i))) {
+                return false;
+            }
         }
         if let Some(t) = &self.text {
             if !t.hit(s, i) {

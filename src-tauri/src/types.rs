@@ -8,6 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 use trailproof_core::finding::{Code, FieldDiff, Finding};
+use trailproof_core::handover::CaseHandover;
 use trailproof_core::report::{Report, Verdict};
 use trailproof_core::timeline::model::{Event, Flag, Integrity, Summary};
 use ts_rs::TS;
@@ -118,6 +119,9 @@ pub struct RecordFilter {
     pub with_findings: bool,
     /// Leave out gap entries (deleted ranges).
     pub hide_gaps: bool,
+    /// Only these records (tenant, seq): the annotation filters (starred, a tag, has a note),
+    /// which the UI resolves from the open case file's annotations.
+    pub only: Option<Vec<(String, u64)>>,
 }
 
 /// Sort orders of the records table.
@@ -287,6 +291,73 @@ pub struct RecentCase {
     pub paths: Vec<String>,
     /// Verdict when last opened.
     pub verdict: Verdict,
+    /// The case file these paths are the evidence of, when one was open.
+    #[serde(default)]
+    #[ts(optional)]
+    pub case_file: Option<String>,
+}
+
+/// The open case file (`NAME.tpcase`) as the UI shows it: the case as its examiner log replays
+/// it, every evidence file re-hashed when it was opened.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct CaseFileView {
+    /// The case file.
+    pub path: String,
+    /// The case, its evidence (with what re-hashing found), annotations, analyst events and the
+    /// examiner log's state.
+    pub case: CaseHandover,
+    /// Saved views, by name.
+    pub views: Vec<SavedViewItem>,
+    /// The case's verdict when its evidence was last verified ("not current: ..." when an
+    /// evidence file changed since).
+    pub verdict: Option<String>,
+    /// Evidence files that changed or vanished since they were added: their results are not
+    /// current.
+    pub changed: Vec<String>,
+    /// The evidence files, as paths to open.
+    pub evidence_paths: Vec<String>,
+}
+
+/// A saved view: filters, sort and columns, as the UI stated them (JSON text).
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct SavedViewItem {
+    pub name: String,
+    pub view: String,
+    /// When it was saved, canonical UTC.
+    pub saved: String,
+}
+
+/// What a new case starts with.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct NewCaseInput {
+    pub number: String,
+    pub examiner: String,
+    pub examiner_id: Option<String>,
+    pub title: Option<String>,
+    pub organisation: Option<String>,
+    /// IANA time zone for display (UTC when empty).
+    pub time_zone: Option<String>,
+}
+
+/// An evidence record an annotation is about.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+pub struct RecordKey {
+    pub tenant_id: String,
+    pub seq: u64,
+    /// The input the annotated version was read from, when the examiner names one.
+    pub source: Option<String>,
+}
+
+/// One change the examiner makes to a record's annotation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum AnnotationEdit {
+    Star,
+    Unstar,
+    Tag { tag: String },
+    Untag { tag: String },
+    Note { text: String },
+    EditNote { note: u64, text: String },
 }
 
 /// Formats of the report export.
@@ -344,6 +415,8 @@ pub enum ErrorKind {
     Invalid,
     /// The OS keyring could not store, read or remove a token (none available, locked).
     Keyring,
+    /// The case file could not be created, read or written, or refused a change.
+    CaseFile,
 }
 
 impl AppError {
@@ -374,6 +447,9 @@ pub fn typescript() -> String {
     use trailproof_core::assurance::{Anchor, AnchorKind, Assurance};
     use trailproof_core::chain::TenantSummary;
     use trailproof_core::finding::{Check, Level, Proof, Status};
+    use trailproof_core::handover::{
+        AnalystEvent, Annotation, Evidence, EvidenceCheck, EvidenceState, LogHead, LogStatus, Note,
+    };
     use trailproof_core::incident::{Incident, IncidentKind};
     use trailproof_core::report::{Counts, InputInfo, InputTenant, Tool};
     use trailproof_core::timeline::model::{Kind, Timeline, TimelineOptions};
@@ -397,6 +473,15 @@ pub fn typescript() -> String {
         InputTenant::decl(&cfg),
         Tool::decl(&cfg),
         Counts::decl(&cfg),
+        Evidence::decl(&cfg),
+        EvidenceState::decl(&cfg),
+        EvidenceCheck::decl(&cfg),
+        Note::decl(&cfg),
+        Annotation::decl(&cfg),
+        AnalystEvent::decl(&cfg),
+        LogHead::decl(&cfg),
+        LogStatus::decl(&cfg),
+        CaseHandover::decl(&cfg),
         Report::decl(&cfg),
         Kind::decl(&cfg),
         Integrity::decl(&cfg),
@@ -425,6 +510,11 @@ pub fn typescript() -> String {
         Mark::decl(&cfg),
         TimeBounds::decl(&cfg),
         RecentCase::decl(&cfg),
+        CaseFileView::decl(&cfg),
+        SavedViewItem::decl(&cfg),
+        NewCaseInput::decl(&cfg),
+        RecordKey::decl(&cfg),
+        AnnotationEdit::decl(&cfg),
         ReportFormat::decl(&cfg),
         TimelineFormat::decl(&cfg),
         Saved::decl(&cfg),

@@ -17,7 +17,9 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use trailproof_core::handover::CaseHandover;
 use trailproof_core::record::{hex, sha256};
+use trailproof_core::report::Report;
 use trailproof_core::timeline::model::{Timeline, TimelineOptions};
 use trailproof_core::timeline::output;
 use trailproof_engine::{EngineError, Investigation, LiveRequest, Progress};
@@ -211,6 +213,16 @@ pub fn report_excerpt(case: &Loaded) -> TimelineExcerpt<'_> {
 
 /// The bytes of the verification report in `format`.
 pub fn report_bytes(case: &Loaded, format: ReportFormat) -> Result<Vec<u8>, AppError> {
+    case_report_bytes(case, format, None)
+}
+
+/// The bytes of the verification report in `format`, with the case file's section when one is
+/// open (`trailproof case report` writes the same).
+pub fn case_report_bytes(
+    case: &Loaded,
+    format: ReportFormat,
+    case_file: Option<CaseHandover>,
+) -> Result<Vec<u8>, AppError> {
     let format = match format {
         ReportFormat::Html => Format::Html,
         ReportFormat::Pdf => Format::Pdf,
@@ -218,7 +230,18 @@ pub fn report_bytes(case: &Loaded, format: ReportFormat) -> Result<Vec<u8>, AppE
     };
     // The JSON report is the report object alone.
     let excerpt = (format != Format::Json).then(|| report_excerpt(case));
-    trailproof_report::render(format, &case.report, excerpt.as_ref(), &argv(case))
+    let with_case;
+    let report = match case_file {
+        None => &case.report,
+        Some(h) => {
+            with_case = Report {
+                case: Some(h),
+                ..case.report.clone()
+            };
+            &with_case
+        }
+    };
+    trailproof_report::render(format, report, excerpt.as_ref(), &argv(case))
         .map_err(|e| AppError::new(ErrorKind::Save, chain(&e)))
 }
 
@@ -310,6 +333,26 @@ pub fn save_timeline(
     format: TimelineFormat,
 ) -> Result<Saved, AppError> {
     save_with(path, |w| write_timeline(case, format, w))
+}
+
+/// Like [`save_timeline`], with the open case file's annotations on the events and its analyst
+/// events among them (Timesketch, CSV, JSON Lines; the JSON document stays the timeline alone).
+pub fn save_case_timeline(
+    path: &Path,
+    case: &Loaded,
+    format: TimelineFormat,
+    case_file: &CaseHandover,
+) -> Result<Saved, AppError> {
+    use trailproof_casefile::export::{write_timeline as write_annotated, ExportFormat};
+    let f = match format {
+        TimelineFormat::Timesketch => ExportFormat::Timesketch,
+        TimelineFormat::Csv => ExportFormat::Csv,
+        TimelineFormat::Jsonl => ExportFormat::Jsonl,
+        TimelineFormat::Json => return save_timeline(path, case, format),
+    };
+    save_with(path, |w| {
+        write_annotated(case.events().map(Ok), case_file, f, false, w)
+    })
 }
 
 /// The command a report names: the app and the evidence it opened.

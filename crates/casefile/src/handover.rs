@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use trailproof_core::handover::CaseHandover;
+use trailproof_core::handover::{CaseHandover, EvidenceCheck};
 
 use crate::check::check_evidence;
 use crate::error::CaseError;
@@ -13,9 +13,15 @@ use crate::state::{replay, CaseState};
 /// Replays the log and re-hashes the evidence (paths relative to the case file's folder).
 pub fn handover(case: &CaseFile) -> Result<(CaseHandover, CaseState), CaseError> {
     let state = replay(case)?;
-    let base = case_dir(case.path())?;
+    let checks = check_evidence(&state.evidence, &case_dir(case.path())?);
+    Ok((assemble(case, &state, checks), state))
+}
+
+/// The hand-over of `case` from its replayed `state` and evidence `checks` made earlier (the
+/// app re-hashes when a case opens and evidence joins, not on every annotation).
+pub fn assemble(case: &CaseFile, state: &CaseState, checks: Vec<EvidenceCheck>) -> CaseHandover {
     let i = case.info();
-    let handover = CaseHandover {
+    CaseHandover {
         id: i.id.clone(),
         number: i.number.clone(),
         title: i.title.clone(),
@@ -24,13 +30,12 @@ pub fn handover(case: &CaseFile) -> Result<(CaseHandover, CaseState), CaseError>
         organisation: i.organisation.clone(),
         time_zone: i.time_zone.clone(),
         created: i.created.clone(),
-        evidence: check_evidence(&state.evidence, &base),
+        evidence: checks,
         annotations: state.annotations.clone(),
         analyst_events: state.analyst_events.clone(),
         examiner_log: state.log.clone(),
         inconsistencies: state.inconsistencies.clone(),
-    };
-    Ok((handover, state))
+    }
 }
 
 /// The folder of the case file, canonical: where relative evidence paths start.

@@ -34,10 +34,10 @@ pub mod state;
 pub mod uco;
 
 pub use action::{Action, Target};
-pub use check::{check_evidence, EvidenceCheck, EvidenceState};
+pub use check::{check_evidence, hash_file, EvidenceCheck, EvidenceState};
 pub use error::CaseError;
 pub use file::{CaseFile, CaseInfo, Evidence, NewCase};
-pub use handover::{case_dir, case_verdict, handover};
+pub use handover::{assemble, case_dir, case_verdict, handover};
 pub use state::{CaseState, SavedView};
 pub use trailproof_core::handover::{
     AnalystEvent, Annotation, CaseHandover, LogHead, LogStatus, Note,

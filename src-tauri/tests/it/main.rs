@@ -7,3 +7,4 @@ mod bindings;
 mod compact;
 mod live;
 mod session;
+mod workspace;

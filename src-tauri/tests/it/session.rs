@@ -339,6 +339,7 @@ fn recent_cases_newest_first_without_duplicates() {
     let c = |p: &str, v| RecentCase {
         paths: vec![p.to_string()],
         verdict: v,
+        case_file: None,
     };
     recent::remember(&f, c("a.pdf", Verdict::Intact)).unwrap();
     recent::remember(&f, c("b.sqlite", Verdict::Tampered)).unwrap();
@@ -355,4 +356,31 @@ fn recent_cases_newest_first_without_duplicates() {
         recent::remember(&f, c(&format!("{i}.jsonl"), Verdict::Intact)).unwrap();
     }
     assert_eq!(recent::load(&f).len(), 12);
+}
+
+#[test]
+fn the_annotation_filter_keeps_exactly_the_records_named() {
+    // The UI resolves "starred", "tagged X" and "has a note" from the case file into (tenant, seq)
+    // keys; the table then shows those records and nothing else: no gaps, no unknown tenants.
+    let case = open(&[vector("audit.sqlite")]);
+    let only = |keys: &[(&str, u64)]| {
+        let page = case.page(&query(
+            RecordFilter {
+                only: Some(keys.iter().map(|(t, s)| (t.to_string(), *s)).collect()),
+                ..Default::default()
+            },
+            SortKey::Seq,
+            0,
+            1000,
+        ));
+        page.rows
+            .iter()
+            .map(|r| (r.tenant_id.clone(), r.seq))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        only(&[("acme", 3), ("acme", 1), ("nobody", 1), ("acme", 999_999)]),
+        vec![("acme".to_string(), 1), ("acme".to_string(), 3)]
+    );
+    assert_eq!(only(&[]), Vec::<(String, u64)>::new());
 }

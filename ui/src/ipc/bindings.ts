@@ -293,6 +293,228 @@ info: number,
  */
 records: number, };
 
+export type Evidence = { 
+/**
+ * Path, relative to the case file's folder when it can be.
+ */
+path: string, 
+/**
+ * Size in bytes.
+ */
+size: number, 
+/**
+ * SHA-256, lowercase hex.
+ */
+sha256: string, 
+/**
+ * Kind (`sqlite`, `export-pdf`, `jsonl`, ...).
+ */
+kind: string, 
+/**
+ * When it was added, canonical UTC.
+ */
+added: string, 
+/**
+ * The case's verdict when it was added.
+ */
+verdict: string, };
+
+export type EvidenceState = { "state": "unchanged" } | { "state": "changed", 
+/**
+ * Its size now.
+ */
+size_now: number, 
+/**
+ * Its SHA-256 now.
+ */
+sha256_now: string, } | { "state": "missing", 
+/**
+ * Why it could not be read.
+ */
+reason: string, };
+
+export type EvidenceCheck = { 
+/**
+ * Path, relative to the case file's folder when it can be.
+ */
+path: string, 
+/**
+ * Size in bytes.
+ */
+size: number, 
+/**
+ * SHA-256, lowercase hex.
+ */
+sha256: string, 
+/**
+ * Kind (`sqlite`, `export-pdf`, `jsonl`, ...).
+ */
+kind: string, 
+/**
+ * When it was added, canonical UTC.
+ */
+added: string, 
+/**
+ * The case's verdict when it was added.
+ */
+verdict: string, } & ({ "state": "unchanged" } | { "state": "changed", 
+/**
+ * Its size now.
+ */
+size_now: number, 
+/**
+ * Its SHA-256 now.
+ */
+sha256_now: string, } | { "state": "missing", 
+/**
+ * Why it could not be read.
+ */
+reason: string, });
+
+export type Note = { 
+/**
+ * The note's number in the case.
+ */
+id: number, 
+/**
+ * Its current text.
+ */
+text: string, 
+/**
+ * When it was first written, canonical UTC.
+ */
+written: string, 
+/**
+ * When it was last rewritten, if it was.
+ */
+edited: string | null, };
+
+export type Annotation = { 
+/**
+ * The record's tenant.
+ */
+tenant_id: string, 
+/**
+ * The record's seq.
+ */
+seq: number, 
+/**
+ * The input the examiner named, if any.
+ */
+source: string | null, 
+/**
+ * Starred now.
+ */
+starred: boolean, 
+/**
+ * Tags now, sorted.
+ */
+tags: Array<string>, 
+/**
+ * Notes, in the order they were written.
+ */
+notes: Array<Note>, };
+
+export type AnalystEvent = { 
+/**
+ * Its number in the case.
+ */
+id: number, 
+/**
+ * When it happened, canonical UTC.
+ */
+time: string, 
+/**
+ * What happened.
+ */
+text: string, 
+/**
+ * When it was recorded, canonical UTC.
+ */
+recorded: string, 
+/**
+ * Withdrawn by the examiner (kept, marked).
+ */
+withdrawn: boolean, };
+
+export type LogHead = { 
+/**
+ * The last record's seq.
+ */
+seq: number, 
+/**
+ * The last record's hash.
+ */
+hash: string, };
+
+export type LogStatus = { 
+/**
+ * How many records the log holds.
+ */
+records: number, 
+/**
+ * Its head, if it holds any.
+ */
+head: LogHead | null, 
+/**
+ * Every break found, as "seq N: what" (empty when the log is whole).
+ */
+breaks: Array<string>, };
+
+export type CaseHandover = { 
+/**
+ * The case id (the examiner log's `tenant_id`).
+ */
+id: string, 
+/**
+ * Case number.
+ */
+number: string, 
+/**
+ * Title.
+ */
+title: string | null, 
+/**
+ * The examiner's name.
+ */
+examiner_name: string, 
+/**
+ * The examiner's id.
+ */
+examiner_id: string, 
+/**
+ * Organisation.
+ */
+organisation: string | null, 
+/**
+ * Display time zone (IANA name) of the case's sections; JSON stays UTC.
+ */
+time_zone: string, 
+/**
+ * When the case was created, canonical UTC.
+ */
+created: string, 
+/**
+ * Every evidence file with what re-hashing found when the report was made.
+ */
+evidence: Array<EvidenceCheck>, 
+/**
+ * The annotated records.
+ */
+annotations: Array<Annotation>, 
+/**
+ * The analyst events (withdrawn ones included, marked).
+ */
+analyst_events: Array<AnalystEvent>, 
+/**
+ * The examiner log: its head and whether its chain is whole.
+ */
+examiner_log: LogStatus, 
+/**
+ * Differences between the case file's tables and its log.
+ */
+inconsistencies: Array<string>, };
+
 export type Report = { 
 /**
  * Format of the report: `trailproof-report/1`.
@@ -339,7 +561,12 @@ incidents: Array<Incident>,
 /**
  * Every finding, sorted by tenant, seq, code, input, location and message.
  */
-findings: Array<Finding>, };
+findings: Array<Finding>, 
+/**
+ * The investigation's case file, when the report was made from one (`trailproof case
+ * report`): absent from a plain verification.
+ */
+case?: CaseHandover, };
 
 export type Kind = "event" | "gap";
 
@@ -613,7 +840,12 @@ with_findings: boolean,
 /**
  * Leave out gap entries (deleted ranges).
  */
-hide_gaps: boolean, };
+hide_gaps: boolean, 
+/**
+ * Only these records (tenant, seq): the annotation filters (starred, a tag, has a note),
+ * which the UI resolves from the open case file's annotations.
+ */
+only: Array<[string, number]> | null, };
 
 export type SortKey = "time" | "seq" | "actor" | "action" | "severity" | "outcome" | "integrity";
 
@@ -820,7 +1052,60 @@ export type RecentCase = { paths: Array<string>,
 /**
  * Verdict when last opened.
  */
-verdict: Verdict, };
+verdict: Verdict, 
+/**
+ * The case file these paths are the evidence of, when one was open.
+ */
+case_file?: string, };
+
+export type CaseFileView = { 
+/**
+ * The case file.
+ */
+path: string, 
+/**
+ * The case, its evidence (with what re-hashing found), annotations, analyst events and the
+ * examiner log's state.
+ */
+case: CaseHandover, 
+/**
+ * Saved views, by name.
+ */
+views: Array<SavedViewItem>, 
+/**
+ * The case's verdict when its evidence was last verified ("not current: ..." when an
+ * evidence file changed since).
+ */
+verdict: string | null, 
+/**
+ * Evidence files that changed or vanished since they were added: their results are not
+ * current.
+ */
+changed: Array<string>, 
+/**
+ * The evidence files, as paths to open.
+ */
+evidence_paths: Array<string>, };
+
+export type SavedViewItem = { name: string, view: string, 
+/**
+ * When it was saved, canonical UTC.
+ */
+saved: string, };
+
+export type NewCaseInput = { number: string, examiner: string, examiner_id: string | null, title: string | null, organisation: string | null, 
+/**
+ * IANA time zone for display (UTC when empty).
+ */
+time_zone: string | null, };
+
+export type RecordKey = { tenant_id: string, seq: number, 
+/**
+ * The input the annotated version was read from, when the examiner names one.
+ */
+source: string | null, };
+
+export type AnnotationEdit = { "kind": "star" } | { "kind": "unstar" } | { "kind": "tag", tag: string, } | { "kind": "untag", tag: string, } | { "kind": "note", text: string, } | { "kind": "edit_note", note: number, text: string, };
 
 export type ReportFormat = "html" | "pdf" | "json";
 
@@ -830,7 +1115,7 @@ export type Saved = { path: string, bytes: number, sha256: string, };
 
 export type AppError = { kind: ErrorKind, message: string, };
 
-export type ErrorKind = "evidence" | "live" | "cancelled" | "no_case" | "busy" | "save" | "invalid" | "keyring";
+export type ErrorKind = "evidence" | "live" | "cancelled" | "no_case" | "busy" | "save" | "invalid" | "keyring" | "case_file";
 
 export const INTEGRITIES: ReadonlyArray<Integrity> = ["verified", "not_canonical", "hash_mismatch", "diverged", "chain_broken", "missing_from_source", "consistent", "only_in_one_source", "gap"];
 
