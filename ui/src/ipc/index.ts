@@ -72,6 +72,26 @@ export const ipc = {
     call<T.Saved | null>("export_report", { generation, format }),
   exportTimeline: (generation: number, format: T.TimelineFormat) =>
     call<T.Saved | null>("export_timeline", { generation, format }),
+
+  // The case file (NAME.tpcase): the examiner's case across days.
+  caseFile: () => call<T.CaseFileView | null>("case_file"),
+  /** Creates a case file where the user saves it; `null` when the dialog was closed. */
+  newCaseFile: (input: T.NewCaseInput) => call<T.CaseFileView | null>("new_case_file", { input }),
+  /** Opens `path`, or the case file the user picks when `path` is null. */
+  openCaseFile: (path: string | null) => call<T.CaseFileView | null>("open_case_file", { path }),
+  closeCaseFile: () => call<void>("close_case_file"),
+  /** Adds `paths` (or the files the user picks) to the case file, verified with its evidence. */
+  addCaseEvidence: (paths: string[] | null, onProgress: (p: T.ProgressEvent) => void) =>
+    call<[T.CaseView, T.CaseFileView] | null>("add_case_evidence", {
+      paths,
+      onProgress: channel(onProgress),
+    }),
+  annotateRecord: (key: T.RecordKey, edit: T.AnnotationEdit) =>
+    call<T.CaseFileView>("annotate_record", { key, edit }),
+  addAnalystEvent: (time: string, text: string) =>
+    call<T.CaseFileView>("add_analyst_event", { time, text }),
+  withdrawAnalystEvent: (id: number) => call<T.CaseFileView>("withdraw_analyst_event", { id }),
+  saveView: (name: string, view: string) => call<T.CaseFileView>("save_view", { name, view }),
 };
 
 /** Calls `onDrop` with the paths of files dropped on the window; returns the unsubscribe. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatBytes, formatCount, formatMicros, formatTimestamp, plural, seqText, shortHash } from "./format";
+import { formatBytes, formatCount, formatMicros, formatTimestamp, plural, seqText, shortHash, formatTimestampIn, zoneLabel } from "./format";
 
 describe("format", () => {
   it("says counts in the right number", () => {
@@ -32,5 +32,26 @@ describe("format", () => {
     expect(seqText(null)).toBe("");
     expect(shortHash("0123456789abcdef0123456789abcdef")).toBe("01234567…cdef");
     expect(shortHash("abc")).toBe("abc");
+  });
+});
+
+describe("formatTimestampIn", () => {
+  const ts = "2026-03-01T08:27:43.229000000Z";
+  it("keeps UTC as the canonical text", () => {
+    expect(formatTimestampIn(ts, "UTC")).toBe("2026-03-01 08:27:43.229000000");
+    expect(formatTimestampIn(ts, null)).toBe("2026-03-01 08:27:43.229000000");
+  });
+  it("shows the case's zone with its offset and the evidence's fraction", () => {
+    expect(formatTimestampIn(ts, "Europe/Berlin")).toBe("2026-03-01 09:27:43.229000000 +01:00");
+    expect(formatTimestampIn("2026-07-01T00:30:00Z", "Europe/Berlin")).toBe("2026-07-01 02:30:00 +02:00");
+    expect(formatTimestampIn("2026-03-01T02:00:00.5Z", "America/New_York")).toBe("2026-02-28 21:00:00.5 -05:00");
+    expect(formatTimestampIn(ts, "Asia/Kolkata")).toBe("2026-03-01 13:57:43.229000000 +05:30");
+  });
+  it("falls back to UTC, marked, for a zone the system does not know", () => {
+    expect(formatTimestampIn(ts, "Mars/Olympus")).toBe("2026-03-01 08:27:43.229000000 UTC");
+  });
+  it("labels the column", () => {
+    expect(zoneLabel("")).toBe("UTC");
+    expect(zoneLabel("Europe/Berlin")).toBe("Europe/Berlin");
   });
 });

@@ -60,3 +60,50 @@ export function shortHash(h: string | null | undefined, keep = 8): string {
   if (!h) return "";
   return h.length <= keep * 2 + 1 ? h : `${h.slice(0, keep)}…${h.slice(-4)}`;
 }
+
+/** Whether `zone` is shown as UTC (no case time zone, or UTC itself). */
+function isUtc(zone: string | null | undefined): boolean {
+  return !zone || zone === "UTC" || zone === "Etc/UTC";
+}
+
+/**
+ * A canonical AEF timestamp shown in the case's display time zone (an IANA name):
+ * "2026-03-01T08:27:43.229000000Z" in Europe/Berlin → "2026-03-01 09:27:43.229000000 +01:00".
+ * The fraction is the evidence's own digits; UTC (or no zone) shows as `formatTimestamp` does;
+ * a zone the system does not know falls back to UTC, marked so.
+ */
+export function formatTimestampIn(ts: string | null | undefined, zone: string | null | undefined): string {
+  if (!ts || isUtc(zone)) return formatTimestamp(ts);
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?Z$/.exec(ts);
+  if (!m) return formatTimestamp(ts);
+  const ms = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]);
+  let parts: Intl.DateTimeFormatPart[];
+  try {
+    parts = new Intl.DateTimeFormat("en-US", {
+      timeZone: zone!,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+    }).formatToParts(new Date(ms));
+  } catch {
+    return `${formatTimestamp(ts)} UTC`;
+  }
+  const get = (t: string) => parts.find((p) => p.type === t)?.value ?? "00";
+  const [y, mo, d, h, mi, s] = ["year", "month", "day", "hour", "minute", "second"].map(get);
+  const local = Date.UTC(+y, +mo - 1, +d, +h % 24, +mi, +s);
+  const off = Math.round((local - ms) / 60000);
+  const sign = off < 0 ? "-" : "+";
+  const abs = Math.abs(off);
+  const hh = String(Math.floor(abs / 60)).padStart(2, "0");
+  const mm = String(abs % 60).padStart(2, "0");
+  return `${y}-${mo}-${d} ${h}:${mi}:${s}${m[7] ?? ""} ${sign}${hh}:${mm}`;
+}
+
+/** The column heading's zone: "UTC" or the case's IANA name. */
+export function zoneLabel(zone: string | null | undefined): string {
+  return isUtc(zone) ? "UTC" : zone!;
+}
