@@ -44,11 +44,22 @@ if [ "$node_ok" != 1 ]; then
 fi
 
 # case_validate (case-utils, which ships the CASE/UCO ontology: no network when it runs) checks
-# the CASE/UCO bundles `trailproof case export --format case-uco` writes, in the CLI tests.
-if ! command -v case_validate >/dev/null; then
-  echo "setup: installing case-utils (case_validate)" >&2
-  python3 -m pip install --quiet --disable-pip-version-check case-utils==0.18.0
-  hash -r
+# the CASE/UCO bundles `trailproof case export --format case-uco` writes, in the CLI tests. It goes
+# into a virtual environment inside the repo (target/tools/case-utils): Debian's own python3 is
+# "externally managed" and refuses a plain `pip install`. scripts/test.sh puts its bin/ on PATH.
+venv=target/tools/case-utils
+if ! command -v case_validate >/dev/null && [ ! -x "$venv/bin/case_validate" ]; then
+  if ! command -v python3 >/dev/null || ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
+    SUDO=""
+    [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    echo "setup: installing python3-venv" >&2
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends python3 python3-venv >/dev/null
+  fi
+  echo "setup: installing case-utils (case_validate) into $venv" >&2
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check case-utils==0.18.0
 fi
 
 # tauri-driver bridges WebDriver to the app for the end-to-end tests.

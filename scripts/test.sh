@@ -5,6 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# case_validate, where setup.sh installed it (unless the machine already had one).
+export PATH="$PATH:$PWD/target/tools/case-utils/bin"
 bash scripts/ui.sh
 cargo test --workspace --all-targets --locked
 SKIP_UI=1 bash scripts/e2e.sh
