@@ -101,6 +101,17 @@ impl AppState {
         }
     }
 
+    /// Applies one change to the open case file; gives the case as it is after it.
+    pub fn change_case_file(
+        &self,
+        change: impl FnOnce(&mut Workspace) -> Result<(), AppError>,
+    ) -> Result<crate::types::CaseFileView, AppError> {
+        self.with_case_file(|w| {
+            change(w)?;
+            w.view()
+        })
+    }
+
     /// The open case file's path.
     pub fn case_file_path(&self) -> Option<String> {
         lock(&self.case_file)

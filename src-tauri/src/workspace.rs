@@ -9,7 +9,7 @@
 
 use std::path::{Path, PathBuf};
 
-use trailproof_casefile::state::replay;
+use trailproof_casefile::state::{replay, CaseState};
 use trailproof_casefile::{
     assemble, case_dir, case_verdict, check_evidence, handover, intake, Action, CaseError,
     CaseFile, CaseHandover, EvidenceCheck, EvidenceState, NewCase, Target,
@@ -27,10 +27,11 @@ impl From<CaseError> for AppError {
     }
 }
 
-/// An open case file, with what re-hashing its evidence found when it was opened or evidence
-/// last joined.
+/// An open case file: its examiner log replayed once per change (not once per question about
+/// it), and what re-hashing its evidence found when it was opened or evidence last joined.
 pub struct Workspace {
     file: CaseFile,
+    state: CaseState,
     checks: Vec<EvidenceCheck>,
 }
 
@@ -69,6 +70,7 @@ impl Workspace {
             },
         )?;
         Ok(Workspace {
+            state: replay(&file)?,
             file,
             checks: Vec::new(),
         })
@@ -76,18 +78,21 @@ impl Workspace {
 
     /// Opens an existing case file for writing.
     pub fn open(path: &Path) -> Result<Workspace, AppError> {
-        let mut ws = Workspace {
-            file: CaseFile::open(path, true)?,
-            checks: Vec::new(),
-        };
-        ws.rehash()?;
-        Ok(ws)
+        let file = CaseFile::open(path, true)?;
+        let state = replay(&file)?;
+        let checks = check_evidence(&state.evidence, &case_dir(file.path())?);
+        Ok(Workspace {
+            file,
+            state,
+            checks,
+        })
     }
 
-    /// Re-hashes every evidence file.
-    fn rehash(&mut self) -> Result<(), AppError> {
-        let state = replay(&self.file)?;
-        self.checks = check_evidence(&state.evidence, &case_dir(self.file.path())?);
+    /// Appends `action` to the examiner log and replays the log (the replay, not the action,
+    /// is what the case shows: the log stays the one source of truth).
+    fn write(&mut self, action: &Action) -> Result<(), AppError> {
+        self.file.record(action)?;
+        self.state = replay(&self.file)?;
         Ok(())
     }
 
@@ -98,8 +103,8 @@ impl Workspace {
 
     /// The case as the UI shows it: the log replayed, the evidence as last re-hashed.
     pub fn view(&self) -> Result<CaseFileView, AppError> {
-        let state = replay(&self.file)?;
-        let case = assemble(&self.file, &state, self.checks.clone());
+        let state = &self.state;
+        let case = assemble(&self.file, state, self.checks.clone());
         let changed = case
             .evidence
             .iter()
@@ -117,11 +122,11 @@ impl Workspace {
             evidence_paths,
             views: state
                 .views
-                .into_iter()
+                .iter()
                 .map(|v| SavedViewItem {
-                    name: v.name,
+                    name: v.name.clone(),
                     view: v.view.to_string(),
-                    saved: v.saved,
+                    saved: v.saved.clone(),
                 })
                 .collect(),
             case,
@@ -151,7 +156,9 @@ impl Workspace {
         report: &Report,
     ) -> Result<(), AppError> {
         intake::record(&mut self.file, files, planned, report)?;
-        self.rehash()
+        self.state = replay(&self.file)?;
+        self.checks = check_evidence(&self.state.evidence, &case_dir(self.file.path())?);
+        Ok(())
     }
 
     /// Applies one annotation change to the record `key`.
@@ -164,12 +171,12 @@ impl Workspace {
             AnnotationEdit::Untag { tag } => Action::Untagged(t, tag),
             AnnotationEdit::Note { text } => Action::Noted {
                 target: t,
-                note: replay(&self.file)?.next_note(),
+                note: self.state.next_note(),
                 text: non_empty("a note", &text)?,
             },
             AnnotationEdit::EditNote { note, text } => {
-                let state = replay(&self.file)?;
-                let exists = state
+                let exists = self
+                    .state
                     .annotation(&t)
                     .is_some_and(|a| a.notes.iter().any(|n| n.id == note));
                 if !exists {
@@ -185,8 +192,7 @@ impl Workspace {
                 }
             }
         };
-        self.file.record(&action)?;
-        Ok(())
+        self.write(&action)
     }
 
     /// Records an analyst event at `time` (any RFC 3339 rendering with an offset).
@@ -197,19 +203,18 @@ impl Workspace {
                 format!("the time {time:?}: {}: give a date, a time and an offset (2026-04-30T14:02:00+02:00)", e.reason),
             )
         })?;
-        let id = replay(&self.file)?.next_analyst_event();
-        self.file.record(&Action::AnalystEventAdded {
+        let id = self.state.next_analyst_event();
+        self.write(&Action::AnalystEventAdded {
             id,
             time: at.canonical(),
             text: non_empty("the analyst event's text", text)?,
-        })?;
-        Ok(())
+        })
     }
 
     /// Withdraws analyst event `id` (it stays in the log, marked).
     pub fn withdraw_analyst_event(&mut self, id: u64) -> Result<(), AppError> {
-        let state = replay(&self.file)?;
-        if !state
+        if !self
+            .state
             .analyst_events
             .iter()
             .any(|e| e.id == id && !e.withdrawn)
@@ -219,19 +224,17 @@ impl Workspace {
                 format!("no analyst event {id} to withdraw"),
             ));
         }
-        self.file.record(&Action::AnalystEventWithdrawn { id })?;
-        Ok(())
+        self.write(&Action::AnalystEventWithdrawn { id })
     }
 
     /// Saves a view under `name` (a later save of the same name replaces it).
     pub fn save_view(&mut self, name: &str, view: &str) -> Result<(), AppError> {
         let view: serde_json::Value = serde_json::from_str(view)
             .map_err(|e| AppError::new(ErrorKind::Invalid, format!("the view is not JSON: {e}")))?;
-        self.file.record(&Action::ViewSaved {
+        self.write(&Action::ViewSaved {
             name: non_empty("the view's name", name)?,
             view,
-        })?;
-        Ok(())
+        })
     }
 
     /// Logs a report or export written while the case is open.
@@ -240,12 +243,11 @@ impl Workspace {
         let real = Path::new(&saved.path)
             .canonicalize()
             .unwrap_or_else(|_| PathBuf::from(&saved.path));
-        self.file.record(&Action::ReportExported {
+        self.write(&Action::ReportExported {
             path: trailproof_casefile::file::relative_path(&base, &real),
             format: format.to_string(),
             size: saved.bytes,
             sha256: saved.sha256.clone(),
-        })?;
-        Ok(())
+        })
     }
 }

@@ -93,10 +93,7 @@ pub async fn add_case_evidence(
         state.with_case_file(|w| Ok((w.plan(&files)?, w.evidence_paths()?)))?;
     all.extend(files.iter().cloned());
     let view = run_case(app, &state, all, None, on_progress).await?;
-    let case_view = state.with_case_file(|w| {
-        w.record(&files, &planned, &view.report)?;
-        w.view()
-    })?;
+    let case_view = state.change_case_file(|w| w.record(&files, &planned, &view.report))?;
     Ok(Some((view, case_view)))
 }
 
@@ -107,10 +104,7 @@ pub fn annotate_record(
     key: RecordKey,
     edit: AnnotationEdit,
 ) -> Result<CaseFileView, AppError> {
-    state.with_case_file(|w| {
-        w.annotate(key, edit)?;
-        w.view()
-    })
+    state.change_case_file(|w| w.annotate(key, edit))
 }
 
 /// Records an analyst event.
@@ -120,10 +114,7 @@ pub fn add_analyst_event(
     time: String,
     text: String,
 ) -> Result<CaseFileView, AppError> {
-    state.with_case_file(|w| {
-        w.add_analyst_event(&time, &text)?;
-        w.view()
-    })
+    state.change_case_file(|w| w.add_analyst_event(&time, &text))
 }
 
 /// Withdraws an analyst event (kept in the log, marked).
@@ -132,10 +123,7 @@ pub fn withdraw_analyst_event(
     state: State<'_, AppState>,
     id: u64,
 ) -> Result<CaseFileView, AppError> {
-    state.with_case_file(|w| {
-        w.withdraw_analyst_event(id)?;
-        w.view()
-    })
+    state.change_case_file(|w| w.withdraw_analyst_event(id))
 }
 
 /// Saves the records view (filters, sort, columns as JSON) under `name`.
@@ -145,8 +133,5 @@ pub fn save_view(
     name: String,
     view: String,
 ) -> Result<CaseFileView, AppError> {
-    state.with_case_file(|w| {
-        w.save_view(&name, &view)?;
-        w.view()
-    })
+    state.change_case_file(|w| w.save_view(&name, &view))
 }
