@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatBytes, formatCount, formatMicros, formatTimestamp, plural, seqText, shortHash, formatTimestampIn, zoneLabel } from "./format";
+import { formatBytes, formatCount, formatMicros, formatTimestamp, plural, seqText, shortHash, formatTimestampIn, timestampMicros, zoneLabel } from "./format";
 
 describe("format", () => {
   it("says counts in the right number", () => {
@@ -53,5 +53,19 @@ describe("formatTimestampIn", () => {
   it("labels the column", () => {
     expect(zoneLabel("")).toBe("UTC");
     expect(zoneLabel("Europe/Berlin")).toBe("Europe/Berlin");
+  });
+});
+
+describe("timestampMicros", () => {
+  it("gives the timeline's microseconds, inverse of formatMicros", () => {
+    expect(timestampMicros("2026-03-01T08:27:43.229123456Z")).toBe(1_772_353_663_229_123);
+    expect(formatMicros(timestampMicros("2026-03-01T08:27:43.229123Z")!)).toBe("2026-03-01 08:27:43.229123 UTC");
+    expect(timestampMicros("2026-03-01T08:27:43Z")).toBe(1_772_353_663_000_000);
+    expect(timestampMicros("2026-03-01T08:27:43.5Z")).toBe(1_772_353_663_500_000);
+  });
+  it("refuses what is not a canonical UTC time", () => {
+    expect(timestampMicros("2026-03-01T08:27:43+02:00")).toBeNull();
+    expect(timestampMicros("yesterday")).toBeNull();
+    expect(timestampMicros(null)).toBeNull();
   });
 });

@@ -33,6 +33,19 @@ export function formatMicros(micros: number): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 19)}.${frac} UTC`;
 }
 
+/**
+ * A canonical UTC timestamp ("2026-03-01T08:27:43.229123456Z", any number of fraction digits)
+ * → microseconds since the epoch, the timeline's unit (digits past the microsecond dropped);
+ * `null` for anything else.
+ */
+export function timestampMicros(ts: string | null | undefined): number | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?Z$/.exec(ts ?? "");
+  if (!m) return null;
+  const ms = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]);
+  if (Number.isNaN(ms)) return null;
+  return ms * 1000 + Number((m[7] ?? "").slice(0, 6).padEnd(6, "0"));
+}
+
 /** A canonical AEF timestamp "2026-03-01T08:27:43.229000000Z" → "2026-03-01 08:27:43.229000000". */
 export function formatTimestamp(ts: string | null | undefined): string {
   if (!ts) return "(no time)";
