@@ -28,6 +28,7 @@ const COMMANDS: &[&str] = &[
     "add_analyst_event",
     "withdraw_analyst_event",
     "save_view",
+    "examiner_log",
 ];
 
 fn main() {

@@ -187,6 +187,7 @@ pub fn run(paths: Vec<String>) {
             commands::case_file::add_analyst_event,
             commands::case_file::withdraw_analyst_event,
             commands::case_file::save_view,
+            commands::case_file::examiner_log,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {

@@ -327,6 +327,24 @@ pub struct SavedViewItem {
     pub saved: String,
 }
 
+/// One record of the case file's examiner log, with what the chain check found.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct ExaminerLogEntry {
+    pub seq: u64,
+    /// When the action was taken, canonical UTC.
+    pub timestamp: String,
+    /// Who took it.
+    pub examiner: String,
+    /// The action (`annotation.tagged`, ...).
+    pub action: String,
+    /// Its `metadata` as compact JSON: the target record, the tag, the note's text...
+    pub details: String,
+    /// Its stored hash.
+    pub hash: String,
+    /// What is wrong with it in the chain (empty: it verifies).
+    pub problems: Vec<String>,
+}
+
 /// What a new case starts with.
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct NewCaseInput {
@@ -512,6 +530,7 @@ pub fn typescript() -> String {
         RecentCase::decl(&cfg),
         CaseFileView::decl(&cfg),
         SavedViewItem::decl(&cfg),
+        ExaminerLogEntry::decl(&cfg),
         NewCaseInput::decl(&cfg),
         RecordKey::decl(&cfg),
         AnnotationEdit::decl(&cfg),

@@ -17,8 +17,8 @@ use trailproof_casefile::{
 use trailproof_core::report::Report;
 
 use crate::types::{
-    AnnotationEdit, AppError, CaseFileView, ErrorKind, NewCaseInput, RecordKey, Saved,
-    SavedViewItem,
+    AnnotationEdit, AppError, CaseFileView, ErrorKind, ExaminerLogEntry, NewCaseInput, RecordKey,
+    Saved, SavedViewItem,
 };
 
 impl From<CaseError> for AppError {
@@ -131,6 +131,25 @@ impl Workspace {
                 .collect(),
             case,
         })
+    }
+
+    /// The examiner log, record by record, each with what the chain check found.
+    pub fn log_entries(&self) -> Result<Vec<ExaminerLogEntry>, AppError> {
+        let records = trailproof_casefile::log::read(&self.file)?;
+        Ok(
+            trailproof_casefile::log::entries(&self.file.info().id, &records)
+                .into_iter()
+                .map(|e| ExaminerLogEntry {
+                    seq: e.seq,
+                    timestamp: e.timestamp,
+                    examiner: e.examiner,
+                    action: e.action,
+                    details: e.details,
+                    hash: e.hash,
+                    problems: e.problems,
+                })
+                .collect(),
+        )
     }
 
     /// The case for a report or export (the log replayed, the evidence re-hashed now).

@@ -194,45 +194,57 @@ pub fn read(case: &CaseFile) -> Result<Vec<LogRecord>, CaseError> {
     Ok(out)
 }
 
-/// Checks the log's chain (SPEC section 3) over what `read` gave.
-pub fn status(case_id: &str, records: &[LogRecord]) -> LogStatus {
-    let mut breaks = Vec::new();
+/// What is wrong with each record of the log's chain (SPEC section 3), record by record, in
+/// the order `read` gave them (empty where the record is sound).
+fn problems(case_id: &str, records: &[LogRecord]) -> Vec<Vec<String>> {
     let mut prev = hex(&GENESIS);
     let mut prev_time = String::new();
+    let mut out = Vec::with_capacity(records.len());
     for (i, r) in records.iter().enumerate() {
-        let seq = r.seq;
+        let mut p = Vec::new();
         let expected_seq = i as u64 + 1;
         if r.member("tenant_id") != case_id {
-            breaks.push(format!(
-                "seq {seq}: tenant_id is {:?}, not the case id {case_id}",
+            p.push(format!(
+                "tenant_id is {:?}, not the case id {case_id}",
                 r.member("tenant_id")
             ));
         }
-        if seq != expected_seq {
-            breaks.push(format!("seq {seq}: expected seq {expected_seq}"));
+        if r.seq != expected_seq {
+            p.push(format!("expected seq {expected_seq}"));
         }
         if r.member("hash") != r.computed {
-            breaks.push(format!(
-                "seq {seq}: hash mismatch: stored {}, computed {}",
+            p.push(format!(
+                "hash mismatch: stored {}, computed {}",
                 r.member("hash"),
                 r.computed
             ));
         }
         if r.member("prev_hash") != prev {
-            breaks.push(format!(
-                "seq {seq}: prev_hash {} is not the hash of the record before ({prev})",
+            p.push(format!(
+                "prev_hash {} is not the hash of the record before ({prev})",
                 r.member("prev_hash")
             ));
         }
         if r.timestamp < prev_time {
-            breaks.push(format!(
-                "seq {seq}: timestamp {} is before the record before ({prev_time})",
+            p.push(format!(
+                "timestamp {} is before the record before ({prev_time})",
                 r.timestamp
             ));
         }
         prev = r.member("hash").to_string();
         prev_time = r.timestamp.clone();
+        out.push(p);
     }
+    out
+}
+
+/// Checks the log's chain (SPEC section 3) over what `read` gave.
+pub fn status(case_id: &str, records: &[LogRecord]) -> LogStatus {
+    let breaks = records
+        .iter()
+        .zip(problems(case_id, records))
+        .flat_map(|(r, p)| p.into_iter().map(move |p| format!("seq {}: {p}", r.seq)))
+        .collect();
     LogStatus {
         records: records.len() as u64,
         head: records.last().map(|r| LogHead {
@@ -241,4 +253,40 @@ pub fn status(case_id: &str, records: &[LogRecord]) -> LogStatus {
         }),
         breaks,
     }
+}
+
+/// One record of the examiner log as the examiner reads it back, with what its check found.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct LogEntry {
+    /// seq.
+    pub seq: u64,
+    /// When the action was taken, canonical UTC.
+    pub timestamp: String,
+    /// Who took it (`actor_display`).
+    pub examiner: String,
+    /// The action (`annotation.tagged`, ...).
+    pub action: String,
+    /// Its `metadata` as compact JSON (the target record, the tag, the note's text, ...).
+    pub details: String,
+    /// Its stored hash.
+    pub hash: String,
+    /// What is wrong with it in the chain (empty: it verifies).
+    pub problems: Vec<String>,
+}
+
+/// Every record of the examiner log, in seq order, each with what the chain check found.
+pub fn entries(case_id: &str, records: &[LogRecord]) -> Vec<LogEntry> {
+    records
+        .iter()
+        .zip(problems(case_id, records))
+        .map(|(r, problems)| LogEntry {
+            seq: r.seq,
+            timestamp: r.timestamp.clone(),
+            examiner: r.member("actor_display").to_string(),
+            action: r.member("action").to_string(),
+            details: r.record["metadata"].to_string(),
+            hash: r.member("hash").to_string(),
+            problems,
+        })
+        .collect()
 }

@@ -148,6 +148,32 @@ fn a_case_file_keeps_the_examiners_work_and_names_changed_evidence() {
     assert_eq!(view.views.len(), 1);
     assert_eq!(view.views[0].name, "starred acme");
     assert!(view.case.examiner_log.breaks.is_empty());
+    // The examiner log read back record by record: every action, in order, each verified.
+    let log = ws.log_entries().unwrap();
+    let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "case.created",
+            "evidence.added",
+            "annotation.starred",
+            "annotation.tagged",
+            "annotation.noted",
+            "annotation.note_edited",
+            "analyst_event.added",
+            "view.saved",
+            "report.exported",
+        ]
+    );
+    assert!(log
+        .iter()
+        .all(|e| e.problems.is_empty() && e.examiner == "A. Examiner"));
+    assert_eq!(log.last().map(|e| e.seq), Some(9));
+    assert!(
+        log[5].details.contains("HR confirmed"),
+        "{}",
+        log[5].details
+    );
     assert_eq!(
         view.evidence_paths,
         vec![evidence.to_string_lossy().into_owned()]

@@ -1093,6 +1093,32 @@ export type SavedViewItem = { name: string, view: string,
  */
 saved: string, };
 
+export type ExaminerLogEntry = { seq: number, 
+/**
+ * When the action was taken, canonical UTC.
+ */
+timestamp: string, 
+/**
+ * Who took it.
+ */
+examiner: string, 
+/**
+ * The action (`annotation.tagged`, ...).
+ */
+action: string, 
+/**
+ * Its `metadata` as compact JSON: the target record, the tag, the note's text...
+ */
+details: string, 
+/**
+ * Its stored hash.
+ */
+hash: string, 
+/**
+ * What is wrong with it in the chain (empty: it verifies).
+ */
+problems: Array<string>, };
+
 export type NewCaseInput = { number: string, examiner: string, examiner_id: string | null, title: string | null, organisation: string | null, 
 /**
  * IANA time zone for display (UTC when empty).

@@ -91,4 +91,24 @@ fn a_copy_edited_by_hand_fails_with_the_exact_finding() {
     );
     // The replay shows what the edited file says, and the break beside it.
     assert_eq!(state.annotations[0].tags, ["routine"]);
+
+    // Read back entry by entry, the edited record carries the break and only it does.
+    let entries = trailproof_casefile::log::entries(
+        &case.info().id,
+        &trailproof_casefile::log::read(&case).unwrap(),
+    );
+    let broken: Vec<(u64, usize)> = entries
+        .iter()
+        .filter(|e| !e.problems.is_empty())
+        .map(|e| (e.seq, e.problems.len()))
+        .collect();
+    assert_eq!(broken, [(3, 1)]);
+    let third = &entries[2];
+    assert_eq!(format!("seq 3: {}", third.problems[0]), state.log.breaks[0]);
+    assert_eq!(third.action, "annotation.tagged");
+    assert!(
+        third.details.contains("\"tag\":\"routine\""),
+        "{}",
+        third.details
+    );
 }
