@@ -48,6 +48,11 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 export TRAILPROOF_E2E_LIVE_EXPORT="$work/export-live.json"
+# WebDriver cannot drive a native file dialog: the app's test seam answers its save dialogs with
+# this folder and its open dialogs with the paths the test lists in pick.txt there
+# (src-tauri/src/commands/dialogs.rs). Reports and case files the tests save land here.
+export TRAILPROOF_TEST_DIALOG_DIR="$work/dialogs"
+mkdir -p "$TRAILPROOF_TEST_DIALOG_DIR"
 TRAILPROOF_E2E_LIVE_TOKEN=$("$svc" token --secret "$secret" --role tenant_admin --tenant-id acme)
 export TRAILPROOF_E2E_LIVE_TOKEN
 

@@ -5,7 +5,7 @@
 // Environment: TRAILPROOF_APP (absolute path of the app binary), TAURI_DRIVER_PORT.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync } from "node:fs";
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { resolve, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { remote } from "webdriverio";
@@ -257,6 +257,199 @@ test(
     assert.match(text, /^OS keyring: cannot store the token for http:\/\/127\.0\.0\.1:\d+ in the OS keyring/);
     assert.ok(!text.includes(service.token));
     await shot(b, "live-no-keyring.png");
+    await close(b);
+  },
+);
+
+// The case file across two sittings: created in the app, evidence added through the (test-
+// seamed) file dialog, a record starred, tagged and noted from the keyboard, a view saved, an
+// analyst event added, a report and a Timesketch timeline exported with all of it; then one
+// evidence file changes, and reopening the case names it.
+const dialogDir = process.env.TRAILPROOF_TEST_DIALOG_DIR;
+
+// Waits for the "Saved PATH (N bytes, SHA-256 ...)" notice of a file written in full.
+async function savedNotice(b, path) {
+  await b.waitUntil(
+    async () => {
+      for (const n of await b.$$(".banner.notice")) if ((await n.getText()).includes(`Saved ${path} (`)) return true;
+      return false;
+    },
+    { timeout: 60_000, timeoutMsg: `no "Saved ${path}" notice` },
+  );
+}
+test(
+  "a case file keeps annotations, views and analyst events, and names evidence that changed",
+  { skip: !dialogDir ? "needs scripts/e2e.sh's TRAILPROOF_TEST_DIALOG_DIR" : false },
+  async () => {
+    const evidence = resolve(dialogDir, "evidence");
+    mkdirSync(evidence, { recursive: true });
+    const pdf = resolve(evidence, "export-acme-critical.pdf");
+    const db = resolve(evidence, "audit.sqlite");
+    copyFileSync(v("export-acme-critical.pdf"), pdf);
+    copyFileSync(v("audit.sqlite"), db);
+    const caseFile = resolve(dialogDir, "E2E-17.tpcase");
+    const pick = (...paths) => writeFileSync(resolve(dialogDir, "pick.txt"), paths.join("\n"));
+    const testid = async (b, id) => b.$(`[data-testid="${id}"]`);
+
+    let b = await openApp([]);
+    await (await testid(b, "new-case-number")).waitForExist({ timeout: 60_000 });
+    await (await testid(b, "new-case-number")).setValue("E2E-17");
+    await (await testid(b, "new-case-examiner")).setValue("Dana Examiner");
+    await (await testid(b, "new-case-zone")).clearValue();
+    await (await testid(b, "new-case-zone")).setValue("Europe/Berlin");
+    await (await testid(b, "new-case")).click();
+    const header = await testid(b, "case-header");
+    await header.waitForExist({ timeout: 30_000 });
+    // (textContent: the header clips a long case name with an ellipsis, which WebDriver's
+    // visible-text rule reads as hidden.)
+    assert.equal((await header.getProperty("textContent")).trim(), "Case E2E-17 · Dana Examiner · Europe/Berlin");
+    assert.ok(existsSync(caseFile), "the case file is where the save dialog put it");
+    await shot(b, "case-new.png");
+
+    // Evidence joins through the dialog and is verified as one case.
+    pick(pdf, db);
+    await (await testid(b, "add-evidence")).click();
+    assert.equal(await verdictOf(b), "intact");
+
+    // From the row: s stars it, t opens it at the tag field.
+    await (await testid(b, "overview-case")).waitForExist({ timeout: 30_000 });
+    assert.match(await (await testid(b, "overview-case")).getText(), /^Case E2E-17 · examiner Dana Examiner · times in Europe\/Berlin$/);
+    await (await testid(b, "tab-records")).click();
+    await b.waitUntil(async () => (await b.$$('[data-testid="record-row"]')).length > 0, { timeout: 30_000 });
+    const row = (await b.$$('[data-testid="record-row"]'))[2];
+    const tenant = await row.getAttribute("data-tenant");
+    const seq = await row.getAttribute("data-seq");
+    await b.execute((el) => el.focus(), row);
+    await b.keys("s");
+    await b.waitUntil(async () => (await row.$$('[data-testid="row-star"]')).length === 1, { timeout: 10_000 });
+    await b.keys("t");
+    await (await testid(b, "annotate")).waitForExist({ timeout: 30_000 });
+    await b.waitUntil(
+      async () => (await b.execute(() => document.activeElement?.getAttribute("data-testid"))) === "tag-input",
+      { timeout: 10_000, timeoutMsg: "t on a row opens the detail at the tag field" },
+    );
+    assert.equal(await (await testid(b, "star")).getAttribute("aria-pressed"), "true");
+    await (await testid(b, "tag-input")).setValue("exfil");
+    await b.keys("Enter");
+    await b.waitUntil(async () => (await b.$$('[data-testid="tag"]')).length === 1, { timeout: 10_000 });
+    assert.match(await (await testid(b, "tag")).getText(), /^exfil/);
+    // In the detail: s unstars and stars again, n goes to the note field.
+    await b.execute(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+    const pressed = async () => (await testid(b, "star")).getAttribute("aria-pressed");
+    await b.keys("s");
+    await b.waitUntil(async () => (await pressed()) === "false", { timeout: 10_000 });
+    await b.keys("s");
+    await b.waitUntil(async () => (await pressed()) === "true", { timeout: 10_000 });
+    await b.keys("n");
+    assert.equal(await b.execute(() => document.activeElement?.getAttribute("data-testid")), "note-input");
+    await (await testid(b, "note-input")).setValue("<b>called the admin</b>");
+    await (await testid(b, "note-add")).click();
+    const note = await testid(b, "note");
+    await note.waitForExist({ timeout: 10_000 });
+    assert.match(await note.getText(), /^<b>called the admin<\/b>/, "a note shows as text, never as HTML");
+    await shot(b, "case-annotated.png");
+    await b.keys("Escape");
+
+    // The starred filter keeps exactly that record; the view is saved in the case file.
+    await (await testid(b, "filter-starred")).click();
+    await b.waitUntil(async () => (await (await testid(b, "records-total")).getText()).startsWith("1 entries"), { timeout: 30_000 });
+    const kept = await b.$$('[data-testid="record-row"]');
+    assert.equal(kept.length, 1);
+    assert.deepEqual([await kept[0].getAttribute("data-tenant"), await kept[0].getAttribute("data-seq")], [tenant, seq]);
+    await (await testid(b, "view-name")).setValue("starred");
+    await (await testid(b, "save-view")).click();
+    await (await testid(b, "apply-view")).waitForExist({ timeout: 10_000 });
+
+    // An analyst event, at a time given with its offset, shown in the case's zone.
+    await (await testid(b, "tab-case")).click();
+    await (await testid(b, "analyst-time")).setValue("2026-03-01T09:00:00+01:00");
+    await (await testid(b, "analyst-text")).setValue("Phone call with the tenant admin");
+    await (await testid(b, "analyst-add")).click();
+    const event = await testid(b, "case-analyst-event");
+    await event.waitForExist({ timeout: 10_000 });
+    assert.match(await event.getText(), /^2026-03-01 09:00:00\.000000000 \+01:00 Phone call with the tenant admin/);
+    const annotation = await b.$(`[data-testid="case-annotation"][data-tenant="${tenant}"][data-seq="${seq}"]`);
+    assert.ok(await annotation.isExisting(), "the Case tab lists the annotation");
+    await shot(b, "case-tab.png");
+
+    // The report and the Timesketch timeline carry the case; the examiner log records both.
+    const logged = async () => Number((await (await testid(b, "case-log")).getText()).match(/^(\d+) record/)[1]);
+    const before = await logged();
+    await (await testid(b, "export")).click();
+    await b.$("button=HTML…").click();
+    const report = resolve(dialogDir, "trailproof-report.html");
+    await savedNotice(b, report);
+    const html = readFileSync(report, "utf8");
+    assert.match(html, /E2E-17/);
+    assert.match(html, /Dana Examiner/);
+    assert.match(html, /&lt;b&gt;called the admin&lt;\/b&gt;/);
+    assert.match(html, /Phone call with the tenant admin/);
+    await (await testid(b, "export")).click();
+    await b.$("button=Timesketch JSONL…").click();
+    const sketch = resolve(dialogDir, "timeline-timesketch.jsonl");
+    await savedNotice(b, sketch);
+    const lines = readFileSync(sketch, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    const annotated = lines.filter((l) => JSON.stringify(l).includes("<b>called the admin</b>"));
+    assert.equal(annotated.length, 1, "one event carries the note");
+    assert.ok(JSON.stringify(annotated[0]).includes("exfil"));
+    assert.ok(
+      lines.some((l) => l.kind === "analyst_event" && l.message.includes("Phone call with the tenant admin")),
+      "the analyst event is on the timeline, marked as the examiner's",
+    );
+    await (await testid(b, "tab-case")).click();
+    await b.waitUntil(async () => (await logged()) === before + 2, { timeout: 10_000 });
+    assert.match(await (await testid(b, "case-log")).getText(), /the chain is whole/);
+    const records = await logged();
+    await close(b);
+
+    // The next day: the recent case file reopens with everything back.
+    b = await openApp([]);
+    let recent = null;
+    await b.waitUntil(
+      async () => {
+        for (const r of await b.$$('[data-testid="recent-case"]')) if ((await r.getText()).includes("E2E-17.tpcase")) recent = r;
+        return recent !== null;
+      },
+      { timeout: 60_000, timeoutMsg: "the case file is among the recent cases" },
+    );
+    await recent.click();
+    assert.equal(await verdictOf(b), "intact");
+    assert.equal((await b.$$('[data-testid="evidence-changed"]')).length, 0);
+    await (await testid(b, "tab-records")).click();
+    await (await testid(b, "apply-view")).waitForExist({ timeout: 30_000 });
+    await (await testid(b, "apply-view")).selectByVisibleText("starred");
+    await b.waitUntil(async () => (await (await testid(b, "records-total")).getText()).startsWith("1 entries"), { timeout: 30_000 });
+    assert.equal(await (await testid(b, "filter-starred")).isSelected(), true, "the saved view sets the starred filter");
+    await (await testid(b, "tab-case")).click();
+    assert.ok(await b.$(`[data-testid="case-annotation"][data-tenant="${tenant}"][data-seq="${seq}"]`).isExisting());
+    assert.match(await (await testid(b, "case-analyst-event")).getText(), /Phone call with the tenant admin/);
+    await (await b.$('[data-testid="examiner-log"] > summary')).click();
+    await b.waitUntil(async () => (await b.$$('[data-testid="examiner-log-entry"]')).length === records, { timeout: 10_000 });
+    const actions = [];
+    for (const e of await b.$$('[data-testid="examiner-log-entry"]')) actions.push(await e.getAttribute("data-action"));
+    assert.deepEqual(actions.slice(0, 4), ["case.created", "evidence.added", "evidence.added", "annotation.starred"]);
+    assert.deepEqual(actions.slice(-2), ["report.exported", "report.exported"]);
+    assert.equal((await b.$$('[data-testid="examiner-log"] .status.failed')).length, 0);
+    await shot(b, "case-reopened.png");
+    await close(b);
+
+    // One evidence file changes between sittings: reopening names it.
+    appendFileSync(pdf, "\n% changed\n");
+    b = await openApp([]);
+    pick(caseFile);
+    await (await testid(b, "open-case-file")).waitForExist({ timeout: 60_000 });
+    await (await testid(b, "open-case-file")).click();
+    const banner = await testid(b, "evidence-changed");
+    await banner.waitForExist({ timeout: 60_000 });
+    assert.match(await banner.getText(), /evidence\/export-acme-critical\.pdf/);
+    assert.doesNotMatch(await banner.getText(), /audit\.sqlite/);
+    await (await testid(b, "tab-case")).click();
+    const states = [];
+    for (const e of await b.$$('[data-testid="case-evidence"]')) states.push(await e.getAttribute("data-state"));
+    assert.deepEqual(states.sort(), ["changed", "unchanged"]);
+    assert.match(await (await testid(b, "case-verdict")).getText(), /^not current/);
+    assert.ok(await b.$(`[data-testid="case-annotation"][data-tenant="${tenant}"][data-seq="${seq}"]`).isExisting());
+    await shot(b, "case-reopened-changed.png");
     await close(b);
   },
 );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatBytes, formatCount, formatMicros, formatTimestamp, plural, seqText, shortHash, formatTimestampIn, timestampMicros, zoneLabel } from "./format";
+import { formatBytes, formatCount, formatMicros, formatTimestamp, plural, seqText, shortHash, formatTimestampIn, microsTimestamp, timestampMicros, zoneLabel } from "./format";
 
 describe("format", () => {
   it("says counts in the right number", () => {
@@ -62,6 +62,10 @@ describe("timestampMicros", () => {
     expect(formatMicros(timestampMicros("2026-03-01T08:27:43.229123Z")!)).toBe("2026-03-01 08:27:43.229123 UTC");
     expect(timestampMicros("2026-03-01T08:27:43Z")).toBe(1_772_353_663_000_000);
     expect(timestampMicros("2026-03-01T08:27:43.5Z")).toBe(1_772_353_663_500_000);
+  });
+  it("round-trips through microsTimestamp", () => {
+    expect(microsTimestamp(1_772_353_663_229_123)).toBe("2026-03-01T08:27:43.229123Z");
+    expect(timestampMicros(microsTimestamp(1_772_353_663_000_001))).toBe(1_772_353_663_000_001);
   });
   it("refuses what is not a canonical UTC time", () => {
     expect(timestampMicros("2026-03-01T08:27:43+02:00")).toBeNull();

@@ -33,6 +33,14 @@ export function formatMicros(micros: number): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 19)}.${frac} UTC`;
 }
 
+/** Microseconds since the epoch → the UTC timestamp "2026-03-01T08:27:43.229123Z". */
+export function microsTimestamp(micros: number): string {
+  const ms = Math.floor(micros / 1000);
+  const rest = Math.round(micros - ms * 1000);
+  const iso = new Date(ms).toISOString();
+  return `${iso.slice(0, 23)}${rest.toString().padStart(3, "0")}Z`;
+}
+
 /**
  * A canonical UTC timestamp ("2026-03-01T08:27:43.229123456Z", any number of fraction digits)
  * → microseconds since the epoch, the timeline's unit (digits past the microsecond dropped);
