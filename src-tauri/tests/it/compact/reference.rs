@@ -1,0 +1,274 @@
+//! The reference: the queries over a whole timeline, as they were written before the compact
+//! store existed. The tests in `compact` hold the store's answers equal to these.
+
+use std::collections::BTreeSet;
+
+use trailproof_app::types::{Bucket, Density, Facets, Mark, RecordFilter, SortKey, TimeBounds};
+use trailproof_core::timeline::model::{Event, Flag, Integrity, Kind, Timeline};
+
+pub(super) const FACET_LIMIT: usize = 500;
+
+pub(super) struct Ref {
+    pub(super) tl: Timeline,
+    pub(super) by_key: Vec<(u32, u64, u32)>,
+    pub(super) tenants: Vec<String>,
+    pub(super) by_time: Vec<(i64, u32)>,
+    pub(super) facets: Facets,
+}
+
+pub(super) fn push_facet(set: &mut BTreeSet<String>, v: &Option<String>) {
+    if let Some(v) = v {
+        if set.len() < FACET_LIMIT || set.contains(v) {
+            set.insert(v.clone());
+        }
+    }
+}
+
+impl Ref {
+    pub(super) fn new(timeline: Timeline) -> Ref {
+        let (mut sev, mut act, mut actor, mut rt) = Default::default();
+        let tenants: Vec<String> = timeline.summary.tenants.clone();
+        let mut by_key = Vec::new();
+        let mut by_time = Vec::new();
+        for (i, e) in timeline.events.iter().enumerate() {
+            let i = i as u32;
+            if e.kind == Kind::Event {
+                let t = tenants
+                    .iter()
+                    .position(|t| *t == e.tenant_id)
+                    .unwrap_or(usize::MAX) as u32;
+                by_key.push((t, e.seq, i));
+            }
+            if let Some(m) = e.micros {
+                by_time.push((m, i));
+            }
+            push_facet(&mut sev, &e.severity);
+            push_facet(&mut act, &e.action);
+            push_facet(&mut actor, &e.actor_user_id);
+            push_facet(&mut rt, &e.resource_type);
+        }
+        by_key.sort_unstable();
+        by_time.sort_by_key(|&(m, i)| (m, i));
+        let facets = Facets {
+            tenants: tenants.clone(),
+            severities: sev.into_iter().collect(),
+            actions: act.into_iter().collect(),
+            actors: actor.into_iter().collect(),
+            resource_types: rt.into_iter().collect(),
+        };
+        Ref {
+            tl: timeline,
+            by_key,
+            tenants,
+            by_time,
+            facets,
+        }
+    }
+
+    pub(super) fn index_of(&self, tenant: &str, seq: u64) -> Option<u32> {
+        let t = self.tenants.iter().position(|x| x == tenant)? as u32;
+        self.by_key
+            .binary_search_by(|&(a, b, _)| (a, b).cmp(&(t, seq)))
+            .ok()
+            .map(|k| self.by_key[k].2)
+    }
+
+    pub(super) fn select(&self, filter: &RecordFilter, sort: SortKey, desc: bool) -> Vec<u32> {
+        let events = &self.tl.events;
+        let mut sel: Vec<u32> = (0..events.len() as u32)
+            .filter(|&i| matches(filter, &events[i as usize]))
+            .collect();
+        let key_str = |e: &Event| -> String {
+            match sort {
+                SortKey::Actor => e.actor_user_id.clone().unwrap_or_default(),
+                SortKey::Action => e.action.clone().unwrap_or_default(),
+                SortKey::Severity => e.severity.clone().unwrap_or_default(),
+                SortKey::Outcome => e.outcome.clone().unwrap_or_default(),
+                SortKey::Integrity => e.integrity.as_str().to_string(),
+                SortKey::Time | SortKey::Seq => String::new(),
+            }
+        };
+        match sort {
+            SortKey::Time => {}
+            SortKey::Seq => sel.sort_by(|&a, &b| {
+                let (x, y) = (&events[a as usize], &events[b as usize]);
+                (&x.tenant_id, x.seq, a).cmp(&(&y.tenant_id, y.seq, b))
+            }),
+            _ => sel.sort_by_cached_key(|&i| (key_str(&events[i as usize]), i)),
+        }
+        if desc {
+            sel.reverse();
+        }
+        sel
+    }
+
+    pub(super) fn bounds(&self) -> TimeBounds {
+        TimeBounds {
+            first: self.by_time.first().map(|&(m, _)| m as f64),
+            last: self.by_time.last().map(|&(m, _)| m as f64),
+            events: self.tl.events.len() as u32,
+        }
+    }
+
+    pub(super) fn density(&self, from: f64, to: f64, buckets: u32, limit: u32) -> Density {
+        let buckets = buckets.clamp(1, 4000) as usize;
+        let (from_i, to_i) = (from.floor() as i64, to.ceil() as i64);
+        let lo = self.by_time.partition_point(|&(m, _)| m < from_i);
+        let hi = self.by_time.partition_point(|&(m, _)| m <= to_i);
+        let window = &self.by_time[lo..hi];
+        let mut out = vec![Bucket::default(); buckets];
+        let span = (to - from).max(1.0);
+        let mut total = 0u32;
+        let mut marks = Vec::new();
+        let mut gaps = Vec::new();
+        let want_marks = window.len() <= limit as usize;
+        for &(m, i) in window {
+            let e = &self.tl.events[i as usize];
+            if e.kind == Kind::Gap {
+                gaps.push(mark(i, m, e));
+                continue;
+            }
+            total += 1;
+            let b = (((m as f64 - from) / span) * buckets as f64) as usize;
+            let b = &mut out[b.min(buckets - 1)];
+            b.events += 1;
+            for f in &e.flags {
+                match f {
+                    Flag::PrivilegedIntervention => b.privileged += 1,
+                    Flag::ParameterChange => b.parameter += 1,
+                    Flag::MassExport => b.mass_export += 1,
+                    Flag::Denied | Flag::DenialBurst => b.denied += 1,
+                    Flag::OffHours => {}
+                }
+            }
+            if e.integrity != Integrity::Verified {
+                b.problems += 1;
+            }
+            if want_marks {
+                marks.push(mark(i, m, e));
+            }
+        }
+        Density {
+            generation: 1,
+            from,
+            to,
+            buckets: out,
+            total,
+            marks,
+            gaps,
+        }
+    }
+}
+
+pub(super) fn mark(i: u32, m: i64, e: &Event) -> Mark {
+    Mark {
+        index: i,
+        micros: m as f64,
+        tenant_id: e.tenant_id.clone(),
+        seq: e.seq,
+        seq_end: e.seq_end,
+        action: e.action.clone(),
+        actor: e.actor_user_id.clone().or_else(|| e.actor_display.clone()),
+        integrity: e.integrity,
+        flags: e.flags.clone(),
+        findings: e.findings.clone(),
+    }
+}
+
+pub(super) fn eq(want: &Option<String>, have: &Option<String>) -> bool {
+    match want.as_deref() {
+        None | Some("") => true,
+        Some(w) => have.as_deref() == Some(w),
+    }
+}
+
+pub(super) fn matches(f: &RecordFilter, e: &Event) -> bool {
+    let text = f
+        .text
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_lowercase);
+    if e.kind == Kind::Gap {
+        if f.hide_gaps
+            || [&f.severity, &f.event, &f.actor, &f.resource_type]
+                .iter()
+                .any(|v| v.as_deref().is_some_and(|s| !s.is_empty()))
+            || f.flag.is_some()
+        {
+            return false;
+        }
+    } else if !(eq(&f.severity, &e.severity)
+        && eq(&f.event, &e.action)
+        && eq(&f.actor, &e.actor_user_id)
+        && eq(&f.resource_type, &e.resource_type))
+    {
+        return false;
+    }
+    if let Some(t) = f.tenant.as_deref().filter(|t| !t.is_empty()) {
+        if e.tenant_id != t {
+            return false;
+        }
+    }
+    if let Some(lo) = f.from.as_deref().filter(|s| !s.is_empty()) {
+        match e.timestamp.as_deref() {
+            Some(ts) if ts >= lo => {}
+            _ => return false,
+        }
+    }
+    if let Some(hi) = f.to.as_deref().filter(|s| !s.is_empty()) {
+        match e.timestamp.as_deref() {
+            Some(ts) if ts <= hi || ts.starts_with(hi) => {}
+            _ => return false,
+        }
+    }
+    if let Some(i) = f.integrity {
+        if e.integrity != i {
+            return false;
+        }
+    }
+    if let Some(fl) = f.flag {
+        if !e.flags.contains(&fl) {
+            return false;
+        }
+    }
+    if f.with_findings && e.findings.is_empty() {
+        return false;
+    }
+    if let Some(t) = &text {
+        if !text_hit(e, t) {
+            return false;
+        }
+    }
+    true
+}
+
+pub(super) fn contains_ci(hay: &str, needle_lower: &str) -> bool {
+    if hay.is_ascii() && needle_lower.is_ascii() {
+        hay.as_bytes()
+            .windows(needle_lower.len())
+            .any(|w| w.eq_ignore_ascii_case(needle_lower.as_bytes()))
+    } else {
+        hay.to_lowercase().contains(needle_lower)
+    }
+}
+
+pub(super) fn text_hit(e: &Event, t: &str) -> bool {
+    e.dimensions()
+        .into_iter()
+        .chain([e.timestamp.as_deref()])
+        .any(|v| v.is_some_and(|s| contains_ci(s, t)))
+        || e.seq.to_string() == t
+        || contains_ci(&e.tenant_id, t)
+        || e.sources.iter().any(|s| contains_ci(s, t))
+        || e.findings.iter().any(|c| {
+            contains_ci(
+                serde_json::to_value(c)
+                    .unwrap()
+                    .as_str()
+                    .unwrap_or_default(),
+                t,
+            )
+        })
+        || contains_ci(e.integrity.as_str(), t)
+}
