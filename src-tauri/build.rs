@@ -29,6 +29,7 @@ const COMMANDS: &[&str] = &[
     "withdraw_analyst_event",
     "save_view",
     "examiner_log",
+    "count_through",
 ];
 
 fn main() {

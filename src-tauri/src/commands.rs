@@ -26,7 +26,8 @@ const EVIDENCE: &[&str] = &[
 use crate::keystore;
 use crate::types::{
     AppError, CaseView, Density, ErrorKind, LiveRun, ProgressEvent, RecentCase, RecordDetail,
-    RecordPage, RecordQuery, ReportFormat, Saved, TimeBounds, TimelineFormat, TokenStatus,
+    RecordFilter, RecordPage, RecordQuery, ReportFormat, Saved, TimeBounds, TimelineFormat,
+    TokenStatus,
 };
 use crate::{detail, recent, session::Loaded, work, AppState};
 
@@ -210,6 +211,19 @@ pub async fn query_records(
 ) -> Result<RecordPage, AppError> {
     let case = current(&state, query.generation)?;
     blocking(move || Ok(case.page(&query))).await
+}
+
+/// For each time (microseconds), how many entries matching `filter` lie at or before it: where
+/// the case file's analyst events stand among the records.
+#[tauri::command]
+pub async fn count_through(
+    state: State<'_, AppState>,
+    generation: u32,
+    filter: RecordFilter,
+    times: Vec<i64>,
+) -> Result<Vec<u32>, AppError> {
+    let case = current(&state, generation)?;
+    blocking(move || Ok(case.count_through(&filter, &times))).await
 }
 
 /// Everything about the entry at timeline `index`.

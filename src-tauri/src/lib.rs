@@ -188,6 +188,7 @@ pub fn run(paths: Vec<String>) {
             commands::case_file::withdraw_analyst_event,
             commands::case_file::save_view,
             commands::case_file::examiner_log,
+            commands::count_through,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {

@@ -356,6 +356,22 @@ impl Loaded {
         }
     }
 
+    /// For each time in `times` (microseconds since the epoch): how many entries matching
+    /// `filter` lie at or before it in time order, so the UI can list the case file's analyst
+    /// events among them (each after the entries of its own instant). Entries without a time
+    /// count as after every time.
+    pub fn count_through(&self, filter: &RecordFilter, times: &[i64]) -> Vec<u32> {
+        let sel = self.selection(filter, SortKey::Time, false);
+        times
+            .iter()
+            .map(|&t| {
+                sel.iter()
+                    .filter(|&&i| self.store.micros(i).is_some_and(|m| m <= t))
+                    .count() as u32
+            })
+            .collect()
+    }
+
     /// The timeline indexes matching `filter`, in the requested order (cached for the last
     /// filter and order).
     fn selection(&self, filter: &RecordFilter, sort: SortKey, desc: bool) -> Arc<Vec<u32>> {

@@ -416,6 +416,14 @@ test(
     assert.equal(await verdictOf(b), "intact");
     assert.equal((await b.$$('[data-testid="evidence-changed"]')).length, 0);
     await (await testid(b, "tab-records")).click();
+    // Sorted by time, the analyst event stands among the records, marked as the examiner's: it
+    // happened before every record of the evidence, so it comes first.
+    const analystRow = await testid(b, "analyst-row");
+    await analystRow.waitForExist({ timeout: 30_000 });
+    assert.match(await analystRow.getProperty("textContent"), /analyst event\s*Phone call with the tenant admin/);
+    const firstRow = await b.$('[data-testid="records-table"] .rows > :first-child');
+    assert.equal(await firstRow.getAttribute("data-testid"), "analyst-row");
+    assert.match(await (await testid(b, "records-total")).getText(), /entries and 1 analyst event/);
     await (await testid(b, "apply-view")).waitForExist({ timeout: 30_000 });
     await (await testid(b, "apply-view")).selectByVisibleText("starred");
     await b.waitUntil(async () => (await (await testid(b, "records-total")).getText()).startsWith("1 entries"), { timeout: 30_000 });

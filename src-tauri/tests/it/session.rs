@@ -384,3 +384,39 @@ fn the_annotation_filter_keeps_exactly_the_records_named() {
     );
     assert_eq!(only(&[]), Vec::<(String, u64)>::new());
 }
+
+#[test]
+fn analyst_events_stand_after_the_entries_of_their_instant() {
+    // count_through says how many matching entries lie at or before each time: the place of an
+    // analyst event among the records, filtered or not.
+    let case = open(&[vector("audit.sqlite")]);
+    let all = case.page(&query(RecordFilter::default(), SortKey::Time, 0, 1000));
+    let times: Vec<i64> = all
+        .rows
+        .iter()
+        .map(|r| r.micros.expect("every vector record has a time"))
+        .collect();
+    let (first, third) = (times[0], times[2]);
+    assert_eq!(
+        case.count_through(
+            &RecordFilter::default(),
+            &[first - 1, first, third, i64::MAX]
+        ),
+        vec![0, 1, 3, all.total]
+    );
+    // Under a filter, only the entries it keeps count.
+    let acme = RecordFilter {
+        tenant: Some("acme".into()),
+        ..Default::default()
+    };
+    let acme_rows = case.page(&query(acme.clone(), SortKey::Time, 0, 1000));
+    let before_third = acme_rows
+        .rows
+        .iter()
+        .filter(|r| r.micros.unwrap() <= third)
+        .count() as u32;
+    assert_eq!(
+        case.count_through(&acme, &[third, i64::MAX]),
+        vec![before_third, acme_rows.total]
+    );
+}

@@ -61,6 +61,8 @@ export const ipc = {
   cancel: () => call<void>("cancel_work"),
   recentCases: () => call<T.RecentCase[]>("recent_cases"),
   queryRecords: (query: T.RecordQuery) => call<T.RecordPage>("query_records", { query }),
+  countThrough: (generation: number, filter: T.RecordFilter, times: number[]) =>
+    call<number[]>("count_through", { generation, filter, times }),
   recordDetail: (generation: number, index: number) =>
     call<T.RecordDetail>("record_detail", { generation, index }),
   locate: (generation: number, tenant: string, seq: number) =>
