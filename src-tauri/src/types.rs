@@ -327,24 +327,6 @@ pub struct SavedViewItem {
     pub saved: String,
 }
 
-/// One record of the case file's examiner log, with what the chain check found.
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
-pub struct ExaminerLogEntry {
-    pub seq: u64,
-    /// When the action was taken, canonical UTC.
-    pub timestamp: String,
-    /// Who took it.
-    pub examiner: String,
-    /// The action (`annotation.tagged`, ...).
-    pub action: String,
-    /// Its `metadata` as compact JSON: the target record, the tag, the note's text...
-    pub details: String,
-    /// Its stored hash.
-    pub hash: String,
-    /// What is wrong with it in the chain (empty: it verifies).
-    pub problems: Vec<String>,
-}
-
 /// What a new case starts with.
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct NewCaseInput {
@@ -466,7 +448,8 @@ pub fn typescript() -> String {
     use trailproof_core::chain::TenantSummary;
     use trailproof_core::finding::{Check, Level, Proof, Status};
     use trailproof_core::handover::{
-        AnalystEvent, Annotation, Evidence, EvidenceCheck, EvidenceState, LogHead, LogStatus, Note,
+        AnalystEvent, Annotation, Evidence, EvidenceCheck, EvidenceState, LogEntry, LogHead,
+        LogStatus, Note,
     };
     use trailproof_core::incident::{Incident, IncidentKind};
     use trailproof_core::report::{Counts, InputInfo, InputTenant, Tool};
@@ -499,6 +482,7 @@ pub fn typescript() -> String {
         AnalystEvent::decl(&cfg),
         LogHead::decl(&cfg),
         LogStatus::decl(&cfg),
+        LogEntry::decl(&cfg),
         CaseHandover::decl(&cfg),
         Report::decl(&cfg),
         Kind::decl(&cfg),
@@ -530,7 +514,6 @@ pub fn typescript() -> String {
         RecentCase::decl(&cfg),
         CaseFileView::decl(&cfg),
         SavedViewItem::decl(&cfg),
-        ExaminerLogEntry::decl(&cfg),
         NewCaseInput::decl(&cfg),
         RecordKey::decl(&cfg),
         AnnotationEdit::decl(&cfg),

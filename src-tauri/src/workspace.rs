@@ -9,6 +9,7 @@
 
 use std::path::{Path, PathBuf};
 
+use trailproof_casefile::log::LogEntry;
 use trailproof_casefile::state::{replay, CaseState};
 use trailproof_casefile::{
     assemble, case_dir, case_verdict, check_evidence, handover, intake, Action, CaseError,
@@ -17,8 +18,8 @@ use trailproof_casefile::{
 use trailproof_core::report::Report;
 
 use crate::types::{
-    AnnotationEdit, AppError, CaseFileView, ErrorKind, ExaminerLogEntry, NewCaseInput, RecordKey,
-    Saved, SavedViewItem,
+    AnnotationEdit, AppError, CaseFileView, ErrorKind, NewCaseInput, RecordKey, Saved,
+    SavedViewItem,
 };
 
 impl From<CaseError> for AppError {
@@ -134,22 +135,12 @@ impl Workspace {
     }
 
     /// The examiner log, record by record, each with what the chain check found.
-    pub fn log_entries(&self) -> Result<Vec<ExaminerLogEntry>, AppError> {
+    pub fn log_entries(&self) -> Result<Vec<LogEntry>, AppError> {
         let records = trailproof_casefile::log::read(&self.file)?;
-        Ok(
-            trailproof_casefile::log::entries(&self.file.info().id, &records)
-                .into_iter()
-                .map(|e| ExaminerLogEntry {
-                    seq: e.seq,
-                    timestamp: e.timestamp,
-                    examiner: e.examiner,
-                    action: e.action,
-                    details: e.details,
-                    hash: e.hash,
-                    problems: e.problems,
-                })
-                .collect(),
-        )
+        Ok(trailproof_casefile::log::entries(
+            &self.file.info().id,
+            &records,
+        ))
     }
 
     /// The case for a report or export (the log replayed, the evidence re-hashed now).

@@ -4,7 +4,7 @@
 
 use rusqlite::{params, OptionalExtension, Transaction};
 use serde_json::{Map, Value as J};
-pub use trailproof_core::handover::{LogHead, LogStatus};
+pub use trailproof_core::handover::{LogEntry, LogHead, LogStatus};
 use trailproof_core::json::Value;
 use trailproof_core::record::{compute_hash, hex, GENESIS};
 use trailproof_core::time::Instant;
@@ -253,25 +253,6 @@ pub fn status(case_id: &str, records: &[LogRecord]) -> LogStatus {
         }),
         breaks,
     }
-}
-
-/// One record of the examiner log as the examiner reads it back, with what its check found.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct LogEntry {
-    /// seq.
-    pub seq: u64,
-    /// When the action was taken, canonical UTC.
-    pub timestamp: String,
-    /// Who took it (`actor_display`).
-    pub examiner: String,
-    /// The action (`annotation.tagged`, ...).
-    pub action: String,
-    /// Its `metadata` as compact JSON (the target record, the tag, the note's text, ...).
-    pub details: String,
-    /// Its stored hash.
-    pub hash: String,
-    /// What is wrong with it in the chain (empty: it verifies).
-    pub problems: Vec<String>,
 }
 
 /// Every record of the examiner log, in seq order, each with what the chain check found.

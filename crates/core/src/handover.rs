@@ -150,6 +150,27 @@ impl LogStatus {
     }
 }
 
+/// One record of the examiner log as the examiner reads it back, with what the chain check
+/// found.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogEntry {
+    /// seq.
+    pub seq: u64,
+    /// When the action was taken, canonical UTC.
+    pub timestamp: String,
+    /// Who took it (`actor_display`).
+    pub examiner: String,
+    /// The action (`annotation.tagged`, ...).
+    pub action: String,
+    /// Its `metadata` as compact JSON (the target record, the tag, the note's text, ...).
+    pub details: String,
+    /// Its stored hash.
+    pub hash: String,
+    /// What is wrong with it in the chain (empty: it verifies).
+    pub problems: Vec<String>,
+}
+
 /// The case a report or export was made from.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

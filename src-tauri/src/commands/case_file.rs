@@ -9,8 +9,8 @@ use tauri::{AppHandle, State};
 
 use super::{blocking, dialogs, run_case};
 use crate::types::{
-    AnnotationEdit, AppError, CaseFileView, CaseView, ErrorKind, ExaminerLogEntry, NewCaseInput,
-    ProgressEvent, RecordKey,
+    AnnotationEdit, AppError, CaseFileView, CaseView, ErrorKind, NewCaseInput, ProgressEvent,
+    RecordKey,
 };
 use crate::workspace::Workspace;
 use crate::AppState;
@@ -138,6 +138,8 @@ pub fn save_view(
 
 /// The open case file's examiner log, record by record, each with what its check found.
 #[tauri::command]
-pub async fn examiner_log(state: State<'_, AppState>) -> Result<Vec<ExaminerLogEntry>, AppError> {
+pub async fn examiner_log(
+    state: State<'_, AppState>,
+) -> Result<Vec<trailproof_casefile::log::LogEntry>, AppError> {
     state.with_case_file(|w| w.log_entries())
 }

@@ -461,6 +461,36 @@ head: LogHead | null,
  */
 breaks: Array<string>, };
 
+export type LogEntry = { 
+/**
+ * seq.
+ */
+seq: number, 
+/**
+ * When the action was taken, canonical UTC.
+ */
+timestamp: string, 
+/**
+ * Who took it (`actor_display`).
+ */
+examiner: string, 
+/**
+ * The action (`annotation.tagged`, ...).
+ */
+action: string, 
+/**
+ * Its `metadata` as compact JSON (the target record, the tag, the note's text, ...).
+ */
+details: string, 
+/**
+ * Its stored hash.
+ */
+hash: string, 
+/**
+ * What is wrong with it in the chain (empty: it verifies).
+ */
+problems: Array<string>, };
+
 export type CaseHandover = { 
 /**
  * The case id (the examiner log's `tenant_id`).
@@ -1092,32 +1122,6 @@ export type SavedViewItem = { name: string, view: string,
  * When it was saved, canonical UTC.
  */
 saved: string, };
-
-export type ExaminerLogEntry = { seq: number, 
-/**
- * When the action was taken, canonical UTC.
- */
-timestamp: string, 
-/**
- * Who took it.
- */
-examiner: string, 
-/**
- * The action (`annotation.tagged`, ...).
- */
-action: string, 
-/**
- * Its `metadata` as compact JSON: the target record, the tag, the note's text...
- */
-details: string, 
-/**
- * Its stored hash.
- */
-hash: string, 
-/**
- * What is wrong with it in the chain (empty: it verifies).
- */
-problems: Array<string>, };
 
 export type NewCaseInput = { number: string, examiner: string, examiner_id: string | null, title: string | null, organisation: string | null, 
 /**

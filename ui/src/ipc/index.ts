@@ -94,7 +94,7 @@ export const ipc = {
     call<T.CaseFileView>("add_analyst_event", { time, text }),
   withdrawAnalystEvent: (id: number) => call<T.CaseFileView>("withdraw_analyst_event", { id }),
   saveView: (name: string, view: string) => call<T.CaseFileView>("save_view", { name, view }),
-  examinerLog: () => call<T.ExaminerLogEntry[]>("examiner_log"),
+  examinerLog: () => call<T.LogEntry[]>("examiner_log"),
 };
 
 /** Calls `onDrop` with the paths of files dropped on the window; returns the unsubscribe. */
