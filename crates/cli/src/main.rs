@@ -168,8 +168,13 @@ fn main() -> ExitCode {
                 return ExitCode::from(2);
             }
             let mut msg = format!("trailproof: error: {e}");
+            // Each cause once: one whose text the message already carries (an OS error quoted
+            // in the message) is not printed again.
             for cause in e.chain().skip(1) {
-                msg.push_str(&format!("\n  caused by: {cause}"));
+                let cause = cause.to_string();
+                if !msg.contains(&cause) {
+                    msg.push_str(&format!("\n  caused by: {cause}"));
+                }
             }
             eprintln!("{msg}");
             ExitCode::from(2)

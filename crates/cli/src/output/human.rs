@@ -101,7 +101,7 @@ pub fn write_report(
                 writeln!(out, "  tenant {}:", safe(t.unwrap_or("(none)")))?;
                 tenant = Some(t);
             }
-            write_finding(out, f, &st, "    ")?;
+            write_finding(out, f, &st, "    ", None)?;
         }
     }
     let passed = r
@@ -205,7 +205,7 @@ fn write_incidents(out: &mut impl Write, r: &Report, st: &Style) -> io::Result<(
             safe(&i.explanation)
         )?;
         if let Some(root) = r.findings.get(i.root) {
-            write_finding(out, root, st, "     root: ")?;
+            write_finding(out, root, st, "     root: ", Some(&i.explanation))?;
         }
         if !i.dependents.is_empty() {
             let mut by_code: BTreeMap<&str, usize> = BTreeMap::new();
@@ -232,8 +232,15 @@ fn write_incidents(out: &mut impl Write, r: &Report, st: &Style) -> io::Result<(
 }
 
 /// One finding: level, code, seq and message, then where, the stated and recomputed values and
-/// the differing fields, indented under `lead`.
-fn write_finding(out: &mut impl Write, f: &Finding, st: &Style, lead: &str) -> io::Result<()> {
+/// the differing fields, indented under `lead`. Its message is left out when it is `said`
+/// already (an incident explained by its root's own message), so nothing is read twice.
+fn write_finding(
+    out: &mut impl Write,
+    f: &Finding,
+    st: &Style,
+    lead: &str,
+    said: Option<&str>,
+) -> io::Result<()> {
     let level = match f.level {
         Level::Error => st.paint("31", "error"),
         Level::Warning => st.paint("33", "warning"),
@@ -249,12 +256,16 @@ fn write_finding(out: &mut impl Write, f: &Finding, st: &Style, lead: &str) -> i
         Some(id) if !lead.contains("root") => format!(" [incident {id}]"),
         _ => String::new(),
     };
-    writeln!(
-        out,
-        "{lead}{level} {} {seq}: {}{incident}",
-        f.code,
-        safe(&f.message)
-    )?;
+    if said == Some(f.message.as_str()) {
+        writeln!(out, "{lead}{level} {} {seq}{incident}", f.code)?;
+    } else {
+        writeln!(
+            out,
+            "{lead}{level} {} {seq}: {}{incident}",
+            f.code,
+            safe(&f.message)
+        )?;
+    }
     let pad = " ".repeat(lead.chars().count() + 2);
     let mut place = Vec::new();
     if let Some(i) = &f.input {
@@ -265,6 +276,11 @@ fn write_finding(out: &mut impl Write, f: &Finding, st: &Style, lead: &str) -> i
     }
     if !place.is_empty() {
         writeln!(out, "{pad}at {}", place.join(", "))?;
+    }
+    // What the pages print against what the payload embeds is in the message, each value named
+    // once; "stated / recomputed" would name them wrongly.
+    if f.code == Code::VisibleTextMismatch {
+        return Ok(());
     }
     if let (Some(e), Some(c)) = (&f.expected, &f.computed) {
         writeln!(out, "{pad}stated:     {}", safe(e))?;

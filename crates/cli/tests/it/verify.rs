@@ -360,9 +360,18 @@ fn unreadable_input_exits_2_naming_the_file() {
         "{}",
         r.stderr
     );
-    let r = verify(&[&dir.path().join("missing.jsonl")]);
+    let missing = dir.path().join("missing.jsonl");
+    let r = verify(&[&missing]);
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("missing.jsonl"), "{}", r.stderr);
+    // The OS error once: the message quotes it, so no "caused by" repeats it.
+    let os = std::fs::read(&missing).unwrap_err().to_string();
+    assert_eq!(
+        r.stderr,
+        format!(
+            "trailproof: error: {}: cannot read: {os}\n",
+            missing.display()
+        )
+    );
     // A compressed dump is named as such, with the command that unpacks a copy.
     let gz = dir.path().join("audit.sql.gz");
     std::fs::write(&gz, b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03").unwrap();
