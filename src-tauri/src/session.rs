@@ -39,7 +39,7 @@ use crate::types::{
     AppError, Bucket, CaseView, Density, ErrorKind, Facets, LiveView, Mark, RecordFilter,
     RecordPage, RecordQuery, RecordRow, SortKey, TimeBounds,
 };
-use filter::Matcher;
+use filter::{Matcher, OtherCopies};
 
 /// Most distinct values offered per filter menu.
 const FACET_LIMIT: usize = 500;
@@ -70,6 +70,9 @@ pub struct Loaded {
     summary: Summary,
     store: Store,
     facets: Facets,
+    /// The values other copies of a record hold (the report's field differences), so free text
+    /// finds a diverged record by either value.
+    other_copies: OtherCopies,
     /// The last filtered and sorted selection, reused while the user scrolls.
     selection: Mutex<Option<Selection>>,
 }
@@ -255,7 +258,21 @@ impl Loaded {
     ) -> Loaded {
         facets.tenants = summary.tenants.clone();
         let identities = identities_of(&paths);
+        let mut other_copies = OtherCopies::new();
+        for f in &report.findings {
+            let (Some(t), Some(seq)) = (&f.tenant_id, f.seq) else {
+                continue;
+            };
+            let Ok(k) = store.tenants().binary_search_by(|x| x.as_str().cmp(t)) else {
+                continue;
+            };
+            for d in &f.fields {
+                let vs = other_copies.entry((k as u32, seq)).or_default();
+                vs.extend(d.left.iter().chain(d.right.iter()).cloned());
+            }
+        }
         Loaded {
+            other_copies,
             generation,
             identities,
             paths,
@@ -381,7 +398,7 @@ impl Loaded {
                 return c.indexes.clone();
             }
         }
-        let m = Matcher::new(filter, &self.store);
+        let m = Matcher::new(filter, &self.store, &self.other_copies);
         let (lo, hi) = m.range();
         let mut sel: Vec<u32> = (lo as u32..hi as u32).filter(|&i| m.matches(i)).collect();
         let s = &self.store;

@@ -4,7 +4,9 @@
 //! annotation filter as a set of (tenant index, seq).
 //!
 //! Invariant: [`Matcher::matches`] over [`Matcher::range`] keeps exactly the entries the same
-//! filter keeps over the whole timeline in memory.
+//! filter keeps over the whole timeline in memory, where free text also meets the values the
+//! other copies of a record hold (the report's field differences: a diverged record is found by
+//! either value).
 
 use trailproof_core::timeline::model::{Dimension, Event, Integrity};
 
@@ -13,6 +15,9 @@ use crate::store::{
     contains_ci, flag_bit, integrity_code, List, Store, Ts, Val, BASE, HOT, INLINE,
 };
 use crate::types::RecordFilter;
+
+/// The values other copies of a record hold, by (tenant index, seq).
+pub(super) type OtherCopies = std::collections::HashMap<(u32, u64), Vec<String>>;
 
 /// What a filter wants of one summary column.
 enum Want {
@@ -42,6 +47,8 @@ pub(super) struct Matcher<'a> {
     /// The annotation filters: `(tenant index, seq)` of the records asked for; a tenant no
     /// entry names drops out here, so the set holds only what can match.
     only: Option<std::collections::HashSet<(u32, u64)>>,
+    /// The values other copies hold, by (tenant index, seq).
+    other: &'a OtherCopies,
 }
 
 fn given(v: &Option<String>) -> Option<&str> {
@@ -72,7 +79,7 @@ fn within_to(ts: &str, hi: &str) -> bool {
 }
 
 impl<'a> Matcher<'a> {
-    pub(super) fn new(f: &'a RecordFilter, s: &'a Store) -> Self {
+    pub(super) fn new(f: &'a RecordFilter, s: &'a Store, other: &'a OtherCopies) -> Self {
         let mut dims = Vec::new();
         for (slot, v) in [
             (SLOT_SEVERITY, &f.severity),
@@ -123,6 +130,7 @@ impl<'a> Matcher<'a> {
             by_range: s.ts_prefix().is_some(),
             text,
             only,
+            other,
         }
     }
 
@@ -203,7 +211,11 @@ impl<'a> Matcher<'a> {
             }
         }
         if let Some(t) = &self.text {
-            if !t.hit(s, i) {
+            let in_other_copy = self
+                .other
+                .get(&(s.tenant(i), s.seq(i)))
+                .is_some_and(|vs| vs.iter().any(|v| contains_ci(v, &t.t)));
+            if !t.hit(s, i) && !in_other_copy {
                 return false;
             }
         }

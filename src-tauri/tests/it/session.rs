@@ -10,6 +10,7 @@ use trailproof_app::types::{
     ErrorKind, RecentCase, RecordFilter, RecordQuery, ReportFormat, SortKey, TimelineFormat,
 };
 use trailproof_app::{detail, recent, work};
+use trailproof_core::finding::Code;
 use trailproof_core::report::Verdict;
 use trailproof_core::timeline::model::{Integrity, Kind};
 
@@ -419,4 +420,49 @@ fn analyst_events_stand_after_the_entries_of_their_instant() {
         case.count_through(&acme, &[third, i64::MAX]),
         vec![before_third, acme_rows.total]
     );
+}
+
+#[test]
+fn free_text_finds_a_diverged_record_by_either_copy() {
+    // acme seq 12 differs between the export (actor u-1004, its original hash) and the rewritten
+    // table (u-1003, a new hash): searching either copy's value finds the record (and the next
+    // one, whose prev_hash holds it), and nothing else.
+    let case = open(&[
+        root().join("samples/export-acme.pdf"),
+        root().join("samples/audit-rewritten.sqlite"),
+    ]);
+    let f = case
+        .report
+        .findings
+        .iter()
+        .find(|f| f.code == Code::RecordDiverged && f.seq == Some(12))
+        .expect("acme seq 12 diverged");
+    let hash = f
+        .fields
+        .iter()
+        .find(|d| d.field == "hash")
+        .expect("hashes differ");
+    for value in [&hash.left, &hash.right] {
+        let text = value.as_deref().unwrap().trim_matches('"')[..16].to_string();
+        let page = case.page(&query(
+            RecordFilter {
+                text: Some(text.clone()),
+                ..Default::default()
+            },
+            SortKey::Time,
+            0,
+            100,
+        ));
+        let found: Vec<(String, u64)> = page
+            .rows
+            .iter()
+            .map(|r| (r.tenant_id.clone(), r.seq))
+            .collect();
+        // Seq 12 holds it as its hash; seq 13, in the same copy, as its prev_hash.
+        assert_eq!(
+            found,
+            vec![("acme".to_string(), 12), ("acme".to_string(), 13)],
+            "{text}"
+        );
+    }
 }

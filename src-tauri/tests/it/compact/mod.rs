@@ -281,7 +281,7 @@ fn json<T: serde::Serialize>(v: &T) -> serde_json::Value {
 
 /// Every query of `case` against the reference over `tl`.
 fn same_queries(what: &str, case: &Loaded, tl: &Timeline) {
-    let r = Ref::new(tl.clone());
+    let r = Ref::new(tl.clone(), &case.report);
     assert_eq!(case.len(), tl.events.len(), "{what}");
     for (i, e) in tl.events.iter().enumerate() {
         assert_eq!(case.event(i as u32).as_ref(), Some(e), "{what}: entry {i}");

@@ -1,14 +1,16 @@
 //! The reference: the queries over a whole timeline, as they were written before the compact
 //! store existed. The tests in `compact` hold the store's answers equal to these.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use trailproof_app::types::{Bucket, Density, Facets, Mark, RecordFilter, SortKey, TimeBounds};
+use trailproof_core::report::Report;
 use trailproof_core::timeline::model::{Event, Flag, Integrity, Kind, Timeline};
 
 pub(super) const FACET_LIMIT: usize = 500;
 
 pub(super) struct Ref {
+    pub(super) other: HashMap<(String, u64), Vec<String>>,
     pub(super) tl: Timeline,
     pub(super) by_key: Vec<(u32, u64, u32)>,
     pub(super) tenants: Vec<String>,
@@ -25,7 +27,18 @@ pub(super) fn push_facet(set: &mut BTreeSet<String>, v: &Option<String>) {
 }
 
 impl Ref {
-    pub(super) fn new(timeline: Timeline) -> Ref {
+    pub(super) fn new(timeline: Timeline, report: &Report) -> Ref {
+        // The values other copies of a record hold, from the report's field differences: free
+        // text finds a diverged record by either value.
+        let mut other: HashMap<(String, u64), Vec<String>> = HashMap::new();
+        for f in &report.findings {
+            if let (Some(t), Some(seq)) = (&f.tenant_id, f.seq) {
+                for d in &f.fields {
+                    let vs = other.entry((t.clone(), seq)).or_default();
+                    vs.extend(d.left.iter().chain(d.right.iter()).cloned());
+                }
+            }
+        }
         let (mut sev, mut act, mut actor, mut rt) = Default::default();
         let tenants: Vec<String> = timeline.summary.tenants.clone();
         let mut by_key = Vec::new();
@@ -57,6 +70,7 @@ impl Ref {
             resource_types: rt.into_iter().collect(),
         };
         Ref {
+            other,
             tl: timeline,
             by_key,
             tenants,
@@ -76,7 +90,7 @@ impl Ref {
     pub(super) fn select(&self, filter: &RecordFilter, sort: SortKey, desc: bool) -> Vec<u32> {
         let events = &self.tl.events;
         let mut sel: Vec<u32> = (0..events.len() as u32)
-            .filter(|&i| matches(filter, &events[i as usize]))
+            .filter(|&i| matches(filter, &events[i as usize], &self.other))
             .collect();
         let key_str = |e: &Event| -> String {
             match sort {
@@ -182,7 +196,11 @@ pub(super) fn eq(want: &Option<String>, have: &Option<String>) -> bool {
     }
 }
 
-pub(super) fn matches(f: &RecordFilter, e: &Event) -> bool {
+pub(super) fn matches(
+    f: &RecordFilter,
+    e: &Event,
+    other: &HashMap<(String, u64), Vec<String>>,
+) -> bool {
     let text = f
         .text
         .as_deref()
@@ -236,7 +254,10 @@ pub(super) fn matches(f: &RecordFilter, e: &Event) -> bool {
         return false;
     }
     if let Some(t) = &text {
-        if !text_hit(e, t) {
+        let in_other_copy = other
+            .get(&(e.tenant_id.clone(), e.seq))
+            .is_some_and(|vs| vs.iter().any(|v| contains_ci(v, t)));
+        if !text_hit(e, t) && !in_other_copy {
             return false;
         }
     }
