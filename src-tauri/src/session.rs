@@ -349,10 +349,7 @@ impl Loaded {
         (0..self.store.len() as u32).filter(|&i| {
             self.store.is_gap(i)
                 || self.store.flag_bits(i) != 0
-                || !matches!(
-                    self.store.integrity(i),
-                    Integrity::Verified | Integrity::OnlyInOneSource | Integrity::Consistent
-                )
+                || self.store.integrity(i).is_problem()
         })
     }
 
@@ -496,7 +493,7 @@ impl Loaded {
                         .for_each(|f| count(b, f));
                 }
             }
-            if s.integrity(i) != Integrity::Verified {
+            if s.integrity(i).is_problem() {
                 b.problems += 1;
             }
             if want_marks {

@@ -530,6 +530,14 @@ pub fn typescript() -> String {
             Integrity::ALL.map(Integrity::as_str),
         ),
         const_array("FLAGS", "Flag", Flag::ALL.map(Flag::as_str)),
+        const_array(
+            "PROBLEM_INTEGRITIES",
+            "Integrity",
+            Integrity::ALL
+                .into_iter()
+                .filter(|i| i.is_problem())
+                .map(Integrity::as_str),
+        ),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by ts-rs (src-tauri/src/types.rs). Do not edit:\n// run `UPDATE_BINDINGS=1 cargo test -p trailproof-app bindings` after changing them.\n\n",

@@ -466,3 +466,31 @@ fn free_text_finds_a_diverged_record_by_either_copy() {
         );
     }
 }
+
+#[test]
+fn the_problem_strip_counts_problems_not_unanchored_records() {
+    // A lone dump: every record is consistent (nothing anchors it), none is a problem, so the
+    // timeline's red strip stays empty. With the export that anchors acme and the rewritten
+    // table, the diverged records are problems and are counted.
+    let lone = open(&[vector("audit.sqlite")]);
+    let b = lone.bounds();
+    let d = lone.density(b.first.unwrap() as f64, b.last.unwrap() as f64, 50, 10_000);
+    assert!(d.total > 0);
+    assert_eq!(d.buckets.iter().map(|b| b.problems).sum::<u32>(), 0);
+
+    let case = open(&[
+        root().join("samples/export-acme.pdf"),
+        root().join("samples/audit-rewritten.sqlite"),
+    ]);
+    let b = case.bounds();
+    let d = case.density(b.first.unwrap() as f64, b.last.unwrap() as f64, 50, 10_000);
+    let problems = case
+        .events()
+        .filter(|e| e.micros.is_some() && e.integrity.is_problem())
+        .count();
+    assert!(problems > 0);
+    assert_eq!(
+        d.buckets.iter().map(|b| b.problems).sum::<u32>() as usize,
+        problems
+    );
+}

@@ -1151,3 +1151,5 @@ export const INTEGRITIES: ReadonlyArray<Integrity> = ["verified", "not_canonical
 
 export const FLAGS: ReadonlyArray<Flag> = ["privileged_intervention", "parameter_change", "mass_export", "denied", "denial_burst", "off_hours"];
 
+export const PROBLEM_INTEGRITIES: ReadonlyArray<Integrity> = ["not_canonical", "hash_mismatch", "diverged", "chain_broken", "missing_from_source", "gap"];
+

@@ -6,7 +6,7 @@ import type * as T from "./bindings";
 
 export type * from "./bindings";
 // Every integrity state and flag, in their Rust order (generated with the types).
-export { FLAGS, INTEGRITIES } from "./bindings";
+export { FLAGS, INTEGRITIES, PROBLEM_INTEGRITIES } from "./bindings";
 
 /** Turns whatever a command rejected with into an AppError. */
 export function asAppError(e: unknown): T.AppError {

@@ -84,6 +84,18 @@ impl Integrity {
         Integrity::Gap,
     ];
 
+    /// Whether the evidence shows something wrong with the entry. `consistent` (the chain
+    /// holds, nothing independent anchors it) and `only_in_one_source` (one input holds it, by
+    /// itself no sign of tampering) are not problems; everything else, a deleted range included,
+    /// is. The timeline's problem strip, the app's marks and the reports' notable entries all
+    /// ask this one question.
+    pub fn is_problem(self) -> bool {
+        !matches!(
+            self,
+            Integrity::Verified | Integrity::Consistent | Integrity::OnlyInOneSource
+        )
+    }
+
     /// The snake_case name used in every output.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -5,7 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use trailproof_app::types::{Bucket, Density, Facets, Mark, RecordFilter, SortKey, TimeBounds};
 use trailproof_core::report::Report;
-use trailproof_core::timeline::model::{Event, Flag, Integrity, Kind, Timeline};
+use trailproof_core::timeline::model::{Event, Flag, Kind, Timeline};
 
 pub(super) const FACET_LIMIT: usize = 500;
 
@@ -155,7 +155,7 @@ impl Ref {
                     Flag::OffHours => {}
                 }
             }
-            if e.integrity != Integrity::Verified {
+            if e.integrity.is_problem() {
                 b.problems += 1;
             }
             if want_marks {
