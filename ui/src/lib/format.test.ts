@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatBytes, formatCount, formatMicros, formatTimestamp, plural, seqText, shortHash, formatTimestampIn, microsTimestamp, timestampMicros, zoneLabel } from "./format";
+import { formatBytes, formatCount, formatMicros, formatTimestamp, plural, seqText, shortHash, formatTimestampIn, microsTimestamp, timePrefix, timePrefixOk, timestampMicros, zoneLabel } from "./format";
 
 describe("format", () => {
   it("says counts in the right number", () => {
@@ -71,5 +71,22 @@ describe("timestampMicros", () => {
     expect(timestampMicros("2026-03-01T08:27:43+02:00")).toBeNull();
     expect(timestampMicros("yesterday")).toBeNull();
     expect(timestampMicros(null)).toBeNull();
+  });
+});
+
+describe("timePrefix", () => {
+  it("takes a date or a date and time as the filter's canonical prefix", () => {
+    expect(timePrefix("2026-03-01")).toBe("2026-03-01");
+    expect(timePrefix(" 2026-03-01 08:00 ")).toBe("2026-03-01T08:00");
+    expect(timePrefix("2026-03-01T08:00:05.123")).toBe("2026-03-01T08:00:05.123");
+    expect(timePrefix("2026")).toBe("2026");
+  });
+  it("gives no bound for empty or malformed text, and says which is which", () => {
+    expect(timePrefix("")).toBeNull();
+    expect(timePrefix("03/01/2026")).toBeNull();
+    expect(timePrefix("2026-3-1")).toBeNull();
+    expect(timePrefixOk("")).toBe(true);
+    expect(timePrefixOk("2026-03-01 08")).toBe(true);
+    expect(timePrefixOk("yesterday")).toBe(false);
   });
 });

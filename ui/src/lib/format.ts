@@ -33,6 +33,23 @@ export function formatMicros(micros: number): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 19)}.${frac} UTC`;
 }
 
+const TIME_PREFIX = /^\d{4}(-\d{2}(-\d{2}([T ]\d{2}(:\d{2}(:\d{2}(\.\d{1,9})?)?)?)?)?)?$/;
+
+/** Whether `text` is empty or a time bound the records filter takes (see `timePrefix`). */
+export function timePrefixOk(text: string): boolean {
+  return text.trim() === "" || TIME_PREFIX.test(text.trim());
+}
+
+/**
+ * A typed time bound as the records filter's prefix of a canonical UTC timestamp
+ * ("2026-03-01", "2026-03-01 08:00" → "2026-03-01T08:00"); `null` when empty or not one.
+ */
+export function timePrefix(text: string): string | null {
+  const t = text.trim();
+  if (t === "" || !TIME_PREFIX.test(t)) return null;
+  return t.replace(" ", "T");
+}
+
 /** Microseconds since the epoch → the UTC timestamp "2026-03-01T08:27:43.229123Z". */
 export function microsTimestamp(micros: number): string {
   const ms = Math.floor(micros / 1000);
