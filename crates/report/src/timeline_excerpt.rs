@@ -10,21 +10,16 @@
 
 use std::borrow::Cow;
 
-use trailproof_core::timeline::model::{Event, Integrity, Kind, Summary, Timeline};
+use trailproof_core::timeline::model::{Event, Kind, Summary, Timeline};
 
 /// Notable timeline entries a report lists at most; the rest are counted, not shown.
 pub const TIMELINE_ROWS: usize = 500;
 
 /// Whether a report lists this timeline entry: a gap, a flagged event, or an integrity problem
-/// other than `only_in_one_source` and `consistent` (which are states of the evidence, not
-/// findings about it).
+/// ([`is_problem`](trailproof_core::timeline::model::Integrity::is_problem): `only_in_one_source` and `consistent` are states of the
+/// evidence, not findings about it).
 pub fn is_notable(event: &Event) -> bool {
-    event.kind == Kind::Gap
-        || !event.flags.is_empty()
-        || !matches!(
-            event.integrity,
-            Integrity::Verified | Integrity::OnlyInOneSource | Integrity::Consistent
-        )
+    event.kind == Kind::Gap || !event.flags.is_empty() || event.integrity.is_problem()
 }
 
 /// The part of a timeline a report shows (see the module docs).
