@@ -155,6 +155,106 @@ impl Writer {
         self.lay.table(header, rows);
     }
 
+    /// What anchors each chain: the commitments from other inputs, and the seqs nothing
+    /// independent confirms (consistent, not verified), as the HTML report's "Anchored by".
+    pub(super) fn anchors(&mut self, report: &Report) {
+        if report.tenants.is_empty() {
+            return;
+        }
+        self.h2(
+            &format!("Anchors ({})", report.assurance.as_str().replace('_', " ")),
+            "Anchors",
+        );
+        let widths = [140.0, 70.0, WIDTH - 210.0];
+        let header = self.header(&widths, &["Input", "Tenant", "Anchored by"]);
+        let rows = report
+            .tenants
+            .iter()
+            .map(|t| {
+                let s = &t.summary;
+                let mut lines: Vec<String> = t
+                    .anchored_by
+                    .iter()
+                    .map(|a| format!("{} ({} seq {})", a.input, a.kind.as_str(), a.seq))
+                    .collect();
+                let reach = t.anchored_by.iter().map(|a| a.seq).max();
+                match reach {
+                    None => lines.push(format!(
+                        "nothing: seq {}..{} consistent, not verified",
+                        s.first_seq, s.last_seq
+                    )),
+                    Some(seq) if seq < s.last_seq => lines.push(format!(
+                        "seq {}..{} consistent, not verified",
+                        seq + 1,
+                        s.last_seq
+                    )),
+                    Some(_) => {}
+                }
+                self.row(
+                    &widths,
+                    vec![
+                        c1(v(&t.input), sans(TABLE)),
+                        c1(v(&s.tenant_id), sans(TABLE)),
+                        c(lines.iter().map(|l| para(v(l), sans(TABLE))).collect()),
+                    ],
+                    true,
+                )
+            })
+            .collect();
+        self.lay.table(header, rows);
+    }
+
+    /// The incidents, root cause first: the act, its seqs, the sentence that explains it, and
+    /// how many findings follow from it (the full list is the Findings section).
+    pub(super) fn incidents(&mut self, report: &Report) {
+        if report.incidents.is_empty() {
+            return;
+        }
+        self.h2(
+            &format!("Incidents ({})", report.incidents.len()),
+            "Incidents",
+        );
+        let widths = [20.0, 78.0, 56.0, 48.0, WIDTH - 302.0, 100.0];
+        let header = self.header(
+            &widths,
+            &["#", "Kind", "Tenant", "Seq", "What happened", "Findings"],
+        );
+        let rows = report
+            .incidents
+            .iter()
+            .map(|i| {
+                let range = match (i.first_seq, i.last_seq) {
+                    (Some(a), Some(b)) if a != b => format!("{a}..{b}"),
+                    (Some(a), _) => a.to_string(),
+                    _ => String::new(),
+                };
+                let root = report
+                    .findings
+                    .get(i.root)
+                    .map(|f| format!("{} (root)", f.code.as_str()))
+                    .unwrap_or_default();
+                let follow = match i.dependents.len() {
+                    0 => String::new(),
+                    1 => " and 1 that follows from it".to_string(),
+                    n => format!(" and {n} that follow from it"),
+                };
+                self.row(
+                    &widths,
+                    vec![
+                        c1(i.id.to_string(), sans(TABLE)),
+                        c1(i.kind.as_str().to_string(), mono(TABLE)),
+                        c1(o(i.tenant_id.as_deref()), sans(TABLE)),
+                        c1(range, sans(TABLE)),
+                        c1(v(&i.explanation), sans(TABLE)),
+                        c1(format!("{root}{follow}"), sans(TABLE)),
+                    ],
+                    true,
+                )
+            })
+            .collect();
+        self.lay.table(header, rows);
+    }
+
     pub(super) fn checks(&mut self, report: &Report) {
         let count = |s: Status| report.checks.iter().filter(|c| c.status == s).count();
         self.h2(

@@ -149,6 +149,42 @@ fn tampered_vectors_report_everything_an_auditor_needs() {
         "Checks ({passed} passed, {failed} failed, 0 not possible)"
     )));
     assert!(t.contains("failed chain_links") && t.contains("passed canonical_form"));
+    // What anchors each chain, and the incidents, root cause first, before the findings.
+    assert!(t.contains(&format!(
+        "Anchors ({})",
+        report.assurance.as_str().replace('_', " ")
+    )));
+    for tenant in &report.tenants {
+        if tenant.anchored_by.is_empty() {
+            let s = &tenant.summary;
+            assert!(t.contains(&format!(
+                "nothing: seq {}..{} consistent, not verified",
+                s.first_seq, s.last_seq
+            )));
+        }
+        for a in &tenant.anchored_by {
+            assert!(
+                t.contains(&flat(&format!(
+                    "{} ({} seq {})",
+                    a.input,
+                    a.kind.as_str(),
+                    a.seq
+                ))),
+                "{a:?}"
+            );
+        }
+    }
+    assert!(!report.incidents.is_empty());
+    assert!(t.contains(&format!("Incidents ({})", report.incidents.len())));
+    for i in &report.incidents {
+        assert!(t.contains(&flat(&i.explanation)), "{}", i.explanation);
+    }
+    let anchors_at = t.find("Anchors (").unwrap();
+    let incidents_at = t.find("Incidents (").unwrap();
+    let findings_at = t
+        .find(&format!("Findings ({})", report.findings.len()))
+        .unwrap();
+    assert!(anchors_at < incidents_at && incidents_at < findings_at);
     // Findings by tenant, each with level, code and seq; stated vs recomputed values.
     assert!(t.contains(&format!("Findings ({})", report.findings.len())));
     assert!(t.contains("Tenant acme"));
