@@ -30,6 +30,8 @@ const COMMANDS: &[&str] = &[
     "save_view",
     "examiner_log",
     "count_through",
+    "save_checkpoint",
+    "add_evidence",
 ];
 
 fn main() {

@@ -304,6 +304,61 @@ pub async fn export_report(
     Ok(Some(saved))
 }
 
+/// Saves a checkpoint of the chain heads this case verified (as `verify --checkpoint-out`),
+/// through the native save dialog: opened later beside newer evidence, it anchors the chains as
+/// they were seen now. Logged in the case file when one is open.
+#[tauri::command]
+pub async fn save_checkpoint(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    generation: u32,
+) -> Result<Option<Saved>, AppError> {
+    let case = current(&state, generation)?;
+    let Some(path) = dialogs::save_path(
+        &app,
+        "trailproof-checkpoint.json",
+        "Trailproof checkpoint",
+        "json",
+    ) else {
+        return Ok(None);
+    };
+    let saved = blocking(move || work::save(&path, &work::checkpoint_bytes(&case))).await?;
+    if state.case_file_path().is_some() {
+        state.with_case_file(|w| w.log_export(&saved, "checkpoint"))?;
+    }
+    Ok(Some(saved))
+}
+
+/// Adds the files the user picks (more evidence, or a checkpoint of an earlier check) to the
+/// open case's files and verifies them all together as the new case. `None` when the dialog was
+/// closed.
+#[tauri::command]
+pub async fn add_evidence(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    generation: u32,
+    on_progress: Channel<ProgressEvent>,
+) -> Result<Option<CaseView>, AppError> {
+    let case = current(&state, generation)?;
+    let Some(picked) = dialogs::pick_files(
+        &app,
+        "Add evidence or a checkpoint",
+        "Evidence and checkpoints",
+        EVIDENCE,
+    ) else {
+        return Ok(None);
+    };
+    let mut paths = case.paths.clone();
+    for p in picked {
+        if !paths.contains(&p) {
+            paths.push(p);
+        }
+    }
+    run_case(app, &state, paths, None, on_progress)
+        .await
+        .map(Some)
+}
+
 /// Saves the timeline through the native save dialog.
 #[tauri::command]
 pub async fn export_timeline(

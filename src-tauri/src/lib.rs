@@ -189,6 +189,8 @@ pub fn run(paths: Vec<String>) {
             commands::case_file::save_view,
             commands::case_file::examiner_log,
             commands::count_through,
+            commands::save_checkpoint,
+            commands::add_evidence,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {

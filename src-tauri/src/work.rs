@@ -212,6 +212,15 @@ pub fn report_excerpt(case: &Loaded) -> TimelineExcerpt<'_> {
 }
 
 /// The bytes of the verification report in `format`.
+/// The checkpoint of the case: the chain head of every tenant it verified, its inputs with their
+/// SHA-256, the tool and the verdict, byte for byte what `trailproof verify --checkpoint-out`
+/// writes for the same evidence.
+pub fn checkpoint_bytes(case: &Loaded) -> Vec<u8> {
+    trailproof_core::checkpoint::Checkpoint::of_report(&case.report)
+        .to_json()
+        .into_bytes()
+}
+
 pub fn report_bytes(case: &Loaded, format: ReportFormat) -> Result<Vec<u8>, AppError> {
     case_report_bytes(case, format, None)
 }

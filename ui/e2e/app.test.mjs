@@ -463,3 +463,34 @@ test(
     await close(b);
   },
 );
+
+// A checkpoint taken in the app when the table is first seen catches its later rewrite.
+test(
+  "a checkpoint saved in the app anchors a later copy of the table",
+  { skip: !dialogDir ? "needs scripts/e2e.sh's TRAILPROOF_TEST_DIALOG_DIR" : false },
+  async () => {
+    const sample = (p) => resolve(root, "samples", p);
+    let b = await openApp([sample("audit.sqlite")]);
+    assert.equal(await verdictOf(b), "intact");
+    await b.$('[data-testid="export"]').click();
+    await b.$('[data-testid="save-checkpoint"]').click();
+    const cp = resolve(dialogDir, "trailproof-checkpoint.json");
+    await savedNotice(b, cp);
+    const saved = JSON.parse(readFileSync(cp, "utf8"));
+    assert.deepEqual(saved.heads.map((h) => h.tenant_id).sort(), ["acme", "globex"]);
+    await close(b);
+
+    // The rewritten copy alone reads intact as far as it goes; with the checkpoint added, the
+    // rewrite is caught against the heads seen before.
+    b = await openApp([sample("audit-rewritten.sqlite")]);
+    assert.equal(await verdictOf(b), "intact");
+    writeFileSync(resolve(dialogDir, "pick.txt"), cp);
+    await b.$('[data-testid="add-to-case"]').click();
+    await b.waitUntil(async () => (await verdictOf(b)) === "tampered", { timeout: 120_000 });
+
+    const f = await findings(b);
+    assert.ok(f.some((x) => x.code === "anchor_mismatch"), JSON.stringify(f));
+    await shot(b, "checkpoint-caught.png");
+    await close(b);
+  },
+);

@@ -494,3 +494,36 @@ fn the_problem_strip_counts_problems_not_unanchored_records() {
         problems
     );
 }
+
+#[test]
+fn a_checkpoint_saved_now_catches_a_later_rewrite() {
+    // The examiner checkpoints the table as first seen; later the rewritten copy is opened with
+    // that checkpoint: the rewrite of acme from seq 12 on is caught against the heads saved.
+    let dir = trailproof_testkit::scratch("checkpoint");
+    let first = open(&[root().join("samples/audit.sqlite")]);
+    assert_eq!(first.report.verdict, Verdict::Intact);
+    let cp = dir.join("trailproof-checkpoint.json");
+    let saved = work::save(&cp, &work::checkpoint_bytes(&first)).unwrap();
+    assert_eq!(saved.bytes, std::fs::metadata(&cp).unwrap().len());
+    let parsed = trailproof_core::checkpoint::Checkpoint::parse(&std::fs::read(&cp).unwrap())
+        .expect("the app writes a checkpoint the CLI reads");
+    assert_eq!(
+        parsed,
+        trailproof_core::checkpoint::Checkpoint::of_report(&first.report)
+    );
+
+    let later = open(&[root().join("samples/audit-rewritten.sqlite"), cp.clone()]);
+    assert_eq!(later.report.verdict, Verdict::Tampered);
+    let anchors: Vec<(Option<String>, Option<u64>)> = later
+        .report
+        .findings
+        .iter()
+        .filter(|f| f.code == Code::AnchorMismatch)
+        .map(|f| (f.tenant_id.clone(), f.seq))
+        .collect();
+    assert!(
+        anchors.iter().any(|(t, _)| t.as_deref() == Some("acme")),
+        "{anchors:?}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

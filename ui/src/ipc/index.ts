@@ -72,6 +72,10 @@ export const ipc = {
     call<T.Density>("density", { generation, from, to, buckets, limit }),
   exportReport: (generation: number, format: T.ReportFormat) =>
     call<T.Saved | null>("export_report", { generation, format }),
+  saveCheckpoint: (generation: number) => call<T.Saved | null>("save_checkpoint", { generation }),
+  /** Adds the files the user picks (evidence or a checkpoint) to the open case, verified together. */
+  addEvidence: (generation: number, onProgress: (p: T.ProgressEvent) => void) =>
+    call<T.CaseView | null>("add_evidence", { generation, onProgress: channel(onProgress) }),
   exportTimeline: (generation: number, format: T.TimelineFormat) =>
     call<T.Saved | null>("export_timeline", { generation, format }),
 
