@@ -5,9 +5,8 @@
 //! and the exact command; every input with kind, size, records read and SHA-256; each tenant's
 //! chain per input; what anchors each chain (and the seqs nothing independent confirms); the
 //! incidents, root cause first; every check (passed, failed or not possible; failed first); the
-//! findings
-//! grouped by tenant, each with its code, level, the records (seq) it concerns, the inputs and
-//! place, the message, stated vs recomputed values, and for diverged records a side-by-side
+//! findings grouped by tenant, each with its code, level, the records (seq) it concerns, the
+//! inputs and place, the message, stated vs recomputed values, and for diverged records a side-by-side
 //! table of the differing fields; the timeline's flagged events and gaps (when a timeline is
 //! given); and the verdict rule. Every page carries the verdict and "page N of M"; the document
 //! outline lists the sections.
