@@ -229,31 +229,20 @@ pub(crate) fn render(
     // Incidents: the act first, its findings counted.
     if !report.incidents.is_empty() {
         let _ = writeln!(h, "<h2>Incidents ({})</h2>", report.incidents.len());
-        h.push_str("<table><tr><th>#</th><th>Kind</th><th>Tenant</th><th>Seq</th><th>What happened</th><th>Findings</th></tr>\n");
-        for i in &report.incidents {
-            let range = match (i.first_seq, i.last_seq) {
-                (Some(a), Some(b)) if a != b => format!("{a}..{b}"),
-                (Some(a), _) => a.to_string(),
-                _ => String::new(),
-            };
-            let root = report
-                .findings
-                .get(i.root)
-                .map(|f| format!("{} (root)", f.code.as_str()))
-                .unwrap_or_default();
+        h.push_str("<table><tr>");
+        for c in crate::incident_rows::INCIDENT_COLUMNS {
+            let _ = write!(h, "<th>{c}</th>");
+        }
+        h.push_str("</tr>\n");
+        for [id, kind, tenant, seqs, what, findings] in crate::incident_rows::incident_rows(report)
+        {
             let _ = writeln!(
                 h,
-                "<tr><td>{}</td><td class=\"mono nw\">{}</td><td>{}</td><td class=\"nw\">{range}</td><td>{}</td><td>{}{}</td></tr>",
-                i.id,
-                i.kind.as_str(),
-                opt(i.tenant_id.as_deref()),
-                escape(&i.explanation),
-                escape(&root),
-                if i.dependents.is_empty() {
-                    String::new()
-                } else {
-                    format!(" and {} that follow from it", i.dependents.len())
-                }
+                "<tr><td>{id}</td><td class=\"mono nw\">{}</td><td>{}</td><td class=\"nw\">{seqs}</td><td>{}</td><td>{}</td></tr>",
+                escape(&kind),
+                escape(&tenant),
+                escape(&what),
+                escape(&findings)
             );
         }
         h.push_str("</table>\n");

@@ -19,6 +19,7 @@
 mod case_section;
 mod command_line;
 mod html;
+mod incident_rows;
 mod pdf;
 mod timeline_excerpt;
 

@@ -215,38 +215,19 @@ impl Writer {
             "Incidents",
         );
         let widths = [20.0, 78.0, 56.0, 48.0, WIDTH - 302.0, 100.0];
-        let header = self.header(
-            &widths,
-            &["#", "Kind", "Tenant", "Seq", "What happened", "Findings"],
-        );
-        let rows = report
-            .incidents
-            .iter()
-            .map(|i| {
-                let range = match (i.first_seq, i.last_seq) {
-                    (Some(a), Some(b)) if a != b => format!("{a}..{b}"),
-                    (Some(a), _) => a.to_string(),
-                    _ => String::new(),
-                };
-                let root = report
-                    .findings
-                    .get(i.root)
-                    .map(|f| format!("{} (root)", f.code.as_str()))
-                    .unwrap_or_default();
-                let follow = match i.dependents.len() {
-                    0 => String::new(),
-                    1 => " and 1 that follows from it".to_string(),
-                    n => format!(" and {n} that follow from it"),
-                };
+        let header = self.header(&widths, &crate::incident_rows::INCIDENT_COLUMNS);
+        let rows = crate::incident_rows::incident_rows(report)
+            .into_iter()
+            .map(|[id, kind, tenant, seqs, what, findings]| {
                 self.row(
                     &widths,
                     vec![
-                        c1(i.id.to_string(), sans(TABLE)),
-                        c1(i.kind.as_str().to_string(), mono(TABLE)),
-                        c1(o(i.tenant_id.as_deref()), sans(TABLE)),
-                        c1(range, sans(TABLE)),
-                        c1(v(&i.explanation), sans(TABLE)),
-                        c1(format!("{root}{follow}"), sans(TABLE)),
+                        c1(id, sans(TABLE)),
+                        c1(kind, mono(TABLE)),
+                        c1(v(&tenant), sans(TABLE)),
+                        c1(seqs, sans(TABLE)),
+                        c1(v(&what), sans(TABLE)),
+                        c1(findings, sans(TABLE)),
                     ],
                     true,
                 )
