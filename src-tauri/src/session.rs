@@ -36,8 +36,8 @@ mod filter;
 use crate::store::builder::Builder;
 use crate::store::{self, flag_bit, integrity_code, slot, Store, ABSENT, BASE, HOT, INLINE};
 use crate::types::{
-    AppError, Bucket, CaseView, Density, ErrorKind, Facets, LiveView, Mark, RecordFilter,
-    RecordPage, RecordQuery, RecordRow, SortKey, TimeBounds,
+    AppError, Bucket, CaseView, Density, ErrorKind, Facets, Lane, LiveView, Mark, RecordFilter,
+    RecordPage, RecordQuery, RecordRow, SortKey, TimeBounds, LANE_LIMIT,
 };
 use filter::{Matcher, OtherCopies};
 
@@ -461,6 +461,28 @@ impl Loaded {
         let mut gaps = Vec::new();
         let want_marks = n <= limit as usize;
         let s = &self.store;
+        // Lanes for the case's tenants (the summary's), in its order; the store's tenant index
+        // maps to a lane once, not per entry.
+        let tenants = &self.facets.tenants;
+        let lane_of: Vec<Option<usize>> = s
+            .tenants()
+            .iter()
+            .map(|t| {
+                tenants
+                    .iter()
+                    .position(|x| x == t)
+                    .filter(|&p| p < LANE_LIMIT)
+            })
+            .collect();
+        let mut lanes: Vec<Lane> = tenants
+            .iter()
+            .take(LANE_LIMIT)
+            .map(|t| Lane {
+                tenant: t.clone(),
+                events: vec![0; buckets],
+                problems: vec![0; buckets],
+            })
+            .collect();
         for (m, i) in window {
             if s.is_gap(i) {
                 if let Some(e) = s.event(i) {
@@ -469,8 +491,18 @@ impl Loaded {
                 continue;
             }
             total += 1;
-            let b = (((m as f64 - from) / span) * buckets as f64) as usize;
-            let b = &mut out[b.min(buckets - 1)];
+            let k = ((((m as f64 - from) / span) * buckets as f64) as usize).min(buckets - 1);
+            let problem = s.integrity(i).is_problem();
+            if let Some(lane) = lane_of
+                .get(s.tenant(i) as usize)
+                .copied()
+                .flatten()
+                .and_then(|l| lanes.get_mut(l))
+            {
+                lane.events[k] += 1;
+                lane.problems[k] += u32::from(problem);
+            }
+            let b = &mut out[k];
             b.events += 1;
             let count = |b: &mut Bucket, f: Flag| match f {
                 Flag::PrivilegedIntervention => b.privileged += 1,
@@ -493,7 +525,7 @@ impl Loaded {
                         .for_each(|f| count(b, f));
                 }
             }
-            if s.integrity(i).is_problem() {
+            if problem {
                 b.problems += 1;
             }
             if want_marks {
@@ -510,6 +542,8 @@ impl Loaded {
             total,
             marks,
             gaps,
+            lanes,
+            lanes_omitted: tenants.len().saturating_sub(LANE_LIMIT) as u32,
         }
     }
 }

@@ -248,6 +248,24 @@ pub struct Density {
     pub marks: Vec<Mark>,
     /// Gaps (deleted ranges) whose neighbours fall in the window.
     pub gaps: Vec<Mark>,
+    /// One lane per tenant (the first [`LANE_LIMIT`] in tenant order), with the same buckets:
+    /// who did what when, tenant by tenant.
+    pub lanes: Vec<Lane>,
+    /// Tenants past [`LANE_LIMIT`], not given a lane.
+    pub lanes_omitted: u32,
+}
+
+/// Tenants given a lane of their own on the time axis at most.
+pub const LANE_LIMIT: usize = 24;
+
+/// One tenant's events on the time axis, per bucket of its [`Density`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct Lane {
+    pub tenant: String,
+    /// Events per bucket.
+    pub events: Vec<u32>,
+    /// Events per bucket whose integrity state is a problem.
+    pub problems: Vec<u32>,
 }
 
 /// One bucket of the density.
@@ -509,6 +527,7 @@ pub fn typescript() -> String {
         RecordDetail::decl(&cfg),
         Density::decl(&cfg),
         Bucket::decl(&cfg),
+        Lane::decl(&cfg),
         Mark::decl(&cfg),
         TimeBounds::decl(&cfg),
         RecentCase::decl(&cfg),

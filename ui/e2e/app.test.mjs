@@ -126,6 +126,13 @@ test("the timeline shows the events and the records table pages through them", a
   const count = await b.$('[data-testid="timeline-count"]').getText();
   assert.match(count, /^\d[\d,]* events in view/);
   void marks;
+  // A lane per tenant under the axis, each holding that tenant's events.
+  const lanes = [];
+  for (const l of await b.$$('[data-testid="timeline-lane"]')) {
+    lanes.push([await l.getAttribute("data-tenant"), Number(await l.getAttribute("data-events"))]);
+  }
+  assert.deepEqual(lanes.map(([t]) => t), ["acme", "globex"]);
+  assert.ok(lanes.every(([, n]) => n > 0), JSON.stringify(lanes));
   await shot(b, "timeline.png");
   await b.$('[data-testid="tab-records"]').click();
   await b.waitUntil(async () => (await b.$$('[data-testid="record-row"]')).length > 0, {

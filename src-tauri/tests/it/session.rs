@@ -527,3 +527,32 @@ fn a_checkpoint_saved_now_catches_a_later_rewrite() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_time_axis_has_a_lane_per_tenant() {
+    let case = open(&[vector("audit.sqlite")]);
+    let b = case.bounds();
+    let d = case.density(b.first.unwrap() as f64, b.last.unwrap() as f64, 40, 10_000);
+    let tenants: Vec<&str> = d.lanes.iter().map(|l| l.tenant.as_str()).collect();
+    assert_eq!(tenants, ["acme", "globex"]);
+    assert_eq!(d.lanes_omitted, 0);
+    for lane in &d.lanes {
+        assert_eq!(lane.events.len(), 40);
+        let want = case
+            .events()
+            .filter(|e| e.kind == Kind::Event && e.micros.is_some() && e.tenant_id == lane.tenant)
+            .count() as u32;
+        assert_eq!(lane.events.iter().sum::<u32>(), want, "{}", lane.tenant);
+    }
+    // Bucket by bucket, the lanes add up to the axis.
+    for (k, bucket) in d.buckets.iter().enumerate() {
+        assert_eq!(
+            d.lanes.iter().map(|l| l.events[k]).sum::<u32>(),
+            bucket.events
+        );
+        assert_eq!(
+            d.lanes.iter().map(|l| l.problems[k]).sum::<u32>(),
+            bucket.problems
+        );
+    }
+}

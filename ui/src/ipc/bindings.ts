@@ -1066,13 +1066,32 @@ marks: Array<Mark>,
 /**
  * Gaps (deleted ranges) whose neighbours fall in the window.
  */
-gaps: Array<Mark>, };
+gaps: Array<Mark>, 
+/**
+ * One lane per tenant (the first [`LANE_LIMIT`] in tenant order), with the same buckets:
+ * who did what when, tenant by tenant.
+ */
+lanes: Array<Lane>, 
+/**
+ * Tenants past [`LANE_LIMIT`], not given a lane.
+ */
+lanes_omitted: number, };
 
 export type Bucket = { events: number, privileged: number, parameter: number, mass_export: number, denied: number, 
 /**
  * Events with an integrity state other than verified.
  */
 problems: number, };
+
+export type Lane = { tenant: string, 
+/**
+ * Events per bucket.
+ */
+events: Array<number>, 
+/**
+ * Events per bucket whose integrity state is a problem.
+ */
+problems: Array<number>, };
 
 export type Mark = { index: number, micros: number, tenant_id: string, seq: number, seq_end: number | null, action: string | null, actor: string | null, integrity: Integrity, flags: Array<Flag>, findings: Array<Code>, };
 

@@ -3,7 +3,9 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use trailproof_app::types::{Bucket, Density, Facets, Mark, RecordFilter, SortKey, TimeBounds};
+use trailproof_app::types::{
+    Bucket, Density, Facets, Lane, Mark, RecordFilter, SortKey, TimeBounds, LANE_LIMIT,
+};
 use trailproof_core::report::Report;
 use trailproof_core::timeline::model::{Event, Flag, Kind, Timeline};
 
@@ -136,6 +138,16 @@ impl Ref {
         let mut marks = Vec::new();
         let mut gaps = Vec::new();
         let want_marks = window.len() <= limit as usize;
+        let mut lanes: Vec<Lane> = self
+            .tenants
+            .iter()
+            .take(LANE_LIMIT)
+            .map(|t| Lane {
+                tenant: t.clone(),
+                events: vec![0; buckets],
+                problems: vec![0; buckets],
+            })
+            .collect();
         for &(m, i) in window {
             let e = &self.tl.events[i as usize];
             if e.kind == Kind::Gap {
@@ -143,8 +155,14 @@ impl Ref {
                 continue;
             }
             total += 1;
-            let b = (((m as f64 - from) / span) * buckets as f64) as usize;
-            let b = &mut out[b.min(buckets - 1)];
+            let k = ((((m as f64 - from) / span) * buckets as f64) as usize).min(buckets - 1);
+            if let Some(t) = self.tenants.iter().position(|t| *t == e.tenant_id) {
+                if let Some(lane) = lanes.get_mut(t) {
+                    lane.events[k] += 1;
+                    lane.problems[k] += u32::from(e.integrity.is_problem());
+                }
+            }
+            let b = &mut out[k];
             b.events += 1;
             for f in &e.flags {
                 match f {
@@ -170,6 +188,8 @@ impl Ref {
             total,
             marks,
             gaps,
+            lanes,
+            lanes_omitted: self.tenants.len().saturating_sub(LANE_LIMIT) as u32,
         }
     }
 }
