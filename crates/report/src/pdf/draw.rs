@@ -26,6 +26,8 @@ fn paint(c: Rgb) -> krilla::paint::Paint {
 pub(super) fn draw(report: &Report, sh: &Shaper, lay: Layout) -> Result<Vec<u8>, Error> {
     let sans_font = Font::new(text::SANS.into(), 0).ok_or(Error::Font("DejaVu Sans"))?;
     let mono_font = Font::new(text::MONO.into(), 0).ok_or(Error::Font("DejaVu Sans Mono"))?;
+    let fallback_font =
+        Font::new(text::FALLBACK.into(), 0).ok_or(Error::Font("WenQuanYi Micro Hei"))?;
     let configuration = ConfigurationBuilder::new()
         .with_version(PdfVersion::Pdf17)
         .finish()
@@ -136,6 +138,7 @@ pub(super) fn draw(report: &Report, sh: &Shaper, lay: Layout) -> Result<Vec<u8>,
                     let font = match run.face {
                         Face::Sans => sans_font.clone(),
                         Face::Mono => mono_font.clone(),
+                        Face::Fallback => fallback_font.clone(),
                     };
                     s.draw_glyphs(
                         Point::from_xy(*x, *y),

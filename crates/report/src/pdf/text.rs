@@ -3,8 +3,9 @@
 //! Text is shaped once, here, with the shaper krilla itself uses (rustybuzz, same version, a
 //! shape plan cached per face, direction and script), and the very glyphs measured are the
 //! glyphs drawn: a wrapped line is exactly as wide as measured. Every character is drawn as itself
-//! with the first DejaVu face that has a glyph for it (the preferred face, then the other one);
-//! a character that neither face can draw, a control character, or an invisible formatting
+//! with the first face that has a glyph for it: the preferred DejaVu face, then the other one,
+//! then WenQuanYi Micro Hei (Chinese, Japanese and Korean names); a character that no face can
+//! draw, a control character, or an invisible formatting
 //! character (bidirectional overrides and isolates, zero-width spaces, byte order mark, ...) is
 //! shown as its code point, `<U+202E>`, in its own colour: nothing in the evidence is dropped,
 //! hidden or allowed to reorder the text around it. Runs of right-to-left script are shaped
@@ -21,6 +22,11 @@ pub(crate) static SANS: &[u8] = include_bytes!("../../../../assets/fonts/DejaVuS
 /// DejaVu Sans Mono, shared with the reference service's export PDFs.
 pub(crate) static MONO: &[u8] = include_bytes!("../../../../assets/fonts/DejaVuSansMono.ttf");
 
+/// WenQuanYi Micro Hei (Apache 2.0; face 0 of the collection): the CJK ideographs, kana and
+/// Hangul DejaVu lacks, in one face. Only the glyphs a report uses are embedded (krilla subsets
+/// every font).
+pub(crate) static FALLBACK: &[u8] = include_bytes!("../../../../assets/fonts/wqy-microhei.ttc");
+
 /// Colour of a code point shown in place of a character (see the module docs).
 pub(crate) const ESCAPE_COLOR: Rgb = Rgb(130, 0, 120);
 
@@ -28,6 +34,8 @@ pub(crate) const ESCAPE_COLOR: Rgb = Rgb(130, 0, 120);
 pub(crate) enum Face {
     Sans,
     Mono,
+    /// The last face of the chain, for what neither DejaVu face draws.
+    Fallback,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -180,6 +188,7 @@ type PlanKey = (Face, bool, Option<Script>);
 pub(crate) struct Shaper {
     sans: rustybuzz::Face<'static>,
     mono: rustybuzz::Face<'static>,
+    fallback: rustybuzz::Face<'static>,
     /// Shape plans are slow to build: one per face, direction and script.
     plans: RefCell<Vec<(PlanKey, ShapePlan)>>,
 }
@@ -189,6 +198,7 @@ impl Shaper {
         Some(Shaper {
             sans: rustybuzz::Face::from_slice(SANS, 0)?,
             mono: rustybuzz::Face::from_slice(MONO, 0)?,
+            fallback: rustybuzz::Face::from_slice(FALLBACK, 0)?,
             plans: RefCell::new(Vec::new()),
         })
     }
@@ -240,6 +250,7 @@ impl Shaper {
         match f {
             Face::Sans => &self.sans,
             Face::Mono => &self.mono,
+            Face::Fallback => &self.fallback,
         }
     }
 
@@ -290,7 +301,7 @@ impl Shaper {
                 }
             }
             let other = match sp.style.face {
-                Face::Sans => Face::Mono,
+                Face::Sans | Face::Fallback => Face::Mono,
                 Face::Mono => Face::Sans,
             };
             for (i, &c) in chars.iter().enumerate() {
@@ -308,6 +319,8 @@ impl Shaper {
                     Some(sp.style.face)
                 } else if self.face(other).glyph_index(c).is_some() {
                     Some(other)
+                } else if self.fallback.glyph_index(c).is_some() {
+                    Some(Face::Fallback)
                 } else {
                     None
                 };
@@ -541,8 +554,9 @@ mod tests {
     fn escapes_controls_and_bidi_overrides_and_missing_glyphs() {
         let sh = Shaper::new().unwrap();
         let st = Style::new(Face::Sans, 10.0);
-        let lines = sh.wrap(&[span("a\u{202E}b\nc中", st)], 1000.0);
-        assert_eq!(text_of(&lines), ["a<U+202E>b<U+000A>c<U+4E2D>"]);
+        // U+10FFFD: a private-use code point no face draws.
+        let lines = sh.wrap(&[span("a\u{202E}b\nc\u{10FFFD}", st)], 1000.0);
+        assert_eq!(text_of(&lines), ["a<U+202E>b<U+000A>c<U+10FFFD>"]);
         let runs = &lines[0].runs;
         assert_eq!(runs[1].style.color, ESCAPE_COLOR);
         assert_eq!(runs[0].style.color, st.color);
@@ -572,6 +586,30 @@ mod tests {
             ]
         );
         assert!(runs[1].x > runs[0].x && runs[2].x > runs[1].x);
+    }
+
+    #[test]
+    fn cjk_names_are_drawn_with_the_fallback_face() {
+        // The review's "山田 太郎 (tyamada)" showed as code points; DejaVu has no ideographs.
+        let sh = Shaper::new().unwrap();
+        let st = Style::new(Face::Sans, 10.0);
+        let lines = sh.wrap(&[span("山田 太郎 (tyamada) 김민준 やまだ", st)], 1000.0);
+        let runs: Vec<(&str, Face)> = lines[0]
+            .runs
+            .iter()
+            .map(|r| (r.text.as_str(), r.face))
+            .collect();
+        // (Neutral characters, a space or a parenthesis, stay with the run before them.)
+        assert_eq!(
+            runs,
+            [
+                ("山田 太郎 (", Face::Fallback),
+                ("tyamada) ", Face::Sans),
+                ("김민준 やまだ", Face::Fallback),
+            ]
+        );
+        assert!(lines[0].runs.iter().all(|r| r.style.color != ESCAPE_COLOR));
+        assert!(lines[0].runs.iter().all(|r| !r.glyphs.is_empty()));
     }
 
     #[test]

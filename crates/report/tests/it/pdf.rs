@@ -347,11 +347,11 @@ fn evidence_text_is_drawn_literally() {
     assert!(t.contains("Tenant acme</td><script>x</script>"), "{t}");
     assert!(t.contains("<evil>&'\".jsonl"));
     assert!(t.contains("u-1\"><b>"));
-    // Other scripts drawn as themselves; what the fonts cannot draw, controls and the
+    // Other scripts drawn as themselves (CJK through the fallback face); controls and the
     // right-to-left override shown as code points.
     assert!(
         t.contains(
-            "seq 2 differs: actor_display Zoë Ελένη Привет <U+5C71><U+7530> \
+            "seq 2 differs: actor_display Zoë Ελένη Привет 山田 \
              <U+202E>gnp.exe<U+202C> (javascript:alert(3))<U+000A>line 2 vs \
              <img src=x onerror=alert(1)>"
         ),
