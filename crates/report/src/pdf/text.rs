@@ -22,10 +22,10 @@ pub(crate) static SANS: &[u8] = include_bytes!("../../../../assets/fonts/DejaVuS
 /// DejaVu Sans Mono, shared with the reference service's export PDFs.
 pub(crate) static MONO: &[u8] = include_bytes!("../../../../assets/fonts/DejaVuSansMono.ttf");
 
-/// WenQuanYi Micro Hei (Apache 2.0; face 0 of the collection): the CJK ideographs, kana and
-/// Hangul DejaVu lacks, in one face. Only the glyphs a report uses are embedded (krilla subsets
-/// every font).
-pub(crate) static FALLBACK: &[u8] = include_bytes!("../../../../assets/fonts/wqy-microhei.ttc");
+/// WenQuanYi Micro Hei (Apache 2.0; the proportional face of Debian's collection, as TrueType,
+/// shared with the app's window): the CJK ideographs, kana and Hangul DejaVu lacks, in one face.
+/// Only the glyphs a report uses are embedded (krilla subsets every font).
+pub(crate) static FALLBACK: &[u8] = include_bytes!("../../../../assets/fonts/wqy-microhei.ttf");
 
 /// Colour of a code point shown in place of a character (see the module docs).
 pub(crate) const ESCAPE_COLOR: Rgb = Rgb(130, 0, 120);
