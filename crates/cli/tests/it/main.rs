@@ -6,6 +6,7 @@ mod case;
 mod live;
 mod recovery;
 mod report;
+mod selftest;
 mod snapshots;
 mod timeline;
 mod verify;
