@@ -32,6 +32,7 @@ const COMMANDS: &[&str] = &[
     "count_through",
     "save_checkpoint",
     "add_evidence",
+    "selftest",
 ];
 
 fn main() {

@@ -26,8 +26,8 @@ const EVIDENCE: &[&str] = &[
 use crate::keystore;
 use crate::types::{
     AppError, CaseView, Density, ErrorKind, LiveRun, ProgressEvent, RecentCase, RecordDetail,
-    RecordFilter, RecordPage, RecordQuery, ReportFormat, Saved, TimeBounds, TimelineFormat,
-    TokenStatus,
+    RecordFilter, RecordPage, RecordQuery, ReportFormat, Saved, SelfTestRun, TimeBounds,
+    TimelineFormat, TokenStatus,
 };
 use crate::{detail, recent, session::Loaded, work, AppState};
 
@@ -357,6 +357,12 @@ pub async fn add_evidence(
     run_case(app, &state, paths, None, on_progress)
         .await
         .map(Some)
+}
+
+/// Runs the self-test of this build (Help → Self-test).
+#[tauri::command]
+pub async fn selftest() -> Result<SelfTestRun, AppError> {
+    blocking(|| Ok(work::selftest())).await
 }
 
 /// Saves the timeline through the native save dialog.

@@ -191,6 +191,7 @@ pub fn run(paths: Vec<String>) {
             commands::count_through,
             commands::save_checkpoint,
             commands::add_evidence,
+            commands::selftest,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {

@@ -345,6 +345,31 @@ pub struct SavedViewItem {
     pub saved: String,
 }
 
+/// One known answer of the self-test.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct SelfTestCheck {
+    pub name: String,
+    pub passed: bool,
+    pub expected: String,
+    pub got: String,
+}
+
+/// The self-test of this build (the same suite as `trailproof selftest`): which build ran it
+/// and every answer.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct SelfTestRun {
+    /// "trailproof-app 0.1.0 (commit ..., date, target, rustc ...)".
+    pub version_line: String,
+    /// The executable that ran it, and its SHA-256 (`null` when it could not be read).
+    pub executable: String,
+    pub sha256: Option<String>,
+    pub passed: bool,
+    pub checks_total: u32,
+    pub checks_passed: u32,
+    pub seconds: f64,
+    pub checks: Vec<SelfTestCheck>,
+}
+
 /// What a new case starts with.
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct NewCaseInput {
@@ -533,6 +558,8 @@ pub fn typescript() -> String {
         RecentCase::decl(&cfg),
         CaseFileView::decl(&cfg),
         SavedViewItem::decl(&cfg),
+        SelfTestCheck::decl(&cfg),
+        SelfTestRun::decl(&cfg),
         NewCaseInput::decl(&cfg),
         RecordKey::decl(&cfg),
         AnnotationEdit::decl(&cfg),

@@ -29,7 +29,8 @@ use trailproof_report::{Format, TimelineExcerpt};
 
 use crate::session::Loaded;
 use crate::types::{
-    AppError, ErrorKind, LiveView, ProgressEvent, ReportFormat, Saved, TimelineFormat,
+    AppError, ErrorKind, LiveView, ProgressEvent, ReportFormat, Saved, SelfTestCheck, SelfTestRun,
+    TimelineFormat,
 };
 
 /// Progress events at most this often (the last one of an input is always sent).
@@ -212,6 +213,39 @@ pub fn report_excerpt(case: &Loaded) -> TimelineExcerpt<'_> {
 }
 
 /// The bytes of the verification report in `format`.
+/// Runs the known-answer suite compiled into this build (`trailproof selftest`'s) and names the
+/// executable that ran it by its SHA-256.
+pub fn selftest() -> SelfTestRun {
+    let started = std::time::Instant::now();
+    let checks = trailproof_selftest::run();
+    let seconds = started.elapsed().as_secs_f64();
+    let exe = std::env::current_exe().ok();
+    let sha256 = exe
+        .as_deref()
+        .and_then(|p| trailproof_selftest::file_sha256(p).ok());
+    let checks_passed = checks.iter().filter(|c| c.passed).count() as u32;
+    SelfTestRun {
+        version_line: trailproof_provenance::BUILD.version_line("trailproof-app"),
+        executable: exe
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        sha256,
+        passed: checks_passed as usize == checks.len(),
+        checks_total: checks.len() as u32,
+        checks_passed,
+        seconds,
+        checks: checks
+            .into_iter()
+            .map(|c| SelfTestCheck {
+                name: c.name,
+                passed: c.passed,
+                expected: c.expected,
+                got: c.got,
+            })
+            .collect(),
+    }
+}
+
 /// The checkpoint of the case: the chain head of every tenant it verified, its inputs with their
 /// SHA-256, the tool and the verdict, byte for byte what `trailproof verify --checkpoint-out`
 /// writes for the same evidence.

@@ -501,3 +501,17 @@ test(
     await close(b);
   },
 );
+
+test("Help → Self-test runs the known answers and names the build", async () => {
+  const b = await openApp([]);
+  await b.$('[data-testid="help"]').waitForExist({ timeout: 60_000 });
+  await b.$('[data-testid="help"]').click();
+  await b.$('[data-testid="open-selftest"]').click();
+  const verdict = await b.$('[data-testid="selftest-verdict"]');
+  await verdict.waitForExist({ timeout: 120_000 });
+  assert.equal(await verdict.getAttribute("data-passed"), "true", await verdict.getText());
+  assert.match(await verdict.getText(), /^PASSED: (\d+) of \1 known answers match/);
+  assert.match(await b.$('[data-testid="selftest-sha256"]').getText(), /^[0-9a-f]{64}$/);
+  await shot(b, "selftest.png");
+  await close(b);
+});

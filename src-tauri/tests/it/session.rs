@@ -556,3 +556,24 @@ fn the_time_axis_has_a_lane_per_tenant() {
         );
     }
 }
+
+#[test]
+fn the_apps_selftest_is_the_clis_suite_and_names_its_executable() {
+    let run = work::selftest();
+    assert!(run.passed, "{:?}", run.checks.iter().find(|c| !c.passed));
+    assert_eq!(run.checks_total as usize, run.checks.len());
+    assert_eq!(run.checks_passed, run.checks_total);
+    assert!(run.checks.len() > 50, "{}", run.checks.len());
+    assert!(run.checks.iter().any(|c| c.name == "jcs/french.json"));
+    let exe = std::env::current_exe().unwrap();
+    assert_eq!(run.executable, exe.to_string_lossy());
+    assert_eq!(
+        run.sha256.as_deref(),
+        Some(trailproof_testkit::sha256_hex(&std::fs::read(&exe).unwrap()).as_str())
+    );
+    assert!(
+        run.version_line.starts_with("trailproof-app "),
+        "{}",
+        run.version_line
+    );
+}

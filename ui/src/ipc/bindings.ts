@@ -1142,6 +1142,18 @@ export type SavedViewItem = { name: string, view: string,
  */
 saved: string, };
 
+export type SelfTestCheck = { name: string, passed: boolean, expected: string, got: string, };
+
+export type SelfTestRun = { 
+/**
+ * "trailproof-app 0.1.0 (commit ..., date, target, rustc ...)".
+ */
+version_line: string, 
+/**
+ * The executable that ran it, and its SHA-256 (`null` when it could not be read).
+ */
+executable: string, sha256: string | null, passed: boolean, checks_total: number, checks_passed: number, seconds: number, checks: Array<SelfTestCheck>, };
+
 export type NewCaseInput = { number: string, examiner: string, examiner_id: string | null, title: string | null, organisation: string | null, 
 /**
  * IANA time zone for display (UTC when empty).

@@ -72,6 +72,7 @@ export const ipc = {
     call<T.Density>("density", { generation, from, to, buckets, limit }),
   exportReport: (generation: number, format: T.ReportFormat) =>
     call<T.Saved | null>("export_report", { generation, format }),
+  selftest: () => call<T.SelfTestRun>("selftest"),
   saveCheckpoint: (generation: number) => call<T.Saved | null>("save_checkpoint", { generation }),
   /** Adds the files the user picks (evidence or a checkpoint) to the open case, verified together. */
   addEvidence: (generation: number, onProgress: (p: T.ProgressEvent) => void) =>
