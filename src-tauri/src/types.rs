@@ -495,7 +495,7 @@ pub fn typescript() -> String {
         LogStatus, Note,
     };
     use trailproof_core::incident::{Incident, IncidentKind};
-    use trailproof_core::report::{Counts, InputInfo, InputTenant, Tool};
+    use trailproof_core::report::{Build, Counts, InputInfo, InputTenant, Tool};
     use trailproof_core::timeline::model::{Kind, Timeline, TimelineOptions};
     let cfg = ts_rs::Config::new().with_large_int("number");
     let decls = [
@@ -516,6 +516,7 @@ pub fn typescript() -> String {
         Incident::decl(&cfg),
         InputTenant::decl(&cfg),
         Tool::decl(&cfg),
+        Build::decl(&cfg),
         Counts::decl(&cfg),
         Evidence::decl(&cfg),
         EvidenceState::decl(&cfg),

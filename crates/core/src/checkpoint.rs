@@ -203,6 +203,7 @@ mod tests {
             tool: Tool {
                 name: "trailproof".into(),
                 version: "0.1.0".into(),
+                build: None,
             },
             verdict: Verdict::Intact,
             inputs: vec![CheckpointInput {

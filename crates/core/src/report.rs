@@ -105,6 +105,44 @@ pub struct Tool {
     pub name: String,
     /// The tool's version.
     pub version: String,
+    /// The build that wrote the report (what `trailproof --version` says); absent where the
+    /// writer does not know its build.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub build: Option<Build>,
+}
+
+/// Where a build of the tool came from.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Build {
+    /// The full git commit hash.
+    pub commit: String,
+    /// The commit's date, UTC (not the clock's at build time).
+    pub date: String,
+    /// The target triple.
+    pub target: String,
+    /// `rustc --version` of the compiler.
+    pub rustc: String,
+}
+
+impl Tool {
+    /// "trailproof 0.1.0", with "(commit 1a2b3c4d5e6f, DATE, TARGET, RUSTC)" when the build is
+    /// known.
+    pub fn describe(&self) -> String {
+        match &self.build {
+            None => format!("{} {}", self.name, self.version),
+            Some(b) => format!(
+                "{} {} (commit {}, {}, {}, {})",
+                self.name,
+                self.version,
+                b.commit.get(..12).unwrap_or(&b.commit),
+                b.date,
+                b.target,
+                b.rustc
+            ),
+        }
+    }
 }
 
 /// Counts of findings by level, and of the records read.

@@ -96,7 +96,14 @@ pub(crate) fn gather(
         }
         None => None,
     };
-    let report = case.report("trailproof", env!("CARGO_PKG_VERSION"));
+    let mut report = case.report("trailproof", env!("CARGO_PKG_VERSION"));
+    let b = trailproof_provenance::BUILD;
+    report.tool.build = Some(trailproof_core::report::Build {
+        commit: b.commit.into(),
+        date: b.build_date.into(),
+        target: b.target.into(),
+        rustc: b.rustc.into(),
+    });
     Ok(Gathered {
         report,
         heads,

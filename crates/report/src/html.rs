@@ -144,12 +144,11 @@ pub(crate) fn render(
         .join(" ");
     let _ = writeln!(
         h,
-        "<dl class=\"meta\"><dt>Tool</dt><dd>{} {}</dd><dt>Report format</dt><dd>{}</dd>\
+        "<dl class=\"meta\"><dt>Tool</dt><dd>{}</dd><dt>Report format</dt><dd>{}</dd>\
          <dt>Command</dt><dd><code>{}</code></dd><dt>Records read</dt><dd>{}</dd>\
          <dt>Findings</dt><dd>{} error(s), {} warning(s), {} info</dd>\
          <dt>Assurance</dt><dd>{}</dd><dt>Exit code</dt><dd>{}</dd></dl>",
-        escape(&report.tool.name),
-        escape(&report.tool.version),
+        escape(&report.tool.describe()),
         escape(&report.format),
         escape(&command),
         c.records,
@@ -364,10 +363,9 @@ pub(crate) fn render(
 
     let _ = writeln!(
         h,
-        "<footer>Written by {} {} ({}). The report holds no date of its own: the same inputs and \
+        "<footer>Written by {} ({}). The report holds no date of its own: the same inputs and \
          command give the same bytes. Verdict rule: AEF/1 section 9 ({}).</footer>\n</body>\n</html>",
-        escape(&report.tool.name),
-        escape(&report.tool.version),
+        escape(&report.tool.describe()),
         escape(&report.format),
         match report.verdict {
             Verdict::Tampered => "an error finding stands",

@@ -273,7 +273,30 @@ name: string,
 /**
  * The tool's version.
  */
-version: string, };
+version: string, 
+/**
+ * The build that wrote the report (what `trailproof --version` says); absent where the
+ * writer does not know its build.
+ */
+build?: Build, };
+
+export type Build = { 
+/**
+ * The full git commit hash.
+ */
+commit: string, 
+/**
+ * The commit's date, UTC (not the clock's at build time).
+ */
+date: string, 
+/**
+ * The target triple.
+ */
+target: string, 
+/**
+ * `rustc --version` of the compiler.
+ */
+rustc: string, };
 
 export type Counts = { 
 /**

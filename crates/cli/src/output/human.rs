@@ -133,7 +133,7 @@ pub fn write_report(
             )?;
         }
     }
-    writeln!(out, "\n{} {}", r.tool.name, r.tool.version)?;
+    writeln!(out, "\n{}", r.tool.describe())?;
     Ok(())
 }
 

@@ -228,6 +228,7 @@ impl Case {
             Tool {
                 name: tool.into(),
                 version: version.into(),
+                build: None,
             },
             self.inputs,
             self.tenants,

@@ -54,13 +54,7 @@ impl Writer {
             .collect::<Vec<_>>()
             .join(" ");
         self.meta(vec![
-            (
-                "Tool",
-                para(
-                    format!("{} {}", v(&report.tool.name), v(&report.tool.version)),
-                    sans(BODY),
-                ),
-            ),
+            ("Tool", para(v(&report.tool.describe()), sans(BODY))),
             ("Report format", para(v(&report.format), sans(BODY))),
             ("Command", para(v(&command), mono(TABLE + 0.5))),
             ("Records read", para(c.records.to_string(), sans(BODY))),
@@ -444,10 +438,9 @@ impl Writer {
             Verdict::Intact => "no error finding and every check possible",
         };
         self.note(format!(
-            "Written by {} {} ({}). The report holds no date of its own: the same inputs and \
+            "Written by {} ({}). The report holds no date of its own: the same inputs and \
              command give the same bytes. Verdict rule: AEF/1 section 9 ({rule}).",
-            v(&report.tool.name),
-            v(&report.tool.version),
+            v(&report.tool.describe()),
             v(&report.format),
         ));
     }

@@ -427,6 +427,7 @@ fn big_report() -> Report {
         tool: Tool {
             name: "trailproof".into(),
             version: "0.1.0".into(),
+            build: None,
         },
         verdict: Verdict::Tampered,
         assurance: Assurance::Unanchored,
