@@ -59,14 +59,8 @@ export TRAILPROOF_E2E_LIVE_TOKEN
 # Runs the end-to-end tests (node --test options in "$@") against a fresh tauri-driver.
 e2e() {
   xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" bash -c '
-    tauri-driver --port "$TAURI_DRIVER_PORT" --native-port $((TAURI_DRIVER_PORT + 1)) >ui/e2e/driver.log 2>&1 &
-    driver=$!
-    trap "kill $driver 2>/dev/null" EXIT
-    for _ in $(seq 1 100); do
-      (exec 3<>/dev/tcp/127.0.0.1/$TAURI_DRIVER_PORT) 2>/dev/null && break
-      sleep 0.1
-    done
-    cd ui/e2e && node --test --test-concurrency=1 "$@" app.test.mjs' e2e "$@"
+    source scripts/lib/tauri-driver.sh
+    cd ui/e2e && with_tauri_driver driver.log node --test --test-concurrency=1 "$@" app.test.mjs' e2e "$@"
 }
 
 # The OS keyring (the live check's "Remember in the OS keyring"): a private D-Bus session with

@@ -13,16 +13,12 @@ version=$(node -p 'require("./src-tauri/tauri.conf.json").version')
 deb="$target_dir/packages/trailproof_${version}_amd64.deb"
 [ -f "$deb" ] || { echo "package-check: $deb is missing: run scripts/package.sh first" >&2; exit 2; }
 
+# shellcheck source=scripts/lib/apt.sh
+source scripts/lib/apt.sh
 need_apt=()
 command -v lintian >/dev/null || need_apt+=(lintian)
 command -v man >/dev/null || need_apt+=(man-db)
-if [ ${#need_apt[@]} -gt 0 ]; then
-  SUDO=""
-  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  echo "package-check: installing ${need_apt[*]}" >&2
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
-fi
+apt_install package-check ${need_apt[@]+"${need_apt[@]}"}
 
 echo "== lintian"
 # Errors fail; warnings are shown.
@@ -63,12 +59,6 @@ done
 [ -n "$port" ] || { echo "package-check: no free ports found" >&2; exit 2; }
 export TAURI_DRIVER_PORT=$port TRAILPROOF_APP="$scratch/usr/bin/trailproof-app"
 xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" bash -c '
-  tauri-driver --port "$TAURI_DRIVER_PORT" --native-port $((TAURI_DRIVER_PORT + 1)) >ui/e2e/package-driver.log 2>&1 &
-  driver=$!
-  trap "kill $driver 2>/dev/null" EXIT
-  for _ in $(seq 1 100); do
-    (exec 3<>/dev/tcp/127.0.0.1/$TAURI_DRIVER_PORT) 2>/dev/null && break
-    sleep 0.1
-  done
-  cd ui/e2e && node --test --test-concurrency=1 package.test.mjs'
+  source scripts/lib/tauri-driver.sh
+  cd ui/e2e && with_tauri_driver package-driver.log node --test --test-concurrency=1 package.test.mjs'
 echo "package-check: the .deb lints clean, its CLI and app give the expected verdicts"

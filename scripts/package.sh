@@ -21,6 +21,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 bash scripts/setup.sh
+# dpkg-shlibdeps computes the .deb's dependencies; strip and gzip make what the packages install.
+# shellcheck source=scripts/lib/apt.sh
+source scripts/lib/apt.sh
+need_apt=()
+command -v dpkg-shlibdeps >/dev/null || need_apt+=(dpkg-dev)
+command -v strip >/dev/null || need_apt+=(binutils)
+command -v gzip >/dev/null || need_apt+=(gzip)
+command -v git >/dev/null || need_apt+=(git)
+apt_install package ${need_apt[@]+"${need_apt[@]}"}
 bash scripts/ui.sh
 # cargo-cyclonedx writes the Rust SBOM.
 if ! command -v cargo-cyclonedx >/dev/null; then

@@ -3,6 +3,8 @@
 # scripts/sample.sh, scripts/test.sh and .ci/run. Needs root (or sudo) only when something is
 # missing.
 set -euo pipefail
+# shellcheck source=scripts/lib/apt.sh
+source "$(dirname "$0")/lib/apt.sh"
 
 need_apt=()
 command -v cc >/dev/null || need_apt+=(build-essential)
@@ -26,13 +28,7 @@ command -v gnome-keyring-daemon >/dev/null || need_apt+=(gnome-keyring)
 command -v node >/dev/null || need_apt+=(nodejs)
 command -v npm >/dev/null || need_apt+=(npm)
 
-if [ ${#need_apt[@]} -gt 0 ]; then
-  SUDO=""
-  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  echo "setup: installing ${need_apt[*]}" >&2
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
-fi
+apt_install setup ${need_apt[@]+"${need_apt[@]}"}
 
 command -v cargo >/dev/null || { echo "setup: cargo is missing: install Rust (rustup) first" >&2; exit 2; }
 
@@ -50,11 +46,7 @@ fi
 venv=target/tools/case-utils
 if ! command -v case_validate >/dev/null && [ ! -x "$venv/bin/case_validate" ]; then
   if ! command -v python3 >/dev/null || ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
-    SUDO=""
-    [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-    echo "setup: installing python3-venv" >&2
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends python3 python3-venv >/dev/null
+    apt_install setup python3 python3-venv
   fi
   echo "setup: installing case-utils (case_validate) into $venv" >&2
   rm -rf "$venv"
