@@ -376,14 +376,23 @@ impl Loaded {
     /// count as after every time.
     pub fn count_through(&self, filter: &RecordFilter, times: &[i64]) -> Vec<u32> {
         let sel = self.selection(filter, SortKey::Time, false);
-        times
-            .iter()
-            .map(|&t| {
-                sel.iter()
-                    .filter(|&&i| self.store.micros(i).is_some_and(|m| m <= t))
-                    .count() as u32
-            })
-            .collect()
+        // One pass over the selection: each entry counts for the first time (in sorted order)
+        // at or after it, then running sums give every time its count.
+        let mut sorted: Vec<(i64, usize)> = times.iter().copied().zip(0..).collect();
+        sorted.sort_unstable();
+        let mut first_at = vec![0u32; sorted.len() + 1];
+        for &i in sel.iter() {
+            if let Some(m) = self.store.micros(i) {
+                first_at[sorted.partition_point(|&(t, _)| t < m)] += 1;
+            }
+        }
+        let mut out = vec![0u32; times.len()];
+        let mut running = 0u32;
+        for (k, &(_, at)) in sorted.iter().enumerate() {
+            running += first_at[k];
+            out[at] = running;
+        }
+        out
     }
 
     /// The timeline indexes matching `filter`, in the requested order (cached for the last

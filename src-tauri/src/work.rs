@@ -219,17 +219,12 @@ pub fn selftest() -> SelfTestRun {
     let started = std::time::Instant::now();
     let checks = trailproof_selftest::run();
     let seconds = started.elapsed().as_secs_f64();
-    let exe = std::env::current_exe().ok();
-    let sha256 = exe
-        .as_deref()
-        .and_then(|p| trailproof_selftest::file_sha256(p).ok());
+    let exe = trailproof_selftest::executable();
     let checks_passed = checks.iter().filter(|c| c.passed).count() as u32;
     SelfTestRun {
         version_line: trailproof_provenance::BUILD.version_line("trailproof-app"),
-        executable: exe
-            .map(|p| p.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-        sha256,
+        executable: exe.path,
+        sha256: exe.sha256,
         passed: checks_passed as usize == checks.len(),
         checks_total: checks.len() as u32,
         checks_passed,

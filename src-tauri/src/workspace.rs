@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 use trailproof_casefile::log::LogEntry;
 use trailproof_casefile::state::{replay, CaseState};
 use trailproof_casefile::{
-    assemble, case_dir, case_verdict, check_evidence, handover, intake, Action, CaseError,
-    CaseFile, CaseHandover, EvidenceCheck, EvidenceState, NewCase, Target,
+    assemble, case_dir, case_verdict, check_evidence, intake, Action, CaseError, CaseFile,
+    CaseHandover, EvidenceCheck, EvidenceState, NewCase, Target,
 };
 use trailproof_core::report::Report;
 
@@ -143,9 +143,10 @@ impl Workspace {
         ))
     }
 
-    /// The case for a report or export (the log replayed, the evidence re-hashed now).
+    /// The case for a report or export: the log as last replayed, the evidence re-hashed now.
     pub fn handover(&self) -> Result<CaseHandover, AppError> {
-        Ok(handover(&self.file)?.0)
+        let checks = check_evidence(&self.state.evidence, &case_dir(self.file.path())?);
+        Ok(assemble(&self.file, &self.state, checks))
     }
 
     /// The case's evidence files, as paths to open.

@@ -9,24 +9,13 @@ use std::time::Instant;
 
 use serde::Serialize;
 use trailproof_provenance::{Provenance, BUILD};
-use trailproof_selftest::Check;
+use trailproof_selftest::{executable, Check, Executable};
 
 #[derive(clap::Args)]
 pub struct Args {
     /// Print exactly one JSON object on stdout.
     #[arg(long)]
     json: bool,
-}
-
-/// The executable that ran the suite.
-#[derive(Serialize)]
-struct Executable {
-    path: String,
-    /// Lowercase hex SHA-256 of the file, or `null` when it could not be read.
-    sha256: Option<String>,
-    /// Why the file could not be read.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<String>,
 }
 
 /// The `--json` output.
@@ -41,27 +30,6 @@ struct Record<'a> {
     checks_passed: usize,
     seconds: f64,
     checks: &'a [Check],
-}
-
-fn executable() -> Executable {
-    match std::env::current_exe() {
-        Err(e) => Executable {
-            path: String::new(),
-            sha256: None,
-            error: Some(e.to_string()),
-        },
-        Ok(path) => {
-            let (sha256, error) = match trailproof_selftest::file_sha256(&path) {
-                Ok(h) => (Some(h), None),
-                Err(e) => (None, Some(e.to_string())),
-            };
-            Executable {
-                path: path.to_string_lossy().into_owned(),
-                sha256,
-                error,
-            }
-        }
-    }
 }
 
 pub fn run(args: Args) -> anyhow::Result<u8> {

@@ -61,6 +61,40 @@ pub fn run() -> Vec<Check> {
     checks
 }
 
+/// The executable that ran the suite, named by its SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Executable {
+    /// Its path (empty when the system could not tell it).
+    pub path: String,
+    /// Lowercase hex SHA-256 of the file, or `null` when it could not be read.
+    pub sha256: Option<String>,
+    /// Why the file could not be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// The running executable and its SHA-256, so a validation record names the build it tested.
+pub fn executable() -> Executable {
+    match std::env::current_exe() {
+        Err(e) => Executable {
+            path: String::new(),
+            sha256: None,
+            error: Some(e.to_string()),
+        },
+        Ok(path) => {
+            let (sha256, error) = match file_sha256(&path) {
+                Ok(h) => (Some(h), None),
+                Err(e) => (None, Some(e.to_string())),
+            };
+            Executable {
+                path: path.to_string_lossy().into_owned(),
+                sha256,
+                error,
+            }
+        }
+    }
+}
+
 /// Lowercase hex SHA-256 of a file's bytes (the self-test names the binary it tested by it).
 pub fn file_sha256(path: &Path) -> std::io::Result<String> {
     let mut file = std::fs::File::open(path)?;

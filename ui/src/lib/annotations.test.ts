@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Annotation, CaseFileView } from "../ipc/bindings";
-import { allTags, annotationOf, isActive, NO_ANNOTATION_FILTER, onlyKeys } from "./annotations";
+import { allTags, annotationKey, annotationOf, isActive, NO_ANNOTATION_FILTER, onlyKeys } from "./annotations";
 
 function ann(tenant_id: string, seq: number, starred: boolean, tags: string[], notes = 0): Annotation {
   return {
@@ -40,5 +40,14 @@ describe("annotations", () => {
     expect(onlyKeys(file, { starred: true, tag: "payroll", noted: true })).toEqual([["acme", 3]]);
     expect(onlyKeys(file, { starred: false, tag: "none", noted: false })).toEqual([]);
     expect(onlyKeys(null, { starred: true, tag: null, noted: false })).toEqual([]);
+  });
+});
+
+describe("annotationKey", () => {
+  const k = (key: string, mod: Partial<{ ctrlKey: boolean; metaKey: boolean; altKey: boolean }> = {}) =>
+    annotationKey({ key, ctrlKey: false, metaKey: false, altKey: false, ...mod });
+  it("maps s, t and n, nothing else, never with a modifier", () => {
+    expect([k("s"), k("t"), k("n"), k("x"), k("S")]).toEqual(["star", "tag", "note", null, null]);
+    expect([k("s", { ctrlKey: true }), k("t", { metaKey: true }), k("n", { altKey: true })]).toEqual([null, null, null]);
   });
 });

@@ -17,6 +17,15 @@ export function annotationOf(
   return file.case.annotations.find((a) => a.tenant_id === tenant && a.seq === seq) ?? null;
 }
 
+/**
+ * What a key pressed on a focused row or timeline event asks for: s stars (or unstars), t and n
+ * open the record at the tag or note field; `null` for any other key or with a modifier.
+ */
+export function annotationKey(e: { key: string; ctrlKey: boolean; metaKey: boolean; altKey: boolean }): "star" | "tag" | "note" | null {
+  if (e.ctrlKey || e.metaKey || e.altKey) return null;
+  return e.key === "s" ? "star" : e.key === "t" ? "tag" : e.key === "n" ? "note" : null;
+}
+
 /** Every tag in the case, sorted, once. */
 export function allTags(file: CaseFileView | null): string[] {
   const tags = new Set<string>();
