@@ -3,18 +3,17 @@
 // screenshot of what a person would see to ui/e2e/artifacts/.
 //
 // Environment: TRAILPROOF_APP (absolute path of the app binary), TAURI_DRIVER_PORT.
-import { test, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { resolve, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { remote } from "webdriverio";
+import { openApp as openAppAt, close, verdictOf } from "./session.mjs";
 import { assertNotBlank } from "./png.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "../..");
 const app = process.env.TRAILPROOF_APP ?? resolve(root, "target/debug/trailproof-app");
-const port = Number(process.env.TAURI_DRIVER_PORT ?? 4455);
 const artifacts = resolve(here, "artifacts");
 mkdirSync(artifacts, { recursive: true });
 const v = (p) => resolve(root, "tests/vectors", p);
@@ -26,38 +25,8 @@ async function shot(browser, name) {
   assertNotBlank(readFileSync(path), name);
 }
 
-const sessions = [];
-after(async () => {
-  for (const s of sessions) await s.deleteSession().catch(() => {});
-});
-
-async function openApp(args) {
-  const browser = await remote({
-    hostname: "127.0.0.1",
-    port,
-    logLevel: "error",
-    connectionRetryTimeout: 120_000,
-    capabilities: {
-      browserName: "wry",
-      // WebKitWebDriver speaks classic WebDriver only (no BiDi webSocketUrl).
-      "wdio:enforceWebDriverClassic": true,
-      "tauri:options": { application: app, args },
-    },
-  });
-  sessions.push(browser);
-  return browser;
-}
-
-async function close(browser) {
-  await browser.deleteSession().catch(() => {});
-  sessions.splice(sessions.indexOf(browser), 1);
-}
-
-async function verdictOf(browser) {
-  const el = await browser.$('[data-testid="verdict"]');
-  await el.waitForExist({ timeout: 120_000 });
-  return (await el.getText()).trim().toLowerCase();
-}
+// Starts the built app with `args` (see session.mjs).
+const openApp = (args) => openAppAt(app, args);
 
 async function findings(browser) {
   const out = [];
