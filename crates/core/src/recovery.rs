@@ -31,6 +31,19 @@ use crate::finding::{Code, Finding, Proof};
 use crate::json::Value;
 use crate::record::{self, hex, parse_hex, Checked, Digest, RawRecord};
 
+/// `recovered_from` of a record read from an earlier revision of a PDF (its `offset` is the
+/// revision number, 1 being the original).
+pub const PDF_REVISION: &str = "pdf_revision";
+
+/// Where in its input a recovered record lies, in words: "byte N", or "revision N" for a PDF.
+pub fn found_at(recovered_from: &str, offset: u64) -> String {
+    if recovered_from == PDF_REVISION {
+        format!("revision {offset}")
+    } else {
+        format!("byte {offset}")
+    }
+}
+
 /// One record a reader recovered from an input.
 #[derive(Debug, Clone)]
 pub struct RecoveredCopy {
@@ -46,6 +59,21 @@ pub struct RecoveredCopy {
     pub shown: serde_json::Value,
     /// The record as a reader hands any record over, for checking.
     pub raw: RawRecord,
+    /// What the recovered record is compared with.
+    pub superseded_by: Superseded,
+}
+
+/// The version a recovered record is compared with: a copy identical to it is not reported,
+/// and a differing one is shown field by field against it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Superseded {
+    /// The current state's rows at its (tenant, seq), as [`Commitments::add_current`] saw them
+    /// (a SQLite file: the table as SQLite reads it).
+    CurrentState,
+    /// The version the same input holds now, known to the reader: a PDF's last revision holds
+    /// `Some(record)`, or `None` when it no longer holds that (tenant, seq) at all. The other
+    /// inputs' rows then only commit (they are not what this input's copy superseded).
+    Record(Option<Value>),
 }
 
 /// What the evidence other than the recovered records commits to, by (tenant, seq), and the
@@ -121,6 +149,16 @@ impl Commitments {
             .get(&(tenant.to_string(), seq))
             .map_or(&[], Vec::as_slice)
     }
+
+    /// Adds what `other` commits to and the current records it saw.
+    pub fn merge(&mut self, other: Commitments) {
+        for (key, hashes) in other.hashes {
+            self.hashes.entry(key).or_default().extend(hashes);
+        }
+        for (key, values) in other.current {
+            self.current.entry(key).or_default().extend(values);
+        }
+    }
 }
 
 /// SPEC section 10's grade of a checked recovered record, given what the rest of the evidence
@@ -138,6 +176,17 @@ pub fn grade(recovered: &Checked, committed: Option<&BTreeSet<Digest>>) -> Proof
     }
 }
 
+/// What a proof means, in words (the `record_recovered` message says it too).
+pub fn proof_meaning(proof: Proof) -> &'static str {
+    match proof {
+        Proof::Chain => "its hash is what the rest of the evidence commits to: it is the original",
+        Proof::OwnHashOnly => {
+            "it hashes to its own hash, but nothing else in the evidence commits to that hash (a forged or superseded copy)"
+        }
+        Proof::Unproven => "it does not hash to its own hash (partly overwritten, or never chained)",
+    }
+}
+
 /// The `record_recovered` findings of `copies`, graded against `commitments`; a copy identical
 /// to a current record of its (tenant, seq) gives none.
 pub fn findings(copies: Vec<RecoveredCopy>, commitments: &Commitments) -> Vec<Finding> {
@@ -146,8 +195,9 @@ pub fn findings(copies: Vec<RecoveredCopy>, commitments: &Commitments) -> Vec<Fi
     for copy in copies {
         let checked = record::check(copy.raw.clone(), &mut buf);
         let tenant = checked.tenant_id.as_deref();
-        let current = match (tenant, checked.seq) {
-            (Some(t), Some(s)) => commitments.current(t, s),
+        let current = match (&copy.superseded_by, tenant, checked.seq) {
+            (Superseded::Record(record), _, _) => record.as_slice(),
+            (Superseded::CurrentState, Some(t), Some(s)) => commitments.current(t, s),
             _ => &[],
         };
         if let Some(value) = &checked.record {
@@ -172,22 +222,16 @@ fn finding(
     current: Option<&Value>,
 ) -> Finding {
     let what = record::describe(checked.tenant_id.as_deref(), checked.seq);
-    let meaning = match proof {
-        Proof::Chain => "its hash is what the rest of the evidence commits to: it is the original",
-        Proof::OwnHashOnly => {
-            "it hashes to its own hash, but nothing else in the evidence commits to that hash (a forged or superseded copy)"
-        }
-        Proof::Unproven => "it does not hash to its own hash (partly overwritten, or never chained)",
-    };
+    let meaning = proof_meaning(proof);
     let version = if current.is_some() {
         "an earlier version"
     } else {
         "a deleted version"
     };
+    let at = found_at(&copy.recovered_from, copy.offset);
     let message = format!(
-        "{version} of {what} was recovered from {} at byte {} ({}); proof {}: {meaning}",
+        "{version} of {what} was recovered from {} at {at} ({}); proof {}: {meaning}",
         copy.recovered_from,
-        copy.offset,
         copy.place,
         proof.as_str()
     );
@@ -257,6 +301,7 @@ mod tests {
                 loc: Location::Byte(100),
                 data: RawData::Value(v.clone()),
             },
+            superseded_by: Superseded::CurrentState,
         }
     }
 

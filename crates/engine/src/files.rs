@@ -114,7 +114,7 @@ pub fn build_case_with(
         opts.progress.input(path, *kind, None);
         match kind {
             InputKind::ExportJson => add_export_json(&mut case, path)?,
-            InputKind::ExportPdf => add_export_pdf(&mut case, path)?,
+            InputKind::ExportPdf => add_export_pdf(&mut case, path, opts.recover)?,
             InputKind::Checkpoint => add_checkpoint(&mut case, path)?,
             _ => add_records(&mut case, path, *kind, opts, col.as_deref_mut())?,
         }
@@ -206,12 +206,19 @@ fn add_checkpoint(case: &mut Case, path: &Path) -> Result<(), IngestError> {
     Ok(())
 }
 
-fn add_export_pdf(case: &mut Case, path: &Path) -> Result<(), IngestError> {
+/// An export PDF: its last revision verified as an export; with `recover`, the records its
+/// earlier revisions held and the last one no longer does are graded against the whole case
+/// (see [`Case::add_recovered`]). What each update changed is said either way.
+fn add_export_pdf(case: &mut Case, path: &Path, recover: bool) -> Result<(), IngestError> {
     let name = display(path);
+    let bytes = std::fs::read(path).map_err(|source| IngestError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
     // The payload is parsed once and verified on one core while the pages are read on another.
     // A payload that is not strict JSON goes through `verify_payload_bytes`, which parses it
     // again to report where it fails.
-    let (ev, verified) = pdf::read_pdf_with(path, |bytes| {
+    let (mut ev, verified) = pdf::read_pdf_bytes_with(path, &bytes, |bytes| {
         bytes.map(|b| match Value::parse(b) {
             Ok(v) => {
                 let r = verify_payload(&name, &v);
@@ -231,12 +238,21 @@ fn add_export_pdf(case: &mut Case, path: &Path) -> Result<(), IngestError> {
         Some((payload, r)) => (payload, Some(r)),
         None => (None, None),
     };
+    let (earlier, skipped) = pdf::read_earlier(path, &bytes, &ev);
+    drop(bytes);
+    ev.updates = pdf::describe_updates(&ev, &earlier, skipped, payload.as_ref());
+    let copies = if recover {
+        pdf::recovered_copies(&ev, &earlier, payload.as_ref(), &name)
+    } else {
+        Vec::new()
+    };
     let (findings, checks) = pdf::cross_check(&ev, payload.as_ref(), &name);
     match verified {
         Some(r) => case.add_export(info, r),
         None => case.add_input(info),
     }
     case.add(findings, checks);
+    case.add_recovered(copies);
     Ok(())
 }
 

@@ -33,7 +33,7 @@ use std::sync::Arc;
 use trailproof_core::case::Case;
 use trailproof_core::finding::{Check, Finding, Status};
 use trailproof_core::record::{self, RawData, RawRecord};
-use trailproof_core::recovery::{self, Commitments, RecoveredCopy};
+use trailproof_core::recovery::{self, Commitments, RecoveredCopy, Superseded};
 use trailproof_recover::{Candidate, FrameStatus, Options, RecoverError, Scan, SqlValue, WalInfo};
 
 use crate::hashing::{digest_file, ReadMode};
@@ -356,6 +356,7 @@ fn copy(c: &Candidate, name: &str) -> RecoveredCopy {
             loc: Location::Byte(c.offset),
             data,
         },
+        superseded_by: Superseded::CurrentState,
     }
 }
 

@@ -32,14 +32,18 @@ mod source_run;
 pub use diff::field_diffs;
 pub use source_run::{Reread, SourceRun};
 
+use std::sync::Arc;
+
 use crate::assurance::{AnchorKind, Claim};
 use crate::chain::Mode;
 use crate::checkpoint::Checkpoint;
 use crate::export::{ExportAnchor, PayloadResult};
 use crate::finding::{Check, Finding};
+use crate::recovery::{self, Commitments, RecoveredCopy};
 use crate::report::{InputInfo, InputTenant, Report, Tool};
 use crate::scope::Scope;
 use reconcile::Finished;
+pub use source_run::Wanted;
 
 /// All inputs of one run.
 #[derive(Debug, Default)]
@@ -52,6 +56,12 @@ pub struct Case {
     sources: Vec<Finished>,
     /// Commitments about chains that are not exports' (checkpoints, the live service's head).
     claims: Vec<Claim>,
+    /// Recovered records graded when the report is built, against every input of the case.
+    recovered: Vec<RecoveredCopy>,
+    /// Their (tenant, seq) and (tenant, seq + 1): what the record sources read later note.
+    recovery_wanted: Arc<Wanted>,
+    /// What the record sources committed to at those places.
+    recovery_seen: Commitments,
 }
 
 impl Case {
@@ -140,6 +150,43 @@ impl Case {
         claims
     }
 
+    /// Adds records recovered from an input read before the record sources (a PDF's earlier
+    /// revisions). They are graded when the report is built, against the exports and against
+    /// every record source and live query read after this call (the `prev_hash` of seq + 1,
+    /// the stored hash of a row that no longer matches it): so add them, like exports, first.
+    pub fn add_recovered(&mut self, copies: Vec<RecoveredCopy>) {
+        if copies.is_empty() {
+            return;
+        }
+        let mut wanted = (*self.recovery_wanted).clone();
+        let mut buf = Vec::new();
+        for copy in &copies {
+            let checked = crate::record::check(copy.raw.clone(), &mut buf);
+            if let (Some(tenant), Some(seq)) = (checked.tenant_id, checked.seq) {
+                wanted
+                    .entry(tenant)
+                    .or_default()
+                    .extend([seq, seq.saturating_add(1)]);
+            }
+        }
+        self.recovery_wanted = Arc::new(wanted);
+        self.recovered.extend(copies);
+    }
+
+    /// The `record_recovered` findings of the records added with [`Case::add_recovered`].
+    fn grade_recovered(&mut self) {
+        if self.recovered.is_empty() {
+            return;
+        }
+        let mut commitments = std::mem::take(&mut self.recovery_seen);
+        for anchor in &self.anchors {
+            commitments.add_export(anchor);
+        }
+        let copies = std::mem::take(&mut self.recovered);
+        self.findings
+            .extend(recovery::findings(copies, &commitments));
+    }
+
     /// Adds findings and checks produced outside the core (e.g. a PDF's visible text).
     pub fn add(&mut self, findings: Vec<Finding>, checks: Vec<Check>) {
         self.findings.extend(findings);
@@ -178,6 +225,7 @@ impl Case {
             subset,
             exports::watches(&self.anchors, only),
             self.sources.iter().map(Finished::index).collect(),
+            self.recovery_wanted.clone(),
         )
     }
 
@@ -197,6 +245,8 @@ impl Case {
                 .map(|summary| InputTenant::new(&path, summary)),
         );
         self.checks.append(&mut run.watch_checks);
+        self.recovery_seen
+            .merge(std::mem::take(&mut run.recovery_seen));
         self.sources
             .push(Finished::from_run(&mut run, sha256.clone()));
         self.inputs.push(InputInfo {
@@ -211,6 +261,7 @@ impl Case {
     /// Builds the report. `version` is the tool version to record.
     pub fn report(mut self, tool: &str, version: &str) -> Report {
         self.reconcile();
+        self.grade_recovered();
         self.findings
             .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         self.findings.dedup();

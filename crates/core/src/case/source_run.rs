@@ -24,7 +24,12 @@ use crate::export::hash_finding;
 use crate::finding::{Check, Code, Finding, Status};
 use crate::json::Value;
 use crate::record::{self, Checked, RawRecord};
+use crate::recovery::Commitments;
 use crate::scope::Scope;
+
+/// Places (tenant → seqs) where the case wants to know what a record source holds: the seq of
+/// each recovered record still to be graded, and the seq after it.
+pub type Wanted = BTreeMap<String, BTreeSet<u64>>;
 
 /// Reads a record source again from its start for the second, targeted pass of cross-source
 /// reconciliation: hands every batch of raw records to the sink, in the order of the first read,
@@ -59,6 +64,10 @@ pub struct SourceRun {
     /// Records that an earlier subset source lacks.
     pub(super) subset_gaps: Vec<SubsetGap>,
     pub(super) reread: Option<Reread>,
+    /// Where the case's recovered records lie (see [`Wanted`]).
+    recovery_wanted: Arc<Wanted>,
+    /// What this source commits to there.
+    pub(super) recovery_seen: Commitments,
 }
 
 impl SourceRun {
@@ -71,6 +80,7 @@ impl SourceRun {
         subset: Option<Scope>,
         watches: Vec<Watch>,
         peers: Vec<Arc<SourceIndex>>,
+        recovery_wanted: Arc<Wanted>,
     ) -> SourceRun {
         SourceRun {
             path: path.to_string(),
@@ -89,6 +99,8 @@ impl SourceRun {
             kept: BTreeMap::new(),
             subset_gaps: Vec::new(),
             reread: None,
+            recovery_wanted,
+            recovery_seen: Commitments::new(),
         }
     }
 
@@ -180,6 +192,7 @@ impl SourceRun {
                     .iter()
                     .flat_map(|peer| peer.tenants.keys().map(String::as_str)),
             )
+            .chain(self.recovery_wanted.keys().map(String::as_str))
             .collect();
         let checked: Vec<(Checked, T)> = batch
             .into_par_iter()
@@ -235,6 +248,13 @@ impl SourceRun {
         self.check_against_exports(&checked);
         if let (Some(tenant), Some(seq)) = (checked.tenant_id.as_deref(), checked.seq) {
             self.index_record(tenant, seq, &checked);
+            if self
+                .recovery_wanted
+                .get(tenant)
+                .is_some_and(|seqs| seqs.contains(&seq))
+            {
+                self.recovery_seen.add_current(&checked);
+            }
         }
         if let Some((tenant, entry)) = Entry::from_checked(&checked) {
             self.chains.push(tenant, entry);

@@ -270,11 +270,15 @@ fn check_revisions(context: &mut Context, evidence: &PdfEvidence) {
             .skip(1)
             .map(|(index, revision)| describe_revision(index, revision))
             .collect();
-        let message = format!(
+        let mut message = format!(
             "the PDF has {} revisions: it was changed after it was produced; {}",
             evidence.revisions.len(),
             updates.join("; ")
         );
+        if !evidence.updates.is_empty() {
+            message.push_str(". Record by record: ");
+            message.push_str(&evidence.updates.join("; "));
+        }
         let finding = context.finding(Code::PdfIncrementalUpdate, None, None, message.clone());
         context.report(finding);
         context.check("revisions", Status::Failed, message);

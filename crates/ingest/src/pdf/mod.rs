@@ -31,6 +31,7 @@ use crate::{Digested, IngestError, Location};
 mod content;
 mod cross;
 mod decode;
+mod earlier;
 mod fonts;
 mod glyphs;
 mod revisions;
@@ -40,6 +41,9 @@ mod visible;
 
 pub use content::TextLine;
 pub use cross::cross_check;
+pub use earlier::{
+    describe_updates, read_earlier, recovered_copies, EarlierRevision, RevisionState, MAX_EARLIER,
+};
 
 use decode::Budget;
 use fonts::{deref, get};
@@ -136,6 +140,9 @@ pub struct PdfEvidence {
     pub footer_urls: Vec<(usize, String)>,
     /// Oldest first; more than one means the file was updated after it was produced.
     pub revisions: Vec<Revision>,
+    /// What each update changed, record by record ([`describe_updates`]), when the caller read
+    /// the earlier revisions ([`read_earlier`]); the `revisions` check then says it.
+    pub updates: Vec<String>,
     /// Text that could not be decoded, each naming its page.
     pub text_problems: Vec<String>,
     /// All text lines, in reading order.
@@ -539,6 +546,7 @@ pub fn read_pdf_bytes_with<R: Send>(
         link_uris,
         footer_urls,
         revisions,
+        updates: Vec::new(),
         text_problems: problems.into_iter().collect(),
         lines,
     };
