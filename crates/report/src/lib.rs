@@ -21,6 +21,7 @@ mod command_line;
 mod html;
 mod incident_rows;
 mod pdf;
+mod recovered_rows;
 mod timeline_excerpt;
 
 use std::path::Path;

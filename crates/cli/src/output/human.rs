@@ -325,9 +325,12 @@ fn write_recovered(out: &mut impl Write, r: &Report, st: &Style) -> io::Result<(
         )?;
         writeln!(
             out,
-            "    found in {} at byte {} ({}){}",
+            "    found in {} at {} ({}){}",
             f.recovered_from.as_deref().unwrap_or("?"),
-            f.offset.unwrap_or(0),
+            trailproof_core::recovery::found_at(
+                f.recovered_from.as_deref().unwrap_or(""),
+                f.offset.unwrap_or(0)
+            ),
             safe(f.location.as_deref().unwrap_or("")),
             f.input
                 .as_deref()

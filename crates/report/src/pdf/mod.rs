@@ -4,7 +4,7 @@
 //! Content, in order: the verdict, large, with its one-sentence reason; the tool, its version
 //! and the exact command; every input with kind, size, records read and SHA-256; each tenant's
 //! chain per input; what anchors each chain (and the seqs nothing independent confirms); the
-//! incidents, root cause first; every check (passed, failed or not possible; failed first); the
+//! incidents, root cause first; the recovered records with their proof; every check (passed, failed or not possible; failed first); the
 //! findings grouped by tenant, each with its code, level, the records (seq) it concerns, the
 //! inputs and place, the message, stated vs recomputed values, and for diverged records a side-by-side
 //! table of the differing fields; the timeline's flagged events and gaps (when a timeline is
@@ -265,6 +265,7 @@ pub(crate) fn write(
     w.chains(report);
     w.anchors(report);
     w.incidents(report);
+    w.recovered(report);
     w.checks(report);
     w.findings(report);
     if let Some(tl) = timeline {

@@ -230,6 +230,38 @@ impl Writer {
         self.lay.table(header, rows);
     }
 
+    /// The recovered records: each earlier version with its proof, its place and what differs
+    /// from the current version (the whole record when nothing current holds its seq).
+    pub(super) fn recovered(&mut self, report: &Report) {
+        let rows = crate::recovered_rows::recovered_rows(report);
+        if rows.is_empty() {
+            return;
+        }
+        self.h2(
+            &format!("Recovered records ({})", rows.len()),
+            "Recovered records",
+        );
+        let widths = [70.0, 90.0, 110.0, WIDTH - 370.0, 100.0];
+        let header = self.header(&widths, &crate::recovered_rows::RECOVERED_COLUMNS);
+        let rows = rows
+            .into_iter()
+            .map(|[record, proof, place, differs, computed]| {
+                self.row(
+                    &widths,
+                    vec![
+                        c1(v(&record), sans(TABLE)),
+                        c1(proof, sans(TABLE)),
+                        c1(v(&place), sans(TABLE)),
+                        c1(v(&differs), mono(TABLE)),
+                        c1(computed, mono(TABLE)),
+                    ],
+                    true,
+                )
+            })
+            .collect();
+        self.lay.table(header, rows);
+    }
+
     pub(super) fn checks(&mut self, report: &Report) {
         let count = |s: Status| report.checks.iter().filter(|c| c.status == s).count();
         self.h2(
