@@ -13,15 +13,17 @@
 use std::path::Path;
 
 use trailproof_core::case::field_diffs;
+use trailproof_core::finding::{Code, Finding, Proof};
 use trailproof_core::json::Value;
 use trailproof_core::record::{self, hex, Checked, Location, RawData, RawRecord};
+use trailproof_core::recovery::{found_at, proof_meaning};
 use trailproof_engine::{display, BATCH};
 use trailproof_ingest::detect::{open_records_mode, sniff};
 use trailproof_ingest::hashing::{FileIdentity, ReadMode};
 use trailproof_ingest::{pdf, IngestError, InputKind};
 
 use crate::session::{row, Loaded};
-use crate::types::{DiffRow, RecordDetail, SourceCopy, VisibleCopy};
+use crate::types::{DiffRow, RecordDetail, RecoveredNote, SourceCopy, VisibleCopy};
 
 /// Builds the detail of the event at timeline `index`.
 pub fn detail(case: &Loaded, index: u32) -> Option<RecordDetail> {
@@ -61,6 +63,7 @@ pub fn detail(case: &Loaded, index: u32) -> Option<RecordDetail> {
             }
             copies.extend(kept.into_iter().map(|(source, c)| copy_of(&source, c)));
         }
+        copies.extend(recovered_copies(case, &tenant, seq));
     }
     let mut differing: Vec<String> = Vec::new();
     let records: Vec<&Value> = copies.iter().filter_map(|(_, v)| v.as_ref()).collect();
@@ -138,11 +141,64 @@ pub fn detail(case: &Loaded, index: u32) -> Option<RecordDetail> {
     })
 }
 
+/// The copies of (tenant, seq) that the report's `record_recovered` findings hold: earlier or
+/// deleted versions found in the evidence, each with where it was found and its proof.
+fn recovered_copies(case: &Loaded, tenant: &str, seq: u64) -> Vec<Copy> {
+    let mut buf = Vec::new();
+    case.report
+        .findings
+        .iter()
+        .filter(|f| {
+            f.code == Code::RecordRecovered
+                && f.seq == Some(seq)
+                && f.tenant_id.as_deref() == Some(tenant)
+        })
+        .filter_map(|f| {
+            let value = Value::from_serde(f.record.as_ref()?).ok()?;
+            let checked = record::check(
+                RawRecord {
+                    loc: Location::Payload,
+                    data: RawData::Value(value),
+                },
+                &mut buf,
+            );
+            let (mut copy, value) = copy_of(&recovered_side(f), checked);
+            copy.location = f.location.clone().unwrap_or_default();
+            let from = f.recovered_from.clone().unwrap_or_default();
+            let proof = f.proof.unwrap_or(Proof::Unproven);
+            copy.recovered = Some(RecoveredNote {
+                at: found_at(&from, f.offset.unwrap_or(0)),
+                recovered_from: from,
+                proof: proof.as_str().to_string(),
+                meaning: proof_meaning(proof).to_string(),
+            });
+            Some((copy, value))
+        })
+        .collect()
+}
+
+/// The source name of a recovered copy: its input, marked as recovered and where from.
+fn recovered_side(f: &Finding) -> String {
+    format!(
+        "{} (recovered from {} at {})",
+        f.input.as_deref().unwrap_or("?"),
+        f.recovered_from.as_deref().unwrap_or("?"),
+        found_at(
+            f.recovered_from.as_deref().unwrap_or(""),
+            f.offset.unwrap_or(0)
+        )
+    )
+}
+
 /// The two sides of a finding's field diffs: a `visible_text_mismatch` compares the printed page
-/// with the embedded record; cross-source findings name both inputs.
-fn finding_sides(f: &trailproof_core::finding::Finding) -> (String, String) {
+/// with the embedded record; a `record_recovered` the current version with the recovered one;
+/// cross-source findings name both inputs.
+fn finding_sides(f: &Finding) -> (String, String) {
     let input = f.input.clone().unwrap_or_else(|| "first source".into());
-    if f.code == trailproof_core::finding::Code::VisibleTextMismatch {
+    if f.code == Code::RecordRecovered {
+        return (format!("{input} (current)"), recovered_side(f));
+    }
+    if f.code == Code::VisibleTextMismatch {
         return (
             format!("{input} (printed on the page)"),
             format!("{input} (embedded record)"),
@@ -182,6 +238,7 @@ fn copy_of(source: &str, c: Checked) -> Copy {
                 .or_else(|| c.stored_hash_text.clone()),
             computed_hash: c.computed_hash.map(|h| hex(&h)),
             problems: c.problems.clone(),
+            recovered: None,
         },
         c.record,
     )

@@ -518,7 +518,7 @@ impl Loaded {
                 Flag::ParameterChange => b.parameter += 1,
                 Flag::MassExport => b.mass_export += 1,
                 Flag::Denied | Flag::DenialBurst => b.denied += 1,
-                Flag::OffHours => {}
+                Flag::OffHours | Flag::ProofChain | Flag::ProofSelf | Flag::ProofNone => {}
             };
             let e = (want_marks || s.is_verbatim(i))
                 .then(|| s.event(i))
@@ -536,6 +536,9 @@ impl Loaded {
             }
             if problem {
                 b.problems += 1;
+            }
+            if s.integrity(i) == Integrity::Recovered {
+                b.recovered += 1;
             }
             if want_marks {
                 if let Some(e) = e {

@@ -192,6 +192,22 @@ pub struct SourceCopy {
     pub computed_hash: Option<String>,
     /// Why the record could not be canonicalized, if it could not.
     pub problems: Vec<String>,
+    /// For an earlier or deleted version recovered from the evidence (SPEC section 10): where
+    /// it was found and what proves it.
+    pub recovered: Option<RecoveredNote>,
+}
+
+/// Where a recovered copy was found and its proof (a `record_recovered` finding).
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct RecoveredNote {
+    /// `sqlite_freeblock`, `sqlite_wal`, ..., `pdf_revision`.
+    pub recovered_from: String,
+    /// "byte 17905" or "revision 1".
+    pub at: String,
+    /// `chain`, `self` or `none`.
+    pub proof: String,
+    /// What the proof means, in words.
+    pub meaning: String,
 }
 
 /// One differing member of a record between two sources.
@@ -278,6 +294,8 @@ pub struct Bucket {
     pub denied: u32,
     /// Events with an integrity state other than verified.
     pub problems: u32,
+    /// Recovered versions of records (integrity `recovered`).
+    pub recovered: u32,
 }
 
 /// One event drawn individually on the axis.
@@ -548,6 +566,7 @@ pub fn typescript() -> String {
         RecordRow::decl(&cfg),
         RecordPage::decl(&cfg),
         SourceCopy::decl(&cfg),
+        RecoveredNote::decl(&cfg),
         VisibleCopy::decl(&cfg),
         DiffRow::decl(&cfg),
         RecordDetail::decl(&cfg),

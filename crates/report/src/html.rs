@@ -58,6 +58,7 @@ td.kw{overflow-wrap:normal}
 .s-passed,.l-info,.i-verified{background:#dafbe1;color:var(--ok)}
 .s-failed,.l-error,.i-bad{background:#ffebe9;color:var(--bad)}
 .s-not_possible,.l-warning,.i-warn{background:#fff8c5;color:var(--warn)}
+.i-recovered{background:#ddf4ff;color:#0550ae}
 .flag{display:inline-block;white-space:nowrap;background:#ddf4ff;color:#0550ae;border-radius:10px;padding:0 7px;font-size:12px;margin:1px 2px 1px 0}
 .gap td{background:#ffebe9;font-style:italic}
 .muted{color:var(--muted)}
@@ -242,6 +243,29 @@ pub(crate) fn render(
                 escape(&tenant),
                 escape(&what),
                 escape(&findings)
+            );
+        }
+        h.push_str("</table>\n");
+    }
+
+    // Recovered records: each earlier version beside the current one, with its proof.
+    let recovered = crate::recovered_rows::recovered_rows(report);
+    if !recovered.is_empty() {
+        let _ = writeln!(h, "<h2>Recovered records ({})</h2>", recovered.len());
+        h.push_str("<table><tr>");
+        for c in crate::recovered_rows::RECOVERED_COLUMNS {
+            let _ = write!(h, "<th>{c}</th>");
+        }
+        h.push_str("</tr>\n");
+        for [record, proof, place, differs, computed] in recovered {
+            let _ = writeln!(
+                h,
+                "<tr><td class=\"nw\">{}</td><td>{}</td><td>{}</td><td class=\"mono\">{}</td><td class=\"mono\">{}</td></tr>",
+                escape(&record),
+                escape(&proof),
+                escape(&place),
+                escape(&differs),
+                escape(&computed)
             );
         }
         h.push_str("</table>\n");
@@ -436,6 +460,7 @@ fn integrity_class(i: Integrity) -> &'static str {
     match i {
         Integrity::Verified => "i-verified",
         Integrity::Consistent | Integrity::OnlyInOneSource => "i-warn",
+        Integrity::Recovered => "i-recovered",
         _ => "i-bad",
     }
 }

@@ -99,12 +99,12 @@ impl Builder {
                 t
             }
         };
-        let mut flags = 0u8;
+        let mut flags = 0u16;
         for f in &e.flags {
             flags |= flag_bit(*f);
         }
-        let mut bits = (integrity_code(e.integrity) as u16) << INTEGRITY_SHIFT
-            | u16::from(flags) << FLAG_SHIFT;
+        let mut bits = (integrity_code(e.integrity) as u32) << INTEGRITY_SHIFT
+            | u32::from(flags) << FLAG_SHIFT;
         if e.kind == Kind::Gap {
             bits |= GAP;
         }
@@ -231,7 +231,13 @@ impl Builder {
         let mut by_key: Vec<u32> = (0..n as u32)
             .filter(|&i| s.bits[i as usize] & GAP == 0)
             .collect();
-        by_key.sort_unstable_by_key(|&i| (s.tenant[i as usize], s.seq[i as usize], i));
+        // The current entry of a (tenant, seq) first, its recovered versions after it.
+        let recovered = integrity_code(Integrity::Recovered) as u32;
+        by_key.sort_unstable_by_key(|&i| {
+            let ix = i as usize;
+            let is_recovered = (s.bits[ix] >> INTEGRITY_SHIFT) & 0xf == recovered;
+            (s.tenant[ix], s.seq[ix], is_recovered, i)
+        });
         s.by_key = by_key;
         s.arena.shrink_to_fit();
         s.offsets.shrink_to_fit();

@@ -78,12 +78,13 @@ pub const INLINE: u32 = 1;
 pub const BASE: u32 = 2;
 
 // Bits of an entry.
-const GAP: u16 = 1;
-const TIMED: u16 = 1 << 1;
+const GAP: u32 = 1;
+const TIMED: u32 = 1 << 1;
 const INTEGRITY_SHIFT: u32 = 2; // 4 bits
-const FLAG_SHIFT: u32 = 6; // 6 bits
-const FINDINGS: u16 = 1 << 12;
-const VERBATIM: u16 = 1 << 13;
+const FLAG_SHIFT: u32 = 6; // 16 bits
+const FLAG_MASK: u32 = 0xffff;
+const FINDINGS: u32 = 1 << 22;
+const VERBATIM: u32 = 1 << 23;
 
 // Header bits of a record.
 const TS_MASK: u64 = 3;
@@ -94,7 +95,7 @@ const HAS_SEQ_END: u64 = 4;
 const HDR_VERBATIM: u64 = 8;
 
 // The entry bits hold every integrity code and flag bit.
-const _: () = assert!(Integrity::ALL.len() <= 1 << 4 && Flag::ALL.len() <= 6);
+const _: () = assert!(Integrity::ALL.len() <= 1 << 4 && Flag::ALL.len() <= 16);
 
 /// Code of an integrity state (its position in [`Integrity::ALL`]).
 pub fn integrity_code(i: Integrity) -> usize {
@@ -102,8 +103,8 @@ pub fn integrity_code(i: Integrity) -> usize {
 }
 
 /// Bit of a flag in an entry's flag bits (its position in [`Flag::ALL`]).
-pub fn flag_bit(f: Flag) -> u8 {
-    1 << (f as u8)
+pub fn flag_bit(f: Flag) -> u16 {
+    1 << (f as u16)
 }
 
 /// Case-insensitive substring test (`needle_lower` already lowercase): ASCII without
@@ -216,7 +217,7 @@ pub struct Store {
     seq: Vec<u64>,
     /// Index into `tenants` (sorted by name: the index is the tenant's rank).
     tenant: Vec<u32>,
-    bits: Vec<u16>,
+    bits: Vec<u32>,
     /// Value codes of the summary columns, by slot of [`HOT`].
     hot: [Vec<u32>; 5],
     tenants: Vec<String>,
@@ -416,8 +417,8 @@ impl Store {
     }
 
     /// The set of flags of entry `i` (bits of [`flag_bit`]).
-    pub fn flag_bits(&self, i: u32) -> u8 {
-        ((self.bits[i as usize] >> FLAG_SHIFT) & 0x3f) as u8
+    pub fn flag_bits(&self, i: u32) -> u16 {
+        ((self.bits[i as usize] >> FLAG_SHIFT) & FLAG_MASK) as u16
     }
 
     pub fn micros(&self, i: u32) -> Option<i64> {
@@ -481,6 +482,8 @@ impl Store {
     }
 
     /// The entry index of the event (tenant rank, seq).
+    /// The entry of (tenant, seq): its current entry, or when it has none (a deleted record)
+    /// its first recovered version.
     pub fn find_key(&self, tenant: u32, seq: u64) -> Option<u32> {
         let key = |&i: &u32| (self.tenant[i as usize], self.seq[i as usize]);
         let k = self.by_key.partition_point(|i| key(i) < (tenant, seq));
@@ -539,7 +542,7 @@ impl Store {
             + self.micros.capacity() * 8
             + self.seq.capacity() * 8
             + self.tenant.capacity() * 4
-            + self.bits.capacity() * 2
+            + self.bits.capacity() * 4
             + self.hot.iter().map(|h| h.capacity() * 4).sum::<usize>()
             + self.by_time.capacity() * 16
             + self.by_key.capacity() * 4

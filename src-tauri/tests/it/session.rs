@@ -12,7 +12,7 @@ use trailproof_app::types::{
 use trailproof_app::{detail, recent, work};
 use trailproof_core::finding::Code;
 use trailproof_core::report::Verdict;
-use trailproof_core::timeline::model::{Integrity, Kind};
+use trailproof_core::timeline::model::{Flag, Integrity, Kind};
 
 use trailproof_testkit::{root, vector};
 
@@ -82,6 +82,45 @@ fn edited_field_detail_has_both_hashes() {
     );
     assert_ne!(d.copies[0].stored_hash, d.copies[0].computed_hash);
     assert!(d.copies[0].computed_hash.is_some());
+}
+
+#[test]
+fn a_recovered_original_is_a_copy_of_its_own_and_an_entry_after_the_current_one() {
+    let case = open(&[root().join("tests/fixtures/recovery/replace_rehashed.sqlite")]);
+    let i = case.index_of("acme", 12).unwrap();
+    // The current entry first, its recovered version right after it.
+    assert_ne!(case.event(i).unwrap().integrity, Integrity::Recovered);
+    let recovered = case.event(i + 1).unwrap();
+    assert_eq!((recovered.tenant_id.as_str(), recovered.seq), ("acme", 12));
+    assert_eq!(recovered.integrity, Integrity::Recovered);
+    assert_eq!(recovered.flags, vec![Flag::ProofChain]);
+    assert_eq!(recovered.outcome.as_deref(), Some("success"));
+    assert_eq!(
+        recovered.diverged_fields,
+        ["actor_ip", "hash", "outcome", "outcome_reason"]
+    );
+    for at in [i, i + 1] {
+        let d = detail::detail(&case, at).unwrap();
+        assert_eq!(d.copies.len(), 2, "the row and the recovered copy");
+        let current = &d.copies[0];
+        assert!(current.recovered.is_none());
+        let copy = &d.copies[1];
+        let note = copy.recovered.as_ref().unwrap();
+        assert_eq!(note.recovered_from, "sqlite_freeblock");
+        assert_eq!(note.at, "byte 17905");
+        assert_eq!(note.proof, "chain");
+        assert_eq!(copy.location, "page 5");
+        assert_eq!(
+            copy.computed_hash.as_deref(),
+            Some("547f8ff8abb7533ff5298d9f2c4bf3530cc9ffa947a270c86a0325ccf8e85a7b")
+        );
+        assert_eq!(copy.computed_hash, copy.stored_hash);
+        assert!(d.diffs.iter().any(|r| r.field == "outcome"
+            && r.left.as_deref() == Some("\"failure\"")
+            && r.right.as_deref() == Some("\"success\"")
+            && r.right_source
+                .contains("(recovered from sqlite_freeblock at byte 17905)")));
+    }
 }
 
 #[test]

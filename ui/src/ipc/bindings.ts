@@ -623,9 +623,9 @@ case?: CaseHandover, };
 
 export type Kind = "event" | "gap";
 
-export type Integrity = "verified" | "not_canonical" | "hash_mismatch" | "diverged" | "chain_broken" | "missing_from_source" | "consistent" | "only_in_one_source" | "gap";
+export type Integrity = "verified" | "not_canonical" | "hash_mismatch" | "diverged" | "chain_broken" | "missing_from_source" | "consistent" | "only_in_one_source" | "gap" | "recovered";
 
-export type Flag = "privileged_intervention" | "parameter_change" | "mass_export" | "denied" | "denial_burst" | "off_hours";
+export type Flag = "privileged_intervention" | "parameter_change" | "mass_export" | "denied" | "denial_burst" | "off_hours" | "proof_chain" | "proof_self" | "proof_none";
 
 export type Event = { 
 /**
@@ -1037,7 +1037,30 @@ canonical: string | null, stored_hash: string | null, computed_hash: string | nu
 /**
  * Why the record could not be canonicalized, if it could not.
  */
-problems: Array<string>, };
+problems: Array<string>, 
+/**
+ * For an earlier or deleted version recovered from the evidence (SPEC section 10): where
+ * it was found and what proves it.
+ */
+recovered: RecoveredNote | null, };
+
+export type RecoveredNote = { 
+/**
+ * `sqlite_freeblock`, `sqlite_wal`, ..., `pdf_revision`.
+ */
+recovered_from: string, 
+/**
+ * "byte 17905" or "revision 1".
+ */
+at: string, 
+/**
+ * `chain`, `self` or `none`.
+ */
+proof: string, 
+/**
+ * What the proof means, in words.
+ */
+meaning: string, };
 
 export type VisibleCopy = { source: string, page: number, cells: Array<[string, string]>, };
 
@@ -1104,7 +1127,11 @@ export type Bucket = { events: number, privileged: number, parameter: number, ma
 /**
  * Events with an integrity state other than verified.
  */
-problems: number, };
+problems: number, 
+/**
+ * Recovered versions of records (integrity `recovered`).
+ */
+recovered: number, };
 
 export type Lane = { tenant: string, 
 /**
@@ -1201,9 +1228,9 @@ export type AppError = { kind: ErrorKind, message: string, };
 
 export type ErrorKind = "evidence" | "live" | "cancelled" | "no_case" | "busy" | "save" | "invalid" | "keyring" | "case_file";
 
-export const INTEGRITIES: ReadonlyArray<Integrity> = ["verified", "not_canonical", "hash_mismatch", "diverged", "chain_broken", "missing_from_source", "consistent", "only_in_one_source", "gap"];
+export const INTEGRITIES: ReadonlyArray<Integrity> = ["verified", "not_canonical", "hash_mismatch", "diverged", "chain_broken", "missing_from_source", "consistent", "only_in_one_source", "gap", "recovered"];
 
-export const FLAGS: ReadonlyArray<Flag> = ["privileged_intervention", "parameter_change", "mass_export", "denied", "denial_burst", "off_hours"];
+export const FLAGS: ReadonlyArray<Flag> = ["privileged_intervention", "parameter_change", "mass_export", "denied", "denial_burst", "off_hours", "proof_chain", "proof_self", "proof_none"];
 
 export const PROBLEM_INTEGRITIES: ReadonlyArray<Integrity> = ["not_canonical", "hash_mismatch", "diverged", "chain_broken", "missing_from_source", "gap"];
 

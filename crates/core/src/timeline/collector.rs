@@ -6,12 +6,14 @@
 //! to its own hash, and a content digest to notice copies that differ. It never keeps a raw record.
 //! [`Collector::finish`] joins the slots with the findings of the case's [`Report`] and returns a
 //! [`Timeline`]: events ordered by canonical timestamp, then tenant, then seq, with deleted seq
-//! ranges (`seq_gap` findings) as gap entries between their neighbours. Each event's integrity
+//! ranges (`seq_gap` findings) as gap entries between their neighbours, and the recovered
+//! versions of records (`record_recovered` findings) as entries of their own (integrity
+//! `recovered`, a flag naming the proof) right after the current entry of their seq. Each event's integrity
 //! state and flags come from the rules of [`super::integrity`] and [`super::flags`].
 //!
 //! Invariants: memory stays flat however many records arrive (copies and events go through
 //! [`crate::spill`]); equal (tenant, seq) copies are joined in arrival order; the order of the
-//! events is total (timestamp, tenant, seq, kind).
+//! events is total (timestamp, tenant, seq, kind, recovered version).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::io;
@@ -21,8 +23,8 @@ use serde::{Deserialize, Serialize};
 
 use super::flags::{self, Failure};
 use super::integrity::{self, Evidence};
-use super::model::{Dimension, Event, Flag, Kind, Summary, Timeline, TimelineOptions};
-use crate::finding::{Code, Finding};
+use super::model::{Dimension, Event, Flag, Integrity, Kind, Summary, Timeline, TimelineOptions};
+use crate::finding::{Code, Finding, Proof};
 use crate::json::Value;
 use crate::record::{Checked, Digest};
 use crate::report::Report;
@@ -139,11 +141,24 @@ impl Slot {
     }
 }
 
-/// Timeline order: timestamp (unreadable last), tenant (by name rank), seq, kind.
-type TimeKey = (bool, i64, u32, u64, Kind);
+/// Timeline order: timestamp (unreadable last), tenant (by name rank), seq, kind, then the
+/// current entry of a (tenant, seq) before its recovered versions (numbered from 1 in report
+/// order).
+type TimeKey = (bool, i64, u32, u64, Kind, u32);
 
 fn time_key(nanos: Option<i64>, rank: u32, seq: u64, kind: Kind) -> TimeKey {
-    (nanos.is_none(), nanos.unwrap_or(0), rank, seq, kind)
+    (nanos.is_none(), nanos.unwrap_or(0), rank, seq, kind, 0)
+}
+
+fn recovered_key(nanos: Option<i64>, rank: u32, seq: u64, version: u32) -> TimeKey {
+    (
+        nanos.is_none(),
+        nanos.unwrap_or(0),
+        rank,
+        seq,
+        Kind::Event,
+        version,
+    )
 }
 
 /// Collects records from the sources of a case (see the module docs).
@@ -411,6 +426,17 @@ impl Collector {
             };
             ordered.push(time_key(nanos, rank(t), first, Kind::Gap), &gap)?;
         }
+        // Recovered versions: entries of their own, after the current entry of their seq.
+        let recovered = report
+            .findings
+            .iter()
+            .filter(|f| f.code == Code::RecordRecovered);
+        for (version, f) in (1u32..).zip(recovered) {
+            if let Some((e, nanos)) = recovered_event(f) {
+                let key = recovered_key(nanos, rank(&e.tenant_id), e.seq, version);
+                ordered.push(key, &e)?;
+            }
+        }
         let summary = Summary {
             unplaced_records: unplaced,
             tenants: {
@@ -483,6 +509,43 @@ fn event_of(
     e
 }
 
+/// The entry of a `record_recovered` finding (and its instant): the recovered record's
+/// members, its input, the members that differ from the current version, its flags (every
+/// flag but `denial_burst`, which counts only current records) and the flag naming its proof.
+fn recovered_event(f: &Finding) -> Option<(Event, Option<i64>)> {
+    let record = Value::from_serde(f.record.as_ref()?).ok()?;
+    let tenant = f.tenant_id.clone()?;
+    let seq = f.seq?;
+    let nanos = record
+        .get("timestamp")
+        .and_then(Value::as_str)
+        .and_then(|t| crate::time::normalize(t).ok())
+        .map(|i| i.nanos);
+    let mut e = Event::new(Kind::Event, tenant, seq, Integrity::Recovered);
+    e.timestamp = nanos.map(|n| Instant { nanos: n }.canonical());
+    e.micros = nanos.map(|n| Instant { nanos: n }.micros());
+    for d in Dimension::ALL {
+        *e.dimension_mut(d) = text(record.get(d.name()));
+    }
+    e.sources = f.input.iter().cloned().collect();
+    e.diverged_fields = f.fields.iter().map(|d| d.field.clone()).collect();
+    e.flags = flags::record_flags(
+        e.action.as_deref(),
+        record.get("changes").is_some_and(|v| !v.is_null()),
+        flags::is_mass_export(&record),
+        e.outcome.as_deref(),
+        nanos,
+    );
+    e.flags.push(match f.proof {
+        Some(Proof::Chain) => Flag::ProofChain,
+        Some(Proof::OwnHashOnly) => Flag::ProofSelf,
+        Some(Proof::Unproven) | None => Flag::ProofNone,
+    });
+    e.flags.sort();
+    e.findings = vec![Code::RecordRecovered];
+    Some((e, nanos))
+}
+
 /// The events of a finished [`Collector`], in timeline order (an iterator of
 /// `io::Result<Event>`: reading a spilled run back can fail). [`Stream::summary`] is complete
 /// once the stream is exhausted.
@@ -510,11 +573,11 @@ impl Iterator for Stream {
     type Item = io::Result<Event>;
 
     fn next(&mut self) -> Option<io::Result<Event>> {
-        let ((_, _, rank, seq, kind), mut e) = match self.events.next()? {
+        let ((_, _, rank, seq, kind, version), mut e) = match self.events.next()? {
             Ok(v) => v,
             Err(err) => return Some(Err(err)),
         };
-        if kind == Kind::Event && self.bursts.contains(&(rank, seq)) {
+        if kind == Kind::Event && version == 0 && self.bursts.contains(&(rank, seq)) {
             e.flags.push(Flag::DenialBurst);
             e.flags.sort();
         }

@@ -68,11 +68,15 @@ pub enum Integrity {
     OnlyInOneSource,
     /// A range of deleted seqs.
     Gap,
+    /// An earlier or deleted version of a record, recovered from the evidence (SPEC section
+    /// 10): an entry of its own beside the current one, its proof named by a flag
+    /// (`proof_chain`, `proof_self`, `proof_none`).
+    Recovered,
 }
 
 impl Integrity {
     /// Every state, in declaration order.
-    pub const ALL: [Integrity; 9] = [
+    pub const ALL: [Integrity; 10] = [
         Integrity::Verified,
         Integrity::NotCanonical,
         Integrity::HashMismatch,
@@ -82,17 +86,22 @@ impl Integrity {
         Integrity::Consistent,
         Integrity::OnlyInOneSource,
         Integrity::Gap,
+        Integrity::Recovered,
     ];
 
     /// Whether the evidence shows something wrong with the entry. `consistent` (the chain
-    /// holds, nothing independent anchors it) and `only_in_one_source` (one input holds it, by
-    /// itself no sign of tampering) are not problems; everything else, a deleted range included,
-    /// is. The timeline's problem strip, the app's marks and the reports' notable entries all
+    /// holds, nothing independent anchors it), `only_in_one_source` (one input holds it, by
+    /// itself no sign of tampering) and `recovered` (an earlier version found in the evidence:
+    /// what is wrong is said by the current entry beside it) are not problems; everything else,
+    /// a deleted range included, is. The timeline's problem strip, the app's marks and the reports' notable entries all
     /// ask this one question.
     pub fn is_problem(self) -> bool {
         !matches!(
             self,
-            Integrity::Verified | Integrity::Consistent | Integrity::OnlyInOneSource
+            Integrity::Verified
+                | Integrity::Consistent
+                | Integrity::OnlyInOneSource
+                | Integrity::Recovered
         )
     }
 
@@ -108,6 +117,7 @@ impl Integrity {
             Integrity::Consistent => "consistent",
             Integrity::OnlyInOneSource => "only_in_one_source",
             Integrity::Gap => "gap",
+            Integrity::Recovered => "recovered",
         }
     }
 }
@@ -129,17 +139,26 @@ pub enum Flag {
     DenialBurst,
     /// Outside usual working hours (UTC).
     OffHours,
+    /// A recovered version that the rest of the evidence commits to: the original.
+    ProofChain,
+    /// A recovered version that hashes to its own hash, which nothing else commits to.
+    ProofSelf,
+    /// A recovered version that does not hash to its own hash.
+    ProofNone,
 }
 
 impl Flag {
     /// Every flag, in declaration (and `Ord`) order.
-    pub const ALL: [Flag; 6] = [
+    pub const ALL: [Flag; 9] = [
         Flag::PrivilegedIntervention,
         Flag::ParameterChange,
         Flag::MassExport,
         Flag::Denied,
         Flag::DenialBurst,
         Flag::OffHours,
+        Flag::ProofChain,
+        Flag::ProofSelf,
+        Flag::ProofNone,
     ];
 
     /// The snake_case name used in every output.
@@ -151,6 +170,9 @@ impl Flag {
             Flag::Denied => "denied",
             Flag::DenialBurst => "denial_burst",
             Flag::OffHours => "off_hours",
+            Flag::ProofChain => "proof_chain",
+            Flag::ProofSelf => "proof_self",
+            Flag::ProofNone => "proof_none",
         }
     }
 }

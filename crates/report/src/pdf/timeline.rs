@@ -104,6 +104,7 @@ impl Writer {
         let (ifg, ibg) = match e.integrity {
             Integrity::Verified => (OK, None),
             Integrity::Consistent | Integrity::OnlyInOneSource => (WARN, None),
+            Integrity::Recovered => (FLAG, None),
             _ => (BAD, Some(BAD_BG)),
         };
         let mut integrity = vec![para(e.integrity.as_str(), sans(HASH).bold().color(ifg))];

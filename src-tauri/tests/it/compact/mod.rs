@@ -466,6 +466,11 @@ fn vectors_answer_as_the_whole_timeline_does() {
         vec![vector("tampered/visible-edit.pdf")],
         vec![root().join("tests/fixtures/app/xss.jsonl")],
         vec![root().join("tests/fixtures/dumps/pg-inserts.sql")],
+        // Records recovered from freed cells: entries of their own.
+        vec![
+            root().join("tests/fixtures/recovery/delete.sqlite"),
+            root().join("tests/fixtures/recovery/replace_rehashed.sqlite"),
+        ],
     ];
     let mut kinds = BTreeSet::new();
     for paths in cases {
@@ -478,7 +483,7 @@ fn vectors_answer_as_the_whole_timeline_does() {
         kinds.extend(tl.events.iter().map(|e| e.integrity.as_str()));
     }
     // The vectors reach the states that matter for the compact columns.
-    for k in ["verified", "gap", "diverged", "hash_mismatch"] {
+    for k in ["verified", "gap", "diverged", "hash_mismatch", "recovered"] {
         assert!(kinds.contains(k), "no {k} entry in the vectors: {kinds:?}");
     }
 }
@@ -495,7 +500,12 @@ fn a_generated_case_answers_as_the_whole_timeline_does() {
         .filter(|e| e.kind == Kind::Gap || !e.flags.is_empty())
         .count();
     assert!(notable > trailproof_report::TIMELINE_ROWS, "{notable}");
-    for f in Flag::ALL {
+    // Every flag a record's own content gives (the proof flags are those of recovered
+    // versions: the fixtures' case above and the hand-made entries cover them).
+    for f in Flag::ALL
+        .into_iter()
+        .filter(|f| !matches!(f, Flag::ProofChain | Flag::ProofSelf | Flag::ProofNone))
+    {
         assert!(
             tl.events.iter().any(|e| e.flags.contains(&f)),
             "no {f:?} in the generated case"
@@ -612,12 +622,20 @@ fn odd_timeline() -> Timeline {
             1 => vec![Code::ChainLinkBroken, Code::RecordMissing],
             _ => Vec::new(),
         };
-        e.integrity = Integrity::ALL[(k % 8) as usize];
-        e.flags = match k % 6 {
+        // Every state of a record entry (all but gap's).
+        let states: Vec<Integrity> = Integrity::ALL
+            .into_iter()
+            .filter(|&i| i != Integrity::Gap)
+            .collect();
+        e.integrity = states[k as usize % states.len()];
+        e.flags = match k % 8 {
             0 => vec![Flag::OffHours, Flag::Denied], // out of order
             1 => vec![Flag::Denied, Flag::Denied],   // repeated
             2 => vec![Flag::PrivilegedIntervention, Flag::OffHours],
             3 => vec![Flag::DenialBurst],
+            4 => vec![Flag::Denied, Flag::ProofChain],
+            5 => vec![Flag::ProofSelf],
+            6 => vec![Flag::OffHours, Flag::ProofNone],
             _ => Vec::new(),
         };
         match k {

@@ -7,14 +7,13 @@ use trailproof_app::types::{
     Bucket, Density, Facets, Lane, Mark, RecordFilter, SortKey, TimeBounds, LANE_LIMIT,
 };
 use trailproof_core::report::Report;
-use trailproof_core::timeline::model::{Event, Flag, Kind, Timeline};
+use trailproof_core::timeline::model::{Event, Flag, Integrity, Kind, Timeline};
 
 pub(super) const FACET_LIMIT: usize = 500;
 
 pub(super) struct Ref {
     pub(super) other: HashMap<(String, u64), Vec<String>>,
     pub(super) tl: Timeline,
-    pub(super) by_key: Vec<(u32, u64, u32)>,
     pub(super) tenants: Vec<String>,
     pub(super) by_time: Vec<(i64, u32)>,
     pub(super) facets: Facets,
@@ -43,17 +42,9 @@ impl Ref {
         }
         let (mut sev, mut act, mut actor, mut rt) = Default::default();
         let tenants: Vec<String> = timeline.summary.tenants.clone();
-        let mut by_key = Vec::new();
         let mut by_time = Vec::new();
         for (i, e) in timeline.events.iter().enumerate() {
             let i = i as u32;
-            if e.kind == Kind::Event {
-                let t = tenants
-                    .iter()
-                    .position(|t| *t == e.tenant_id)
-                    .unwrap_or(usize::MAX) as u32;
-                by_key.push((t, e.seq, i));
-            }
             if let Some(m) = e.micros {
                 by_time.push((m, i));
             }
@@ -62,7 +53,6 @@ impl Ref {
             push_facet(&mut actor, &e.actor_user_id);
             push_facet(&mut rt, &e.resource_type);
         }
-        by_key.sort_unstable();
         by_time.sort_by_key(|&(m, i)| (m, i));
         let facets = Facets {
             tenants: tenants.clone(),
@@ -74,19 +64,26 @@ impl Ref {
         Ref {
             other,
             tl: timeline,
-            by_key,
             tenants,
             by_time,
             facets,
         }
     }
 
+    /// The current entry of (tenant, seq), else its first recovered version.
     pub(super) fn index_of(&self, tenant: &str, seq: u64) -> Option<u32> {
-        let t = self.tenants.iter().position(|x| x == tenant)? as u32;
-        self.by_key
-            .binary_search_by(|&(a, b, _)| (a, b).cmp(&(t, seq)))
-            .ok()
-            .map(|k| self.by_key[k].2)
+        let is = |e: &Event, recovered: bool| {
+            e.kind == Kind::Event
+                && e.tenant_id == tenant
+                && e.seq == seq
+                && (e.integrity == Integrity::Recovered) == recovered
+        };
+        let events = &self.tl.events;
+        events
+            .iter()
+            .position(|e| is(e, false))
+            .or_else(|| events.iter().position(|e| is(e, true)))
+            .map(|i| i as u32)
     }
 
     pub(super) fn select(&self, filter: &RecordFilter, sort: SortKey, desc: bool) -> Vec<u32> {
@@ -170,12 +167,13 @@ impl Ref {
                     Flag::ParameterChange => b.parameter += 1,
                     Flag::MassExport => b.mass_export += 1,
                     Flag::Denied | Flag::DenialBurst => b.denied += 1,
-                    Flag::OffHours => {}
+                    Flag::OffHours | Flag::ProofChain | Flag::ProofSelf | Flag::ProofNone => {}
                 }
             }
             if e.integrity.is_problem() {
                 b.problems += 1;
             }
+            b.recovered += u32::from(e.integrity == Integrity::Recovered);
             if want_marks {
                 marks.push(mark(i, m, e));
             }
