@@ -84,6 +84,25 @@ test("a dump with the export PDF together gives the anchor finding", async () =>
   await close(b);
 });
 
+test("a recovered original is counted, and its record's detail shows it with its proof", async () => {
+  const fixture = resolve(root, "tests/fixtures/recovery/replace_rehashed.sqlite");
+  const b = await openApp([fixture]);
+  assert.equal(await verdictOf(b), "tampered");
+  const count = await b.$('[data-testid="recovered-count"]').getText();
+  assert.match(count, /^1 earlier or deleted version of records found in the evidence; 1 proven original/);
+  const item = await b.$('[data-testid="recovered-item"][data-seq="12"][data-proof="chain"]');
+  assert.ok(await item.isExisting(), "acme 12 is listed as proven by the chain");
+  await shot(b, "overview-recovered.png");
+  await item.$("button").click();
+  const copy = await b.$('[data-testid="recovered-copy"][data-proof="chain"]');
+  await copy.waitForExist({ timeout: 60_000 });
+  assert.match(await copy.getText(), /found in sqlite_freeblock at byte 17905 \(page 5\): its hash is what the rest of the evidence commits to/);
+  const fields = await b.$('[data-testid="fields"]').getText();
+  assert.match(fields, /recovered from sqlite_freeblock at byte 17905/);
+  await shot(b, "detail-recovered.png");
+  await close(b);
+});
+
 test("the timeline shows the events and the records table pages through them", async () => {
   const b = await openApp([v("audit.sqlite")]);
   assert.equal(await verdictOf(b), "intact");
