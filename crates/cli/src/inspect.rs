@@ -1,17 +1,19 @@
 //! `trailproof inspect`: one record, its canonical bytes exactly as hashed, stored vs recomputed
 //! hash, and its links to the neighbouring seqs of the same input; for a SQLite file, also every
 //! earlier or deleted version of it recovered from the file, its `-wal` and a hot `-journal`
-//! (SPEC section 10), with its proof and place. A SQLite file with a `-wal` is read as SQLite
+//! (SPEC section 10), with its proof and place; for an export PDF, the versions its earlier
+//! revisions hold. A SQLite file with a `-wal` is read as SQLite
 //! reads it (committed frames applied), as `verify` reads it.
 
 use std::path::Path;
 
 use anyhow::{bail, Context};
 use trailproof_core::case::Case;
-use trailproof_core::finding::Finding;
+use trailproof_core::finding::{Code, Finding};
 use trailproof_core::json::Value;
 use trailproof_core::record::{self, hex, Checked, Location, RawData, RawRecord};
-use trailproof_engine::files::display;
+use trailproof_core::recovery::found_at;
+use trailproof_engine::files::{build_case, display, RunOptions};
 use trailproof_ingest::detect::{open_records, sniff};
 use trailproof_ingest::hashing::ReadMode;
 use trailproof_ingest::recovery::SqliteEvidence;
@@ -61,6 +63,19 @@ fn neighbours(path: &Path, tenant: &str, seq: u64) -> anyhow::Result<(Vec<Checke
                     out.push(c);
                 }
             }
+            // Its earlier revisions, graded as `verify` grades them on this file alone.
+            let case = build_case(&[path.to_path_buf()], &RunOptions::default())?;
+            let recovered = case
+                .report("trailproof", env!("CARGO_PKG_VERSION"))
+                .findings
+                .into_iter()
+                .filter(|f| {
+                    f.code == Code::RecordRecovered
+                        && f.tenant_id.as_deref() == Some(tenant)
+                        && f.seq == Some(seq)
+                })
+                .collect();
+            return Ok((out, recovered));
         }
         _ => {
             let evidence = match kind {
@@ -121,10 +136,13 @@ fn print_recovered(recovered: &[Finding]) -> anyhow::Result<()> {
     println!("\nRecovered versions ({}):", recovered.len());
     for f in recovered {
         println!(
-            "  proof {}: {} at byte {} ({})",
+            "  proof {}: {} at {} ({})",
             f.proof.map(|p| p.as_str()).unwrap_or("none"),
             f.recovered_from.as_deref().unwrap_or("?"),
-            f.offset.unwrap_or(0),
+            found_at(
+                f.recovered_from.as_deref().unwrap_or(""),
+                f.offset.unwrap_or(0)
+            ),
             f.location.as_deref().unwrap_or(""),
         );
         println!(

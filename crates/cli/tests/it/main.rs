@@ -4,6 +4,7 @@
 
 mod case;
 mod live;
+mod pdf_recovery;
 mod recovery;
 mod report;
 mod selftest;
