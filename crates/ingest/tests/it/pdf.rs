@@ -383,5 +383,40 @@ mod fuzz {
                 let _ = cross_check(&ev, payload.as_ref(), "fuzz.pdf");
             }
         }
+
+        /// The same over a PDF with two incremental updates, its earlier revisions read too.
+        #[test]
+        fn mutated_updates_never_panic(
+            edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8),
+            cut in proptest::option::of(any::<prop::sample::Index>()),
+        ) {
+            let mut b = updated().to_vec();
+            for (i, v) in edits {
+                let k = i.index(b.len());
+                b[k] = v;
+            }
+            if let Some(c) = cut {
+                b.truncate(c.index(b.len()));
+            }
+            let path = Path::new("fuzz.pdf");
+            if let Ok(mut ev) = read_pdf_bytes(path, &b) {
+                let payload = ev.payload.as_ref().and_then(|p| Value::parse(p).ok());
+                let (earlier, skipped) = trailproof_ingest::pdf::read_earlier(path, &b, &ev);
+                ev.updates = trailproof_ingest::pdf::describe_updates(&ev, &earlier, skipped, payload.as_ref());
+                let copies = trailproof_ingest::pdf::recovered_copies(&ev, &earlier, payload.as_ref(), "fuzz.pdf");
+                prop_assert!(copies.iter().all(|c| c.offset >= 1 && (c.offset as usize) < ev.revisions.len()));
+                let _ = cross_check(&ev, payload.as_ref(), "fuzz.pdf");
+            }
+        }
+    }
+
+    fn updated() -> &'static [u8] {
+        static B: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+        B.get_or_init(|| {
+            std::fs::read(
+                trailproof_testkit::root().join("tests/fixtures/pdf-recovery/two-updates.pdf"),
+            )
+            .unwrap()
+        })
     }
 }
