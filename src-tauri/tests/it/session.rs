@@ -124,6 +124,35 @@ fn a_recovered_original_is_a_copy_of_its_own_and_an_entry_after_the_current_one(
 }
 
 #[test]
+fn an_earlier_pdf_revision_s_record_is_a_copy_in_the_detail() {
+    let case = open(&[root().join("tests/fixtures/pdf-recovery/attachment-edited.pdf")]);
+    let i = case.index_of("acme", 9).unwrap();
+    let d = detail::detail(&case, i).unwrap();
+    let copy = d
+        .copies
+        .iter()
+        .find(|c| c.recovered.is_some())
+        .expect("the original of revision 1");
+    let note = copy.recovered.as_ref().unwrap();
+    assert_eq!(
+        (
+            note.recovered_from.as_str(),
+            note.at.as_str(),
+            note.proof.as_str()
+        ),
+        ("pdf_revision", "revision 1", "chain")
+    );
+    assert!(copy
+        .fields
+        .iter()
+        .any(|(k, v)| k == "actor_user_id" && v == "\"u-1003\""));
+    assert_eq!(
+        case.event(i + 1).map(|e| e.integrity),
+        Some(Integrity::Recovered)
+    );
+}
+
+#[test]
 fn a_file_changed_after_opening_is_not_read_back() {
     let dir = tempfile::tempdir().unwrap();
     let copy = dir.path().join("records.jsonl");
