@@ -90,7 +90,9 @@ impl Commitments {
         Self::default()
     }
 
-    fn commit(&mut self, tenant: &str, seq: u64, hash: Digest) {
+    /// A hash that the evidence commits to at (tenant, seq) by other means than a record or an
+    /// export (an export PDF's printed fingerprint over an earlier revision's records).
+    pub fn commit(&mut self, tenant: &str, seq: u64, hash: Digest) {
         self.hashes
             .entry((tenant.to_string(), seq))
             .or_default()

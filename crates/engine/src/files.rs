@@ -241,10 +241,13 @@ fn add_export_pdf(case: &mut Case, path: &Path, recover: bool) -> Result<(), Ing
     let (earlier, skipped) = pdf::read_earlier(path, &bytes, &ev);
     drop(bytes);
     ev.updates = pdf::describe_updates(&ev, &earlier, skipped, payload.as_ref());
-    let copies = if recover {
-        pdf::recovered_copies(&ev, &earlier, payload.as_ref(), &name)
+    let (copies, printed) = if recover {
+        (
+            pdf::recovered_copies(&ev, &earlier, payload.as_ref(), &name),
+            pdf::printed_commitments(&ev, &earlier),
+        )
     } else {
-        Vec::new()
+        (Vec::new(), Vec::new())
     };
     let (findings, checks) = pdf::cross_check(&ev, payload.as_ref(), &name);
     match verified {
@@ -253,6 +256,9 @@ fn add_export_pdf(case: &mut Case, path: &Path, recover: bool) -> Result<(), Ing
     }
     case.add(findings, checks);
     case.add_recovered(copies);
+    for (tenant, seq, hash) in printed {
+        case.add_commitment(&tenant, seq, hash);
+    }
     Ok(())
 }
 

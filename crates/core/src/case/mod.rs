@@ -173,6 +173,13 @@ impl Case {
         self.recovered.extend(copies);
     }
 
+    /// Adds a hash that the evidence commits to at (tenant, seq) outside any record or export
+    /// (an export PDF's printed fingerprint names an earlier revision's records): recovered
+    /// records are graded against it too.
+    pub fn add_commitment(&mut self, tenant: &str, seq: u64, hash: crate::record::Digest) {
+        self.recovery_seen.commit(tenant, seq, hash);
+    }
+
     /// The `record_recovered` findings of the records added with [`Case::add_recovered`].
     fn grade_recovered(&mut self) {
         if self.recovered.is_empty() {

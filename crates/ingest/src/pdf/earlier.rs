@@ -9,7 +9,9 @@
 //!   holds, once (in the oldest revision that holds that version), as a
 //!   [`RecoveredCopy`] with `offset` = revision number (1 = the original);
 //! * [`describe_updates`] says what each update changed, record by record, in the payload and
-//!   in the printed rows, for the `revisions` check.
+//!   in the printed rows, for the `revisions` check;
+//! * [`printed_commitments`] gives what the last revision's printed fingerprint and
+//!   verification URLs commit to, when they name an earlier revision's records.
 //!
 //! Invariants: only revisions that a later update changed the attachment or page content of are
 //! read, at most [`MAX_EARLIER`] of them (the oldest first), one at a time (memory is that of
@@ -20,10 +22,13 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use trailproof_core::case::field_diffs;
+use trailproof_core::fingerprint::fingerprint;
 use trailproof_core::json::Value;
-use trailproof_core::record::{Location, RawData, RawRecord};
+use trailproof_core::record::{self, Digest, Location, RawData, RawRecord};
 use trailproof_core::recovery::{RecoveredCopy, Superseded, PDF_REVISION};
+use trailproof_core::scope::Scope;
 
+use super::cross::url_hash;
 use super::{read_pdf_bytes, PdfEvidence, VisibleRow};
 
 /// Earlier revisions read at most per file.
@@ -182,6 +187,65 @@ pub fn recovered_copies(
                 },
                 superseded_by: Superseded::Record(current.cloned()),
             });
+        }
+    }
+    out
+}
+
+/// What the last revision's pages commit to about the earlier ones: for every earlier revision
+/// whose payload's fingerprint (recomputed over its scope and its records in seq order, SPEC
+/// section 5) is one the last revision prints (the integrity section's `Fingerprint:`, or the
+/// `hash=` of the printed verification URL, a footer URL or a link), the recomputed hash of
+/// each of its records, by (tenant, seq). Printed text that an update left alone is as much a
+/// commitment of the original export as its chain: a payload rewritten consistently afterwards
+/// (records, fingerprint and URL recomputed) does not change it.
+pub fn printed_commitments(
+    evidence: &PdfEvidence,
+    earlier: &[EarlierRevision],
+) -> Vec<(String, u64, Digest)> {
+    let mut printed: Vec<&str> = Vec::new();
+    if let Some(f) = &evidence.integrity.fingerprint {
+        printed.push(f.value.as_str());
+    }
+    let urls = evidence
+        .integrity
+        .verification_url
+        .iter()
+        .map(|u| u.value.as_str())
+        .chain(evidence.footer_urls.iter().map(|(_, u)| u.as_str()))
+        .chain(evidence.link_uris.iter().map(|(_, u)| u.as_str()));
+    printed.extend(urls.filter_map(url_hash));
+    let mut out = Vec::new();
+    let mut buf = Vec::new();
+    for revision in earlier {
+        let Some(payload) = revision
+            .state
+            .as_ref()
+            .ok()
+            .and_then(|s| s.payload.as_deref())
+            .and_then(|p| Value::parse(p).ok())
+        else {
+            continue;
+        };
+        let Some(Ok(scope)) = payload.get("scope").map(Scope::from_value) else {
+            continue;
+        };
+        let records = records_of(Some(&payload));
+        let computed = fingerprint(&scope, records.values());
+        if !printed.contains(&computed.as_str()) {
+            continue;
+        }
+        for ((tenant, seq), record) in records {
+            let checked = record::check(
+                RawRecord {
+                    loc: Location::Payload,
+                    data: RawData::Value(record),
+                },
+                &mut buf,
+            );
+            if let Some(hash) = checked.computed_hash {
+                out.push((tenant, seq, hash));
+            }
         }
     }
     out

@@ -42,7 +42,8 @@ mod visible;
 pub use content::TextLine;
 pub use cross::cross_check;
 pub use earlier::{
-    describe_updates, read_earlier, recovered_copies, EarlierRevision, RevisionState, MAX_EARLIER,
+    describe_updates, printed_commitments, read_earlier, recovered_copies, EarlierRevision,
+    RevisionState, MAX_EARLIER,
 };
 
 use decode::Budget;
