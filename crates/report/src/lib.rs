@@ -12,8 +12,10 @@
 //!
 //! Invariants kept by every format: text from evidence or the command line is shown, never
 //! interpreted (escaped in HTML, drawn as glyphs in the PDF); the output is deterministic, a
-//! function of the report, the timeline excerpt and the command line given (no clock, locale,
-//! time zone or hash-map order); the file is self-contained and renders the same offline.
+//! function of the report, the timeline excerpt and the command line given, and for the PDF of
+//! its document date (PDF/A requires one: [`document_time`], which `SOURCE_DATE_EPOCH` fixes),
+//! never of the locale, the time zone or a hash-map order; the file is self-contained and
+//! renders the same offline.
 #![forbid(unsafe_code)]
 
 mod case_section;
@@ -64,6 +66,20 @@ impl Format {
     }
 }
 
+/// The date a PDF report is given: `SOURCE_DATE_EPOCH` (seconds since the Unix epoch, the
+/// reproducible-builds convention) when it is set, so that a report can be written again byte
+/// for byte, else the moment of the call.
+pub fn document_time() -> i64 {
+    std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64)
+        })
+}
+
 /// Why a report could not be made.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -83,16 +99,29 @@ pub enum Error {
 
 /// Renders `report` in `format`. `timeline`, when given, adds its flagged events and gaps to
 /// the HTML and the PDF report (the JSON report is the report object alone); `argv` is the
-/// exact command line (program name first), which the HTML and the PDF report name.
+/// exact command line (program name first), which the HTML and the PDF report name. The PDF
+/// (PDF/A-3b, which requires a document date) is dated [`document_time`].
 pub fn render(
     format: Format,
     report: &Report,
     timeline: Option<&TimelineExcerpt>,
     argv: &[String],
 ) -> Result<Vec<u8>, Error> {
+    render_at(format, report, timeline, argv, document_time())
+}
+
+/// [`render`] with the PDF's document date given: `created` seconds since the Unix epoch, UTC
+/// (the HTML and the JSON report carry no date).
+pub fn render_at(
+    format: Format,
+    report: &Report,
+    timeline: Option<&TimelineExcerpt>,
+    argv: &[String],
+    created: i64,
+) -> Result<Vec<u8>, Error> {
     match format {
         Format::Html => Ok(html::render(report, timeline, argv).into_bytes()),
-        Format::Pdf => pdf::write(report, timeline, argv),
+        Format::Pdf => pdf::write(report, timeline, argv, created),
         Format::Json => {
             let mut bytes = serde_json::to_vec_pretty(report)?;
             bytes.push(b'\n');

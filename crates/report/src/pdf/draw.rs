@@ -1,11 +1,12 @@
 //! The laid-out pages as a PDF document (krilla): each page's operations, the footer with the
-//! verdict and "page N of M", the metadata (no dates) and the outline.
+//! verdict and "page N of M", the metadata (with the document date PDF/A requires) and the
+//! outline.
 
 use krilla::color::rgb;
-use krilla::configure::{ConfigurationBuilder, PdfVersion};
+use krilla::configure::{Archival, ConfigurationBuilder};
 use krilla::destination::XyzDestination;
 use krilla::geom::{PathBuilder, Point, Rect};
-use krilla::metadata::Metadata;
+use krilla::metadata::{DateTime, Metadata};
 use krilla::outline::{Outline, OutlineNode};
 use krilla::page::PageSettings;
 use krilla::paint::{Fill, Stroke};
@@ -23,13 +24,18 @@ fn paint(c: Rgb) -> krilla::paint::Paint {
     rgb::Color::new(c.0, c.1, c.2).into()
 }
 
-pub(super) fn draw(report: &Report, sh: &Shaper, lay: Layout) -> Result<Vec<u8>, Error> {
+pub(super) fn draw(
+    report: &Report,
+    sh: &Shaper,
+    lay: Layout,
+    created: DateTime,
+) -> Result<Vec<u8>, Error> {
     let sans_font = Font::new(text::SANS.into(), 0).ok_or(Error::Font("DejaVu Sans"))?;
     let mono_font = Font::new(text::MONO.into(), 0).ok_or(Error::Font("DejaVu Sans Mono"))?;
     let fallback_font =
         Font::new(text::FALLBACK.into(), 0).ok_or(Error::Font("WenQuanYi Micro Hei"))?;
     let configuration = ConfigurationBuilder::new()
-        .with_version(PdfVersion::Pdf17)
+        .with_archival_validator(Archival::A3_B)
         .finish()
         .map_err(|e| Error::Pdf(format!("configuration: {e:?}")))?;
     let settings = SerializeSettings {
@@ -39,9 +45,9 @@ pub(super) fn draw(report: &Report, sh: &Shaper, lay: Layout) -> Result<Vec<u8>,
     };
     let mut doc = Document::new_with(settings);
     let verdict = report.verdict.as_str();
-    // No creation date: the bytes must not depend on when the report was written.
     doc.set_metadata(
         Metadata::new()
+            .creation_date(created)
             .title(format!("Trailproof verification report: {verdict}"))
             .creator(format!("{} {}", report.tool.name, report.tool.version))
             .producer("trailproof-report (krilla)".into())

@@ -27,8 +27,11 @@
 //!   drawn, each cut saying how much was left out (the JSON report and `trailproof timeline`
 //!   hold everything);
 //! * deterministic: the bytes are a function of the report, the timeline and the command line
-//!   given. The document has no creation or modification date, and its `/ID` is a hash of its
-//!   own content (krilla); no clock, locale, time zone, thread count or hash-map order is read;
+//!   given and of its document date (`created`, which PDF/A requires; [`crate::document_time`]
+//!   gives `SOURCE_DATE_EPOCH` or the clock), and its `/ID` is a hash of its own content
+//!   (krilla); no locale, time zone, thread count or hash-map order is read;
+//! * PDF/A-3b: krilla's validator checks the document as it is written (fonts embedded, every
+//!   glyph mapped to Unicode, XMP metadata with the date), and a report it refuses is an error;
 //! * the fonts (DejaVu Sans and DejaVu Sans Mono, shared with the reference service, in
 //!   `assets/fonts`) are compiled in and embedded as subsets: the file renders the same anywhere.
 
@@ -250,6 +253,7 @@ pub(crate) fn write(
     report: &Report,
     timeline: Option<&TimelineExcerpt>,
     argv: &[String],
+    created: i64,
 ) -> Result<Vec<u8>, Error> {
     let sh = Shaper::new().ok_or(Error::Font("DejaVu Sans / DejaVu Sans Mono"))?;
     let mut w = Writer {
@@ -273,5 +277,24 @@ pub(crate) fn write(
     }
     w.closing(report);
     let Writer { sh, lay } = w;
-    draw::draw(report, &sh, lay)
+    draw::draw(report, &sh, lay, document_date(created))
+}
+
+/// `seconds` since the Unix epoch as the document's date, UTC (years 1970 to 9999).
+fn document_date(seconds: i64) -> krilla::metadata::DateTime {
+    let seconds = seconds.clamp(0, 253_402_300_799); // up to 9999-12-31T23:59:59Z
+                                                     // "YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ"
+    let t = trailproof_core::time::Instant {
+        nanos: seconds.saturating_mul(1_000_000_000),
+    }
+    .canonical();
+    let n = |range: std::ops::Range<usize>| t.get(range).and_then(|x| x.parse::<u16>().ok());
+    krilla::metadata::DateTime::new(n(0..4).unwrap_or(1970))
+        .month(n(5..7).unwrap_or(1) as u8)
+        .day(n(8..10).unwrap_or(1) as u8)
+        .hour(n(11..13).unwrap_or(0) as u8)
+        .minute(n(14..16).unwrap_or(0) as u8)
+        .second(n(17..19).unwrap_or(0) as u8)
+        .utc_offset_hour(0)
+        .utc_offset_minute(0)
 }

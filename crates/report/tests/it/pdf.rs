@@ -12,7 +12,7 @@ use trailproof_core::report::{Counts, InputInfo, Report, Tool, Verdict};
 use trailproof_core::time::Instant;
 use trailproof_core::timeline::model::{Timeline, TimelineOptions};
 use trailproof_engine::Investigation;
-use trailproof_report::{render, Format, TimelineExcerpt, FINDING_ROWS, MAX_VALUE_CHARS};
+use trailproof_report::{render_at, Format, TimelineExcerpt, FINDING_ROWS, MAX_VALUE_CHARS};
 use trailproof_testkit::vector_arg as vector;
 
 fn case(files: &[&str]) -> (Report, Timeline) {
@@ -30,8 +30,11 @@ fn pdf(
     argv: &[String],
 ) -> Result<Vec<u8>, trailproof_report::Error> {
     let excerpt = timeline.map(TimelineExcerpt::of);
-    render(Format::Pdf, report, excerpt.as_ref(), argv)
+    render_at(Format::Pdf, report, excerpt.as_ref(), argv, CREATED)
 }
+
+/// The document date of these tests' PDFs: 2026-04-30T08:00:00Z.
+const CREATED: i64 = 1_777_536_000;
 
 fn argv(files: &[&str]) -> Vec<String> {
     ["trailproof", "verify", "--report", "case 17/report.pdf"]
@@ -236,8 +239,10 @@ fn tampered_vectors_report_everything_an_auditor_needs() {
     }
 }
 
+/// The same report and date give the same bytes; the document is PDF/A-3b, dated as asked in
+/// its Info dictionary and its XMP packet, and nothing else in it depends on the clock.
 #[test]
-fn same_report_same_bytes_and_no_date() {
+fn same_report_same_bytes_pdf_a_and_its_date() {
     let files = [
         vector("export-acme-critical.pdf"),
         vector("tampered/edited-field.sqlite"),
@@ -255,15 +260,33 @@ fn same_report_same_bytes_and_no_date() {
         .get(b"Info")
         .and_then(|i| doc.get_dictionary(i.as_reference().unwrap()))
         .unwrap();
-    assert!(!info.has(b"CreationDate") && !info.has(b"ModDate"));
+    assert_eq!(
+        info.get(b"CreationDate").unwrap().as_str().unwrap(),
+        b"D:20260430080000Z"
+    );
     assert_eq!(
         info.get(b"Title").unwrap().as_str().unwrap(),
         b"Trailproof verification report: tampered"
     );
-    // The XMP packet is stored as is: it holds no date either.
+    // The XMP packet is stored as is: PDF/A-3b, with the same date.
     let raw = String::from_utf8_lossy(&a);
     assert!(raw.contains("<x:xmpmeta"));
-    assert!(!raw.contains("CreateDate") && !raw.contains("ModifyDate"));
+    assert!(raw.contains("<pdfaid:part>3</pdfaid:part>"), "PDF/A part");
+    assert!(
+        raw.contains("<pdfaid:conformance>B</pdfaid:conformance>"),
+        "PDF/A conformance"
+    );
+    assert!(raw.contains("2026-04-30T08:00:00"), "XMP date");
+    // Another date, other bytes; nothing else changes with it.
+    let later = render_at(
+        Format::Pdf,
+        &report,
+        Some(&TimelineExcerpt::of(&tl)),
+        &argv(&files),
+        CREATED + 1,
+    )
+    .unwrap();
+    assert!(later != a);
 }
 
 fn s(x: &str) -> Value {

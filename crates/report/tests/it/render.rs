@@ -7,7 +7,7 @@ use std::path::Path;
 use trailproof_core::report::Report;
 use trailproof_core::timeline::model::{Event, Timeline, TimelineOptions};
 use trailproof_engine::Investigation;
-use trailproof_report::{is_notable, render, Format, TimelineExcerpt, TIMELINE_ROWS};
+use trailproof_report::{is_notable, render, render_at, Format, TimelineExcerpt, TIMELINE_ROWS};
 
 use trailproof_testkit::vector;
 
@@ -56,6 +56,9 @@ fn the_json_report_is_the_report_object_pretty_printed_with_a_newline() {
     }
 }
 
+/// The PDF's document date in these tests: 2026-04-30T08:00:00Z.
+const CREATED: i64 = 1_777_536_000;
+
 #[test]
 fn an_excerpt_of_the_listed_entries_renders_as_the_whole_timeline() {
     let (report, tl) = crowded_case();
@@ -71,8 +74,8 @@ fn an_excerpt_of_the_listed_entries_renders_as_the_whole_timeline() {
         .collect();
     let parts = TimelineExcerpt::new(&tl.summary, listed, notable.len());
     for format in [Format::Html, Format::Pdf] {
-        let a = render(format, &report, Some(&whole), &argv()).unwrap();
-        let b = render(format, &report, Some(&parts), &argv()).unwrap();
+        let a = render_at(format, &report, Some(&whole), &argv(), CREATED).unwrap();
+        let b = render_at(format, &report, Some(&parts), &argv(), CREATED).unwrap();
         assert!(a == b, "{format:?}");
     }
     let html =
