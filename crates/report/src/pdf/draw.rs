@@ -10,12 +10,14 @@ use krilla::metadata::{DateTime, Metadata};
 use krilla::outline::{Outline, OutlineNode};
 use krilla::page::PageSettings;
 use krilla::paint::{Fill, Stroke};
+use krilla::tagging::{Artifact, ArtifactType, ContentTag, SpanTag};
 use krilla::text::Font;
 use krilla::{Document, SerializeSettings};
 
 use trailproof_core::report::Report;
 
 use super::layout::{Layout, Op, BOTTOM, H, LEFT, W, WIDTH};
+use super::tags::Structure;
 use super::text::{self, span, Face, Rgb, Shaper};
 use super::{sans, LINE, MUTED};
 use crate::Error;
@@ -35,12 +37,12 @@ pub(super) fn draw(
     let fallback_font =
         Font::new(text::FALLBACK.into(), 0).ok_or(Error::Font("WenQuanYi Micro Hei"))?;
     let configuration = ConfigurationBuilder::new()
-        .with_archival_validator(Archival::A3_B)
+        .with_archival_validator(Archival::A3_A)
         .finish()
         .map_err(|e| Error::Pdf(format!("configuration: {e:?}")))?;
     let settings = SerializeSettings {
         configuration,
-        enable_tagging: false,
+        enable_tagging: true,
         ..SerializeSettings::default()
     };
     let mut doc = Document::new_with(settings);
@@ -54,6 +56,7 @@ pub(super) fn draw(
             .language("en".into()),
     );
     let n = lay.pages.len();
+    let mut structure = Structure::default();
     let footer = sans(7.0).color(MUTED);
     for (pi, body) in lay.pages.iter().enumerate() {
         // Footer: the verdict and the page number on every page.
@@ -77,6 +80,7 @@ pub(super) fn draw(
                         x: x + run.x,
                         y: fy,
                         run,
+                        tag: None,
                     });
                 }
             }
@@ -85,6 +89,21 @@ pub(super) fn draw(
         let mut page = doc.start_page_with(settings);
         let mut s = page.surface();
         for op in &ops {
+            // Text goes into the tag tree; rules, frames, backgrounds, the footer and table
+            // headers repeated on a later page are artifacts.
+            let artifact = |kind| ContentTag::Artifact(Artifact::with_kind(kind));
+            match op {
+                Op::Text { tag: Some(t), .. } if !t.repeated => {}
+                Op::Text { tag: Some(_), .. } => {
+                    s.start_tagged(artifact(ArtifactType::PaginationOther));
+                }
+                Op::Text { tag: None, .. } => {
+                    s.start_tagged(artifact(ArtifactType::Footer));
+                }
+                Op::Rect { .. } | Op::Rule { .. } => {
+                    s.start_tagged(artifact(ArtifactType::Layout));
+                }
+            }
             match op {
                 Op::Rect {
                     x,
@@ -130,7 +149,13 @@ pub(super) fn draw(
                     }));
                     s.draw_path(&path);
                 }
-                Op::Text { x, y, run } => {
+                Op::Text { x, y, run, tag } => {
+                    let tagged = match tag {
+                        Some(t) if !t.repeated => {
+                            Some((*t, s.start_tagged(ContentTag::Span(SpanTag::empty()))))
+                        }
+                        _ => None,
+                    };
                     s.set_fill(Some(Fill {
                         paint: paint(run.style.color),
                         ..Fill::default()
@@ -154,8 +179,12 @@ pub(super) fn draw(
                         run.style.size,
                         false,
                     );
+                    if let Some((t, id)) = tagged {
+                        structure.add(t, &run.text, id);
+                    }
                 }
             }
+            s.end_tagged();
         }
         s.finish();
         page.finish();
@@ -182,5 +211,6 @@ pub(super) fn draw(
         outline.push_child(prev);
     }
     doc.set_outline(outline);
+    doc.set_tag_tree(structure.tree());
     doc.finish().map_err(|e| Error::Pdf(format!("{e:?}")))
 }

@@ -16,8 +16,14 @@ pub(crate) const BOTTOM: f32 = H - 46.0;
 /// One drawing operation, in page coordinates (origin top left, y down).
 #[derive(Debug, Clone)]
 pub(crate) enum Op {
-    /// A run of text; `y` is the baseline.
-    Text { x: f32, y: f32, run: Run },
+    /// A run of text; `y` is the baseline; `tag` places it in the logical structure (`None`:
+    /// an artifact, such as the footer).
+    Text {
+        x: f32,
+        y: f32,
+        run: Run,
+        tag: Option<Tag>,
+    },
     Rect {
         x: f32,
         y: f32,
@@ -34,6 +40,32 @@ pub(crate) enum Op {
         color: Rgb,
         width: f32,
     },
+}
+
+/// What a row is in the document's logical structure (the PDF's tag tree).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum Role {
+    /// Text: each cell a paragraph.
+    #[default]
+    Block,
+    /// A section heading of this level (1, 2, ...).
+    Heading(u8),
+    /// The column header of a table.
+    TableHeader,
+    /// A row of a table.
+    TableRow,
+}
+
+/// Where a run of text belongs in the logical structure: its row (a row split over pages keeps
+/// one `block`), its table, its cell, what the row is, and whether it is a table header
+/// repeated on a later page (an artifact of pagination, not content).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Tag {
+    pub block: u32,
+    pub table: Option<u32>,
+    pub cell: u16,
+    pub role: Role,
+    pub repeated: bool,
 }
 
 /// A cell: laid-out lines in a column of the content area.
@@ -60,6 +92,8 @@ pub(crate) struct Row {
     pub frame: Option<(Rgb, f32)>,
     /// Extra space inside the row, above and below the cells' lines.
     pub pad: f32,
+    /// What the row is in the logical structure.
+    pub role: Role,
 }
 
 const GRID: Rgb = Rgb(208, 215, 222);
@@ -114,6 +148,11 @@ pub(crate) struct Layout {
     header: Option<Row>,
     /// Nothing but a repeated header is on the current page yet.
     fresh: bool,
+    /// Logical rows placed so far (the next row's `Tag::block`).
+    blocks: u32,
+    /// Tables laid out so far, and the one being laid out.
+    tables: u32,
+    table: Option<u32>,
 }
 
 impl Layout {
@@ -124,6 +163,9 @@ impl Layout {
             y: TOP,
             header: None,
             fresh: true,
+            blocks: 0,
+            tables: 0,
+            table: None,
         }
     }
 
@@ -135,7 +177,8 @@ impl Layout {
         self.pages.push(Vec::new());
         self.y = TOP;
         if let Some(h) = self.header.clone() {
-            self.place(&h);
+            let block = self.blocks;
+            self.place(&h, block, true);
         }
         self.fresh = true;
     }
@@ -184,10 +227,12 @@ impl Layout {
     /// Places a row, breaking pages (and the row itself, if it is taller than a page).
     pub fn row(&mut self, row: Row) {
         let mut row = row;
+        let block = self.blocks;
+        self.blocks += 1;
         loop {
             let h = row.height();
             if h <= self.left() {
-                self.place(&row);
+                self.place(&row, block, false);
                 self.fresh = false;
                 return;
             }
@@ -197,7 +242,7 @@ impl Layout {
             }
             match row.clone().split(self.left()) {
                 Some((a, b)) => {
-                    self.place(&a);
+                    self.place(&a, block, false);
                     self.fresh = false;
                     self.new_page();
                     row = b;
@@ -205,7 +250,7 @@ impl Layout {
                 None if self.fresh => {
                     // Not one line fits on an empty page: place it anyway (cannot happen with
                     // the sizes used here).
-                    self.place(&row);
+                    self.place(&row, block, false);
                     self.fresh = false;
                     return;
                 }
@@ -234,20 +279,32 @@ impl Layout {
     pub fn table(&mut self, header: Row, rows: Vec<Row>) {
         let first = rows.first().map_or(0.0, |r| r.height().min(60.0));
         self.need(header.height() + first);
+        self.table = Some(self.tables);
+        self.tables += 1;
+        let header = Row {
+            role: Role::TableHeader,
+            ..header
+        };
         self.row(header.clone());
         self.header = Some(header);
         for r in rows {
-            self.row(r);
+            self.row(Row {
+                role: Role::TableRow,
+                ..r
+            });
         }
         self.header = None;
+        self.table = None;
     }
 
-    /// Emits the drawing operations of a row at the current position and advances.
-    fn place(&mut self, row: &Row) {
+    /// Emits the drawing operations of a row (logical row `block`; `repeated`: a table header
+    /// drawn again on a new page) at the current position and advances.
+    fn place(&mut self, row: &Row, block: u32, repeated: bool) {
         let h = row.height();
         let y0 = self.y;
+        let table = self.table;
         let mut ops = Vec::new();
-        for c in &row.cells {
+        for (i, c) in row.cells.iter().enumerate() {
             if c.fill.is_some() {
                 ops.push(Op::Rect {
                     x: LEFT + c.x,
@@ -270,6 +327,13 @@ impl Layout {
                         x: LEFT + c.x + PAD_X + r.x,
                         y: base,
                         run: r.clone(),
+                        tag: Some(Tag {
+                            block,
+                            table,
+                            cell: i as u16,
+                            role: row.role,
+                            repeated,
+                        }),
                     });
                 }
                 y += l.height();

@@ -13,7 +13,8 @@
 //!
 //! Here: the styles, table cells and headings the sections are built from, and [`write`]; the
 //! sections of the case are in [`sections`], the timeline's in [`timeline`]; [`layout`] places
-//! rows on pages, [`text`] shapes and wraps text, [`draw`] turns the pages into the document.
+//! rows on pages (each run of text with its place in the logical structure), [`text`] shapes and
+//! wraps text, [`draw`] turns the pages into the document and [`tags`] builds its tag tree.
 //!
 //! Invariants:
 //! * text from evidence or the command line is drawn as glyphs, never interpreted: there is no
@@ -30,8 +31,9 @@
 //!   given and of its document date (`created`, which PDF/A requires; [`crate::document_time`]
 //!   gives `SOURCE_DATE_EPOCH` or the clock), and its `/ID` is a hash of its own content
 //!   (krilla); no locale, time zone, thread count or hash-map order is read;
-//! * PDF/A-3b: krilla's validator checks the document as it is written (fonts embedded, every
-//!   glyph mapped to Unicode, XMP metadata with the date), and a report it refuses is an error;
+//! * PDF/A-3a: krilla's validator checks the document as it is written (fonts embedded, every
+//!   glyph mapped to Unicode, XMP metadata with the date, a tag tree: see [`tags`]), and a
+//!   report it refuses is an error;
 //! * the fonts (DejaVu Sans and DejaVu Sans Mono, shared with the reference service, in
 //!   `assets/fonts`) are compiled in and embedded as subsets: the file renders the same anywhere.
 
@@ -39,6 +41,7 @@ mod case;
 mod draw;
 mod layout;
 mod sections;
+mod tags;
 mod text;
 mod timeline;
 
@@ -46,7 +49,7 @@ use trailproof_core::finding::{Finding, Level, Status};
 use trailproof_core::report::{Report, Verdict};
 
 use crate::{Error, TimelineExcerpt};
-use layout::{Cell, Layout, Row, PAD_X, WIDTH};
+use layout::{Cell, Layout, Role, Row, PAD_X, WIDTH};
 use text::{clip, span, Face, Rgb, Shaper, Span, Style};
 
 /// Findings drawn at most; the rest are counted, not shown.
@@ -181,6 +184,7 @@ impl Writer {
             grid,
             frame: None,
             pad: 0.0,
+            role: Role::Block,
         }
     }
 
@@ -201,7 +205,8 @@ impl Writer {
         self.lay.gap(10.0);
         self.lay.need(70.0);
         self.lay.mark(outline.to_string(), 1);
-        let r = self.block(vec![para(title, sans(12.5).bold())]);
+        let mut r = self.block(vec![para(title, sans(12.5).bold())]);
+        r.role = Role::Heading(2);
         self.lay.row(r);
         self.lay.rule(LINE, 0.8);
         self.lay.gap(4.0);
@@ -211,7 +216,8 @@ impl Writer {
         self.lay.gap(6.0);
         self.lay.need(60.0);
         self.lay.mark(outline, 2);
-        let r = self.block(vec![title]);
+        let mut r = self.block(vec![title]);
+        r.role = Role::Heading(3);
         self.lay.row(r);
         self.lay.gap(2.0);
     }

@@ -14,10 +14,11 @@ use crate::command_line::shell_quote;
 impl Writer {
     pub(super) fn title_and_verdict(&mut self, report: &Report) {
         self.lay.mark("Verdict".into(), 1);
-        let r = self.block(vec![para(
+        let mut r = self.block(vec![para(
             "Trailproof verification report",
             sans(17.0).bold(),
         )]);
+        r.role = Role::Heading(1);
         self.lay.row(r);
         self.lay.gap(6.0);
         let (fg, bg) = verdict_colors(report.verdict);
@@ -470,8 +471,9 @@ impl Writer {
             Verdict::Intact => "no error finding and every check possible",
         };
         self.note(format!(
-            "Written by {} ({}). The report holds no date of its own: the same inputs and \
-             command give the same bytes. Verdict rule: AEF/1 section 9 ({rule}).",
+            "Written by {} ({}). Its only date is the document date PDF/A requires (in the \
+             document properties): the same inputs, command and date give the same bytes. \
+             Verdict rule: AEF/1 section 9 ({rule}).",
             v(&report.tool.describe()),
             v(&report.format),
         ));

@@ -44,6 +44,54 @@ fn argv(files: &[&str]) -> Vec<String> {
         .collect()
 }
 
+/// The structure tree with each element's text, as `pdfinfo -struct-text` prints it.
+fn structure(bytes: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.pdf");
+    std::fs::write(&path, bytes).unwrap();
+    let out = Command::new("pdfinfo")
+        .arg("-struct-text")
+        .arg(&path)
+        .output()
+        .expect("pdfinfo (poppler-utils, see scripts/setup.sh)");
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The report is a tagged PDF: headings, paragraphs and tables (header cells with their
+/// scope, data cells) in reading order; the footer, repeated table headers and the drawing are
+/// artifacts, so each value is in the tree once.
+#[test]
+fn the_report_is_tagged_with_headings_paragraphs_and_tables() {
+    let files = [vector("tampered/edited-field.sqlite")];
+    let files: Vec<&str> = files.iter().map(String::as_str).collect();
+    let (report, tl) = case(&files);
+    let tree = structure(&pdf(&report, Some(&tl), &argv(&files)).unwrap());
+    let lines: Vec<&str> = tree.lines().map(str::trim).collect();
+    assert_eq!(lines[0], "Document", "{tree}");
+    assert_eq!(
+        lines[1], "H1 \"Trailproof verification report\" (block)",
+        "{tree}"
+    );
+    assert!(lines.contains(&"H2 \"Inputs (1)\" (block)"), "{tree}");
+    assert!(lines.contains(&"H2 \"Findings (2)\" (block)"), "{tree}");
+    // The inputs table: a header row of TH cells (scope column), then a row of TD cells.
+    let at = lines
+        .iter()
+        .position(|l| *l == "H2 \"Inputs (1)\" (block)")
+        .unwrap();
+    assert_eq!(
+        &lines[at + 1..at + 5],
+        ["\"Inputs (1)\"", "Table (block)", "TR", "TH:"],
+        "{tree}"
+    );
+    assert_eq!(lines[at + 5], "/Scope /Column", "{tree}");
+    assert_eq!(lines[at + 6], "\"Path\"", "{tree}");
+    assert!(lines[at..].contains(&"TD"), "{tree}");
+    // No footer text in the tree: it is an artifact.
+    assert!(!tree.contains("page 1 of"), "{tree}");
+}
+
 /// The text of every page, as `pdftotext` extracts it (pages end in a form feed).
 fn pdftotext(bytes: &[u8]) -> String {
     let dir = tempfile::tempdir().unwrap();
@@ -239,7 +287,7 @@ fn tampered_vectors_report_everything_an_auditor_needs() {
     }
 }
 
-/// The same report and date give the same bytes; the document is PDF/A-3b, dated as asked in
+/// The same report and date give the same bytes; the document is PDF/A-3a, dated as asked in
 /// its Info dictionary and its XMP packet, and nothing else in it depends on the clock.
 #[test]
 fn same_report_same_bytes_pdf_a_and_its_date() {
@@ -268,12 +316,12 @@ fn same_report_same_bytes_pdf_a_and_its_date() {
         info.get(b"Title").unwrap().as_str().unwrap(),
         b"Trailproof verification report: tampered"
     );
-    // The XMP packet is stored as is: PDF/A-3b, with the same date.
+    // The XMP packet is stored as is: PDF/A-3a, with the same date.
     let raw = String::from_utf8_lossy(&a);
     assert!(raw.contains("<x:xmpmeta"));
     assert!(raw.contains("<pdfaid:part>3</pdfaid:part>"), "PDF/A part");
     assert!(
-        raw.contains("<pdfaid:conformance>B</pdfaid:conformance>"),
+        raw.contains("<pdfaid:conformance>A</pdfaid:conformance>"),
         "PDF/A conformance"
     );
     assert!(raw.contains("2026-04-30T08:00:00"), "XMP date");
