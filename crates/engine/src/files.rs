@@ -74,20 +74,19 @@ pub fn display(path: &Path) -> String {
 /// Sniffs every file, then verifies them as one case; returns the case before its report is
 /// built (so callers can add live findings).
 pub fn build_case(paths: &[PathBuf], opts: &RunOptions) -> Result<Case, IngestError> {
-    build_case_with(paths, opts, None).map(|(case, _)| case)
+    build_case_with(paths, opts, None)
 }
 
 /// Like [`build_case`], and when given a timeline collector, hands it every record of every
 /// file in the same pass: the exports' records (from the case's export anchors, so a payload is
 /// not read twice) first, then each dump's records as they are checked (a dump is read once).
-/// Returns the (tenant, chain head seq) of the case's exports too, for [`Collector::finish`].
 /// Sources are named in the collector as in the report: exports first, then dumps in the order
 /// of `paths`.
 pub fn build_case_with(
     paths: &[PathBuf],
     opts: &RunOptions,
     mut col: Option<&mut Collector>,
-) -> Result<(Case, Vec<(String, u64)>), IngestError> {
+) -> Result<Case, IngestError> {
     let mut kinds = Vec::with_capacity(paths.len());
     for p in paths {
         kinds.push((p.clone(), sniff(p)?));
@@ -101,13 +100,12 @@ pub fn build_case_with(
     // Exports and checkpoints first: they anchor the dumps.
     kinds.sort_by_key(|(_, k)| !is_export(k));
     let mut case = Case::new();
-    let mut heads = Vec::new();
     let mut exports_collected = false;
     for (path, kind) in &kinds {
         check_cancel(opts)?;
         if !is_export(kind) && !exports_collected {
             if let Some(col) = col.as_deref_mut() {
-                heads = collect_exports(&case, col);
+                collect_exports(&case, col);
             }
             exports_collected = true;
         }
@@ -122,21 +120,17 @@ pub fn build_case_with(
     }
     if !exports_collected {
         if let Some(col) = col {
-            heads = collect_exports(&case, col);
+            collect_exports(&case, col);
         }
     }
-    Ok((case, heads))
+    Ok(case)
 }
 
-/// Hands the records of the case's exports to `col`; returns their (tenant, chain head seq).
-fn collect_exports(case: &Case, col: &mut Collector) -> Vec<(String, u64)> {
-    let mut heads = Vec::new();
+/// Hands the records of the case's exports to `col`.
+fn collect_exports(case: &Case, col: &mut Collector) {
     let mut buf = Vec::with_capacity(2048);
     for a in case.exports() {
         let src = col.source(&a.input);
-        if let (Some(t), Some((seq, _))) = (&a.tenant_id, a.chain_head) {
-            heads.push((t.clone(), seq));
-        }
         for (i, rec) in a.records.values().enumerate() {
             let c = record::check(
                 RawRecord {
@@ -148,7 +142,6 @@ fn collect_exports(case: &Case, col: &mut Collector) -> Vec<(String, u64)> {
             col.add(src, &c);
         }
     }
-    heads
 }
 
 fn check_cancel(opts: &RunOptions) -> Result<(), IngestError> {

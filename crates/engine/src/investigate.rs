@@ -30,8 +30,6 @@ pub struct LiveRequest<'a> {
 /// Everything but the ordered timeline.
 pub(crate) struct Gathered {
     pub(crate) report: Report,
-    /// The (tenant, chain head seq) of the case's exports, for [`Collector::finish`].
-    pub(crate) heads: Vec<(String, u64)>,
     live: Option<LiveSummary>,
     live_copies: Option<LiveCopies>,
     verify_urls: Vec<String>,
@@ -56,7 +54,7 @@ pub(crate) fn gather(
     live: Option<&LiveRequest>,
     mut col: Option<&mut Collector>,
 ) -> Result<Gathered, EngineError> {
-    let (mut case, heads) = build_case_with(paths, run, col.as_deref_mut())?;
+    let mut case = build_case_with(paths, run, col.as_deref_mut())?;
     let mut verify_urls: Vec<String> = Vec::new();
     for u in case.exports().iter().filter_map(|a| a.verify_url.as_ref()) {
         if !verify_urls.contains(u) {
@@ -106,7 +104,6 @@ pub(crate) fn gather(
     });
     Ok(Gathered {
         report,
-        heads,
         live: summary,
         live_copies,
         verify_urls,

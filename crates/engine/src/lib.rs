@@ -122,27 +122,27 @@ impl<'a> Investigation<'a> {
 
     /// Runs the investigation and returns the report with its whole timeline.
     pub fn timeline(self, topts: &TimelineOptions) -> Result<Outcome, EngineError> {
-        self.ordered(|col, report, heads| col.finish(report, heads, topts))
+        self.ordered(|col, report| col.finish(report, topts))
     }
 
     /// Like [`timeline`](Investigation::timeline), but the timeline's events come one by one,
     /// in order, in flat memory (see [`Collector::finish_stream`]): for a timeline written
     /// straight to a file. Reading the stream can fail with an I/O error on its temporary files.
     pub fn timeline_stream(self, topts: &TimelineOptions) -> Result<Outcome<Stream>, EngineError> {
-        self.ordered(|col, report, heads| col.finish_stream(report, heads, topts))
+        self.ordered(|col, report| col.finish_stream(report, topts))
     }
 
     /// Runs the investigation with a collector, then orders its timeline with `order`; the case
     /// is dropped before the timeline is ordered.
     fn ordered<T>(
         self,
-        order: impl FnOnce(Collector, &Report, &[(String, u64)]) -> std::io::Result<T>,
+        order: impl FnOnce(Collector, &Report) -> std::io::Result<T>,
     ) -> Result<Outcome<T>, EngineError> {
         let mut col = Collector::new();
         let gathered = investigate::gather(self.files, &self.run, self.live, Some(&mut col))?;
         let dir = col.spill_dir().to_path_buf();
-        let timeline = order(col, &gathered.report, &gathered.heads)
-            .map_err(|source| IngestError::Spill { dir, source })?;
+        let timeline =
+            order(col, &gathered.report).map_err(|source| IngestError::Spill { dir, source })?;
         Ok(gathered.with(timeline))
     }
 }

@@ -270,16 +270,11 @@ impl Collector {
         }
     }
 
-    /// Joins the collected events with the report's findings. `export_heads` are the
-    /// (tenant, chain head seq) of the exports of the case, for `consistent`. Holds every event
-    /// in memory: for large cases prefer [`Collector::finish_stream`].
-    pub fn finish(
-        self,
-        report: &Report,
-        export_heads: &[(String, u64)],
-        opts: &TimelineOptions,
-    ) -> io::Result<Timeline> {
-        let mut stream = self.finish_stream(report, export_heads, opts)?;
+    /// Joins the collected events with the report's findings; how far the report's anchors
+    /// reach makes an event `consistent` rather than verified. Holds every event in memory:
+    /// for large cases prefer [`Collector::finish_stream`].
+    pub fn finish(self, report: &Report, opts: &TimelineOptions) -> io::Result<Timeline> {
+        let mut stream = self.finish_stream(report, opts)?;
         let events = stream.by_ref().collect::<io::Result<Vec<Event>>>()?;
         Ok(Timeline {
             events,
@@ -290,12 +285,7 @@ impl Collector {
     /// Like [`Collector::finish`], but hands the events over one by one, in timeline order, in
     /// flat memory. Memory that grows with the case: the report's findings, and the failures
     /// (outcome `failure`) for `denial_burst`.
-    pub fn finish_stream(
-        self,
-        report: &Report,
-        export_heads: &[(String, u64)],
-        opts: &TimelineOptions,
-    ) -> io::Result<Stream> {
+    pub fn finish_stream(self, report: &Report, opts: &TimelineOptions) -> io::Result<Stream> {
         let Collector {
             tenants,
             tenant_sources,
@@ -317,19 +307,16 @@ impl Collector {
                 by_record.entry((t, s)).or_default().push(f);
             }
         }
-        // How far the anchors of the case reach, by tenant: the exports' chain heads and every
-        // anchor the report names for a source of the tenant.
+        // How far the anchors of the case reach, by tenant: every anchor the report names for a
+        // source of the tenant (exports' chain heads and records, checkpoints, the live head,
+        // other sources).
         let mut heads: HashMap<&str, u64> = HashMap::new();
         let anchors = report.tenants.iter().flat_map(|t| {
             t.anchored_by
                 .iter()
                 .map(move |a| (t.summary.tenant_id.as_str(), a.seq))
         });
-        for (t, s) in export_heads
-            .iter()
-            .map(|(t, s)| (t.as_str(), *s))
-            .chain(anchors)
-        {
+        for (t, s) in anchors {
             let h = heads.entry(t).or_insert(0);
             *h = (*h).max(s);
         }

@@ -437,7 +437,7 @@ fn investigate_without_live_matches_the_files_timeline() {
         .unwrap();
     // The files' timeline as the collector makes it, without the engine's live step.
     let mut col = Collector::new();
-    let (case, heads) = build_case_with(
+    let case = build_case_with(
         std::slice::from_ref(&p),
         &RunOptions::default(),
         Some(&mut col),
@@ -448,9 +448,7 @@ fn investigate_without_live_matches_the_files_timeline() {
     assert!(report.tool.build.is_none());
     report.tool.build = inv.report.tool.build.clone();
     assert!(report.tool.build.is_some());
-    let tl = col
-        .finish(&report, &heads, &TimelineOptions::default())
-        .unwrap();
+    let tl = col.finish(&report, &TimelineOptions::default()).unwrap();
     assert!(inv.live.is_none());
     assert_eq!(inv.timeline, tl);
     assert_eq!(

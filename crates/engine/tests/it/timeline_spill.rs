@@ -21,13 +21,10 @@ fn opts() -> TimelineOptions {
     }
 }
 
-fn collected(
-    paths: &[PathBuf],
-    col: &mut Collector,
-) -> (trailproof_core::report::Report, Vec<(String, u64)>) {
+fn collected(paths: &[PathBuf], col: &mut Collector) -> trailproof_core::report::Report {
     let run = RunOptions::default();
-    let (case, heads) = build_case_with(paths, &run, Some(col)).unwrap();
-    (case.report("trailproof", "test"), heads)
+    let case = build_case_with(paths, &run, Some(col)).unwrap();
+    case.report("trailproof", "test")
 }
 
 /// (timeline in memory, timeline through spilled runs, runs spilled, bytes per format of
@@ -35,14 +32,14 @@ fn collected(
 fn both(test: &str, paths: &[PathBuf]) -> (Timeline, Timeline, usize) {
     let dir = scratch(test);
     let mut mem = Collector::with_spill(&dir, usize::MAX);
-    let (report, heads) = collected(paths, &mut mem);
+    let report = collected(paths, &mut mem);
     assert_eq!(mem.spilled_runs(), 0);
-    let in_memory = mem.finish(&report, &heads, &opts()).unwrap();
+    let in_memory = mem.finish(&report, &opts()).unwrap();
 
     let mut disk = Collector::with_spill(&dir, 1024);
-    let (report2, heads2) = collected(paths, &mut disk);
+    let report2 = collected(paths, &mut disk);
     let runs = disk.spilled_runs();
-    let on_disk = disk.finish(&report2, &heads2, &opts()).unwrap();
+    let on_disk = disk.finish(&report2, &opts()).unwrap();
     // Spill files are anonymous: nothing is left in the directory.
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
 
@@ -50,8 +47,8 @@ fn both(test: &str, paths: &[PathBuf]) -> (Timeline, Timeline, usize) {
         let mut whole = Vec::new();
         output::write(&in_memory, format, &mut whole).unwrap();
         let mut col = Collector::with_spill(&dir, 1024);
-        let (r, h) = collected(paths, &mut col);
-        let mut stream = col.finish_stream(&r, &h, &opts()).unwrap();
+        let r = collected(paths, &mut col);
+        let mut stream = col.finish_stream(&r, &opts()).unwrap();
         let mut streamed = Vec::new();
         output::write_stream(&mut stream, format, &mut streamed).unwrap();
         assert!(
