@@ -17,3 +17,4 @@ pub mod seed;
 pub mod server;
 pub mod store;
 pub mod tamper;
+pub mod unavailable;

@@ -174,6 +174,15 @@ enum Cmd {
         #[arg(long)]
         db: PathBuf,
     },
+    /// Hold the store's write lock (an open write transaction) for a while, as a backup job or
+    /// a tamper kit does: the fault the service must answer without hanging. Prints `locked`
+    /// once the lock is held; writes nothing.
+    HoldLock {
+        #[arg(long)]
+        db: PathBuf,
+        #[arg(long, default_value_t = 10.0)]
+        seconds: f64,
+    },
     /// Append events with concurrent writers and report events/s.
     Loadtest {
         #[arg(long)]
@@ -313,6 +322,7 @@ fn run(cli: Cli) -> Result<()> {
             };
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .enable_io()
+                .enable_time()
                 .build()?;
             rt.block_on(server::serve(cfg, &bind, port))?;
         }
@@ -341,6 +351,12 @@ fn run(cli: Cli) -> Result<()> {
                 }
                 bail!("{} problems in {n} records", problems.len());
             }
+        }
+        Cmd::HoldLock { db, seconds } => {
+            store::hold_write_lock(&db, std::time::Duration::from_secs_f64(seconds), || {
+                println!("locked");
+                let _ = std::io::Write::flush(&mut std::io::stdout());
+            })?;
         }
         Cmd::Loadtest {
             db,

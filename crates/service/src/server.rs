@@ -5,6 +5,8 @@
 //! `tenant_admin` of that tenant and `platform_staff`) -> 404 (unknown tenant). Every 401 and
 //! 403 is appended to the requested tenant's log (or, failing that, the token's tenant) as a
 //! `failure` record (`auth.rejected` / `permission.denied`). Errors are `{"error": "..."}`.
+//! A store locked by another writer is answered `503` with `Retry-After` within seconds, never
+//! waited for, and the denial is appended when the lock frees (see [`unavailable`]).
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -28,6 +30,7 @@ use crate::export::{self, ExportMeta};
 use crate::ojson::J;
 use crate::row::{self, Row};
 use crate::store;
+use crate::unavailable;
 
 /// Server settings.
 #[derive(Debug, Clone)]
@@ -45,18 +48,36 @@ struct AppState {
     cfg: Config,
     pool: Mutex<Vec<Connection>>,
     hits: Mutex<HashMap<String, (Instant, u32)>>,
+    /// Denials waiting for a locked store to free.
+    queue: Arc<unavailable::Queue>,
 }
 
 type St = Arc<AppState>;
 
-/// An error answer.
-pub struct ApiError(StatusCode, String, Option<u64>);
+/// An error answer: status, message, `Retry-After` seconds, and for a 503 whether the request's
+/// denial is already queued (see [`unavailable`]).
+pub struct ApiError(StatusCode, String, Option<u64>, bool);
 
 impl ApiError {
     fn new(s: StatusCode, m: impl Into<String>) -> Self {
-        ApiError(s, m.into(), None)
+        ApiError(s, m.into(), None, false)
+    }
+
+    /// `503` with `Retry-After`: the store is locked by another writer. `queued`: the denial
+    /// this request would have appended waits in the queue already.
+    fn unavailable(queued: bool) -> Self {
+        ApiError(
+            StatusCode::SERVICE_UNAVAILABLE,
+            unavailable::MESSAGE.into(),
+            Some(unavailable::RETRY_AFTER),
+            queued,
+        )
     }
 }
+
+/// On a 503: the request's denial is queued already.
+#[derive(Clone, Copy)]
+struct Queued;
 
 impl From<anyhow::Error> for ApiError {
     fn from(e: anyhow::Error) -> Self {
@@ -74,6 +95,9 @@ impl IntoResponse for ApiError {
         if let Some(s) = self.2 {
             r.headers_mut()
                 .insert(header::RETRY_AFTER, s.to_string().parse().expect("digits"));
+        }
+        if self.3 {
+            r.extensions_mut().insert(Queued);
         }
         r
     }
@@ -99,7 +123,12 @@ impl AppState {
             let conn = st.pool.lock().expect("pool").pop();
             let mut conn = match conn {
                 Some(c) => c,
-                None => store::open(&st.cfg.db)?,
+                None => {
+                    let c = store::open(&st.cfg.db)?;
+                    // Never wait longer than a request may for a lock another writer holds.
+                    c.busy_timeout(unavailable::WAIT)?;
+                    c
+                }
             };
             let r = f(&mut conn);
             st.pool.lock().expect("pool").push(conn);
@@ -107,16 +136,28 @@ impl AppState {
         })
         .await
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
-        .map_err(ApiError::from)
+        .map_err(|e| {
+            if store::is_locked(&e) {
+                ApiError::unavailable(false)
+            } else {
+                ApiError::from(e)
+            }
+        })
     }
 }
 
 /// Builds the router.
 pub fn router(cfg: Config) -> Router {
+    let queue = Arc::new(unavailable::Queue::default());
+    // Queued denials are appended by a task of the runtime that serves the router.
+    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+        runtime.spawn(unavailable::flusher(queue.clone(), cfg.db.clone()));
+    }
     let st = Arc::new(AppState {
         cfg,
         pool: Mutex::new(Vec::new()),
         hits: Mutex::new(HashMap::new()),
+        queue,
     });
     Router::new()
         .route("/api/v1/audit/records", get(records))
@@ -126,7 +167,49 @@ pub fn router(cfg: Config) -> Router {
         .route("/api/v1/audit/export.pdf", get(export_pdf))
         .route("/audit/verify", get(verify_page))
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "no such endpoint") })
+        .layer(axum::middleware::from_fn_with_state(
+            st.clone(),
+            turned_away,
+        ))
         .with_state(st)
+}
+
+/// Every request answered 503 because the store was locked, and whose own denial is not queued
+/// yet, gets a `service.unavailable` denial queued: the log says that the service turned it
+/// away, once the lock frees.
+async fn turned_away(
+    State(st): State<St>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let req = req_of(
+        request.method().clone(),
+        request.uri(),
+        addr,
+        request.headers().clone(),
+    );
+    let tenant = query(request.uri()).ok().and_then(|q| {
+        q.into_iter()
+            .find(|(k, _)| k == "tenant_id")
+            .map(|(_, v)| v)
+    });
+    let response = next.run(request).await;
+    if response.status() == StatusCode::SERVICE_UNAVAILABLE
+        && response.extensions().get::<Queued>().is_none()
+    {
+        let claims = bearer(&req).and_then(|t| auth::verify(&st.cfg.secret, &t).ok());
+        let (tenants, ev) = denial(
+            &req,
+            tenant,
+            claims.as_ref(),
+            503,
+            "service.unavailable",
+            "store_locked",
+        );
+        st.queue.push(tenants, ev);
+    }
+    response
 }
 
 /// Serves until the process ends.
@@ -203,15 +286,16 @@ async fn forbidden(st: &St, req: &Req, tenant: &str, claims: &Claims, message: S
     }
 }
 
-async fn log_denial(
-    st: &St,
+/// The denial record of a request (not yet placed in a tenant's log) and the tenants to try,
+/// in order: the one it asked for, then the token's.
+fn denial(
     req: &Req,
     tenant: Option<String>,
     claims: Option<&Claims>,
     status: u16,
     action: &str,
     reason: &str,
-) -> Result<(), ApiError> {
+) -> (Vec<String>, Row) {
     let mut candidates: Vec<String> = tenant.into_iter().collect();
     if let Some(c) = claims {
         candidates.push(c.tenant_id.clone());
@@ -229,24 +313,49 @@ async fn log_denial(
     ev.outcome = "failure".into();
     ev.outcome_reason = Some(reason.into());
     ev.metadata = J::obj(vec![("status", J::int(status as i64))]);
-    st.db(move |conn| {
-        for t in candidates {
-            if store::tenant_exists(conn, &t)? {
-                ev.tenant_id = t.clone();
-                ev.resource_id = Some(t);
-                store::append(conn, &mut ev)?;
-                break;
-            }
-        }
-        Ok(())
-    })
-    .await
+    (candidates, ev)
 }
 
-/// 401 check and rate limit; returns the claims.
-async fn authenticate(st: &St, req: &Req, tenant: Option<String>) -> Result<Claims, ApiError> {
-    let token = req
-        .headers
+/// Appends the denial of a request to the log of `tenant` (if it exists) or of the token's
+/// tenant. When the store is locked by another writer, the request is answered 503 instead and
+/// its denial (saying so) is appended once the lock frees.
+async fn log_denial(
+    st: &St,
+    req: &Req,
+    tenant: Option<String>,
+    claims: Option<&Claims>,
+    status: u16,
+    action: &str,
+    reason: &str,
+) -> Result<(), ApiError> {
+    let (candidates, ev) = denial(req, tenant, claims, status, action, reason);
+    let tenants = candidates.clone();
+    let locked = st
+        .db(move |conn| {
+            let mut ev = ev;
+            match unavailable::append_denial(conn, &candidates, &mut ev, unavailable::WAIT) {
+                Ok(_) => Ok(None),
+                Err(e) if store::is_locked(&e) => Ok(Some(ev)),
+                Err(e) => Err(e),
+            }
+        })
+        .await?;
+    match locked {
+        None => Ok(()),
+        Some(mut ev) => {
+            ev.metadata = J::obj(vec![
+                ("status", J::int(503)),
+                ("denied", J::int(status as i64)),
+            ]);
+            st.queue.push(tenants, ev);
+            Err(ApiError::unavailable(true))
+        }
+    }
+}
+
+/// The bearer token of a request: the `Authorization` header, or the `token` cookie.
+fn bearer(req: &Req) -> Option<String> {
+    req.headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
@@ -259,8 +368,12 @@ async fn authenticate(st: &St, req: &Req, tenant: Option<String>) -> Result<Clai
                     c.split(';')
                         .find_map(|p| p.trim().strip_prefix("token=").map(str::to_string))
                 })
-        });
-    let (claims, token) = match token {
+        })
+}
+
+/// 401 check and rate limit; returns the claims.
+async fn authenticate(st: &St, req: &Req, tenant: Option<String>) -> Result<Claims, ApiError> {
+    let (claims, token) = match bearer(req) {
         None => {
             log_denial(st, req, tenant, None, 401, "auth.rejected", "missing_token").await?;
             return Err(ApiError::new(
@@ -299,6 +412,7 @@ async fn authenticate(st: &St, req: &Req, tenant: Option<String>) -> Result<Clai
                 st.cfg.rate_window.as_secs()
             ),
             Some(secs.max(1)),
+            false,
         ));
     }
     Ok(claims)
@@ -532,7 +646,7 @@ async fn post_event(
     }
     let ev = st
         .db(move |c| {
-            store::append(c, &mut ev)?;
+            store::append_within(c, &mut ev, unavailable::WAIT)?;
             Ok(ev)
         })
         .await?;

@@ -8,7 +8,7 @@
 
 use std::path::Path;
 use std::sync::LazyLock;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{bail, Context, Result};
 use rusqlite::{params_from_iter, Connection, OptionalExtension, TransactionBehavior};
@@ -41,7 +41,7 @@ static SELECT: LazyLock<String> =
 /// Opens (and creates, with its triggers) a store.
 pub fn open(path: &Path) -> Result<Connection> {
     let conn = Connection::open(path).with_context(|| format!("opening {}", path.display()))?;
-    conn.busy_timeout(std::time::Duration::from_secs(60))?;
+    conn.busy_timeout(Duration::from_secs(60))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     let exists: bool = conn.query_row(
@@ -164,6 +164,66 @@ static WRITE_GATE: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 fn gate() -> std::sync::MutexGuard<'static, ()> {
     WRITE_GATE.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The store's write lock is held by another connection (another process: a backup job, a
+/// maintenance script, a tamper kit holding a write transaction) longer than the caller waits.
+#[derive(Debug, thiserror::Error)]
+#[error("the store is locked by another writer")]
+pub struct Locked;
+
+/// Whether `e` comes from a store locked by another connection ([`Locked`], or SQLite's own
+/// busy and locked errors).
+pub fn is_locked(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause.is::<Locked>()
+            || matches!(
+                cause.downcast_ref::<rusqlite::Error>(),
+                Some(rusqlite::Error::SqliteFailure(f, _))
+                    if matches!(f.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+            )
+    })
+}
+
+/// [`append`] that waits at most `wait` for this process's writers and for SQLite's write lock,
+/// then gives up with [`Locked`] (the connection's busy timeout is `wait` afterwards).
+pub fn append_within(conn: &mut Connection, ev: &mut Row, wait: Duration) -> Result<()> {
+    let deadline = Instant::now() + wait;
+    let _g = loop {
+        match WRITE_GATE.try_lock() {
+            Ok(g) => break g,
+            Err(std::sync::TryLockError::Poisoned(p)) => break p.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => {
+                if Instant::now() >= deadline {
+                    return Err(Locked.into());
+                }
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        }
+    };
+    let left = deadline
+        .saturating_duration_since(Instant::now())
+        .max(Duration::from_millis(1));
+    conn.busy_timeout(left)?;
+    let result = (|| -> Result<()> {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        append_in(&tx, ev)?;
+        tx.commit()?;
+        Ok(())
+    })();
+    conn.busy_timeout(wait)?;
+    result.map_err(|e| if is_locked(&e) { Locked.into() } else { e })
+}
+
+/// Holds the store's write lock (an open `BEGIN IMMEDIATE` transaction) for `hold`, as a backup
+/// job or a tamper kit does; `locked` runs once the lock is held. Nothing is written.
+pub fn hold_write_lock(path: &Path, hold: Duration, locked: impl FnOnce()) -> Result<()> {
+    let mut conn = open(path)?;
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    locked();
+    std::thread::sleep(hold);
+    tx.rollback()?;
+    Ok(())
 }
 
 /// Appends one event atomically (its own IMMEDIATE transaction).

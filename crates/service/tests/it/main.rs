@@ -3,5 +3,6 @@
 
 mod api;
 mod common;
+mod faults;
 mod store;
 mod vectors;
