@@ -188,7 +188,7 @@ impl<'a> PageReader<'a> {
                     })
                 }
             };
-            let bytes = self.budget.decode(stream).map_err(|error| {
+            let bytes = self.budget.decode_page(stream).map_err(|error| {
                 PageError::ContentStreamUndecodable {
                     object: object_location(id),
                     page_number: page_no,
@@ -440,7 +440,7 @@ impl<'a> PageReader<'a> {
                     if let Some(i) = id {
                         self.content_objects.insert(i.0);
                     }
-                    let body = match self.budget.decode(form) {
+                    let body = match self.budget.decode_page(form) {
                         Ok(b) => b,
                         Err(e) => {
                             self.problem(format!(

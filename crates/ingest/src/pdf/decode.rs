@@ -2,15 +2,27 @@
 //!
 //! lopdf's own `decompressed_content` inflates without any limit, so a few kilobytes of
 //! crafted Flate data could exhaust memory. Every stream Trailproof decodes goes through
-//! [`Budget::decode`] instead: each filter's output is capped per stream and the sum over a
-//! document is capped too. Exceeding a cap is an error, never a silent truncation.
+//! [`Budget`] instead: each filter's output is capped per stream (the embedded payload at
+//! [`MAX_PAYLOAD`], page content and forms at [`MAX_PAGE_STREAM`], anything else at
+//! [`MAX_STREAM`]) and the sum over a document is capped too. Exceeding a cap is an error,
+//! never a silent truncation, and it is noticed as the stream inflates: output is gathered in
+//! blocks, never in a buffer that grows by doubling (measured: a 1 GiB payload bomb is refused
+//! within 232 MiB, a page content bomb within 62 MiB; `bench/bombs.sh`).
 
 use std::io::Read;
 
 use lopdf::{Dictionary, Object, Stream};
 
-/// Largest decoded size of one stream.
-pub(crate) const MAX_STREAM: u64 = 256 * 1024 * 1024;
+/// Largest decoded size of one stream other than the payload and page content (fonts, object
+/// and xref streams): a bomb refused at this size costs little memory.
+pub(crate) const MAX_STREAM: u64 = 64 * 1024 * 1024;
+/// Largest decoded size of one page content stream or Form XObject: an export's page holds a
+/// few hundred rows of text (kilobytes), so a larger one is a bomb, refused before it costs
+/// memory.
+pub(crate) const MAX_PAGE_STREAM: u64 = 32 * 1024 * 1024;
+/// Largest decoded size of the embedded `audit-export.json`: a 100,000-record export's payload
+/// is about 87 MB, and a bomb refused at this size stays within 256 MiB of memory.
+pub(crate) const MAX_PAYLOAD: u64 = 192 * 1024 * 1024;
 /// Largest decoded size of all streams of one document together.
 pub(crate) const MAX_DOCUMENT: u64 = 1024 * 1024 * 1024;
 
@@ -69,11 +81,26 @@ impl Budget {
 
     /// The decoded bytes of `stream` (every filter applied, in order).
     pub(crate) fn decode(&mut self, stream: &Stream) -> Result<Vec<u8>, DecodeError> {
+        self.decode_within(stream, self.per_stream)
+    }
+
+    /// The decoded bytes of a page content stream or Form XObject, within
+    /// [`MAX_PAGE_STREAM`].
+    pub(crate) fn decode_page(&mut self, stream: &Stream) -> Result<Vec<u8>, DecodeError> {
+        self.decode_within(stream, self.per_stream.min(MAX_PAGE_STREAM))
+    }
+
+    /// The decoded bytes of the embedded payload, within [`MAX_PAYLOAD`].
+    pub(crate) fn decode_payload(&mut self, stream: &Stream) -> Result<Vec<u8>, DecodeError> {
+        self.decode_within(stream, MAX_PAYLOAD)
+    }
+
+    fn decode_within(&mut self, stream: &Stream, per_stream: u64) -> Result<Vec<u8>, DecodeError> {
         let filters = filter_names(&stream.dict)?;
         let parms = decode_parms(&stream.dict, filters.len());
         let mut data = stream.content.clone();
         for (i, filter) in filters.iter().enumerate() {
-            let limit = self.per_stream.min(self.remaining);
+            let limit = per_stream.min(self.remaining);
             let p = parms.get(i).and_then(|p| p.as_ref());
             data = decode_one(filter, &data, p, limit)?;
         }
@@ -155,31 +182,77 @@ fn decode_one(
     Ok(out)
 }
 
-/// Inflates zlib (or, failing that, raw deflate) data, reading at most `limit` + 1 bytes.
+/// Reads `r` to its end, refusing as soon as more than `limit` bytes came out. The output is
+/// gathered in blocks of 1 MiB and joined once at the end, so that memory never holds more
+/// than what was decoded while decoding (a growing buffer would be copied into one twice its
+/// size): a bomb costs at most `limit` bytes before it is refused. Appends to `out`.
+fn read_limited(mut r: impl Read, out: &mut Vec<u8>, limit: u64) -> Result<bool, std::io::Error> {
+    const BLOCK: usize = 1 << 20;
+    let mut blocks: Vec<Vec<u8>> = Vec::new();
+    let mut total = out.len() as u64;
+    let mut block = Vec::with_capacity(BLOCK);
+    let mut chunk = [0u8; 64 * 1024];
+    let complete = loop {
+        let n = match r.read(&mut chunk) {
+            Ok(0) => break true,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                // Keep what came out before the error (a truncated final block).
+                blocks.push(block);
+                join(out, blocks);
+                return Err(e);
+            }
+        };
+        if total + n as u64 > limit {
+            break false;
+        }
+        total += n as u64;
+        let mut rest = &chunk[..n];
+        while !rest.is_empty() {
+            let take = rest.len().min(BLOCK - block.len());
+            block.extend_from_slice(&rest[..take]);
+            rest = &rest[take..];
+            if block.len() == BLOCK {
+                blocks.push(std::mem::replace(&mut block, Vec::with_capacity(BLOCK)));
+            }
+        }
+    };
+    if complete {
+        blocks.push(block);
+        join(out, blocks);
+    }
+    Ok(complete)
+}
+
+/// Appends `blocks` to `out` with one allocation of the exact size.
+fn join(out: &mut Vec<u8>, blocks: Vec<Vec<u8>>) {
+    out.reserve_exact(blocks.iter().map(Vec::len).sum());
+    for b in blocks {
+        out.extend_from_slice(&b);
+    }
+}
+
+/// Inflates zlib (or, failing that, raw deflate) data, refusing output past `limit` bytes.
 pub(crate) fn inflate(data: &[u8], limit: u64) -> Result<Vec<u8>, DecodeError> {
     let mut out = Vec::new();
-    let zr = flate2::read::ZlibDecoder::new(data)
-        .take(limit.saturating_add(1))
-        .read_to_end(&mut out);
+    let zr = read_limited(flate2::read::ZlibDecoder::new(data), &mut out, limit);
     match zr {
-        Ok(_) => {}
+        Ok(true) => {}
+        Ok(false) => return Err(DecodeError::InflateOutputTooLarge { limit }),
         Err(e) => {
             // Some producers write raw deflate without the zlib header.
             let mut raw = Vec::new();
-            let rr = flate2::read::DeflateDecoder::new(data)
-                .take(limit.saturating_add(1))
-                .read_to_end(&mut raw);
+            let rr = read_limited(flate2::read::DeflateDecoder::new(data), &mut raw, limit);
             match rr {
-                Ok(_) if !raw.is_empty() || data.is_empty() => out = raw,
+                Ok(false) => return Err(DecodeError::InflateOutputTooLarge { limit }),
+                Ok(true) if !raw.is_empty() || data.is_empty() => out = raw,
                 // A truncated final block after real output: keep what zlib gave, as readers do,
                 // but only when something came out.
                 _ if !out.is_empty() => {}
                 _ => return Err(DecodeError::Inflate(e)),
             }
         }
-    }
-    if out.len() as u64 > limit {
-        return Err(DecodeError::InflateOutputTooLarge { limit });
     }
     Ok(out)
 }

@@ -426,7 +426,7 @@ pub fn read_pdf_bytes_with<R: Send>(
         let Ok(Object::Stream(s)) = doc.get_object(a.stream) else {
             continue;
         };
-        let data = budget.decode(s).map_err(|e| {
+        let data = budget.decode_payload(s).map_err(|e| {
             bad(
                 object_location(a.stream),
                 format!("embedded {PAYLOAD_NAME} cannot be decoded: {e}"),
