@@ -199,14 +199,12 @@ async fn turned_away(
         && response.extensions().get::<Queued>().is_none()
     {
         let claims = bearer(&req).and_then(|t| auth::verify(&st.cfg.secret, &t).ok());
-        let (tenants, ev) = denial(
-            &req,
-            tenant,
-            claims.as_ref(),
-            503,
-            "service.unavailable",
-            "store_locked",
-        );
+        let why = Denied {
+            status: 503,
+            action: "service.unavailable",
+            reason: "store_locked",
+        };
+        let (tenants, ev) = denial(&req, tenant, claims.as_ref(), why);
         st.queue.push(tenants, ev);
     }
     response
@@ -275,14 +273,34 @@ async fn forbidden(st: &St, req: &Req, tenant: &str, claims: &Claims, message: S
         req,
         Some(tenant.to_string()),
         Some(claims),
-        403,
-        "permission.denied",
-        "permission_denied",
+        Denied {
+            status: 403,
+            action: "permission.denied",
+            reason: "permission_denied",
+        },
     )
     .await
     {
         Ok(()) => ApiError::new(StatusCode::FORBIDDEN, message),
         Err(e) => e,
+    }
+}
+
+/// Why a request was turned away: the status answered, and the record's action and reason.
+#[derive(Clone, Copy)]
+struct Denied {
+    status: u16,
+    action: &'static str,
+    reason: &'static str,
+}
+
+impl Denied {
+    fn rejected(reason: &'static str) -> Denied {
+        Denied {
+            status: 401,
+            action: "auth.rejected",
+            reason,
+        }
     }
 }
 
@@ -292,10 +310,13 @@ fn denial(
     req: &Req,
     tenant: Option<String>,
     claims: Option<&Claims>,
-    status: u16,
-    action: &str,
-    reason: &str,
+    why: Denied,
 ) -> (Vec<String>, Row) {
+    let Denied {
+        status,
+        action,
+        reason,
+    } = why;
     let mut candidates: Vec<String> = tenant.into_iter().collect();
     if let Some(c) = claims {
         candidates.push(c.tenant_id.clone());
@@ -324,11 +345,9 @@ async fn log_denial(
     req: &Req,
     tenant: Option<String>,
     claims: Option<&Claims>,
-    status: u16,
-    action: &str,
-    reason: &str,
+    why: Denied,
 ) -> Result<(), ApiError> {
-    let (candidates, ev) = denial(req, tenant, claims, status, action, reason);
+    let (candidates, ev) = denial(req, tenant, claims, why);
     let tenants = candidates.clone();
     let locked = st
         .db(move |conn| {
@@ -345,7 +364,7 @@ async fn log_denial(
         Some(mut ev) => {
             ev.metadata = J::obj(vec![
                 ("status", J::int(503)),
-                ("denied", J::int(status as i64)),
+                ("denied", J::int(why.status as i64)),
             ]);
             st.queue.push(tenants, ev);
             Err(ApiError::unavailable(true))
@@ -375,7 +394,7 @@ fn bearer(req: &Req) -> Option<String> {
 async fn authenticate(st: &St, req: &Req, tenant: Option<String>) -> Result<Claims, ApiError> {
     let (claims, token) = match bearer(req) {
         None => {
-            log_denial(st, req, tenant, None, 401, "auth.rejected", "missing_token").await?;
+            log_denial(st, req, tenant, None, Denied::rejected("missing_token")).await?;
             return Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "missing bearer token",
@@ -389,7 +408,7 @@ async fn authenticate(st: &St, req: &Req, tenant: Option<String>) -> Result<Clai
                 } else {
                     "invalid_token"
                 };
-                log_denial(st, req, tenant, None, 401, "auth.rejected", reason).await?;
+                log_denial(st, req, tenant, None, Denied::rejected(reason)).await?;
                 return Err(ApiError::new(StatusCode::UNAUTHORIZED, m));
             }
         },

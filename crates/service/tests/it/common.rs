@@ -166,3 +166,25 @@ pub fn token(secret: &str, role: &str, tenant: &str, sub: &str, ttl: i64) -> Str
     .trim()
     .to_string()
 }
+
+/// Every record of `tenant` through the API, page by page (1,000 at a time).
+pub fn all_records(addr: &str, tenant: &str, token: &str) -> Vec<serde_json::Value> {
+    let mut out = Vec::new();
+    let mut after = 0;
+    loop {
+        let r = http(
+            addr,
+            "GET",
+            &format!("/api/v1/audit/records?tenant_id={tenant}&after_seq={after}&limit=1000"),
+            Some(token),
+            None,
+        );
+        assert_eq!(r.status, 200, "{}", r.text());
+        let j = r.json();
+        out.extend(j["records"].as_array().unwrap().iter().cloned());
+        match j["next_after_seq"].as_i64() {
+            Some(n) => after = n,
+            None => return out,
+        }
+    }
+}

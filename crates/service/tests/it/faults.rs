@@ -11,35 +11,20 @@ use crate::common::*;
 
 const SECRET: &str = "fault-secret";
 
-/// The records of acme through the API, as (action, outcome_reason, metadata).
+/// The denials of acme answered 503, through the API, as (action, outcome_reason, metadata).
 fn acme_denials(addr: &str) -> Vec<(String, String, serde_json::Value)> {
     let admin = token(SECRET, "tenant_admin", "acme", "u-1001", 600);
-    let mut out = Vec::new();
-    let mut after = 0;
-    loop {
-        let r = http(
-            addr,
-            "GET",
-            &format!("/api/v1/audit/records?tenant_id=acme&after_seq={after}&limit=1000"),
-            Some(&admin),
-            None,
-        );
-        assert_eq!(r.status, 200, "{}", r.text());
-        let j = r.json();
-        for rec in j["records"].as_array().unwrap() {
-            if rec["outcome"] == "failure" && rec["metadata"]["status"] == 503 {
-                out.push((
-                    rec["action"].as_str().unwrap().to_string(),
-                    rec["outcome_reason"].as_str().unwrap_or("").to_string(),
-                    rec["metadata"].clone(),
-                ));
-            }
-        }
-        match j["next_after_seq"].as_i64() {
-            Some(n) => after = n,
-            None => return out,
-        }
-    }
+    all_records(addr, "acme", &admin)
+        .into_iter()
+        .filter(|rec| rec["outcome"] == "failure" && rec["metadata"]["status"] == 503)
+        .map(|rec| {
+            (
+                rec["action"].as_str().unwrap().to_string(),
+                rec["outcome_reason"].as_str().unwrap_or("").to_string(),
+                rec["metadata"].clone(),
+            )
+        })
+        .collect()
 }
 
 #[test]
@@ -221,26 +206,10 @@ fn writers_and_readers_at_once_keep_every_chain_and_every_record() {
     let pages: u64 = readers.into_iter().map(|r| r.join().unwrap()).sum();
     // Every record is readable through the API afterwards.
     let staff = token(SECRET, "platform_staff", "acme", "u-staff", 3600);
-    let mut read = 0;
-    for tenant in ["acme", "globex"] {
-        let mut after = 0;
-        loop {
-            let r = http(
-                &s.addr,
-                "GET",
-                &format!("/api/v1/audit/records?tenant_id={tenant}&after_seq={after}&limit=1000"),
-                Some(&staff),
-                None,
-            );
-            assert_eq!(r.status, 200, "{}", r.text());
-            let j = r.json();
-            read += j["records"].as_array().unwrap().len() as u64;
-            match j["next_after_seq"].as_i64() {
-                Some(n) => after = n,
-                None => break,
-            }
-        }
-    }
+    let read: u64 = ["acme", "globex"]
+        .iter()
+        .map(|tenant| all_records(&s.addr, tenant, &staff).len() as u64)
+        .sum();
     drop(s);
     eprintln!(
         "load for {seconds} s: {created} appends ({:.0}/s), {busy} answered 503, {pages} pages read ({:.0}/s)",
