@@ -5,7 +5,9 @@
 // Environment: TRAILPROOF_APP (absolute path of the app binary), TAURI_DRIVER_PORT.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { tmpdir } from "node:os";
 import { resolve, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { openApp as openAppAt, close, verdictOf } from "./session.mjs";
@@ -101,6 +103,36 @@ test("a recovered original is counted, and its record's detail shows it with its
   assert.match(fields, /recovered from sqlite_freeblock at byte 17905/);
   await shot(b, "detail-recovered.png");
   await close(b);
+});
+
+test("the app leaves the evidence byte for byte as it was and adds nothing beside it", async () => {
+  // Evidence of every kind the app reads, with what lies beside it: a SQLite file with its
+  // -wal, one with a hot -journal, an incrementally updated export PDF, JSON Lines.
+  const dir = mkdtempSync(resolve(tmpdir(), "trailproof-e2e-evidence-"));
+  const fixtures = resolve(root, "tests/fixtures");
+  const files = [
+    "recovery/wal_edit.sqlite", "recovery/wal_edit.sqlite-wal",
+    "recovery/journal_hot.sqlite", "recovery/journal_hot.sqlite-journal",
+    "pdf-recovery/two-updates.pdf",
+  ].map((f) => resolve(fixtures, f));
+  files.push(v("records.jsonl"));
+  for (const f of files) copyFileSync(f, resolve(dir, f.split("/").pop()));
+  const snapshot = () =>
+    Object.fromEntries(
+      readdirSync(dir).sort().map((n) => [n, createHash("sha256").update(readFileSync(resolve(dir, n))).digest("hex")]),
+    );
+  const before = snapshot();
+  assert.equal(Object.keys(before).length, 6);
+  const evidence = ["wal_edit.sqlite", "journal_hot.sqlite", "two-updates.pdf", "records.jsonl"].map((n) => resolve(dir, n));
+  const b = await openApp(evidence);
+  assert.equal(await verdictOf(b), "tampered");
+  // Read a record back from every file (the detail reopens the evidence).
+  await b.$('[data-testid="tab-records"]').click();
+  await b.waitUntil(async () => (await b.$$('[data-testid="record-row"]')).length > 0, { timeout: 30_000 });
+  await (await b.$$('[data-testid="record-row"]'))[0].click();
+  await b.$('[data-testid="canonical"]').waitForExist({ timeout: 60_000 });
+  await close(b);
+  assert.deepEqual(snapshot(), before);
 });
 
 test("the timeline shows the events and the records table pages through them", async () => {

@@ -3,6 +3,7 @@
 //! it makes, and pins exact findings, seqs, fields, bytes and exit codes.
 
 mod case;
+mod evidence;
 mod live;
 mod pdf_recovery;
 mod recovery;
