@@ -8,9 +8,13 @@
 //! from the one taken before the case was read is not read back at all; a copy that cannot be read back is listed as unavailable
 //! with the reason, never silently left out. Dumps are scanned with a cheap byte prefilter (the
 //! seq's digits) and rescanned without it when the prefilter found nothing, so an oddly written
-//! number is never missed.
+//! number is never missed. A SQLite file is not scanned: its rows of (tenant, seq) are looked
+//! up in the state verification read (the main file with its `-wal`'s committed frames, from
+//! the private copy made once per case and kept for it; see [`SqliteStates`]).
 
-use std::path::Path;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use trailproof_core::case::field_diffs;
 use trailproof_core::finding::{Code, Finding, Proof};
@@ -20,6 +24,7 @@ use trailproof_core::recovery::{found_at, proof_meaning};
 use trailproof_engine::{display, BATCH};
 use trailproof_ingest::detect::{open_records_mode, sniff};
 use trailproof_ingest::hashing::{FileIdentity, ReadMode};
+use trailproof_ingest::recovery::SqliteEvidence;
 use trailproof_ingest::{pdf, IngestError, InputKind};
 
 use crate::session::{row, Loaded};
@@ -44,7 +49,7 @@ pub fn detail(case: &Loaded, index: u32) -> Option<RecordDetail> {
                 ));
                 continue;
             }
-            match copies_in(p, &tenant, seq, &mut visible) {
+            match copies_in(p, &tenant, seq, &mut visible, &case.sqlite_states) {
                 Ok(mut c) => copies.append(&mut c),
                 Err(e) => unavailable.push(format!("{}: {e}", display(p))),
             }
@@ -211,6 +216,25 @@ fn finding_sides(f: &Finding) -> (String, String) {
     (input, other)
 }
 
+/// The SQLite inputs of a case as verification read them, prepared once each on the first
+/// record detail that needs them: a file with a `-wal` beside it is read from the private copy
+/// of its state (the main file with the committed frames applied), exactly as verified, and the
+/// copy lives as long as the case.
+#[derive(Default)]
+pub struct SqliteStates(Mutex<HashMap<PathBuf, Arc<SqliteEvidence>>>);
+
+impl SqliteStates {
+    fn of(&self, path: &Path) -> Result<Arc<SqliteEvidence>, IngestError> {
+        let mut states = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(e) = states.get(path) {
+            return Ok(e.clone());
+        }
+        let e = Arc::new(SqliteEvidence::prepare(path, &display(path), false)?);
+        states.insert(path.to_path_buf(), e.clone());
+        Ok(e)
+    }
+}
+
 type Copy = (SourceCopy, Option<Value>);
 
 fn copy_of(source: &str, c: Checked) -> Copy {
@@ -255,9 +279,22 @@ fn copies_in(
     tenant: &str,
     seq: u64,
     visible: &mut Vec<VisibleCopy>,
+    states: &SqliteStates,
 ) -> Result<Vec<Copy>, IngestError> {
     let name = display(path);
     let kind = sniff(path)?;
+    if kind == InputKind::Sqlite {
+        let evidence = states.of(path)?;
+        let mut src = evidence.lookup()?;
+        let mut buf = Vec::new();
+        return Ok(src
+            .records_of(tenant, &[seq])?
+            .into_iter()
+            .map(|raw| record::check(raw, &mut buf))
+            .filter(|c| is_target(c, tenant, seq))
+            .map(|c| copy_of(&name, c))
+            .collect());
+    }
     let payload = match kind {
         InputKind::ExportPdf => {
             let ev = pdf::read_pdf(path)?;

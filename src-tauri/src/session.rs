@@ -67,6 +67,8 @@ pub struct Loaded {
     /// record detail reads a file back only while it is unchanged.
     pub identities: Vec<Option<FileIdentity>>,
     pub verification_urls: Vec<String>,
+    /// SQLite inputs as the record detail reads them back (see [`crate::detail::SqliteStates`]).
+    pub sqlite_states: crate::detail::SqliteStates,
     summary: Summary,
     store: Store,
     facets: Facets,
@@ -280,6 +282,7 @@ impl Loaded {
             live,
             live_copies: None,
             verification_urls,
+            sqlite_states: Default::default(),
             summary,
             store,
             facets,

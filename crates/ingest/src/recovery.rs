@@ -181,6 +181,12 @@ impl SqliteEvidence {
         )?))
     }
 
+    /// The rows of the state, for looking records up by (tenant, seq)
+    /// ([`SqliteSource::records_of`]); the file is not hashed.
+    pub fn lookup(&self) -> Result<SqliteSource, IngestError> {
+        SqliteSource::open_state(&self.path, &self.state, ReadMode::LookUp)
+    }
+
     /// The state's file and what keeps it alive, for reading it again later.
     pub fn state(&self) -> (PathBuf, PathBuf, Option<Arc<tempfile::TempDir>>) {
         (self.path.clone(), self.state.clone(), self._private.clone())
@@ -212,7 +218,7 @@ impl SqliteEvidence {
             }
         }
         let mut commitments = Commitments::new();
-        let mut src = SqliteSource::open_state(&self.path, &self.state, ReadMode::LookUp)?;
+        let mut src = self.lookup()?;
         let mut buf = Vec::with_capacity(2048);
         for (tenant, seqs) in &wanted {
             let seqs: Vec<u64> = seqs.iter().copied().collect();

@@ -153,6 +153,50 @@ fn an_earlier_pdf_revision_s_record_is_a_copy_in_the_detail() {
 }
 
 #[test]
+fn a_sqlite_record_is_read_back_from_the_state_verified_wal_included() {
+    // acme seq 7 was edited in a transaction still in the -wal: verification reads the main
+    // file with the committed frames applied, and so must the detail (not the main file's
+    // original row, which is a recovered copy, sqlite_main_under_wal).
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["wal_edit.sqlite", "wal_edit.sqlite-wal"] {
+        std::fs::copy(
+            root().join("tests/fixtures/recovery").join(f),
+            dir.path().join(f),
+        )
+        .unwrap();
+    }
+    let db = dir.path().join("wal_edit.sqlite");
+    let case = open(std::slice::from_ref(&db));
+    let i = case.index_of("acme", 7).unwrap();
+    let event = case.event(i).unwrap();
+    let d = detail::detail(&case, i).unwrap();
+    let current: Vec<_> = d.copies.iter().filter(|c| c.recovered.is_none()).collect();
+    assert_eq!(current.len(), 1, "{:?}", d.unavailable);
+    let field = |k: &str| {
+        current[0]
+            .fields
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+    };
+    assert_eq!(
+        field("action"),
+        event.action.map(|a| serde_json::to_string(&a).unwrap())
+    );
+    // Not the main file's row: that one is the original, recovered with proof chain.
+    assert_ne!(
+        current[0].computed_hash.as_deref(),
+        Some("fd2146d22fa5e1fd36c2f4e636d73f58a07c355d10579b737cbdd3b725bfb683")
+    );
+    assert!(d.copies.iter().any(|c| c
+        .recovered
+        .as_ref()
+        .is_some_and(|r| r.recovered_from == "sqlite_main_under_wal" && r.proof == "chain")));
+    // Nothing was written beside the evidence.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+}
+
+#[test]
 fn a_file_changed_after_opening_is_not_read_back() {
     let dir = tempfile::tempdir().unwrap();
     let copy = dir.path().join("records.jsonl");
