@@ -235,6 +235,11 @@ mod tests {
     fn integral_doubles_have_no_fraction() {
         assert_eq!(canon("1.0"), "1");
         assert_eq!(canon("1e21"), "1e+21");
-        assert_eq!(canon("1e20"), "100000000000000000000");
+        // The parser refuses 1e20 (its canonical form is an unsafe integer literal); the
+        // serializer still writes such a double as RFC 8785 says.
+        assert_eq!(
+            String::from_utf8(to_vec(&Value::Number(1e20))).unwrap(),
+            "100000000000000000000"
+        );
     }
 }

@@ -7,7 +7,10 @@
 //!   would show one value and hash another);
 //! * an unpaired surrogate escape (`"\ud800"`) is an error (serde_json's own check);
 //! * an integer literal outside +-(2^53 - 1) is an error, since RFC 8785 hashes it as a double
-//!   and two producers would disagree on its bytes (RFC 7493, I-JSON);
+//!   and two producers would disagree on its bytes (RFC 7493, I-JSON); so is any number, however
+//!   written (`7727777777777777777.77`, `1e20`), whose canonical form is such an integer literal
+//!   (integral, beyond 2^53 - 1 and below 10^21, where RFC 8785 switches to exponents): what is
+//!   accepted canonicalizes to text that is accepted again;
 //! * a number that overflows a double is an error.
 //!
 //! Invariant: the members of a [`Value::Object`] are stored sorted by the UTF-16 code units of
@@ -317,6 +320,13 @@ impl<'de> Visitor<'de> for StrictVisitor {
         if !x.is_finite() {
             return Err(E::custom("number overflows a double"));
         }
+        if x.fract() == 0.0 && x.abs() > MAX_SAFE_INTEGER && x.abs() < 1e21 {
+            // RFC 8785 writes it as an integer literal, which the rule above refuses.
+            return Err(E::custom(format!(
+                "number {} is an integer outside +-(2^53-1) and cannot be hashed reproducibly (I-JSON)",
+                String::from_utf8_lossy(&crate::canonical::to_vec(&Value::Number(x)))
+            )));
+        }
         Ok(Value::Number(x))
     }
 
@@ -376,6 +386,37 @@ mod tests {
             Value::Number(9007199254740991.0)
         );
         assert!(Value::parse(b"1e400").is_err());
+    }
+
+    /// Found by fuzzing (json_canonical): a fraction beyond 2^53 is an integral double whose
+    /// canonical form is an integer literal, which parsing refused: now refused as written too,
+    /// and so is an integer literal too long for 64 bits; from 10^21 on RFC 8785 writes an
+    /// exponent, which parses back.
+    #[test]
+    fn a_number_whose_canonical_form_is_an_unsafe_integer_is_refused_however_written() {
+        for text in [
+            "7727777777777777777.77",
+            "9007199254740993.5",
+            "1e20",
+            "100000000000000000000",
+            "-4.5e19",
+        ] {
+            let e = Value::parse(text.as_bytes()).unwrap_err();
+            assert!(
+                e.message.contains("is an integer outside +-(2^53-1)"),
+                "{text}: {}",
+                e.message
+            );
+        }
+        assert_eq!(
+            Value::parse(b"7727777777777777777.77").unwrap_err().message,
+            "number 7727777777777778000 is an integer outside +-(2^53-1) and cannot be hashed reproducibly (I-JSON)"
+        );
+        for text in ["1e21", "1E30", "4503599627370495.5", "9007199254740991.0"] {
+            let v = Value::parse(text.as_bytes()).unwrap();
+            let c = crate::canonical::to_vec(&v);
+            assert_eq!(Value::parse(&c).unwrap(), v, "{text}");
+        }
     }
 
     #[test]
