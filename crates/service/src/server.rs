@@ -183,21 +183,26 @@ async fn turned_away(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
-    let req = req_of(
-        request.method().clone(),
-        request.uri(),
-        addr,
-        request.headers().clone(),
-    );
-    let tenant = query(request.uri()).ok().and_then(|q| {
-        q.into_iter()
-            .find(|(k, _)| k == "tenant_id")
-            .map(|(_, v)| v)
-    });
+    // Only what a denial needs is kept past the handler (the method, the URI and the two
+    // headers that may carry the token); everything else is read only on a 503.
+    let method = request.method().clone();
+    let uri = request.uri().clone();
+    let mut headers = HeaderMap::new();
+    for name in [header::AUTHORIZATION, header::COOKIE] {
+        if let Some(v) = request.headers().get(&name) {
+            headers.insert(name, v.clone());
+        }
+    }
     let response = next.run(request).await;
     if response.status() == StatusCode::SERVICE_UNAVAILABLE
         && response.extensions().get::<Queued>().is_none()
     {
+        let req = req_of(method, &uri, addr, headers);
+        let tenant = query(&uri).ok().and_then(|q| {
+            q.into_iter()
+                .find(|(k, _)| k == "tenant_id")
+                .map(|(_, v)| v)
+        });
         let claims = bearer(&req).and_then(|t| auth::verify(&st.cfg.secret, &t).ok());
         let why = Denied {
             status: 503,

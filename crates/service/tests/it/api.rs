@@ -394,13 +394,7 @@ fn post_events_and_concurrent_writers_keep_every_chain_intact() {
     let s = serve(&db, SECRET, &["--rate-limit", "100000"]);
     let svc = token(SECRET, "service", "acme", "svc-router", 600);
     let body = r#"{"tenant_id": "acme", "action": "call.barge", "severity": "critical", "actor_user_id": "svc-router", "actor_role": "service", "actor_display": "Routing engine", "http_method": "POST", "http_route": "/v2/calls/barge", "resource_type": "Call", "resource_id": "cal-1", "metadata": {"agent_user_id": "u-1003", "company_id": "acme-co-1"}}"#;
-    let r = http(
-        &s.addr,
-        "POST",
-        "/api/v1/audit/events",
-        Some(&svc),
-        Some(body),
-    );
+    let r = post_event(&s.addr, &svc, body);
     assert_eq!(r.status, 201, "{}", r.text());
     let rec = r.json();
     assert_eq!(rec["action"], "call.barge");
@@ -419,13 +413,7 @@ fn post_events_and_concurrent_writers_keep_every_chain_intact() {
         (400, "member seq is assigned by the server")
     );
     let admin = admin();
-    let r = http(
-        &s.addr,
-        "POST",
-        "/api/v1/audit/events",
-        Some(&admin),
-        Some(body),
-    );
+    let r = post_event(&s.addr, &admin, body);
     assert_eq!(r.status, 403);
 
     let writers: Vec<_> = (0..8)
@@ -436,7 +424,7 @@ fn post_events_and_concurrent_writers_keep_every_chain_intact() {
             std::thread::spawn(move || {
                 for i in 0..250 {
                     let b = format!(r#"{{"tenant_id": "{tenant}", "action": "record.viewed", "severity": "info", "actor_user_id": "svc-router", "actor_role": "service", "actor_display": "Routing engine", "metadata": {{"writer": {w}, "i": {i}}}}}"#);
-                    let r = http(&addr, "POST", "/api/v1/audit/events", Some(&tok), Some(&b));
+                    let r = post_event(&addr, &tok, &b);
                     assert_eq!(r.status, 201, "{}", r.text());
                 }
             })

@@ -188,3 +188,14 @@ pub fn all_records(addr: &str, tenant: &str, token: &str) -> Vec<serde_json::Val
         }
     }
 }
+
+/// `POST /api/v1/audit/events` with `body`, as `token`.
+pub fn post_event(addr: &str, token: &str, body: &str) -> Resp {
+    http(
+        addr,
+        "POST",
+        "/api/v1/audit/events",
+        Some(token),
+        Some(body),
+    )
+}

@@ -60,13 +60,7 @@ fn a_locked_store_is_answered_503_within_5_s_and_the_denials_logged_when_it_free
     let svc = token(SECRET, "service", "acme", "svc-router", 600);
     let body = r#"{"tenant_id": "acme", "action": "record.viewed", "severity": "info", "actor_user_id": "svc-router", "actor_role": "service", "actor_display": "Routing engine", "metadata": {}}"#;
     let t0 = Instant::now();
-    let r = http(
-        &s.addr,
-        "POST",
-        "/api/v1/audit/events",
-        Some(&svc),
-        Some(body),
-    );
+    let r = post_event(&s.addr, &svc, body);
     let took = t0.elapsed();
     assert_eq!(r.status, 503, "{}", r.text());
     assert_eq!(r.header("retry-after"), Some("1"));
@@ -117,13 +111,7 @@ fn a_locked_store_is_answered_503_within_5_s_and_the_denials_logged_when_it_free
         ]
     );
     // And the service writes again.
-    let r = http(
-        &s.addr,
-        "POST",
-        "/api/v1/audit/events",
-        Some(&svc),
-        Some(body),
-    );
+    let r = post_event(&s.addr, &svc, body);
     assert_eq!(r.status, 201, "{}", r.text());
     drop(s);
     assert!(ok(&["check", "--db", db_arg]).ends_with("every chain intact\n"));
@@ -154,7 +142,7 @@ fn writers_and_readers_at_once_keep_every_chain_and_every_record() {
                 let (mut created, mut busy) = (0u64, 0u64);
                 while Instant::now() < until {
                     let b = format!(r#"{{"tenant_id": "{tenant}", "action": "record.viewed", "severity": "info", "actor_user_id": "svc-router", "actor_role": "service", "actor_display": "Routing engine", "metadata": {{"writer": {w}, "i": {created}}}}}"#);
-                    let r = http(&addr, "POST", "/api/v1/audit/events", Some(&tok), Some(&b));
+                    let r = post_event(&addr, &tok, &b);
                     match r.status {
                         201 => created += 1,
                         503 => busy += 1,
