@@ -48,8 +48,9 @@ pub struct EarlierRevision {
 /// What a revision held.
 #[derive(Debug, Clone)]
 pub struct RevisionState {
-    /// Its embedded payload, when it had one.
-    pub payload: Option<Vec<u8>>,
+    /// Its embedded payload, parsed (once, for every use), or why it is not JSON; `None`
+    /// without one.
+    pub payload: Option<Result<Value, String>>,
     /// Its printed rows.
     pub rows: Vec<VisibleRow>,
 }
@@ -90,7 +91,9 @@ pub fn read_earlier(
             };
             let state = read_pdf_bytes(path, &bytes[..end])
                 .map(|ev| RevisionState {
-                    payload: ev.payload,
+                    payload: ev.payload.map(|p| {
+                        Value::parse(&p).map_err(|e| format!("its payload is not JSON: {e}"))
+                    }),
                     rows: ev.rows,
                 })
                 .map_err(|e| e.to_string());
@@ -161,8 +164,15 @@ pub fn recovered_copies(
     let parsed: Vec<(usize, u64, BTreeMap<Key, Value>)> = earlier
         .iter()
         .filter_map(|revision| {
-            let payload = revision.state.as_ref().ok()?.payload.as_deref()?;
-            Some((revision.number, revision.end, records(payload).ok()?))
+            let payload = revision
+                .state
+                .as_ref()
+                .ok()?
+                .payload
+                .as_ref()?
+                .as_ref()
+                .ok()?;
+            Some((revision.number, revision.end, records_of(Some(payload))))
         })
         .collect();
     for (number, end, records) in &parsed {
@@ -218,19 +228,18 @@ pub fn printed_commitments(
     let mut out = Vec::new();
     let mut buf = Vec::new();
     for revision in earlier {
-        let Some(payload) = revision
+        let Some(Ok(payload)) = revision
             .state
             .as_ref()
             .ok()
-            .and_then(|s| s.payload.as_deref())
-            .and_then(|p| Value::parse(p).ok())
+            .and_then(|s| s.payload.as_ref())
         else {
             continue;
         };
         let Some(Ok(scope)) = payload.get("scope").map(Scope::from_value) else {
             continue;
         };
-        let records = records_of(Some(&payload));
+        let records = records_of(Some(payload));
         let computed = fingerprint(&scope, records.values());
         if !printed.contains(&computed.as_str()) {
             continue;
@@ -359,7 +368,8 @@ pub fn describe_updates(
     }
     let snapshot = |state: &RevisionState| Snapshot {
         records: match &state.payload {
-            Some(payload) => records(payload),
+            Some(Ok(payload)) => Ok(records_of(Some(payload))),
+            Some(Err(why)) => Err(why.clone()),
             None => Err("no embedded payload".into()),
         },
         rows: rows(&state.rows),
