@@ -9,15 +9,7 @@ use libfuzzer_sys::fuzz_target;
 use trailproof_recover::{scan, EvidenceFile, Options, ReadSeek};
 
 fuzz_target!(|data: &[u8]| {
-    let (lens, rest) = data.split_at(data.len().min(4));
-    let len = |i: usize| {
-        usize::from(u16::from_be_bytes([
-            lens.get(i).copied().unwrap_or(0),
-            lens.get(i + 1).copied().unwrap_or(0),
-        ]))
-    };
-    let (wal, rest) = rest.split_at(len(0).min(rest.len()));
-    let (journal, main) = rest.split_at(len(2).min(rest.len()));
+    let (main, wal, journal) = trailproof_recover::split_fuzz_input(data);
     let options = Options {
         max_candidates: 1000,
         ..Options::default()

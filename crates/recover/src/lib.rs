@@ -57,6 +57,23 @@ pub use scan::{scan, scan_bytes, scan_files};
 pub use schema::{Affinity, Column, ColumnRule, Table};
 pub use wal::{write_state, FrameStatus, LogBreak, LogEnd, WalFrame, WalHeader, WalInfo};
 
+/// The layout of one input of the `sqlite_recover` fuzz target and of the corpus the tests
+/// replay: the first 4 bytes are the lengths (big-endian u16 each) of the `-wal` and `-journal`
+/// parts that follow, the rest is the database file. Returns (main, wal, journal).
+#[doc(hidden)]
+pub fn split_fuzz_input(data: &[u8]) -> (&[u8], &[u8], &[u8]) {
+    let (lens, rest) = data.split_at(data.len().min(4));
+    let len = |i: usize| {
+        usize::from(u16::from_be_bytes([
+            lens.get(i).copied().unwrap_or(0),
+            lens.get(i + 1).copied().unwrap_or(0),
+        ]))
+    };
+    let (wal, rest) = rest.split_at(len(0).min(rest.len()));
+    let (journal, main) = rest.split_at(len(2).min(rest.len()));
+    (main, wal, journal)
+}
+
 /// Where a recovered record was found: SPEC section 10's `recovered_from`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RecoveredFrom {

@@ -11,7 +11,7 @@ use trailproof_core::record::{self, Location, RawData, RawRecord};
 use trailproof_core::report::Report;
 use trailproof_core::scope::{Scope, ScopeParams};
 
-fn lines() -> Vec<String> {
+pub(super) fn lines() -> Vec<String> {
     std::fs::read_to_string(trailproof_testkit::vector("records.jsonl"))
         .unwrap()
         .lines()
@@ -57,7 +57,7 @@ fn critical_lines() -> Vec<String> {
 }
 
 /// Feeds a dump, re-readable from `lines`.
-fn add_dump(case: &mut Case, name: &str, lines: Vec<String>) {
+pub(super) fn add_dump(case: &mut Case, name: &str, lines: Vec<String>) {
     let mut run = case.source(name, "jsonl");
     run.push_batch(raw(&lines));
     let again = lines.clone();

@@ -8,13 +8,7 @@ use trailproof_core::json::Value;
 use trailproof_core::record::{Location, RawData, RawRecord};
 use trailproof_core::recovery::{RecoveredCopy, Superseded, PDF_REVISION};
 
-fn lines() -> Vec<String> {
-    std::fs::read_to_string(trailproof_testkit::vector("records.jsonl"))
-        .unwrap()
-        .lines()
-        .map(str::to_string)
-        .collect()
-}
+use crate::reconcile::{add_dump, lines};
 
 fn record(tenant: &str, seq: u64) -> Value {
     lines()
@@ -42,22 +36,6 @@ fn copy(v: &Value, now: Option<Value>) -> RecoveredCopy {
     }
 }
 
-fn dump(case: &mut Case) {
-    let lines = lines();
-    let mut run = case.source("audit.jsonl", "jsonl");
-    run.push_batch(
-        lines
-            .iter()
-            .enumerate()
-            .map(|(i, l)| RawRecord {
-                loc: Location::Line(i as u64 + 1),
-                data: RawData::Json(l.clone().into_bytes()),
-            })
-            .collect(),
-    );
-    case.finish_source(run, 0, "sha".into());
-}
-
 #[test]
 fn a_dump_read_later_proves_a_revision_s_record_by_its_chain() {
     let original = record("acme", 23);
@@ -67,7 +45,7 @@ fn a_dump_read_later_proves_a_revision_s_record_by_its_chain() {
     edited.set("action", Value::String("call.listen".into()));
     let mut case = Case::new();
     case.add_recovered(vec![copy(&original, Some(edited.clone()))]);
-    dump(&mut case);
+    add_dump(&mut case, "audit.jsonl", lines());
     let report = case.report("t", "0");
     let found: Vec<_> = report
         .findings

@@ -178,15 +178,7 @@ fn the_fuzzing_corpus_replays() {
     let mut n = 0;
     for entry in std::fs::read_dir(&dir).expect("the corpus") {
         let data = std::fs::read(entry.unwrap().path()).unwrap();
-        let (lens, rest) = data.split_at(data.len().min(4));
-        let len = |i: usize| {
-            usize::from(u16::from_be_bytes([
-                lens.get(i).copied().unwrap_or(0),
-                lens.get(i + 1).copied().unwrap_or(0),
-            ]))
-        };
-        let (wal, rest) = rest.split_at(len(0).min(rest.len()));
-        let (journal, main) = rest.split_at(len(2).min(rest.len()));
+        let (main, wal, journal) = trailproof_recover::split_fuzz_input(&data);
         exercise(main, None, None);
         exercise(main, Some(wal), Some(journal));
         n += 1;
