@@ -7,7 +7,7 @@ use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
 use trailproof_core::export::verify_payload_bytes;
-use trailproof_core::json::Value;
+use trailproof_core::payload::Payload;
 use trailproof_ingest::pdf::{
     cross_check, describe_updates, read_earlier, read_pdf_bytes, recovered_copies,
 };
@@ -15,7 +15,7 @@ use trailproof_ingest::pdf::{
 fuzz_target!(|data: &[u8]| {
     let path = Path::new("fuzz.pdf");
     if let Ok(mut ev) = read_pdf_bytes(path, data) {
-        let payload = ev.payload.as_deref().and_then(|b| Value::parse(b).ok());
+        let payload = ev.payload.as_deref().and_then(|b| Payload::parse(b).ok());
         let (earlier, skipped) = read_earlier(path, data, &ev);
         ev.updates = describe_updates(&ev, &earlier, skipped, payload.as_ref());
         for copy in recovered_copies(&ev, &earlier, payload.as_ref(), "fuzz.pdf") {

@@ -19,6 +19,7 @@ use std::sync::{Arc, Mutex};
 use trailproof_core::case::field_diffs;
 use trailproof_core::finding::{Code, Finding, Proof};
 use trailproof_core::json::Value;
+use trailproof_core::payload::Payload;
 use trailproof_core::record::{self, hex, Checked, Location, RawData, RawRecord};
 use trailproof_core::recovery::{found_at, proof_meaning};
 use trailproof_engine::{display, BATCH};
@@ -297,7 +298,14 @@ fn copies_in(
     }
     let payload = match kind {
         InputKind::ExportPdf => {
-            let ev = pdf::read_pdf(path)?;
+            // The payload is parsed as it inflates and then released: never held whole.
+            let (ev, parsed) = pdf::read_pdf_with(path, |payload| {
+                let parsed = payload.reader().map(Payload::from_reader);
+                if matches!(parsed, Some(Ok(_))) {
+                    payload.release();
+                }
+                parsed
+            })?;
             let header_tenant = ev.header.tenant.as_ref().map(|t| t.value.as_str());
             if header_tenant.is_none_or(|t| t == tenant) {
                 for r in ev.rows.iter().filter(|r| r.seq == seq) {
@@ -316,23 +324,26 @@ fn copies_in(
                     });
                 }
             }
-            ev.payload
+            parsed
         }
-        InputKind::ExportJson => Some(std::fs::read(path).map_err(|source| IngestError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?),
+        InputKind::ExportJson => {
+            let bytes = std::fs::read(path).map_err(|source| IngestError::Io {
+                path: path.to_path_buf(),
+                source,
+            })?;
+            Some(Payload::parse(&bytes))
+        }
         _ => return scan_dump(path, kind, tenant, seq),
     };
-    let Some(bytes) = payload else {
+    let Some(parsed) = payload else {
         return Ok(Vec::new());
     };
-    let v = Value::parse(&bytes)
-        .map_err(|e| IngestError::malformed(path, Location::Payload, e.to_string()))?;
+    // Records kept as canonical bytes: one record is a tree at a time.
+    let v = parsed.map_err(|e| IngestError::malformed(path, Location::Payload, e.to_string()))?;
     let mut out = Vec::new();
     let mut buf = Vec::new();
-    if let Some(Value::Array(recs)) = v.get("records") {
-        for (i, r) in recs.iter().enumerate() {
+    if let Some(recs) = v.record_values() {
+        for (i, r) in recs.enumerate() {
             if r.get("seq").and_then(Value::as_u64) != Some(seq)
                 || r.get("tenant_id").and_then(Value::as_str) != Some(tenant)
             {
@@ -341,7 +352,7 @@ fn copies_in(
             let c = record::check(
                 RawRecord {
                     loc: Location::Index(i as u64),
-                    data: RawData::Value(r.clone()),
+                    data: RawData::Value(r),
                 },
                 &mut buf,
             );

@@ -10,7 +10,8 @@ use std::path::Path;
 use anyhow::{bail, Context};
 use trailproof_core::case::Case;
 use trailproof_core::finding::{Code, Finding};
-use trailproof_core::json::Value;
+use trailproof_core::json::JsonError;
+use trailproof_core::payload::Payload;
 use trailproof_core::record::{self, hex, Checked, Location, RawData, RawRecord};
 use trailproof_core::recovery::found_at;
 use trailproof_engine::files::{build_case, display, RunOptions};
@@ -29,23 +30,30 @@ fn neighbours(path: &Path, tenant: &str, seq: u64) -> anyhow::Result<(Vec<Checke
     };
     let mut buf = Vec::new();
     let mut out = Vec::new();
-    let payload_records = |bytes: &[u8]| -> anyhow::Result<Vec<RawRecord>> {
-        let v = Value::parse(bytes).context("the export payload is not strict JSON")?;
-        let Some(Value::Array(a)) = v.get("records") else {
+    // The payload's records as canonical bytes (flat memory), checked one at a time.
+    let payload = |parsed: Result<Payload, JsonError>| -> anyhow::Result<Payload> {
+        let v = parsed.context("the export payload is not strict JSON")?;
+        if v.records().is_none() {
             bail!("the export payload has no records array");
-        };
-        Ok(a.iter()
+        }
+        Ok(v)
+    };
+    fn payload_records(payload: &Payload) -> impl Iterator<Item = RawRecord> + '_ {
+        payload
+            .records()
+            .unwrap_or_default()
+            .iter()
             .enumerate()
             .map(|(i, r)| RawRecord {
                 loc: Location::Index(i as u64),
-                data: RawData::Value(r.clone()),
+                data: RawData::Value(r.value()),
             })
-            .collect())
-    };
+    }
     match kind {
         InputKind::ExportJson => {
             let bytes = std::fs::read(path)?;
-            for r in payload_records(&bytes)? {
+            let payload = payload(Payload::parse(&bytes))?;
+            for r in payload_records(&payload) {
                 let c = record::check(r, &mut buf);
                 if want(&c) {
                     out.push(c);
@@ -53,11 +61,17 @@ fn neighbours(path: &Path, tenant: &str, seq: u64) -> anyhow::Result<(Vec<Checke
             }
         }
         InputKind::ExportPdf => {
-            let ev = pdf::read_pdf(path)?;
-            let Some(bytes) = ev.payload else {
+            // Parsed as it inflates, never held whole.
+            let (_, parsed) = pdf::read_pdf_with(path, |payload| {
+                let parsed = payload.reader().map(Payload::from_reader);
+                payload.release();
+                parsed
+            })?;
+            let Some(parsed) = parsed else {
                 bail!("the PDF has no embedded audit-export.json: its records cannot be inspected offline");
             };
-            for r in payload_records(&bytes)? {
+            let payload = payload(parsed)?;
+            for r in payload_records(&payload) {
                 let c = record::check(r, &mut buf);
                 if want(&c) {
                     out.push(c);

@@ -16,7 +16,8 @@ use std::collections::BTreeMap;
 use crate::chain::{Chains, Entry, Mode, TenantSummary};
 use crate::finding::{Check, Code, Finding, Status};
 use crate::fingerprint::FingerprintHasher;
-use crate::json::Value;
+use crate::json::{JsonError, Value};
+use crate::payload::{CanonicalRecord, Payload};
 use crate::record::{self, hex, parse_hex, Digest, Location, RawData, RawRecord};
 use crate::scope::Scope;
 use crate::verify_url::VerifyUrl;
@@ -34,8 +35,9 @@ pub struct ExportAnchor {
     pub legacy_search: bool,
     /// The tenant's chain head at export time, as the payload states it.
     pub chain_head: Option<(u64, Digest)>,
-    /// The payload's records by seq (canonical form), for cross-source comparison.
-    pub records: BTreeMap<u64, Value>,
+    /// The payload's records by seq (canonical form, kept as bytes: flat memory), for
+    /// cross-source comparison.
+    pub records: BTreeMap<u64, CanonicalRecord>,
     /// The verification URL the payload states.
     pub verify_url: Option<String>,
     /// The fingerprint the payload states.
@@ -62,31 +64,35 @@ pub struct PayloadResult {
 
 /// Verifies an export payload, given as JSON text, read from `input`.
 pub fn verify_payload_bytes(input: &str, bytes: &[u8]) -> PayloadResult {
-    match Value::parse(bytes) {
-        Ok(v) => verify_payload(input, &v),
-        Err(e) => {
-            let mut r = empty_result(input);
-            r.findings.push(
-                Finding::new(
-                    Code::NotCanonical,
-                    None,
-                    None,
-                    format!("the export payload is not strict JSON: {e}"),
-                )
-                .input(input)
-                .at(format!("line {} column {}", e.line, e.column)),
-            );
-            r.checks.push(
-                Check::new(
-                    "payload",
-                    Status::Failed,
-                    format!("payload unreadable: {e}"),
-                )
-                .input(input),
-            );
-            r
-        }
+    match Payload::parse(bytes) {
+        Ok(payload) => verify_payload(input, &payload),
+        Err(e) => payload_refused(input, &e),
     }
+}
+
+/// The result of a payload that is not strict JSON (`e` says why and where): a `not_canonical`
+/// finding and a failed `payload` check.
+pub fn payload_refused(input: &str, e: &JsonError) -> PayloadResult {
+    let mut r = empty_result(input);
+    r.findings.push(
+        Finding::new(
+            Code::NotCanonical,
+            None,
+            None,
+            format!("the export payload is not strict JSON: {e}"),
+        )
+        .input(input)
+        .at(format!("line {} column {}", e.line, e.column)),
+    );
+    r.checks.push(
+        Check::new(
+            "payload",
+            Status::Failed,
+            format!("payload unreadable: {e}"),
+        )
+        .input(input),
+    );
+    r
 }
 
 fn empty_result(input: &str) -> PayloadResult {
@@ -113,7 +119,7 @@ fn empty_result(input: &str) -> PayloadResult {
 /// legacy search, records (each one's canonical form, hash, seq order and scope), fingerprint,
 /// record count, the record tallies (hashes, canonical form, scope), chain head, verification
 /// URL, and the links between records with consecutive seqs.
-pub fn verify_payload(input: &str, payload: &Value) -> PayloadResult {
+pub fn verify_payload(input: &str, payload: &Payload) -> PayloadResult {
     let mut verification = Verification {
         input,
         result: empty_result(input),
@@ -183,7 +189,7 @@ impl Verification<'_> {
     }
 
     /// The payload says it is `audit-export/1`.
-    fn check_format(&mut self, payload: &Value) {
+    fn check_format(&mut self, payload: &Payload) {
         if payload.get("format").and_then(Value::as_str) != Some("audit-export/1") {
             self.fail(
                 Code::NotCanonical,
@@ -201,7 +207,7 @@ impl Verification<'_> {
     }
 
     /// The export's scope, when it has a readable one.
-    fn read_scope(&mut self, payload: &Value) -> Option<Scope> {
+    fn read_scope(&mut self, payload: &Payload) -> Option<Scope> {
         match payload.get("scope").map(Scope::from_value) {
             Some(Ok(scope)) => Some(scope),
             Some(Err(error)) => {
@@ -229,7 +235,7 @@ impl Verification<'_> {
     /// which records it should hold then cannot be recomputed.
     fn read_legacy_search(
         &mut self,
-        payload: &Value,
+        payload: &Payload,
         tenant: Option<&str>,
     ) -> Option<(String, String)> {
         let legacy_search = match payload.get("legacy_search") {
@@ -259,17 +265,21 @@ impl Verification<'_> {
     }
 
     /// The payload's `records` array (empty when it has none).
-    fn read_records(&mut self, payload: &Value, tenant: Option<&str>) -> Vec<Value> {
-        match payload.get("records") {
-            Some(Value::Array(records)) => records.clone(),
-            _ => {
+    fn read_records<'p>(
+        &mut self,
+        payload: &'p Payload,
+        tenant: Option<&str>,
+    ) -> &'p [CanonicalRecord] {
+        match payload.records() {
+            Some(records) => records,
+            None => {
                 self.fail(
                     Code::NotCanonical,
                     tenant,
                     None,
                     "the export has no records array".into(),
                 );
-                Vec::new()
+                &[]
             }
         }
     }
@@ -278,7 +288,7 @@ impl Verification<'_> {
     /// the anchor and their links for [`Verification::check_chain_links`].
     fn check_records(
         &mut self,
-        records: Vec<Value>,
+        records: &[CanonicalRecord],
         tenant: Option<&str>,
         scope: Option<&Scope>,
     ) -> RecordTally {
@@ -292,11 +302,11 @@ impl Verification<'_> {
         };
         let mut buffer = Vec::new();
         let mut last_seq = 0u64;
-        for (index, record) in records.into_iter().enumerate() {
+        for (index, element) in records.iter().enumerate() {
             let checked = record::check(
                 RawRecord {
                     loc: Location::Index(index as u64),
-                    data: RawData::Value(record),
+                    data: RawData::Value(element.value()),
                 },
                 &mut buffer,
             );
@@ -347,7 +357,14 @@ impl Verification<'_> {
                         .at(checked.loc),
                     );
                 }
-                self.result.anchor.records.insert(seq, canonical.clone());
+                // Shared with the payload when checking changed nothing (the common case).
+                let kept = CanonicalRecord::of(canonical);
+                let kept = if kept == *element {
+                    element.clone()
+                } else {
+                    kept
+                };
+                self.result.anchor.records.insert(seq, kept);
             }
             if let Some((chain_tenant, entry)) = Entry::from_checked(&checked) {
                 tally.chains.push(chain_tenant, entry);
@@ -361,13 +378,13 @@ impl Verification<'_> {
     /// stated one. Returns the stated fingerprint.
     fn check_fingerprint(
         &mut self,
-        payload: &Value,
+        payload: &Payload,
         tenant: Option<&str>,
         scope: Option<&Scope>,
     ) -> Option<String> {
         let mut hasher = FingerprintHasher::new();
         for record in self.result.anchor.records.values() {
-            hasher.push(record);
+            hasher.push_canonical(record.bytes());
         }
         let stated = payload
             .get("fingerprint")
@@ -416,7 +433,7 @@ impl Verification<'_> {
     }
 
     /// `record_count`: the stated `record_count` against the `records` present.
-    fn check_record_count(&mut self, payload: &Value, tenant: Option<&str>, records: usize) {
+    fn check_record_count(&mut self, payload: &Payload, tenant: Option<&str>, records: usize) {
         let count = payload.get("record_count").and_then(Value::as_u64);
         let count_ok = count == Some(records as u64);
         if !count_ok {
@@ -500,7 +517,7 @@ impl Verification<'_> {
 
     /// The stated `chain_head`: well formed, not before the records held, and carried by the
     /// record at its seq; kept in the anchor.
-    fn check_chain_head(&mut self, payload: &Value, tenant: Option<&str>) {
+    fn check_chain_head(&mut self, payload: &Payload, tenant: Option<&str>) {
         let Some(head) = payload.get("chain_head") else {
             self.fail(
                 Code::NotCanonical,
@@ -533,7 +550,7 @@ impl Verification<'_> {
             }
         }
         if let Some(record) = self.result.anchor.records.get(&head_seq) {
-            let stored = record.get("hash").and_then(Value::as_str).unwrap_or("");
+            let stored = record.str_member("hash").unwrap_or_default();
             if stored != hex(&head_hash) {
                 let finding = Finding::new(
                     Code::AnchorMismatch,
@@ -541,7 +558,7 @@ impl Verification<'_> {
                     Some(head_seq),
                     format!("the exported record at the chain head seq {head_seq} does not carry the chain head's hash"),
                 )
-                .values(hex(&head_hash), stored.to_string());
+                .values(hex(&head_hash), stored);
                 self.report(finding);
             }
         }

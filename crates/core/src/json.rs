@@ -54,7 +54,7 @@ pub struct JsonError {
 }
 
 impl JsonError {
-    fn from_serde(e: serde_json::Error) -> Self {
+    pub(crate) fn from_serde(e: serde_json::Error) -> Self {
         // serde_json appends " at line L column C" to custom messages; keep ours clean.
         let mut message = e.to_string();
         if let Some(i) = message.rfind(" at line ") {
@@ -280,7 +280,7 @@ impl fmt::Display for Value {
 }
 
 /// Deserializes a [`Value`] strictly. Used through [`Value::parse`].
-struct StrictSeed;
+pub(crate) struct StrictSeed;
 
 impl<'de> DeserializeSeed<'de> for StrictSeed {
     type Value = Value;
@@ -289,7 +289,7 @@ impl<'de> DeserializeSeed<'de> for StrictSeed {
     }
 }
 
-struct StrictVisitor;
+pub(crate) struct StrictVisitor;
 
 impl<'de> Visitor<'de> for StrictVisitor {
     type Value = Value;

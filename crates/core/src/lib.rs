@@ -32,6 +32,7 @@ pub mod fingerprint;
 pub mod handover;
 pub mod incident;
 pub mod json;
+pub mod payload;
 pub mod record;
 pub mod recovery;
 pub mod report;

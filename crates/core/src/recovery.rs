@@ -130,6 +130,7 @@ impl Commitments {
             self.commit(tenant, seq, head);
         }
         for (&seq, rec) in &anchor.records {
+            let rec = rec.value();
             let member = |name: &str| rec.get(name).and_then(Value::as_str).and_then(parse_hex);
             if let Some(hash) = member("hash") {
                 self.commit(tenant, seq, hash);
@@ -388,7 +389,9 @@ mod tests {
             legacy_search: false,
             checkpoint: false,
             chain_head: Some((3, parse_hex(&hash_of(&three)).unwrap())),
-            records: [(2, two.clone())].into_iter().collect(),
+            records: [(2, crate::payload::CanonicalRecord::of(&two))]
+                .into_iter()
+                .collect(),
             verify_url: None,
             fingerprint: None,
         };

@@ -18,8 +18,8 @@ use std::sync::mpsc;
 
 use trailproof_core::case::{Case, Reread};
 use trailproof_core::checkpoint::Checkpoint;
-use trailproof_core::export::{verify_payload, verify_payload_bytes};
-use trailproof_core::json::Value;
+use trailproof_core::export::{payload_refused, verify_payload, verify_payload_bytes};
+use trailproof_core::payload::Payload;
 use trailproof_core::record;
 use trailproof_core::report::InputInfo;
 use trailproof_core::timeline::collector::{Collector, Sighting};
@@ -135,7 +135,7 @@ fn collect_exports(case: &Case, col: &mut Collector) {
             let c = record::check(
                 RawRecord {
                     loc: Location::Index(i as u64),
-                    data: RawData::Value(rec.clone()),
+                    data: RawData::Value(rec.value()),
                 },
                 &mut buf,
             );
@@ -208,16 +208,24 @@ fn add_export_pdf(case: &mut Case, path: &Path, recover: bool) -> Result<(), Ing
         path: path.to_path_buf(),
         source,
     })?;
-    // The payload is parsed once and verified on one core while the pages are read on another.
+    // The payload is parsed once and verified on one core while the pages are read on another;
+    // once parsed, its bytes are freed (the parsed payload keeps each record as canonical bytes).
     // A payload that is not strict JSON goes through `verify_payload_bytes`, which parses it
-    // again to report where it fails.
-    let (mut ev, verified) = pdf::read_pdf_bytes_with(path, &bytes, |bytes| {
-        bytes.map(|b| match Value::parse(b) {
+    // again to report where it fails, and its bytes stay for the checks that quote them.
+    let (mut ev, verified) = pdf::read_pdf_bytes_with(path, &bytes, |payload| {
+        let parsed = Payload::from_reader(payload.reader()?);
+        Some(match parsed {
             Ok(v) => {
+                payload.release();
                 let r = verify_payload(&name, &v);
                 (Some(v), r)
             }
-            Err(_) => (None, verify_payload_bytes(&name, b)),
+            // Refused: parsed again from the bytes, whose positions the report gives (a reader
+            // may stop one column further), and the bytes stay for the checks that quote them.
+            Err(refused) => match payload.bytes() {
+                Ok(Some(bytes)) => (None, verify_payload_bytes(&name, bytes)),
+                Ok(None) | Err(_) => (None, payload_refused(&name, &refused)),
+            },
         })
     })?;
     let info = InputInfo {

@@ -21,10 +21,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::diff::diverged;
 use super::source_run::SourceRun;
 use super::Case;
+use crate::canonical;
 use crate::chain::Mode;
 use crate::export::{ExportAnchor, PayloadResult};
 use crate::finding::{Check, Code, Finding, Status};
-use crate::json::Value;
+use crate::payload::CanonicalRecord;
 use crate::record::{self, hex, Checked};
 use crate::scope::Scope;
 
@@ -40,8 +41,10 @@ pub(super) struct Watch {
     legacy: bool,
     /// The chain head the export states: seq and hash.
     head: Option<(u64, record::Digest)>,
-    /// The exported records, by seq.
-    records: BTreeMap<u64, Value>,
+    /// The exported records, by seq (shared with the export's anchor).
+    records: BTreeMap<u64, CanonicalRecord>,
+    /// The canonical bytes of the record being compared (reused: no allocation per record).
+    buf: Vec<u8>,
     /// Exported seqs the source holds.
     seen: BTreeSet<u64>,
     /// Whether the source holds the head's seq.
@@ -68,6 +71,7 @@ pub(super) fn watches(anchors: &[ExportAnchor], only: Option<&Scope>) -> Vec<Wat
                 legacy: anchor.legacy_search,
                 head: anchor.chain_head,
                 records: anchor.records.clone(),
+                buf: Vec::new(),
                 seen: BTreeSet::new(),
                 head_seen: false,
                 max_seq: 0,
@@ -124,8 +128,11 @@ impl Watch {
         let tenant = Some(self.tenant.as_str());
         if let Some(exported) = self.records.get(&seq) {
             self.seen.insert(seq);
-            return (exported != record)
-                .then(|| diverged(tenant, seq, &self.input, exported, path, record));
+            // Equal values have equal canonical bytes and unequal ones unequal bytes.
+            self.buf.clear();
+            canonical::write_value(record, &mut self.buf);
+            return (exported.bytes() != self.buf.as_slice())
+                .then(|| diverged(tenant, seq, &self.input, &exported.value(), path, record));
         }
         let left_out = !self.legacy
             && self.head.is_some_and(|(head_seq, _)| seq <= head_seq)
@@ -167,9 +174,9 @@ impl Case {
                             added.tenant_id.as_deref(),
                             *seq,
                             &other.input,
-                            other_record,
+                            &other_record.value(),
                             &added.input,
-                            record,
+                            &record.value(),
                         ));
                     }
                 }

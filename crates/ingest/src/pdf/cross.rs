@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use trailproof_core::finding::{Check, Code, FieldDiff, Finding, Status};
 use trailproof_core::json::Value;
+use trailproof_core::payload::{CanonicalRecord, Payload};
 
 use super::{PdfEvidence, Revision, VisibleRow};
 use crate::Location;
@@ -44,7 +45,7 @@ pub(crate) fn url_hash(url: &str) -> Option<&str> {
 }
 
 /// The `Filters:` summary the payload implies (SPEC section 6).
-fn filters_summary(payload: &Value) -> String {
+fn filters_summary(payload: &Payload) -> String {
     let mut parts = Vec::new();
     let scope = payload.get("scope");
     for key in trailproof_core::scope::FILTER_KEYS {
@@ -222,7 +223,7 @@ fn describe_revision(index: usize, revision: &Revision) -> String {
 /// revisions, text decoding, attachment, header, rows, integrity section, footer links.
 pub fn cross_check(
     evidence: &PdfEvidence,
-    payload: Option<&Value>,
+    payload: Option<&Payload>,
     input: &str,
 ) -> (Vec<Finding>, Vec<Check>) {
     let tenant = payload
@@ -312,7 +313,7 @@ fn check_text_decoding(context: &mut Context, evidence: &PdfEvidence) {
 }
 
 /// `attachment`: whether the payload is embedded, once, and was supplied parsed.
-fn check_attachment(context: &mut Context, evidence: &PdfEvidence, payload: Option<&Value>) {
+fn check_attachment(context: &mut Context, evidence: &PdfEvidence, payload: Option<&Payload>) {
     match (payload, &evidence.payload) {
         (Some(_), _) => {
             let source = evidence.payload_source.as_deref().unwrap_or("?");
@@ -347,7 +348,7 @@ fn check_attachment(context: &mut Context, evidence: &PdfEvidence, payload: Opti
 }
 
 /// `visible_header`: the header lines against the payload.
-fn check_visible_header(context: &mut Context, evidence: &PdfEvidence, payload: Option<&Value>) {
+fn check_visible_header(context: &mut Context, evidence: &PdfEvidence, payload: Option<&Payload>) {
     let Some(payload) = payload else {
         context.check(
             "visible_header",
@@ -415,7 +416,7 @@ fn check_visible_header(context: &mut Context, evidence: &PdfEvidence, payload: 
 
 /// `visible_rows`: every row of the table against the embedded record of its seq, and every
 /// embedded record shown.
-fn check_visible_rows(context: &mut Context, evidence: &PdfEvidence, payload: Option<&Value>) {
+fn check_visible_rows(context: &mut Context, evidence: &PdfEvidence, payload: Option<&Payload>) {
     let Some(payload) = payload else {
         let seqs: Vec<String> = evidence
             .rows
@@ -437,12 +438,11 @@ fn check_visible_rows(context: &mut Context, evidence: &PdfEvidence, payload: Op
         );
         return;
     };
-    let mut embedded: BTreeMap<u64, &Value> = BTreeMap::new();
-    if let Some(Value::Array(records)) = payload.get("records") {
-        for record in records {
-            if let Some(seq) = record.get("seq").and_then(Value::as_u64) {
-                embedded.entry(seq).or_insert(record);
-            }
+    // Each record is parsed once here for its seq and again only to compare it with its row.
+    let mut embedded: BTreeMap<u64, &CanonicalRecord> = BTreeMap::new();
+    for record in payload.records().unwrap_or_default() {
+        if let Some(seq) = record.value().get("seq").and_then(Value::as_u64) {
+            embedded.entry(seq).or_insert(record);
         }
     }
     let mut shown: BTreeSet<u64> = BTreeSet::new();
@@ -473,7 +473,7 @@ fn check_visible_rows(context: &mut Context, evidence: &PdfEvidence, payload: Op
             context.report(finding);
             continue;
         };
-        if compare_row(context, row, record) {
+        if compare_row(context, row, &record.value()) {
             differences += 1;
         }
     }
@@ -550,7 +550,7 @@ fn compare_row(context: &mut Context, row: &VisibleRow, record: &Value) -> bool 
 fn check_visible_integrity(
     context: &mut Context,
     evidence: &PdfEvidence,
-    payload: Option<&Value>,
+    payload: Option<&Payload>,
     expected_url: &ExpectedUrl,
 ) {
     let mut failed = 0usize;
@@ -589,7 +589,7 @@ fn check_visible_integrity(
 }
 
 /// The printed `Records:` against the payload's `record_count`; returns whether they differ.
-fn compare_record_count(context: &mut Context, evidence: &PdfEvidence, payload: &Value) -> bool {
+fn compare_record_count(context: &mut Context, evidence: &PdfEvidence, payload: &Payload) -> bool {
     let Some(expected) = value_text(payload.get("record_count")) else {
         return false;
     };
@@ -620,7 +620,7 @@ fn compare_record_count(context: &mut Context, evidence: &PdfEvidence, payload: 
 }
 
 /// The printed `Fingerprint:` against the payload's; returns whether they differ.
-fn compare_fingerprint(context: &mut Context, evidence: &PdfEvidence, payload: &Value) -> bool {
+fn compare_fingerprint(context: &mut Context, evidence: &PdfEvidence, payload: &Payload) -> bool {
     let Some(expected) = value_text(payload.get("fingerprint")) else {
         return false;
     };
@@ -651,7 +651,7 @@ fn compare_fingerprint(context: &mut Context, evidence: &PdfEvidence, payload: &
 }
 
 /// The printed `Chain head:` against the payload's `chain_head`; returns whether they differ.
-fn compare_chain_head(context: &mut Context, evidence: &PdfEvidence, payload: &Value) -> bool {
+fn compare_chain_head(context: &mut Context, evidence: &PdfEvidence, payload: &Payload) -> bool {
     let head = payload.get("chain_head");
     let (Some(seq), Some(hash)) = (
         value_text(head.and_then(|head| head.get("seq"))),
@@ -691,7 +691,7 @@ fn compare_chain_head(context: &mut Context, evidence: &PdfEvidence, payload: &V
 fn compare_verification_url(
     context: &mut Context,
     evidence: &PdfEvidence,
-    payload: Option<&Value>,
+    payload: Option<&Payload>,
     expected_url: &ExpectedUrl,
 ) -> bool {
     match &evidence.integrity.verification_url {

@@ -12,6 +12,7 @@
 use std::io::Read;
 
 use lopdf::{Dictionary, Object, Stream};
+use trailproof_core::record::Digest;
 
 /// Largest decoded size of one stream other than the payload and page content (fonts, object
 /// and xref streams): a bomb refused at this size costs little memory.
@@ -95,14 +96,72 @@ impl Budget {
         self.decode_within(stream, MAX_PAYLOAD)
     }
 
+    /// The embedded payload when it can be inflated as it is read (one `/FlateDecode` filter,
+    /// no `/DecodeParms`, a zlib stream that inflates cleanly within [`MAX_PAYLOAD`]): its
+    /// decoded size and SHA-256, counted against the document's allowance, its output never
+    /// kept. `Ok(None)` when it is not such a stream: decode it with
+    /// [`Budget::decode_payload`], whose refusals this one repeats word for word.
+    pub(crate) fn measure_payload(
+        &mut self,
+        stream: &Stream,
+    ) -> Result<Option<(u64, Digest)>, DecodeError> {
+        let filters = filter_names(&stream.dict)?;
+        let plain = filters.len() == 1
+            && matches!(filters[0].as_str(), "FlateDecode" | "Fl")
+            && stream.dict.get(b"DecodeParms").is_err()
+            && stream.dict.get(b"DP").is_err();
+        if !plain {
+            return Ok(None);
+        }
+        let limit = MAX_PAYLOAD.min(self.remaining);
+        let mut sink = Measure {
+            size: 0,
+            hasher: ring::digest::Context::new(&ring::digest::SHA256),
+        };
+        let mut decoder = flate2::read::ZlibDecoder::new(stream.content.as_slice());
+        let mut chunk = vec![0u8; 64 * 1024];
+        loop {
+            let n = match decoder.read(&mut chunk) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                // Not clean zlib (raw deflate, a truncated end): the whole decoder's fallbacks.
+                Err(_) => return Ok(None),
+            };
+            if sink.size + n as u64 > limit {
+                return Err(DecodeError::InflateOutputTooLarge { limit });
+            }
+            sink.size += n as u64;
+            sink.hasher.update(&chunk[..n]);
+        }
+        if sink.size == 0 && !stream.content.is_empty() {
+            return Ok(None);
+        }
+        if sink.size > self.remaining {
+            return Err(DecodeError::DocumentLimit);
+        }
+        self.remaining -= sink.size;
+        let digest = sink.hasher.finish();
+        let mut out = [0u8; 32];
+        out.copy_from_slice(digest.as_ref());
+        Ok(Some((sink.size, out)))
+    }
+
     fn decode_within(&mut self, stream: &Stream, per_stream: u64) -> Result<Vec<u8>, DecodeError> {
         let filters = filter_names(&stream.dict)?;
         let parms = decode_parms(&stream.dict, filters.len());
+        // The stated decoded size, when one filter gives the final bytes: their buffer is then
+        // reserved once instead of gathered in blocks and joined (which held them twice).
+        let stated = if filters.len() == 1 {
+            stated_size(&stream.dict)
+        } else {
+            None
+        };
         let mut data = stream.content.clone();
         for (i, filter) in filters.iter().enumerate() {
             let limit = per_stream.min(self.remaining);
             let p = parms.get(i).and_then(|p| p.as_ref());
-            data = decode_one(filter, &data, p, limit)?;
+            data = decode_one(filter, &data, p, limit, stated)?;
         }
         let used = data.len() as u64;
         if used > self.remaining {
@@ -111,6 +170,35 @@ impl Budget {
         self.remaining -= used;
         Ok(data)
     }
+}
+
+/// The decoded size a stream's dictionary states: `/DL` (PDF 1.5) or, for an embedded file,
+/// `/Params /Size`; direct non-negative integers only.
+fn stated_size(dict: &Dictionary) -> Option<u64> {
+    let direct = |o: &Object| o.as_i64().ok().and_then(|n| u64::try_from(n).ok());
+    if let Some(size) = dict.get(b"DL").ok().and_then(direct) {
+        return Some(size);
+    }
+    match dict.get(b"Params") {
+        Ok(Object::Dictionary(params)) => params.get(b"Size").ok().and_then(direct),
+        _ => None,
+    }
+}
+
+/// What [`Budget::measure_payload`] counts.
+struct Measure {
+    size: u64,
+    hasher: ring::digest::Context,
+}
+
+/// Inflates a zlib stream that [`Budget::measure_payload`] measured, as it is read.
+pub(crate) fn payload_reader(data: &[u8]) -> impl Read + '_ {
+    flate2::read::ZlibDecoder::new(data)
+}
+
+/// The whole of a zlib stream that [`Budget::measure_payload`] measured at `size` bytes.
+pub(crate) fn payload_bytes(data: &[u8], size: u64) -> Result<Vec<u8>, DecodeError> {
+    inflate_stated(data, size, Some(size))
 }
 
 fn filter_names(dict: &Dictionary) -> Result<Vec<String>, DecodeError> {
@@ -147,10 +235,11 @@ fn decode_one(
     data: &[u8],
     parms: Option<&Dictionary>,
     limit: u64,
+    stated: Option<u64>,
 ) -> Result<Vec<u8>, DecodeError> {
     let out = match filter {
         "FlateDecode" | "Fl" => {
-            let raw = inflate(data, limit)?;
+            let raw = inflate_stated(data, limit, stated)?;
             predictor(raw, parms)?
         }
         "ASCIIHexDecode" | "AHx" => ascii_hex(data)?,
@@ -186,11 +275,14 @@ fn decode_one(
 /// gathered in blocks of 1 MiB and joined once at the end, so that memory never holds more
 /// than what was decoded while decoding (a growing buffer would be copied into one twice its
 /// size): a bomb costs at most `limit` bytes before it is refused. Appends to `out`.
+///
+/// Output goes straight into `out` while it fits its reserved capacity (a stated decoded size:
+/// see [`inflate_stated`]); blocks take over only past it.
 fn read_limited(mut r: impl Read, out: &mut Vec<u8>, limit: u64) -> Result<bool, std::io::Error> {
     const BLOCK: usize = 1 << 20;
     let mut blocks: Vec<Vec<u8>> = Vec::new();
     let mut total = out.len() as u64;
-    let mut block = Vec::with_capacity(BLOCK);
+    let mut block = Vec::new();
     let mut chunk = [0u8; 64 * 1024];
     let complete = loop {
         let n = match r.read(&mut chunk) {
@@ -208,6 +300,13 @@ fn read_limited(mut r: impl Read, out: &mut Vec<u8>, limit: u64) -> Result<bool,
             break false;
         }
         total += n as u64;
+        if blocks.is_empty() && block.is_empty() && out.capacity() - out.len() >= n {
+            out.extend_from_slice(&chunk[..n]);
+            continue;
+        }
+        if block.capacity() == 0 {
+            block.reserve_exact(BLOCK);
+        }
         let mut rest = &chunk[..n];
         while !rest.is_empty() {
             let take = rest.len().min(BLOCK - block.len());
@@ -233,9 +332,22 @@ fn join(out: &mut Vec<u8>, blocks: Vec<Vec<u8>>) {
     }
 }
 
-/// Inflates zlib (or, failing that, raw deflate) data, refusing output past `limit` bytes.
-pub(crate) fn inflate(data: &[u8], limit: u64) -> Result<Vec<u8>, DecodeError> {
-    let mut out = Vec::new();
+/// Deflate expands at most 1032 times (RFC 1951's longest match for 2 bits): a stated size
+/// beyond that of the input is not believed.
+const MAX_DEFLATE_RATIO: u64 = 1032;
+
+/// Inflates zlib (or, failing that, raw deflate) data, refusing output past `limit` bytes, into
+/// a buffer reserved for the `stated` decoded size (a stream's `/DL` or an
+/// embedded file's `/Params /Size`), when it is within `limit` and what `data` can expand to.
+/// A stated size is the writer's word: output beyond it goes on in blocks, and a size never
+/// reached only leaves reserved memory untouched.
+fn inflate_stated(data: &[u8], limit: u64, stated: Option<u64>) -> Result<Vec<u8>, DecodeError> {
+    let reserve = stated
+        .filter(|&size| {
+            size <= limit && size <= (data.len() as u64).saturating_mul(MAX_DEFLATE_RATIO) + 64
+        })
+        .unwrap_or(0);
+    let mut out = Vec::with_capacity(reserve as usize);
     let zr = read_limited(flate2::read::ZlibDecoder::new(data), &mut out, limit);
     match zr {
         Ok(true) => {}
@@ -489,11 +601,41 @@ mod tests {
         let mut enc = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
         enc.write_all(&vec![0u8; 10 * 1024 * 1024]).unwrap();
         let packed = enc.finish().unwrap();
-        assert!(inflate(&packed, 1024 * 1024).is_err());
+        assert!(inflate_stated(&packed, 1024 * 1024, None).is_err());
         assert_eq!(
-            inflate(&packed, 10 * 1024 * 1024).unwrap().len(),
+            inflate_stated(&packed, 10 * 1024 * 1024, None)
+                .unwrap()
+                .len(),
             10 * 1024 * 1024
         );
+    }
+
+    /// A stated size only reserves: true, too small, absurd or absent, the output is the same,
+    /// and the limit still refuses.
+    #[test]
+    fn a_stated_size_reserves_and_changes_nothing_else() {
+        use std::io::Write;
+        let data: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
+        let mut enc = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+        enc.write_all(&data).unwrap();
+        let packed = enc.finish().unwrap();
+        for stated in [None, Some(3_000_000), Some(1_000), Some(u64::MAX), Some(0)] {
+            let out = inflate_stated(&packed, 4_000_000, stated).unwrap();
+            assert!(out == data, "{stated:?}");
+        }
+        let exact = inflate_stated(&packed, 4_000_000, Some(3_000_000)).unwrap();
+        assert_eq!(exact.capacity(), 3_000_000);
+        assert!(inflate_stated(&packed, 2_999_999, Some(3_000_000)).is_err());
+        let mut d = Dictionary::new();
+        d.set(
+            "Params",
+            Object::Dictionary(Dictionary::from_iter(vec![("Size", Object::Integer(77))])),
+        );
+        assert_eq!(stated_size(&d), Some(77));
+        d.set("DL", Object::Integer(5));
+        assert_eq!(stated_size(&d), Some(5));
+        d.set("DL", Object::Integer(-5));
+        assert_eq!(stated_size(&d), Some(77));
     }
 
     #[test]

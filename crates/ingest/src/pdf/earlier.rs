@@ -22,9 +22,10 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use trailproof_core::case::field_diffs;
-use trailproof_core::fingerprint::fingerprint;
+use trailproof_core::fingerprint::FingerprintHasher;
 use trailproof_core::json::Value;
-use trailproof_core::record::{self, Digest, Location, RawData, RawRecord};
+use trailproof_core::payload::{CanonicalRecord, Payload};
+use trailproof_core::record::{self, hex, Digest, Location, RawData, RawRecord};
 use trailproof_core::recovery::{RecoveredCopy, Superseded, PDF_REVISION};
 use trailproof_core::scope::Scope;
 
@@ -50,7 +51,7 @@ pub struct EarlierRevision {
 pub struct RevisionState {
     /// Its embedded payload, parsed (once, for every use), or why it is not JSON; `None`
     /// without one.
-    pub payload: Option<Result<Value, String>>,
+    pub payload: Option<Result<Payload, String>>,
     /// Its printed rows.
     pub rows: Vec<VisibleRow>,
 }
@@ -92,7 +93,7 @@ pub fn read_earlier(
             let state = read_pdf_bytes(path, &bytes[..end])
                 .map(|ev| RevisionState {
                     payload: ev.payload.map(|p| {
-                        Value::parse(&p).map_err(|e| format!("its payload is not JSON: {e}"))
+                        Payload::parse(&p).map_err(|e| format!("its payload is not JSON: {e}"))
                     }),
                     rows: ev.rows,
                 })
@@ -128,25 +129,24 @@ fn end_of_revision(bytes: &[u8], after: usize) -> Option<usize> {
 type Key = (String, u64);
 
 /// A parsed payload's records by (tenant, seq); where keys repeat, the first wins.
-fn records_of(payload: Option<&Value>) -> BTreeMap<Key, Value> {
+fn records_of(payload: Option<&Payload>) -> BTreeMap<Key, CanonicalRecord> {
     let mut out = BTreeMap::new();
-    if let Some(Value::Array(list)) = payload.and_then(|p| p.get("records")) {
-        for record in list {
-            let tenant = record.get("tenant_id").and_then(Value::as_str);
-            let seq = record.get("seq").and_then(Value::as_u64);
-            if let (Some(tenant), Some(seq)) = (tenant, seq) {
-                out.entry((tenant.to_string(), seq))
-                    .or_insert_with(|| record.clone());
-            }
+    for stored in payload.and_then(Payload::records).unwrap_or_default() {
+        let record = stored.value();
+        let tenant = record.get("tenant_id").and_then(Value::as_str);
+        let seq = record.get("seq").and_then(Value::as_u64);
+        if let (Some(tenant), Some(seq)) = (tenant, seq) {
+            out.entry((tenant.to_string(), seq))
+                .or_insert_with(|| stored.clone());
         }
     }
     out
 }
 
 /// A payload's records, from its bytes.
-fn records(payload: &[u8]) -> Result<BTreeMap<Key, Value>, String> {
-    let value = Value::parse(payload).map_err(|e| format!("its payload is not JSON: {e}"))?;
-    Ok(records_of(Some(&value)))
+fn records(payload: &[u8]) -> Result<BTreeMap<Key, CanonicalRecord>, String> {
+    let payload = Payload::parse(payload).map_err(|e| format!("its payload is not JSON: {e}"))?;
+    Ok(records_of(Some(&payload)))
 }
 
 /// Every payload record of an earlier revision that the last revision (whose parsed payload is
@@ -154,14 +154,14 @@ fn records(payload: &[u8]) -> Result<BTreeMap<Key, Value>, String> {
 pub fn recovered_copies(
     evidence: &PdfEvidence,
     earlier: &[EarlierRevision],
-    last: Option<&Value>,
+    last: Option<&Payload>,
     input: &str,
 ) -> Vec<RecoveredCopy> {
     let now = records_of(last);
     let total = evidence.revisions.len();
-    let mut seen: Vec<&Value> = Vec::new();
+    let mut seen: Vec<&CanonicalRecord> = Vec::new();
     let mut out = Vec::new();
-    let parsed: Vec<(usize, u64, BTreeMap<Key, Value>)> = earlier
+    let parsed: Vec<(usize, u64, BTreeMap<Key, CanonicalRecord>)> = earlier
         .iter()
         .filter_map(|revision| {
             let payload = revision
@@ -182,6 +182,7 @@ pub fn recovered_copies(
                 continue;
             }
             seen.push(record);
+            let record = record.value();
             out.push(RecoveredCopy {
                 input: input.to_string(),
                 recovered_from: PDF_REVISION.to_string(),
@@ -193,9 +194,9 @@ pub fn recovered_copies(
                 shown: record.to_serde(),
                 raw: RawRecord {
                     loc: Location::Index(index as u64),
-                    data: RawData::Value(record.clone()),
+                    data: RawData::Value(record),
                 },
-                superseded_by: Superseded::Record(current.cloned()),
+                superseded_by: Superseded::Record(current.map(CanonicalRecord::value)),
             });
         }
     }
@@ -240,7 +241,11 @@ pub fn printed_commitments(
             continue;
         };
         let records = records_of(Some(payload));
-        let computed = fingerprint(&scope, records.values());
+        let mut hasher = FingerprintHasher::new();
+        for record in records.values() {
+            hasher.push_canonical(record.bytes());
+        }
+        let computed = hex(&hasher.finish(&scope));
         if !printed.contains(&computed.as_str()) {
             continue;
         }
@@ -248,7 +253,7 @@ pub fn printed_commitments(
             let checked = record::check(
                 RawRecord {
                     loc: Location::Payload,
-                    data: RawData::Value(record),
+                    data: RawData::Value(record.value()),
                 },
                 &mut buf,
             );
@@ -272,7 +277,7 @@ fn short(text: Option<&str>) -> String {
 /// One revision's records and rows, for comparing it with the next.
 #[derive(Clone)]
 struct Snapshot {
-    records: Result<BTreeMap<Key, Value>, String>,
+    records: Result<BTreeMap<Key, CanonicalRecord>, String>,
     rows: BTreeMap<u64, VisibleRow>,
 }
 
@@ -305,7 +310,7 @@ fn changes(before: &Snapshot, after: &Snapshot) -> Vec<String> {
                 match new.get(key) {
                     None => out.push(format!("{what} removed")),
                     Some(now) if now != record => {
-                        let fields: Vec<String> = field_diffs(record, now)
+                        let fields: Vec<String> = field_diffs(&record.value(), &now.value())
                             .iter()
                             .map(|d| {
                                 format!(
@@ -360,7 +365,7 @@ pub fn describe_updates(
     evidence: &PdfEvidence,
     earlier: &[EarlierRevision],
     skipped: usize,
-    last: Option<&Value>,
+    last: Option<&Payload>,
 ) -> Vec<String> {
     let total = evidence.revisions.len();
     if total < 2 {
@@ -375,10 +380,10 @@ pub fn describe_updates(
         rows: rows(&state.rows),
     };
     let last_snapshot = Snapshot {
-        records: match (&evidence.payload, last) {
-            (Some(_), Some(value)) => Ok(records_of(Some(value))),
-            (Some(payload), None) => records(payload),
-            (None, _) => Err("no embedded payload".into()),
+        records: match (last, &evidence.payload) {
+            (Some(payload), _) => Ok(records_of(Some(payload))),
+            (None, Some(bytes)) => records(bytes),
+            (None, None) => Err("no embedded payload".into()),
         },
         rows: rows(&evidence.rows),
     };

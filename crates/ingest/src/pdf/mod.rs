@@ -146,8 +146,6 @@ pub struct PdfEvidence {
     pub updates: Vec<String>,
     /// Text that could not be decoded, each naming its page.
     pub text_problems: Vec<String>,
-    /// All text lines, in reading order.
-    pub lines: Vec<TextLine>,
 }
 
 thread_local! {
@@ -305,6 +303,71 @@ fn payload_stream(
     None
 }
 
+/// The embedded payload as [`read_pdf_with`]'s caller receives it.
+pub struct EmbeddedPayload<'a> {
+    data: Embedded<'a>,
+}
+
+enum Embedded<'a> {
+    Absent,
+    /// Decoded already (a filter chain, a predictor, raw deflate, a truncated end).
+    Bytes(Vec<u8>),
+    /// A zlib stream measured at this many decoded bytes, inflated as it is read.
+    Deflated(&'a [u8], u64),
+    /// Released by the caller: the evidence holds no bytes.
+    Released,
+}
+
+impl EmbeddedPayload<'_> {
+    fn absent() -> Self {
+        EmbeddedPayload {
+            data: Embedded::Absent,
+        }
+    }
+
+    /// Whether the PDF embeds a payload (and it was not released).
+    pub fn is_present(&self) -> bool {
+        matches!(self.data, Embedded::Bytes(_) | Embedded::Deflated(..))
+    }
+
+    /// The payload's decoded bytes as a reader (inflating as it is read when it can).
+    pub fn reader(&self) -> Option<Box<dyn std::io::Read + '_>> {
+        match &self.data {
+            Embedded::Bytes(bytes) => Some(Box::new(bytes.as_slice())),
+            Embedded::Deflated(data, _) => Some(Box::new(decode::payload_reader(data))),
+            Embedded::Absent | Embedded::Released => None,
+        }
+    }
+
+    /// The payload's decoded bytes, inflated whole if they were not yet.
+    pub fn bytes(&mut self) -> Result<Option<&[u8]>, String> {
+        if let Embedded::Deflated(data, size) = self.data {
+            let bytes = decode::payload_bytes(data, size).map_err(|e| e.to_string())?;
+            self.data = Embedded::Bytes(bytes);
+        }
+        Ok(match &self.data {
+            Embedded::Bytes(bytes) => Some(bytes.as_slice()),
+            _ => None,
+        })
+    }
+
+    /// Frees the payload: the evidence's `payload` will be `None`.
+    pub fn release(&mut self) {
+        if self.is_present() {
+            self.data = Embedded::Released;
+        }
+    }
+
+    /// The bytes for [`PdfEvidence::payload`].
+    fn into_bytes(mut self) -> Result<Option<Vec<u8>>, String> {
+        self.bytes()?;
+        Ok(match self.data {
+            Embedded::Bytes(bytes) => Some(bytes),
+            _ => None,
+        })
+    }
+}
+
 /// Reads an export PDF. See the module docs for what is guaranteed.
 pub fn read_pdf(path: &Path) -> Result<PdfEvidence, IngestError> {
     read_pdf_with(path, |_| ()).map(|(ev, ())| ev)
@@ -313,9 +376,15 @@ pub fn read_pdf(path: &Path) -> Result<PdfEvidence, IngestError> {
 /// [`read_pdf`] that also runs `on_payload` on the embedded payload's bytes (`None` without
 /// one) on a thread of its own while the pages are read, and returns its result: verifying the
 /// payload costs about as much as reading the pages, and neither needs the other.
+///
+/// `on_payload` reads the payload through [`EmbeddedPayload`], as it inflates or as bytes, and
+/// may [`release`](EmbeddedPayload::release) it once parsed, so that the whole text is never
+/// held (87 MB for a 100k-record export); the evidence's `payload` is then `None`, and the
+/// caller hands its parsed payload to [`cross_check`] and [`describe_updates`], which prefer it
+/// to the bytes. Otherwise the evidence holds the payload's bytes, as [`read_pdf`]'s does.
 pub fn read_pdf_with<R: Send>(
     path: &Path,
-    on_payload: impl FnOnce(Option<&[u8]>) -> R + Send,
+    on_payload: impl FnOnce(&mut EmbeddedPayload<'_>) -> R + Send,
 ) -> Result<(PdfEvidence, R), IngestError> {
     let bytes = std::fs::read(path).map_err(|source| IngestError::Io {
         path: path.to_path_buf(),
@@ -333,7 +402,7 @@ pub fn read_pdf_bytes(path: &Path, bytes: &[u8]) -> Result<PdfEvidence, IngestEr
 pub fn read_pdf_bytes_with<R: Send>(
     path: &Path,
     bytes: &[u8],
-    on_payload: impl FnOnce(Option<&[u8]>) -> R + Send,
+    on_payload: impl FnOnce(&mut EmbeddedPayload<'_>) -> R + Send,
 ) -> Result<(PdfEvidence, R), IngestError> {
     let bad = |location: Location, message: String| IngestError::malformed(path, location, message);
     let head = &bytes[..bytes.len().min(1024)];
@@ -419,25 +488,43 @@ pub fn read_pdf_bytes_with<R: Send>(
     }
     let mut attachment_notes = Vec::new();
     let mut attachment_objects: BTreeSet<u32> = BTreeSet::new();
-    let mut payload = None;
+    let mut payload = EmbeddedPayload::absent();
+    let mut payload_digest = None;
     let mut payload_source = None;
+    // A PDF/A-3 export lists its payload in the name tree and in /AF: one stream object, decoded
+    // once (two copies of a 100k-record payload were 87 MB more at the peak). A plain zlib
+    // payload is only measured here (size and digest) and inflated again as the caller parses
+    // it, so that its text is never held whole.
+    let mut decoded: BTreeSet<ObjectId> = BTreeSet::new();
     for (a, source) in &found {
         attachment_objects.extend(a.objects.iter().copied());
+        if !decoded.insert(a.stream) {
+            continue;
+        }
         let Ok(Object::Stream(s)) = doc.get_object(a.stream) else {
             continue;
         };
-        let data = budget.decode_payload(s).map_err(|e| {
+        let cannot = |e: decode::DecodeError| {
             bad(
                 object_location(a.stream),
                 format!("embedded {PAYLOAD_NAME} cannot be decoded: {e}"),
             )
-        })?;
-        match &payload {
+        };
+        let (data, digest) = match budget.measure_payload(s).map_err(cannot)? {
+            Some((size, digest)) => (Embedded::Deflated(&s.content, size), digest),
             None => {
-                payload = Some(data);
+                let bytes = budget.decode_payload(s).map_err(cannot)?;
+                let digest = sha256(&bytes);
+                (Embedded::Bytes(bytes), digest)
+            }
+        };
+        match &payload_digest {
+            None => {
+                payload = EmbeddedPayload { data };
+                payload_digest = Some(digest);
                 payload_source = Some(source.to_string());
             }
-            Some(p) if *p != data => attachment_notes.push(format!(
+            Some(first) if *first != digest => attachment_notes.push(format!(
                 "{PAYLOAD_NAME} in {source} ({}) differs from the one in {}",
                 object_location(a.stream),
                 payload_source.as_deref().unwrap_or("?")
@@ -502,7 +589,7 @@ pub fn read_pdf_bytes_with<R: Send>(
             size: bytes.len() as u64,
             sha256: hex(&sha256(bytes)),
         });
-        let done = s.spawn(|| on_payload(payload.as_deref()));
+        let done = s.spawn(|| on_payload(&mut payload));
         let read = read_pages();
         let digest = digest
             .join()
@@ -511,6 +598,14 @@ pub fn read_pdf_bytes_with<R: Send>(
         (read, digest, done)
     });
     let (lines, link_uris, problems, content_objects) = read?;
+    let payload = payload.into_bytes().map_err(|e| {
+        bad(
+            Location::Payload,
+            format!("embedded {PAYLOAD_NAME} cannot be decoded: {e}"),
+        )
+    })?;
+    // Everything needed from the object graph has been read (35 MB for a 100k-record export).
+    drop(doc);
 
     let touches = |d: &revisions::RevisionDelta, set: &BTreeSet<u32>| {
         d.added
@@ -549,7 +644,7 @@ pub fn read_pdf_bytes_with<R: Send>(
         revisions,
         updates: Vec::new(),
         text_problems: problems.into_iter().collect(),
-        lines,
     };
+    drop(lines);
     Ok((ev, payload_result))
 }

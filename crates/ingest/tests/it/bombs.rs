@@ -1,7 +1,7 @@
 //! Decompression bombs built in code (issue #21): an export PDF whose embedded payload, or
 //! whose page content, inflates to hundreds of MiB from a few hundred KiB. Each is refused with
 //! a message naming the object and the limit, before it is decoded whole (`bench/bombs.sh`
-//! measures the peak memory of the same refusals).
+//! measures the peak memory of the same refusals); and the payload handed over as it inflates.
 
 use std::path::Path;
 
@@ -150,4 +150,44 @@ fn a_page_content_bomb_is_refused_naming_the_page_the_object_and_the_limit() {
         e.to_string(),
         "bomb.pdf: page 1: content stream of page 1 cannot be decoded: FlateDecode output exceeds the limit of 33554432 bytes (decompression bomb?) (object 4 0)"
     );
+}
+
+/// The payload is handed to the caller's work as it inflates (a zlib stream) or as decoded
+/// bytes (raw deflate, which only the whole decoder's fallback reads): the same bytes either
+/// way; kept, the evidence holds them as `read_pdf` gives them; released, it holds none.
+#[test]
+fn the_payload_is_handed_over_as_it_inflates_and_can_be_released() {
+    use std::io::Read;
+    use trailproof_ingest::pdf::read_pdf_bytes_with;
+    let text = br#"{"format": "audit-export/1", "records": [{"seq": 1}]}"#;
+    let mut raw = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut raw, text).unwrap();
+    let raw = raw.finish().unwrap();
+    let content = deflate(b"BT /F1 10 Tf 30 800 Td (Tenant: acme) Tj ET");
+    for (packed, how) in [(deflate(text), "zlib"), (raw, "raw deflate")] {
+        let pdf = export_pdf(&content, &packed);
+        let (ev, read) = read_pdf_bytes_with(Path::new("p.pdf"), &pdf, |payload| {
+            let mut read = Vec::new();
+            payload.reader().unwrap().read_to_end(&mut read).unwrap();
+            read
+        })
+        .unwrap();
+        assert_eq!(read, text, "{how}");
+        assert_eq!(ev.payload.as_deref(), Some(&text[..]), "{how}");
+        let (ev, present) = read_pdf_bytes_with(Path::new("p.pdf"), &pdf, |payload| {
+            let present = payload.is_present();
+            payload.release();
+            present
+        })
+        .unwrap();
+        assert!(present, "{how}");
+        assert_eq!(ev.payload, None, "{how}");
+        assert_eq!(
+            read_pdf_bytes(Path::new("p.pdf"), &pdf)
+                .unwrap()
+                .payload
+                .as_deref(),
+            Some(&text[..])
+        );
+    }
 }

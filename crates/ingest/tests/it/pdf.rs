@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use trailproof_core::finding::{Code, Finding, Status};
 use trailproof_core::json::Value;
+use trailproof_core::payload::Payload;
 use trailproof_ingest::pdf::{cross_check, read_pdf, read_pdf_bytes, PdfEvidence};
 use trailproof_ingest::{IngestError, Location};
 
@@ -29,7 +30,8 @@ fn check(
         .payload
         .as_ref()
         .map(|p| Value::parse(p).expect("payload JSON"));
-    let (f, c) = cross_check(&ev, payload.as_ref(), &path.display().to_string());
+    let parsed = payload.clone().map(Payload::from_value);
+    let (f, c) = cross_check(&ev, parsed.as_ref(), &path.display().to_string());
     (ev, payload, f, c)
 }
 
@@ -280,7 +282,7 @@ fn missing_attachment_is_a_warning_and_text_still_checked() {
 fn printed_integrity_values_are_compared() {
     let path = vectors().join("export-acme-critical.pdf");
     let ev = read_pdf(&path).unwrap();
-    let payload = Value::parse(ev.payload.as_ref().unwrap()).unwrap();
+    let payload = Payload::parse(ev.payload.as_ref().unwrap()).unwrap();
     let mut bad = ev.clone();
     bad.integrity.records.as_mut().unwrap().value = "8".into();
     bad.integrity.fingerprint.as_mut().unwrap().value = "1".repeat(64);
@@ -379,7 +381,7 @@ mod fuzz {
                 b.truncate(c.index(b.len()));
             }
             if let Ok(ev) = read_pdf_bytes(Path::new("fuzz.pdf"), &b) {
-                let payload = ev.payload.as_ref().and_then(|p| Value::parse(p).ok());
+                let payload = ev.payload.as_ref().and_then(|p| Payload::parse(p).ok());
                 let _ = cross_check(&ev, payload.as_ref(), "fuzz.pdf");
             }
         }
@@ -400,7 +402,7 @@ mod fuzz {
             }
             let path = Path::new("fuzz.pdf");
             if let Ok(mut ev) = read_pdf_bytes(path, &b) {
-                let payload = ev.payload.as_ref().and_then(|p| Value::parse(p).ok());
+                let payload = ev.payload.as_ref().and_then(|p| Payload::parse(p).ok());
                 let (earlier, skipped) = trailproof_ingest::pdf::read_earlier(path, &b, &ev);
                 ev.updates = trailproof_ingest::pdf::describe_updates(&ev, &earlier, skipped, payload.as_ref());
                 let copies = trailproof_ingest::pdf::recovered_copies(&ev, &earlier, payload.as_ref(), "fuzz.pdf");
