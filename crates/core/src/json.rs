@@ -96,12 +96,7 @@ pub fn cmp_utf16(a: &str, b: &str) -> Ordering {
 impl Value {
     /// Parses one JSON text strictly (see the module docs).
     pub fn parse(text: &[u8]) -> Result<Value, JsonError> {
-        let mut de = serde_json::Deserializer::from_slice(text);
-        let v = StrictSeed
-            .deserialize(&mut de)
-            .map_err(JsonError::from_serde)?;
-        de.end().map_err(JsonError::from_serde)?;
-        Ok(v)
+        parse_whole(serde_json::Deserializer::from_slice(text), StrictSeed)
     }
 
     /// Parses a JSON text given as `&str`.
@@ -258,6 +253,16 @@ impl Value {
             ),
         }
     }
+}
+
+/// Runs `seed` over a whole JSON text: one value, then nothing but white space.
+pub(crate) fn parse_whole<'de, R: serde_json::de::Read<'de>, S: DeserializeSeed<'de>>(
+    mut de: serde_json::Deserializer<R>,
+    seed: S,
+) -> Result<S::Value, JsonError> {
+    let v = seed.deserialize(&mut de).map_err(JsonError::from_serde)?;
+    de.end().map_err(JsonError::from_serde)?;
+    Ok(v)
 }
 
 fn check_safe_int(i: i128) -> Result<(), String> {

@@ -23,7 +23,7 @@ use std::sync::Arc;
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 
 use crate::canonical;
-use crate::json::{JsonError, StrictSeed, StrictVisitor, Value};
+use crate::json::{parse_whole, JsonError, StrictSeed, StrictVisitor, Value};
 
 /// One record kept as its canonical (RFC 8785) bytes; shared, never copied.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,12 +69,7 @@ pub struct Payload {
 impl Payload {
     /// Parses a payload strictly (the rules and errors of [`Value::parse`]).
     pub fn parse(text: &[u8]) -> Result<Payload, JsonError> {
-        let mut de = serde_json::Deserializer::from_slice(text);
-        let payload = PayloadSeed
-            .deserialize(&mut de)
-            .map_err(JsonError::from_serde)?;
-        de.end().map_err(JsonError::from_serde)?;
-        Ok(payload)
+        parse_whole(serde_json::Deserializer::from_slice(text), PayloadSeed)
     }
 
     /// [`Payload::parse`] from a reader (an inflating decoder, so that the payload's text is
@@ -82,15 +77,8 @@ impl Payload {
     /// rules is placed one column further (serde_json has peeked past it); a read error is
     /// refused as JSON errors are, with the position reached.
     pub fn from_reader(reader: impl std::io::Read) -> Result<Payload, JsonError> {
-        let mut de = serde_json::Deserializer::from_reader(std::io::BufReader::with_capacity(
-            256 * 1024,
-            reader,
-        ));
-        let payload = PayloadSeed
-            .deserialize(&mut de)
-            .map_err(JsonError::from_serde)?;
-        de.end().map_err(JsonError::from_serde)?;
-        Ok(payload)
+        let buffered = std::io::BufReader::with_capacity(256 * 1024, reader);
+        parse_whole(serde_json::Deserializer::from_reader(buffered), PayloadSeed)
     }
 
     /// A payload from a value built in memory (tests, fixtures).
@@ -128,6 +116,44 @@ impl Payload {
     }
 }
 
+/// The visitor methods that hand a scalar to [`StrictVisitor`] and wrap its value with `$wrap`
+/// (both visitors below differ from it only in arrays and objects).
+macro_rules! strict_scalars {
+    ($wrap:expr) => {
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a JSON value")
+        }
+
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            StrictVisitor.visit_unit().map($wrap)
+        }
+
+        fn visit_bool<E: de::Error>(self, b: bool) -> Result<Self::Value, E> {
+            StrictVisitor.visit_bool(b).map($wrap)
+        }
+
+        fn visit_i64<E: de::Error>(self, i: i64) -> Result<Self::Value, E> {
+            StrictVisitor.visit_i64(i).map($wrap)
+        }
+
+        fn visit_u64<E: de::Error>(self, u: u64) -> Result<Self::Value, E> {
+            StrictVisitor.visit_u64(u).map($wrap)
+        }
+
+        fn visit_f64<E: de::Error>(self, x: f64) -> Result<Self::Value, E> {
+            StrictVisitor.visit_f64(x).map($wrap)
+        }
+
+        fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
+            StrictVisitor.visit_str(s).map($wrap)
+        }
+
+        fn visit_string<E: de::Error>(self, s: String) -> Result<Self::Value, E> {
+            StrictVisitor.visit_string(s).map($wrap)
+        }
+    };
+}
+
 /// Deserializes a [`Payload`]: a [`StrictVisitor`] except for the top-level object's
 /// `records` member.
 struct PayloadSeed;
@@ -152,37 +178,7 @@ struct PayloadVisitor;
 impl<'de> Visitor<'de> for PayloadVisitor {
     type Value = Payload;
 
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Payload, E> {
-        StrictVisitor.visit_unit().map(plain)
-    }
-
-    fn visit_bool<E: de::Error>(self, b: bool) -> Result<Payload, E> {
-        StrictVisitor.visit_bool(b).map(plain)
-    }
-
-    fn visit_i64<E: de::Error>(self, i: i64) -> Result<Payload, E> {
-        StrictVisitor.visit_i64(i).map(plain)
-    }
-
-    fn visit_u64<E: de::Error>(self, u: u64) -> Result<Payload, E> {
-        StrictVisitor.visit_u64(u).map(plain)
-    }
-
-    fn visit_f64<E: de::Error>(self, x: f64) -> Result<Payload, E> {
-        StrictVisitor.visit_f64(x).map(plain)
-    }
-
-    fn visit_str<E: de::Error>(self, s: &str) -> Result<Payload, E> {
-        StrictVisitor.visit_str(s).map(plain)
-    }
-
-    fn visit_string<E: de::Error>(self, s: String) -> Result<Payload, E> {
-        StrictVisitor.visit_string(s).map(plain)
-    }
+    strict_scalars!(plain);
 
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Payload, A::Error> {
         StrictVisitor.visit_seq(seq).map(plain)
@@ -236,37 +232,7 @@ struct RecordsVisitor;
 impl<'de> Visitor<'de> for RecordsVisitor {
     type Value = Records;
 
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Records, E> {
-        StrictVisitor.visit_unit().map(Records::Other)
-    }
-
-    fn visit_bool<E: de::Error>(self, b: bool) -> Result<Records, E> {
-        StrictVisitor.visit_bool(b).map(Records::Other)
-    }
-
-    fn visit_i64<E: de::Error>(self, i: i64) -> Result<Records, E> {
-        StrictVisitor.visit_i64(i).map(Records::Other)
-    }
-
-    fn visit_u64<E: de::Error>(self, u: u64) -> Result<Records, E> {
-        StrictVisitor.visit_u64(u).map(Records::Other)
-    }
-
-    fn visit_f64<E: de::Error>(self, x: f64) -> Result<Records, E> {
-        StrictVisitor.visit_f64(x).map(Records::Other)
-    }
-
-    fn visit_str<E: de::Error>(self, s: &str) -> Result<Records, E> {
-        StrictVisitor.visit_str(s).map(Records::Other)
-    }
-
-    fn visit_string<E: de::Error>(self, s: String) -> Result<Records, E> {
-        StrictVisitor.visit_string(s).map(Records::Other)
-    }
+    strict_scalars!(Records::Other);
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Records, A::Error> {
         StrictVisitor.visit_map(map).map(Records::Other)
