@@ -400,16 +400,50 @@ mod fuzz {
             if let Some(c) = cut {
                 b.truncate(c.index(b.len()));
             }
-            let path = Path::new("fuzz.pdf");
-            if let Ok(mut ev) = read_pdf_bytes(path, &b) {
-                let payload = ev.payload.as_ref().and_then(|p| Payload::parse(p).ok());
-                let (earlier, skipped) = trailproof_ingest::pdf::read_earlier(path, &b, &ev);
-                ev.updates = trailproof_ingest::pdf::describe_updates(&ev, &earlier, skipped, payload.as_ref());
-                let copies = trailproof_ingest::pdf::recovered_copies(&ev, &earlier, payload.as_ref(), "fuzz.pdf");
-                prop_assert!(copies.iter().all(|c| c.offset >= 1 && (c.offset as usize) < ev.revisions.len()));
-                let _ = cross_check(&ev, payload.as_ref(), "fuzz.pdf");
-            }
+            exercise(&b);
         }
+    }
+
+    /// What the `pdf` fuzz target runs: the reader, the earlier revisions and what they hold,
+    /// the payload's verification and the cross-check; then the reader again with the payload
+    /// parsed as it inflates, which must agree with parsing its bytes. Errors are fine, panics
+    /// are not.
+    fn exercise(b: &[u8]) {
+        let path = Path::new("fuzz.pdf");
+        let Ok(mut ev) = read_pdf_bytes(path, b) else {
+            return;
+        };
+        let payload = ev.payload.as_ref().and_then(|p| Payload::parse(p).ok());
+        let (earlier, skipped) = trailproof_ingest::pdf::read_earlier(path, b, &ev);
+        ev.updates =
+            trailproof_ingest::pdf::describe_updates(&ev, &earlier, skipped, payload.as_ref());
+        let copies =
+            trailproof_ingest::pdf::recovered_copies(&ev, &earlier, payload.as_ref(), "fuzz.pdf");
+        assert!(copies
+            .iter()
+            .all(|c| c.offset >= 1 && (c.offset as usize) < ev.revisions.len()));
+        if let Some(bytes) = ev.payload.as_deref() {
+            let _ = trailproof_core::export::verify_payload_bytes("fuzz.pdf", bytes);
+        }
+        let _ = cross_check(&ev, payload.as_ref(), "fuzz.pdf");
+        let (_, streamed) = trailproof_ingest::pdf::read_pdf_bytes_with(path, b, |p| {
+            p.reader().map(Payload::from_reader)
+        })
+        .expect("read once, read again");
+        assert_eq!(streamed.and_then(Result::ok), payload);
+    }
+
+    /// The corpus the fuzzing campaign kept (`fuzz/regressions/pdf/`: the smallest of its
+    /// coverage-minimized inputs), replayed as the target runs it.
+    #[test]
+    fn the_fuzzing_corpus_replays() {
+        let dir = trailproof_testkit::root().join("fuzz/regressions/pdf");
+        let mut n = 0;
+        for entry in std::fs::read_dir(dir).expect("the corpus") {
+            exercise(&std::fs::read(entry.unwrap().path()).unwrap());
+            n += 1;
+        }
+        assert!(n >= 20, "{n} inputs");
     }
 
     fn updated() -> &'static [u8] {

@@ -178,3 +178,38 @@ proptest! {
         let _ = decode_field(&bytes);
     }
 }
+
+/// The corpora the fuzzing campaign kept (`fuzz/regressions/jsonl_csv/` and `sql_dump/`: the
+/// smallest of each target's coverage-minimized inputs), replayed as the targets read them: the
+/// statement splitter in both dialects, then every reader the target feeds.
+#[test]
+fn the_fuzzing_corpora_replay() {
+    use trailproof_ingest::sql::{Dialect, Splitter};
+    for (target, kinds) in [
+        ("jsonl_csv", [InputKind::Jsonl, InputKind::Csv]),
+        ("sql_dump", [InputKind::SqliteSql, InputKind::PgDump]),
+    ] {
+        let dir = trailproof_testkit::root()
+            .join("fuzz/regressions")
+            .join(target);
+        let mut n = 0;
+        for entry in std::fs::read_dir(&dir).expect("the corpus") {
+            let data = std::fs::read(entry.unwrap().path()).unwrap();
+            if target == "sql_dump" {
+                for dialect in [Dialect::Sqlite, Dialect::Postgres] {
+                    let mut s = Splitter::new(data.as_slice(), dialect);
+                    let mut statements = 0;
+                    while let Ok(Some(_)) = s.next_statement() {
+                        statements += 1;
+                        assert!(statements <= data.len() + 1, "splitter does not progress");
+                    }
+                }
+            }
+            for kind in kinds {
+                exercise(&data, kind);
+            }
+            n += 1;
+        }
+        assert!(n >= 20, "{target}: {n} inputs");
+    }
+}
