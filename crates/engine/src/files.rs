@@ -153,16 +153,29 @@ fn check_cancel(opts: &RunOptions) -> Result<(), IngestError> {
 }
 
 fn add_export_json(case: &mut Case, path: &Path) -> Result<(), IngestError> {
-    let bytes = std::fs::read(path).map_err(|source| IngestError::Io {
+    let io = |source| IngestError::Io {
         path: path.to_path_buf(),
         source,
-    })?;
-    let d = Digested {
-        size: bytes.len() as u64,
-        sha256: trailproof_core::record::hex(&trailproof_core::record::sha256(&bytes)),
     };
     let name = display(path);
-    let r = verify_payload_bytes(&name, &bytes);
+    // Parsed as it is read and hashed (records kept as canonical bytes: the text is never held
+    // whole). A refused payload is read again whole, so that the report places the refusal as
+    // the bytes parser does, and its digest is of those bytes.
+    let (mut reader, _) = trailproof_ingest::hashing::open_hashed(path)?;
+    let (r, d) = match Payload::from_reader(&mut reader) {
+        Ok(payload) => (
+            verify_payload(&name, &payload),
+            reader.finish().map_err(io)?,
+        ),
+        Err(_) => {
+            let bytes = std::fs::read(path).map_err(io)?;
+            let d = Digested {
+                size: bytes.len() as u64,
+                sha256: trailproof_core::record::hex(&trailproof_core::record::sha256(&bytes)),
+            };
+            (verify_payload_bytes(&name, &bytes), d)
+        }
+    };
     case.add_export(
         InputInfo {
             path: name,

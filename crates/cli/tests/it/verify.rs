@@ -522,3 +522,31 @@ fn readme_samples() {
     assert_eq!(first["fields"][0]["left"], "\"u-1004\"");
     assert_eq!(first["fields"][0]["right"], "\"u-1003\"");
 }
+
+/// An export JSON is parsed as it is read; one that is refused is reported where the strict
+/// parser of its bytes places the refusal (a reader peeks one byte further past a number), and
+/// its digest is of the whole file.
+#[test]
+fn a_refused_export_json_is_placed_as_its_bytes_parser_places_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(vector("export-acme-critical.json")).unwrap();
+    let bad = text.replacen("\"seq\": 2,", "\"seq\": 9007199254740993,", 1);
+    assert_ne!(bad, text);
+    let p = dir.path().join("export.json");
+    std::fs::write(&p, &bad).unwrap();
+    let strict = trailproof_core::json::Value::parse(bad.as_bytes()).unwrap_err();
+    let r = verify(&[&p]);
+    let nc = r.report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "not_canonical")
+        .expect("a not_canonical finding");
+    assert_eq!(
+        nc["location"],
+        format!("line {} column {}", strict.line, strict.column)
+    );
+    assert_eq!(strict.line, 17);
+    assert_eq!(r.report["inputs"][0]["sha256"], sha256_hex(bad.as_bytes()));
+    assert_eq!(r.code, 1);
+}
