@@ -327,11 +327,11 @@ fn copies_in(
             parsed
         }
         InputKind::ExportJson => {
-            let bytes = std::fs::read(path).map_err(|source| IngestError::Io {
+            let file = std::fs::File::open(path).map_err(|source| IngestError::Io {
                 path: path.to_path_buf(),
                 source,
             })?;
-            Some(Payload::parse(&bytes))
+            Some(Payload::from_reader(file))
         }
         _ => return scan_dump(path, kind, tenant, seq),
     };
