@@ -66,6 +66,10 @@ fn timed<T>(name: &str, f: impl FnOnce() -> T) -> T {
     v
 }
 
+/// The app's allocator (`src/main.rs`), so that memory is measured as the app uses it.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let paths: Vec<PathBuf> = std::env::args_os().skip(1).map(PathBuf::from).collect();
     if paths.is_empty() {
