@@ -15,4 +15,19 @@ while read -r size file; do
   cp "$file" "regressions/$t/"
   total=$((total + size))
 done < <(find "corpus/$t" -type f -printf '%s %p\n' | sort -n)
+# The structure-aware target's inputs are choices, not PDFs: the PDFs they build are kept with
+# the pdf target's regressions, which the ingest tests replay.
+if [ "$t" = pdf_structure ]; then
+  built=$(mktemp -d)
+  TRAILPROOF_FUZZ_WRITE_PDFS=$built ASAN_OPTIONS=detect_leaks=0:detect_odr_violation=0 TMPDIR=/dev/shm \
+    target/x86_64-unknown-linux-gnu/release/pdf_structure -runs=0 "regressions/$t" > /dev/null 2>&1
+  pdfs=0 kept=0
+  while read -r size f; do
+    [ $((kept + size)) -le 100000 ] || break
+    cp "$f" regressions/pdf/
+    pdfs=$((pdfs + 1)) kept=$((kept + size))
+  done < <(find "$built" -name '*.pdf' -printf '%s %p\n' | sort -n)
+  rm -rf "$built"
+  echo "pdf_structure: the $pdfs smallest PDFs its kept inputs build ($kept bytes) kept in regressions/pdf"
+fi
 echo "$t: corpus $(ls "corpus/$t" | wc -l) inputs after cmin; regressions/$t: $(ls "regressions/$t" | wc -l) inputs, $total bytes"

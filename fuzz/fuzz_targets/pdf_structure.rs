@@ -339,11 +339,24 @@ fn build(u: &mut Unstructured) -> Result<Vec<u8>> {
     Ok(pdf)
 }
 
+/// A stable name for an input (FNV-1a, 64 bits).
+fn fnv1a(data: &[u8]) -> u64 {
+    data.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    })
+}
+
 fuzz_target!(|data: &[u8]| {
     let mut u = Unstructured::new(data);
     let Ok(bytes) = build(&mut u) else {
         return;
     };
+    // `keep.sh pdf_structure` replays the minimized corpus with this set, so that the PDFs it
+    // builds join regressions/pdf, which `cargo test` replays without a fuzzing toolchain.
+    if let Some(dir) = std::env::var_os("TRAILPROOF_FUZZ_WRITE_PDFS") {
+        let name = format!("structure-{:016x}.pdf", fnv1a(data));
+        let _ = std::fs::write(Path::new(&dir).join(name), &bytes);
+    }
     let path = Path::new("fuzz.pdf");
     let Ok(mut ev) = read_pdf_bytes(path, &bytes) else {
         return;
