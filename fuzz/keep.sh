@@ -15,7 +15,8 @@ while read -r size file; do
   cp "$file" "regressions/$t/"
   total=$((total + size))
 done < <(find "corpus/$t" -type f -printf '%s %p\n' | sort -n)
-# The structure-aware target's inputs are choices, not PDFs: the PDFs they build are kept with
+# The structure-aware target's inputs are choices, not PDFs: the PDFs they build (whole ones, over
+# 1,500 bytes: a document with its payload and a page; the smallest are truncated stubs) are kept with
 # the pdf target's regressions, which the ingest tests replay.
 if [ "$t" = pdf_structure ]; then
   built=$(mktemp -d)
@@ -26,7 +27,7 @@ if [ "$t" = pdf_structure ]; then
     [ $((kept + size)) -le 100000 ] || break
     cp "$f" regressions/pdf/
     pdfs=$((pdfs + 1)) kept=$((kept + size))
-  done < <(find "$built" -name '*.pdf' -printf '%s %p\n' | sort -n)
+  done < <(find "$built" -name '*.pdf' -size +1500c -printf '%s %p\n' | sort -n)
   rm -rf "$built"
   echo "pdf_structure: the $pdfs smallest PDFs its kept inputs build ($kept bytes) kept in regressions/pdf"
 fi
