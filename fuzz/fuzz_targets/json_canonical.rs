@@ -2,7 +2,9 @@
 //!
 //! Oracles: no panic; whatever the parser accepts canonicalizes to text it accepts again, whose
 //! canonical form is the same bytes (canonicalization is idempotent); a record never panics the
-//! hashing path, and when it hashes, hashing its canonical form again gives the same hash.
+//! hashing path, and when it hashes, hashing its canonical form again gives the same hash; the
+//! canonical text of what parses is judged exactly as its value (the text is hashed where it
+//! lies when it is a record in canonical form, the value after serializing it).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -19,6 +21,18 @@ fuzz_target!(|data: &[u8]| {
             canonical::to_vec(&again),
             c,
             "canonicalization not idempotent"
+        );
+        let judged = |data| {
+            let raw = RawRecord {
+                loc: Location::Line(1),
+                data,
+            };
+            format!("{:?}", check(raw, &mut Vec::new()))
+        };
+        assert_eq!(
+            judged(RawData::Json(c)),
+            judged(RawData::Value(v)),
+            "canonical text judged otherwise than its value"
         );
     }
     let mut buf = Vec::new();

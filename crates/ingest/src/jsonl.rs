@@ -67,7 +67,7 @@ pub(crate) fn read_line<R: BufRead>(
         if chunk.is_empty() {
             return Ok(!buf.is_empty());
         }
-        let (used, found) = match memchr(b'\n', chunk) {
+        let (used, found) = match memchr::memchr(b'\n', chunk) {
             Some(i) => {
                 buf.extend_from_slice(&chunk[..i]);
                 (i + 1, true)
@@ -88,10 +88,6 @@ pub(crate) fn read_line<R: BufRead>(
             ));
         }
     }
-}
-
-fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
-    hay.iter().position(|&b| b == needle)
 }
 
 impl RecordSource for JsonlSource {

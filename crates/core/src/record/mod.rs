@@ -7,12 +7,15 @@
 //! * a record that cannot be brought to canonical form still yields what can be read of it
 //!   (tenant, seq, stored hashes), so one bad record never hides findings about its neighbours;
 //! * a [`Row`] is checked exactly as the value [`Row::to_value`] gives (a test holds the two
-//!   equal, messages included): only its common case is hashed straight from its cells.
+//!   equal, messages included): only its common case is hashed straight from its cells;
+//! * JSON text is checked exactly as the value it parses to: text already in canonical form is
+//!   hashed where it lies (`canonical_text`), anything else is parsed first.
 
 use crate::canonical;
 use crate::json::{cmp_utf16, Value};
 use crate::time::{self, Instant};
 
+mod canonical_text;
 mod input;
 pub use input::{Location, RawData, RawRecord, Row, RowCell, RowShape};
 
@@ -141,17 +144,41 @@ pub fn check_keeping(
     buf: &mut Vec<u8>,
     keep: impl Fn(Option<&str>) -> bool,
 ) -> Checked {
+    check_on(raw, buf, keep, true)
+}
+
+/// [`check_keeping`], taking the canonical-text path for JSON only when `as_written` is set
+/// (the tests compare the two).
+fn check_on(
+    raw: RawRecord,
+    buf: &mut Vec<u8>,
+    keep: impl Fn(Option<&str>) -> bool,
+    as_written: bool,
+) -> Checked {
     let mut c = Checked::nothing_read(raw.loc);
     let value = match raw.data {
         RawData::Value(v) => v,
-        RawData::Json(bytes) => match Value::parse(&bytes) {
-            Ok(v) => v,
-            Err(e) => {
-                c.problems.push(format!("JSON refused: {e}"));
-                locate_leniently(&bytes, &mut c);
-                return c;
+        RawData::Json(bytes) => {
+            if as_written && canonical_text::check_canonical_text(&bytes, &mut c) {
+                if !keep(c.tenant_id.as_deref()) {
+                    return c;
+                }
+                // Canonical text parses, and its timestamp needs no rewriting.
+                if let Ok(v) = Value::parse(&bytes) {
+                    c.record = Some(v);
+                    return c;
+                }
+                c = Checked::nothing_read(c.loc);
             }
-        },
+            match Value::parse(&bytes) {
+                Ok(v) => v,
+                Err(e) => {
+                    c.problems.push(format!("JSON refused: {e}"));
+                    locate_leniently(&bytes, &mut c);
+                    return c;
+                }
+            }
+        }
         RawData::Row(row) => {
             if !check_row(&row, &mut c, buf) {
                 check_value(row.to_value(), &mut c, buf);
