@@ -1,5 +1,7 @@
 //! Writes a valid AEF/1 JSON Lines dump of N records over T tenants on stdout, for benchmarks:
 //! `cargo run --release -p trailproof-core --example gen_jsonl -- 1000000 4 > big.jsonl`.
+//! A third argument `us` keeps timestamps to whole microseconds, as PostgreSQL stores them, so
+//! the records still verify from a `pg_dump` of them (`trailproof-service import`, then `dump`).
 
 use std::io::{BufWriter, Write};
 
@@ -15,6 +17,11 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let n: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(100_000);
     let tenants: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(4);
+    let step = if args.next().as_deref() == Some("us") {
+        1_000_004_000
+    } else {
+        1_000_003_917
+    };
     let actions = [
         "auth.login",
         "record.viewed",
@@ -31,7 +38,7 @@ fn main() {
         let (seq, prev) = &heads[t];
         let seq = seq + 1;
         let ts = Instant {
-            nanos: start + i as i64 * 1_000_003_917,
+            nanos: start + i as i64 * step,
         }
         .canonical();
         let a = actions[(i % actions.len() as u64) as usize];

@@ -27,6 +27,26 @@ pub fn is_end_marker(line: &[u8]) -> bool {
     line == END_MARKER
 }
 
+/// The fields of a data line (without its newline and `\r`) that needs no decoding: their
+/// ranges in `line` (`None` for `\N`) into `out`; false when a field holds any other escape
+/// (then [`decode_row`] decodes it).
+pub fn plain_fields(line: &str, out: &mut Vec<Option<(usize, usize)>>) -> bool {
+    out.clear();
+    let mut start = 0;
+    for field in split_fields(line.as_bytes()) {
+        let end = start + field.len();
+        if field == b"\\N" {
+            out.push(None);
+        } else if memchr::memchr(b'\\', field).is_some() {
+            return false;
+        } else {
+            out.push(Some((start, end)));
+        }
+        start = end + 1;
+    }
+    true
+}
+
 /// Splits one data line (without its newline) into raw fields.
 pub fn split_fields(line: &[u8]) -> impl Iterator<Item = &[u8]> {
     line.split(|&b| b == b'\t')

@@ -11,17 +11,19 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use crate::hashing::{open_input, HashingReader, ReadMode};
-use crate::row::{build_record, Cell, ColumnKind};
+use crate::row::{Cell, ColumnKind, Table};
 use crate::{Digested, IngestError, Location, RawData, RawRecord, RecordSource};
 
 /// Streaming CSV source.
 pub struct CsvSource {
     path: PathBuf,
     reader: csv::Reader<HashingReader<File>>,
-    columns: Vec<(String, ColumnKind)>,
+    table: Table,
     total: Option<u64>,
     row: u64,
     record: csv::ByteRecord,
+    /// The field ranges of the record just read.
+    fields: Vec<Option<(usize, usize)>>,
     done: bool,
 }
 
@@ -95,17 +97,42 @@ impl CsvSource {
         Ok(CsvSource {
             path: path.to_path_buf(),
             reader,
-            columns,
+            table: Table::new(columns),
             total,
             row: 0,
             record: csv::ByteRecord::new(),
+            fields: Vec::new(),
             done: false,
         })
     }
 
+    /// The record just read as a row over its own text (see [`Table::text_row`]), the `\r`
+    /// before its line end stripped from the last field; `None` for a blank line, text that is
+    /// not UTF-8 or anything else the cells path judges.
+    fn text_row(&mut self) -> Option<RawData> {
+        let text = std::str::from_utf8(self.record.as_slice()).ok()?;
+        let n = self.record.len();
+        self.fields.clear();
+        for i in 0..n {
+            let r = self.record.range(i)?;
+            let end = if i + 1 == n && text[r.clone()].ends_with('\r') {
+                r.end - 1
+            } else {
+                r.end
+            };
+            // An empty field is NULL.
+            self.fields.push((r.start < end).then_some((r.start, end)));
+        }
+        // A line holding nothing at all is not a row.
+        if n == 1 && self.fields[0].is_none() {
+            return None;
+        }
+        self.table.text_row(text, &self.fields)
+    }
+
     /// Member names from the header row, in file order.
     pub fn columns(&self) -> impl Iterator<Item = &str> {
-        self.columns.iter().map(|(n, _)| n.as_str())
+        self.table.columns().iter().map(|(n, _)| n.as_str())
     }
 }
 
@@ -137,6 +164,16 @@ impl RecordSource for CsvSource {
                 Ok(true) => {
                     let line = self.record.position().map(|p| p.line()).unwrap_or(0);
                     let nfields = self.record.len();
+                    // The common row: its fields as ranges of the record's one buffer.
+                    if let Some(data) = self.text_row() {
+                        self.row += 1;
+                        out.push(RawRecord {
+                            loc: Location::Row(self.row),
+                            data,
+                        });
+                        added += 1;
+                        continue;
+                    }
                     let field = |i: usize, f: &'_ [u8]| -> Vec<u8> {
                         if i + 1 == nfields {
                             f.strip_suffix(b"\r").unwrap_or(f).to_vec()
@@ -155,7 +192,8 @@ impl RecordSource for CsvSource {
                         continue;
                     }
                     self.row += 1;
-                    let place = format!("row {} (line {line})", self.row);
+                    let row = self.row;
+                    let place = || format!("row {row} (line {line})");
                     let mut cells = Vec::with_capacity(fields.len());
                     let mut bad = None;
                     for (i, field) in fields.into_iter().enumerate() {
@@ -167,18 +205,20 @@ impl RecordSource for CsvSource {
                             Ok(s) => cells.push(Cell::Text(s)),
                             Err(_) => {
                                 let name = self
-                                    .columns
+                                    .table
+                                    .columns()
                                     .get(i)
                                     .map(|c| c.0.as_str())
                                     .unwrap_or("(extra)");
-                                bad = Some(format!("{place}: column {name} is not valid UTF-8"));
+                                bad =
+                                    Some(format!("{}: column {name} is not valid UTF-8", place()));
                                 break;
                             }
                         }
                     }
                     let data = match bad {
                         Some(m) => RawData::Unreadable(m),
-                        None => build_record(&self.columns, cells, &place),
+                        None => self.table.record(cells, place),
                     };
                     out.push(RawRecord {
                         loc: Location::Row(self.row),

@@ -262,9 +262,11 @@ fn sniff_vectors_by_content() {
     }
 }
 
-fn value(r: &RawRecord) -> &Value {
+/// The record a reader made of a row, whether as a value or as a row over shared text.
+fn value(r: &RawRecord) -> Value {
     match &r.data {
-        RawData::Value(v) => v,
+        RawData::Value(v) => v.clone(),
+        RawData::Row(row) => row.to_value(),
         other => panic!("{}: expected a record, got {other:?}", r.loc),
     }
 }
