@@ -257,35 +257,42 @@ impl Scan<'_> {
         }
     }
 
-    fn array(&mut self, depth: usize) -> Option<()> {
+    /// Opens a container at `depth` with `open`; `Some(true)` when `close` follows at once.
+    fn open(&mut self, depth: usize, open: u8, close: u8) -> Option<bool> {
         if depth > MAX_DEPTH {
             return None;
         }
-        self.eat(b'[')?;
-        if self.eat(b']').is_some() {
+        self.eat(open)?;
+        Some(self.eat(close).is_some())
+    }
+
+    fn array(&mut self, depth: usize) -> Option<()> {
+        if self.open(depth, b'[', b']')? {
             return Some(());
         }
         loop {
             self.value(depth)?;
-            match self.peek()? {
-                b',' => self.i += 1,
-                b']' => {
-                    self.i += 1;
-                    return Some(());
-                }
-                _ => return None,
+            if self.after_item(b']')? {
+                return Some(());
             }
+        }
+    }
+
+    /// After an item of a container: `Some(false)` past a comma, `Some(true)` past `close`.
+    fn after_item(&mut self, close: u8) -> Option<bool> {
+        let byte = self.peek()?;
+        self.i += 1;
+        match byte {
+            b',' => Some(false),
+            b if b == close => Some(true),
+            _ => None,
         }
     }
 
     /// An object whose names have no escapes and stand in strictly increasing UTF-16 order
     /// (so none repeats); at depth 1 it notes the members a check reads.
     fn object(&mut self, depth: usize) -> Option<()> {
-        if depth > MAX_DEPTH {
-            return None;
-        }
-        self.eat(b'{')?;
-        if self.eat(b'}').is_some() {
+        if self.open(depth, b'{', b'}')? {
             return Some(());
         }
         let mut previous: Option<&str> = None;
@@ -303,13 +310,8 @@ impl Scan<'_> {
             if depth == 1 {
                 self.note(name, value, member_start)?;
             }
-            match self.peek()? {
-                b',' => self.i += 1,
-                b'}' => {
-                    self.i += 1;
-                    return Some(());
-                }
-                _ => return None,
+            if self.after_item(b'}')? {
+                return Some(());
             }
         }
     }
