@@ -131,6 +131,16 @@ pub fn open_input(
     Ok((HashingReader::with_mode(file, mode), size))
 }
 
+/// The read buffer for an input of `size` bytes: 256 KiB (large reads keep the hashing and
+/// parsing threads fed), or the size of a smaller file, so that the many small inputs of a
+/// case (and every fuzzing input) do not each zero and fault in 256 KiB they never fill.
+pub fn buffer_size(size: Option<u64>) -> usize {
+    const LARGE: usize = 256 * 1024;
+    size.map_or(LARGE, |s| {
+        usize::try_from(s).unwrap_or(LARGE).clamp(4096, LARGE)
+    })
+}
+
 /// SHA-256 and size of a whole file, read in a streaming fashion.
 pub fn digest_file(path: &Path) -> Result<Digested, IngestError> {
     let (mut r, _) = open_hashed(path)?;

@@ -11,7 +11,7 @@ use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
-use crate::hashing::{open_input, HashingReader, ReadMode};
+use crate::hashing::{buffer_size, open_input, HashingReader, ReadMode};
 use crate::{Digested, IngestError, Location, RawData, RawRecord, RecordSource};
 
 /// Longest line accepted (a record larger than this is not plausible evidence).
@@ -37,7 +37,7 @@ impl JsonlSource {
         let (r, total) = open_input(path, mode)?;
         Ok(JsonlSource {
             path: path.to_path_buf(),
-            reader: BufReader::with_capacity(256 * 1024, r),
+            reader: BufReader::with_capacity(buffer_size(total), r),
             total,
             line_no: 0,
             seen_record: false,

@@ -16,7 +16,7 @@ use super::statement::{create_table, first_word, is_audit_log, is_kw, parse_copy
 use super::tokenizer::{tokenize, Tok};
 use super::Dialect;
 use crate::copy;
-use crate::hashing::{open_input, HashingReader, ReadMode};
+use crate::hashing::{buffer_size, open_input, HashingReader, ReadMode};
 use crate::row::{ColumnKind, Table};
 use crate::{Digested, IngestError, Location, RawData, RawRecord, RecordSource};
 
@@ -61,7 +61,7 @@ impl SqlDumpSource {
     /// [`SqlDumpSource::open`], reading in `mode`.
     pub fn open_mode(path: &Path, dialect: Dialect, mode: ReadMode) -> Result<Self, IngestError> {
         let (r, total) = open_input(path, mode)?;
-        let mut reader = BufReader::with_capacity(256 * 1024, r);
+        let mut reader = BufReader::with_capacity(buffer_size(total), r);
         let head = reader.fill_buf().map_err(|source| IngestError::Io {
             path: path.to_path_buf(),
             source,
