@@ -35,17 +35,15 @@ pub(super) fn check_canonical_text(text: &[u8], c: &mut Checked) -> bool {
     if scan.object(1).is_none() || scan.i != scan.b.len() {
         return false;
     }
-    // Outside strings every byte is ASCII, and each string was checked to be UTF-8.
-    let Ok(text) = std::str::from_utf8(text) else {
-        return false;
-    };
     let top = scan.top;
     let (Some(tenant), Some(seq), Some((hash, hash_at)), Some(prev), Some(ts)) =
         (top.tenant, top.seq, top.hash, top.prev, top.timestamp)
     else {
         return false;
     };
-    let (Some(tenant), Some(ts)) = (text.get(tenant.0..tenant.1), text.get(ts.0..ts.1)) else {
+    // Each string was checked to be UTF-8 as it was scanned.
+    let text = |(a, z): (usize, usize)| std::str::from_utf8(&scan.b[a..z]).ok();
+    let (Some(tenant), Some(ts)) = (text(tenant), text(ts)) else {
         return false;
     };
     let Ok(instant) = time::normalize(ts) else {
