@@ -62,6 +62,45 @@ struct Cli {
 
 // Parsed once per process; boxing the large variant would only add noise.
 #[allow(clippy::large_enum_variant)]
+/// The scope of an export (SPEC section 5), as `--tenant-id` and one flag per filter.
+#[derive(clap::Args)]
+struct ScopeArgs {
+    #[arg(long)]
+    tenant_id: String,
+    #[arg(long)]
+    severity: Option<String>,
+    #[arg(long)]
+    event: Option<String>,
+    #[arg(long)]
+    actor: Option<String>,
+    #[arg(long)]
+    resource_type: Option<String>,
+    #[arg(long)]
+    date_from: Option<String>,
+    #[arg(long)]
+    date_to: Option<String>,
+    #[arg(long)]
+    time_from: Option<String>,
+    #[arg(long)]
+    time_to: Option<String>,
+}
+
+impl ScopeArgs {
+    fn params(self) -> ScopeParams {
+        ScopeParams {
+            tenant_id: Some(self.tenant_id),
+            severity: self.severity,
+            event: self.event,
+            actor: self.actor,
+            resource_type: self.resource_type,
+            date_from: self.date_from,
+            date_to: self.date_to,
+            time_from: self.time_from,
+            time_to: self.time_to,
+        }
+    }
+}
+
 #[derive(Subcommand)]
 enum Cmd {
     /// Seed a deterministic, realistic history.
@@ -88,24 +127,8 @@ enum Cmd {
         db: PathBuf,
         #[arg(long)]
         out: PathBuf,
-        #[arg(long)]
-        tenant_id: String,
-        #[arg(long)]
-        severity: Option<String>,
-        #[arg(long)]
-        event: Option<String>,
-        #[arg(long)]
-        actor: Option<String>,
-        #[arg(long)]
-        resource_type: Option<String>,
-        #[arg(long)]
-        date_from: Option<String>,
-        #[arg(long)]
-        date_to: Option<String>,
-        #[arg(long)]
-        time_from: Option<String>,
-        #[arg(long)]
-        time_to: Option<String>,
+        #[command(flatten)]
+        scope: Box<ScopeArgs>,
         #[arg(long, requires = "field")]
         q: Option<String>,
         #[arg(long, requires = "q")]
@@ -225,15 +248,7 @@ fn run(cli: Cli) -> Result<()> {
         Cmd::Export {
             db,
             out,
-            tenant_id,
-            severity,
-            event,
-            actor,
-            resource_type,
-            date_from,
-            date_to,
-            time_from,
-            time_to,
+            scope,
             q,
             field,
             origin,
@@ -241,18 +256,7 @@ fn run(cli: Cli) -> Result<()> {
             user_id,
             display,
         } => {
-            let p = ScopeParams {
-                tenant_id: Some(tenant_id),
-                severity,
-                event,
-                actor,
-                resource_type,
-                date_from,
-                date_to,
-                time_from,
-                time_to,
-            };
-            let scope = Scope::normalize(&p)?;
+            let scope = Scope::normalize(&scope.params())?;
             let exported_at = match exported_at {
                 Some(t) => trailproof_core::time::normalize(&t)?.canonical(),
                 None => store::now_canonical(),

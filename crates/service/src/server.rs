@@ -15,7 +15,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -262,9 +263,11 @@ fn scope_params(
     Ok((p, rest))
 }
 
+/// What the handlers, authentication and the denial log read of a request; every handler
+/// extracts it from the request's parts and the peer address.
 struct Req {
     method: Method,
-    path: String,
+    uri: Uri,
     ip: String,
     headers: HeaderMap,
 }
@@ -334,7 +337,7 @@ fn denial(
         .unwrap_or("anonymous (no valid token)".into());
     ev.actor_ip = Some(req.ip.clone());
     ev.http_method = Some(req.method.to_string());
-    ev.http_route = Some(req.path.clone());
+    ev.http_route = Some(req.uri.path().to_string());
     ev.resource_type = Some("AuditLog".into());
     ev.outcome = "failure".into();
     ev.outcome_reason = Some(reason.into());
@@ -446,10 +449,9 @@ async fn authenticate(st: &St, req: &Req, tenant: Option<String>) -> Result<Clai
 async fn admit(
     st: &St,
     req: &Req,
-    uri: &Uri,
     extra: &[&str],
 ) -> Result<(Claims, Scope, HashMap<String, String>), ApiError> {
-    let q = query(uri);
+    let q = query(&req.uri);
     let tenant_hint = q.as_ref().ok().and_then(|q| {
         q.iter()
             .find(|(k, _)| k == "tenant_id")
@@ -477,10 +479,24 @@ async fn admit(
     Ok((claims, scope, rest))
 }
 
+impl<S: Send + Sync> FromRequestParts<S> for Req {
+    type Rejection = <ConnectInfo<SocketAddr> as FromRequestParts<S>>::Rejection;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let ConnectInfo(addr) = ConnectInfo::<SocketAddr>::from_request_parts(parts, state).await?;
+        Ok(req_of(
+            parts.method.clone(),
+            &parts.uri,
+            addr,
+            parts.headers.clone(),
+        ))
+    }
+}
+
 fn req_of(method: Method, uri: &Uri, addr: SocketAddr, headers: HeaderMap) -> Req {
     Req {
         method,
-        path: uri.path().to_string(),
+        uri: uri.clone(),
         ip: addr.ip().to_string(),
         headers,
     }
@@ -508,15 +524,8 @@ fn int_param(
     }
 }
 
-async fn records(
-    State(st): State<St>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    let req = req_of(method, &uri, addr, headers);
-    let (_, scope, rest) = admit(&st, &req, &uri, &["after_seq", "limit"]).await?;
+async fn records(State(st): State<St>, req: Req) -> Result<Response, ApiError> {
+    let (_, scope, rest) = admit(&st, &req, &["after_seq", "limit"]).await?;
     let after = int_param(&rest, "after_seq", 0, 0, i64::MAX)?;
     let limit = int_param(&rest, "limit", 500, 1, 1000)? as usize;
     // The page is written on the blocking pool as its rows are read, straight from SQLite's
@@ -584,15 +593,8 @@ async fn compute_verdict(
     .await
 }
 
-async fn verify(
-    State(st): State<St>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    let req = req_of(method, &uri, addr, headers);
-    let (_, scope, rest) = admit(&st, &req, &uri, &["hash"]).await?;
+async fn verify(State(st): State<St>, req: Req) -> Result<Response, ApiError> {
+    let (_, scope, rest) = admit(&st, &req, &["hash"]).await?;
     let hash = rest
         .get("hash")
         .cloned()
@@ -609,15 +611,8 @@ async fn verify(
     ))
 }
 
-async fn chain_head(
-    State(st): State<St>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    let req = req_of(method, &uri, addr, headers);
-    let (_, scope, _) = admit(&st, &req, &uri, &[]).await?;
+async fn chain_head(State(st): State<St>, req: Req) -> Result<Response, ApiError> {
+    let (_, scope, _) = admit(&st, &req, &[]).await?;
     let t = scope.tenant_id.clone();
     let (seq, hash) = st
         .db(move |c| store::head(c, &t))
@@ -633,15 +628,7 @@ async fn chain_head(
     ))
 }
 
-async fn post_event(
-    State(st): State<St>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    let req = req_of(method, &uri, addr, headers);
+async fn post_event(State(st): State<St>, req: Req, body: Bytes) -> Result<Response, ApiError> {
     let text = std::str::from_utf8(&body)
         .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "body is not UTF-8"))?;
     let parsed = J::parse(text);
@@ -677,15 +664,8 @@ async fn post_event(
     Ok(json_ok(StatusCode::CREATED, &ev.to_j()))
 }
 
-async fn export_pdf(
-    State(st): State<St>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    let req = req_of(method, &uri, addr, headers);
-    let (claims, scope, _) = admit(&st, &req, &uri, &[]).await?;
+async fn export_pdf(State(st): State<St>, req: Req) -> Result<Response, ApiError> {
+    let (claims, scope, _) = admit(&st, &req, &[]).await?;
     let meta = ExportMeta {
         origin: st.cfg.origin.clone(),
         exported_at: store::now_canonical(),
@@ -729,15 +709,8 @@ pub fn html_escape(s: &str) -> String {
     o
 }
 
-async fn verify_page(
-    State(st): State<St>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    let req = req_of(method, &uri, addr, headers);
-    let (_, scope, rest) = admit(&st, &req, &uri, &["hash"]).await?;
+async fn verify_page(State(st): State<St>, req: Req) -> Result<Response, ApiError> {
+    let (_, scope, rest) = admit(&st, &req, &["hash"]).await?;
     let hash = rest.get("hash").cloned().unwrap_or_default();
     let (status, fp, n) = compute_verdict(&st, scope.clone(), hash.clone()).await?;
     let e = html_escape;

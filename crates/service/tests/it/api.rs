@@ -27,13 +27,7 @@ fn records_paging_head_and_verify() {
     let (_d, db) = vector_store("paging");
     let s = serve(&db, SECRET, &[]);
     let t = admin();
-    let r = http(
-        &s.addr,
-        "GET",
-        "/api/v1/audit/records?tenant_id=acme&limit=15",
-        Some(&t),
-        None,
-    );
+    let r = get(&s.addr, "/api/v1/audit/records?tenant_id=acme&limit=15", &t);
     assert_eq!(r.status, 200);
     let j = r.json();
     let seqs: Vec<u64> = j["records"]
@@ -48,24 +42,20 @@ fn records_paging_head_and_verify() {
         j["records"][0]["hash"],
         "73855e3bba3493e90f9ece0e144ca314eccf11ffbce3c0ecc55b78088fc476e1"
     );
-    let r = http(
+    let r = get(
         &s.addr,
-        "GET",
         "/api/v1/audit/records?tenant_id=acme&limit=15&after_seq=30",
-        Some(&t),
-        None,
+        &t,
     );
     let j = r.json();
     assert_eq!(j["records"].as_array().unwrap().len(), 10);
     assert_eq!(j["records"][9]["seq"], 40);
     assert_eq!(j["next_after_seq"], serde_json::Value::Null);
     // Default limit: all 40 fit in 500.
-    let j = http(
+    let j = get(
         &s.addr,
-        "GET",
         "/api/v1/audit/records?tenant_id=acme&severity=critical",
-        Some(&t),
-        None,
+        &t,
     )
     .json();
     let seqs: Vec<u64> = j["records"]
@@ -78,14 +68,7 @@ fn records_paging_head_and_verify() {
     assert_eq!(seqs[0], 2);
     assert_eq!(j["next_after_seq"], serde_json::Value::Null);
 
-    let j = http(
-        &s.addr,
-        "GET",
-        "/api/v1/audit/chain/head?tenant_id=acme",
-        Some(&t),
-        None,
-    )
-    .json();
+    let j = get(&s.addr, "/api/v1/audit/chain/head?tenant_id=acme", &t).json();
     assert_eq!(
         j,
         serde_json::json!({"tenant_id": "acme", "seq": 40, "hash": "36b867d401ba44a9937768c03d3f7b2f131a9b52b3bf73e2b31632cdeea9fae4"})
@@ -125,24 +108,20 @@ fn records_paging_head_and_verify() {
     assert_eq!(r.status, 200);
     assert!(r.text().contains("<h1>Export verified</h1>"));
     assert!(r.text().contains("<p>Records in scope: 7</p>"));
-    let r = http(
+    let r = get(
         &s.addr,
-        "GET",
         "/audit/verify?tenant_id=acme&actor=%3Cscript%3E&hash=x%22y",
-        Some(&t),
-        None,
+        &t,
     );
     assert!(r.text().contains("<td>&lt;script&gt;</td>"));
     assert!(r.text().contains("<code>x&quot;y</code>"));
     assert!(!r.text().contains("<script>"));
 
     // The PDF endpoint.
-    let r = http(
+    let r = get(
         &s.addr,
-        "GET",
         "/api/v1/audit/export.pdf?tenant_id=acme&severity=critical",
-        Some(&t),
-        None,
+        &t,
     );
     assert_eq!(r.status, 200);
     assert_eq!(r.header("content-type"), Some("application/pdf"));
@@ -156,135 +135,74 @@ fn every_error_status_and_denial_logging() {
     let t = admin();
     let err = |r: &Resp| r.json()["error"].as_str().unwrap().to_string();
 
-    let r = http(
-        &s.addr,
-        "GET",
-        "/api/v1/audit/records?tenant_id=acme",
-        None,
-        None,
-    );
-    assert_eq!(
-        (r.status, err(&r)),
-        (401, "missing bearer token".to_string())
-    );
-    let r = http(
-        &s.addr,
-        "GET",
-        "/api/v1/audit/records?tenant_id=acme",
-        Some("not.a.token"),
-        None,
-    );
-    assert_eq!(r.status, 401);
     let bad_secret = token("other", "tenant_admin", "acme", "u-1001", 600);
-    let r = http(
-        &s.addr,
-        "GET",
-        "/api/v1/audit/records?tenant_id=acme",
-        Some(&bad_secret),
-        None,
-    );
-    assert_eq!(r.status, 401);
     let expired = token(SECRET, "tenant_admin", "acme", "u-1001", -10);
-    let r = http(
-        &s.addr,
-        "GET",
-        "/api/v1/audit/records?tenant_id=acme",
-        Some(&expired),
-        None,
-    );
-    assert_eq!((r.status, err(&r)), (401, "token expired".to_string()));
-
-    let r = http(
-        &s.addr,
-        "GET",
-        "/api/v1/audit/records?tenant_id=acme&time_from=10:00",
-        Some(&t),
-        None,
-    );
-    assert_eq!(
-        (r.status, err(&r)),
-        (400, "time_from needs date_from".to_string())
-    );
-    let r = http(
-        &s.addr,
-        "GET",
-        "/api/v1/audit/records?tenant_id=acme&limit=1001",
-        Some(&t),
-        None,
-    );
-    assert_eq!(
-        (r.status, err(&r)),
-        (
-            400,
-            "limit must be an integer from 1 to 1000, not \"1001\"".to_string()
-        )
-    );
-    let r = http(
-        &s.addr,
-        "GET",
-        "/api/v1/audit/records?tenant_id=acme&bogus=1",
-        Some(&t),
-        None,
-    );
-    assert_eq!(
-        (r.status, err(&r)),
-        (400, "unknown parameter bogus".to_string())
-    );
-    let r = http(
-        &s.addr,
-        "GET",
-        "/api/v1/audit/verify?tenant_id=acme",
-        Some(&t),
-        None,
-    );
-    assert_eq!((r.status, err(&r)), (400, "hash is required".to_string()));
-
     let agent = token(SECRET, "agent", "acme", "u-1004", 600);
-    let r = http(
-        &s.addr,
-        "GET",
-        "/api/v1/audit/records?tenant_id=acme",
-        Some(&agent),
-        None,
-    );
-    assert_eq!(
-        (r.status, err(&r)),
-        (
-            403,
-            "role agent of tenant acme may not read tenant acme".to_string()
-        )
-    );
-    let r = http(
-        &s.addr,
-        "GET",
-        "/api/v1/audit/records?tenant_id=globex",
-        Some(&t),
-        None,
-    );
-    assert_eq!(r.status, 403);
-
     let staff = token(SECRET, "platform_staff", "ops", "u-staff", 600);
-    let r = http(
-        &s.addr,
-        "GET",
-        "/api/v1/audit/records?tenant_id=nosuch",
-        Some(&staff),
-        None,
-    );
-    assert_eq!(
-        (r.status, err(&r)),
-        (404, "unknown tenant nosuch".to_string())
-    );
-    let r = http(&s.addr, "GET", "/api/v1/nothing", Some(&staff), None);
-    assert_eq!(r.status, 404);
+    let acme = "/api/v1/audit/records?tenant_id=acme";
+    // (path, token, status, error): in this order, so the denials below get these seqs.
+    let cases: [(&str, Option<&str>, u16, Option<&str>); 12] = [
+        (acme, None, 401, Some("missing bearer token")),
+        (acme, Some("not.a.token"), 401, None),
+        (acme, Some(&bad_secret), 401, None),
+        (acme, Some(&expired), 401, Some("token expired")),
+        (
+            "/api/v1/audit/records?tenant_id=acme&time_from=10:00",
+            Some(&t),
+            400,
+            Some("time_from needs date_from"),
+        ),
+        (
+            "/api/v1/audit/records?tenant_id=acme&limit=1001",
+            Some(&t),
+            400,
+            Some("limit must be an integer from 1 to 1000, not \"1001\""),
+        ),
+        (
+            "/api/v1/audit/records?tenant_id=acme&bogus=1",
+            Some(&t),
+            400,
+            Some("unknown parameter bogus"),
+        ),
+        (
+            "/api/v1/audit/verify?tenant_id=acme",
+            Some(&t),
+            400,
+            Some("hash is required"),
+        ),
+        (
+            acme,
+            Some(&agent),
+            403,
+            Some("role agent of tenant acme may not read tenant acme"),
+        ),
+        (
+            "/api/v1/audit/records?tenant_id=globex",
+            Some(&t),
+            403,
+            None,
+        ),
+        (
+            "/api/v1/audit/records?tenant_id=nosuch",
+            Some(&staff),
+            404,
+            Some("unknown tenant nosuch"),
+        ),
+        ("/api/v1/nothing", Some(&staff), 404, None),
+    ];
+    for (path, token, status, error) in cases {
+        let r = http(&s.addr, "GET", path, token, None);
+        assert_eq!(r.status, status, "GET {path}");
+        if let Some(error) = error {
+            assert_eq!(err(&r), error, "GET {path}");
+        }
+    }
 
     // Denials were appended: acme had 40 records, globex 12.
-    let j = http(
+    let j = get(
         &s.addr,
-        "GET",
         "/api/v1/audit/records?tenant_id=acme&after_seq=40",
-        Some(&staff),
-        None,
+        &staff,
     )
     .json();
     let recs = j["records"].as_array().unwrap();
@@ -313,12 +231,10 @@ fn every_error_status_and_denial_logging() {
     assert_eq!(recs[4]["actor_user_id"], "u-1004");
     assert_eq!(recs[4]["actor_ip"], "127.0.0.1");
     assert_eq!(recs[4]["http_route"], "/api/v1/audit/records");
-    let j = http(
+    let j = get(
         &s.addr,
-        "GET",
         "/api/v1/audit/records?tenant_id=globex&after_seq=12",
-        Some(&staff),
-        None,
+        &staff,
     )
     .json();
     assert_eq!(j["records"][0]["seq"], 13);
@@ -338,24 +254,11 @@ fn rate_limit_answers_429_with_retry_after() {
     let t = admin();
     for _ in 0..3 {
         assert_eq!(
-            http(
-                &s.addr,
-                "GET",
-                "/api/v1/audit/chain/head?tenant_id=acme",
-                Some(&t),
-                None
-            )
-            .status,
+            get(&s.addr, "/api/v1/audit/chain/head?tenant_id=acme", &t).status,
             200
         );
     }
-    let r = http(
-        &s.addr,
-        "GET",
-        "/api/v1/audit/chain/head?tenant_id=acme",
-        Some(&t),
-        None,
-    );
+    let r = get(&s.addr, "/api/v1/audit/chain/head?tenant_id=acme", &t);
     assert_eq!(r.status, 429);
     let retry: u64 = r.header("retry-after").unwrap().parse().unwrap();
     assert!((1..=30).contains(&retry), "{retry}");
@@ -366,14 +269,7 @@ fn rate_limit_answers_429_with_retry_after() {
     // Another token has its own budget.
     let other = token(SECRET, "platform_staff", "ops", "u-staff", 600);
     assert_eq!(
-        http(
-            &s.addr,
-            "GET",
-            "/api/v1/audit/chain/head?tenant_id=acme",
-            Some(&other),
-            None
-        )
-        .status,
+        get(&s.addr, "/api/v1/audit/chain/head?tenant_id=acme", &other).status,
         200
     );
 }

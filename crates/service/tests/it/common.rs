@@ -88,6 +88,11 @@ impl Resp {
     }
 }
 
+/// One authenticated GET.
+pub fn get(addr: &str, path: &str, token: &str) -> Resp {
+    http(addr, "GET", path, Some(token), None)
+}
+
 /// One HTTP/1.1 request (Connection: close).
 pub fn http(addr: &str, method: &str, path: &str, token: Option<&str>, body: Option<&str>) -> Resp {
     let mut s = TcpStream::connect(addr).unwrap();

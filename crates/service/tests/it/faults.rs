@@ -47,13 +47,7 @@ fn a_locked_store_is_answered_503_within_5_s_and_the_denials_logged_when_it_free
 
     // Reads go on while another process holds the write lock (the store is in WAL mode).
     let admin = token(SECRET, "tenant_admin", "acme", "u-1001", 600);
-    let r = http(
-        &s.addr,
-        "GET",
-        "/api/v1/audit/chain/head?tenant_id=acme",
-        Some(&admin),
-        None,
-    );
+    let r = get(&s.addr, "/api/v1/audit/chain/head?tenant_id=acme", &admin);
     assert_eq!(r.status, 200, "{}", r.text());
 
     // An append is turned away within 5 s, with Retry-After.
