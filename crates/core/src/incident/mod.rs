@@ -139,6 +139,19 @@ impl<'a> Grouper<'a> {
             .collect()
     }
 
+    /// [`Self::free_in`], of findings read from `input` only.
+    fn free_in_input(
+        &self,
+        code: Code,
+        tenant: Option<&str>,
+        (first, last): (u64, u64),
+        input: Option<&str>,
+    ) -> Vec<usize> {
+        let mut found = self.free_in(code, tenant, first, last);
+        found.retain(|&i| self.findings[i].input.as_deref() == input);
+        found
+    }
+
     /// Does finding `i` concern input `path`, as its input or its other input?
     fn involves(&self, i: usize, path: Option<&str>) -> bool {
         let f = &self.findings[i];

@@ -156,11 +156,12 @@ impl Grouper<'_> {
             let tenant = f.tenant_id.clone();
             let head = f.seq.unwrap_or(0);
             let input = f.input.clone();
-            let missing: Vec<usize> = self
-                .free_in(Code::RecordMissing, tenant.as_deref(), 0, head)
-                .into_iter()
-                .filter(|&i| self.findings[i].input == input)
-                .collect();
+            let missing: Vec<usize> = self.free_in_input(
+                Code::RecordMissing,
+                tenant.as_deref(),
+                (0, head),
+                input.as_deref(),
+            );
             let first = missing
                 .iter()
                 .filter_map(|&i| self.seq(i))
@@ -194,11 +195,12 @@ impl Grouper<'_> {
             let first = f.seq.unwrap_or(0);
             let last = f.seq_end.unwrap_or(first);
             let input = f.input.clone();
-            let mut members: Vec<usize> = self
-                .free_in(Code::ChainLinkBroken, tenant.as_deref(), last + 1, last + 1)
-                .into_iter()
-                .filter(|&i| self.findings[i].input == input)
-                .collect();
+            let mut members: Vec<usize> = self.free_in_input(
+                Code::ChainLinkBroken,
+                tenant.as_deref(),
+                (last + 1, last + 1),
+                input.as_deref(),
+            );
             members.extend(
                 self.free_in(Code::RecordMissing, tenant.as_deref(), first, last)
                     .into_iter()
@@ -236,11 +238,12 @@ impl Grouper<'_> {
             let tenant = f.tenant_id.clone();
             let seq = f.seq.unwrap_or(0);
             let input = f.input.clone();
-            let members: Vec<usize> = self
-                .free_in(Code::ChainLinkBroken, tenant.as_deref(), seq, seq + 1)
-                .into_iter()
-                .filter(|&i| self.findings[i].input == input)
-                .collect();
+            let members: Vec<usize> = self.free_in_input(
+                Code::ChainLinkBroken,
+                tenant.as_deref(),
+                (seq, seq + 1),
+                input.as_deref(),
+            );
             let explanation = format!(
                 "a second record was inserted at {}",
                 span(tenant.as_deref(), Some(seq), None)
