@@ -14,14 +14,24 @@ use crate::connect::Connect;
 use crate::output;
 
 /// The arguments of `trailproof live`.
+#[derive(clap::Args)]
 pub struct LiveArgs {
+    /// Print exactly one JSON report object on stdout.
+    #[arg(long)]
     pub json: bool,
+    /// Evidence files (export PDFs, export JSON, dumps) to reconcile with the live records.
+    #[arg(long, value_name = "FILE")]
     pub evidence: Vec<PathBuf>,
+    #[command(flatten)]
     pub connect: Connect,
-    pub url: String,
-    /// Also write the report (HTML or PDF) here.
+    /// Also write the report, with the timeline of the evidence and the live records, to
+    /// this file: a self-contained HTML page (`.html`) or a PDF (`.pdf`), by extension.
+    #[arg(long, value_name = "OUT.html|OUT.pdf", value_parser = output::parse_report_path)]
     pub report: Option<PathBuf>,
+    #[command(flatten)]
     pub reading: output::Reading,
+    /// The verification URL (`<origin>/audit/verify?tenant_id=..&hash=..`).
+    pub url: String,
 }
 
 /// Runs the command; returns the exit code.

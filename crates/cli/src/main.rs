@@ -41,90 +41,14 @@ enum Command {
     /// Verify evidence files (export PDFs, export JSON, dumps) as one case.
     ///
     /// Exit 0 intact, 1 tampered, 2 inconclusive or unreadable input.
-    Verify {
-        /// Print exactly one JSON report object on stdout.
-        #[arg(long)]
-        json: bool,
-        /// Never draw a progress bar.
-        #[arg(long)]
-        no_progress: bool,
-        /// Do not search SQLite files (and their -wal and -journal) for earlier and deleted
-        /// versions of records.
-        #[arg(long)]
-        no_recover: bool,
-        /// Also write the verification report to this file: a self-contained HTML page
-        /// (`.html`) or a PDF (`.pdf`), by extension.
-        #[arg(long, value_name = "OUT.html|OUT.pdf", value_parser = output::parse_report_path)]
-        report: Option<PathBuf>,
-        /// Also write a checkpoint: the chain head of every tenant verified (tenant, seq,
-        /// hash), the inputs with their SHA-256, the tool and the verdict. Given back with
-        /// --anchor (or as one of the files), its heads anchor later evidence.
-        #[arg(long, value_name = "CP.json")]
-        checkpoint_out: Option<PathBuf>,
-        /// A checkpoint of an earlier check whose chain heads anchor these files: a record
-        /// that differs at a head's seq is anchor_mismatch, a chain that ends before it
-        /// chain_truncated.
-        #[arg(long = "anchor", value_name = "CP.json")]
-        anchors: Vec<PathBuf>,
-        #[command(flatten)]
-        reading: output::Reading,
-        /// Evidence files; their kind is detected from their content.
-        #[arg(required_unless_present = "anchors")]
-        files: Vec<PathBuf>,
-    },
+    Verify(verify::VerifyArgs),
     /// Reconstruct the timeline of a case: one event per (tenant, seq) from every source, with
     /// integrity state, findings and flags; deleted ranges as gaps.
-    Timeline {
-        /// Output format.
-        #[arg(long, default_value = "json", value_parser = ["json", "jsonl", "csv", "timesketch"])]
-        format: String,
-        /// Write to this file instead of stdout.
-        #[arg(short, long, value_name = "OUT")]
-        output: Option<PathBuf>,
-        /// Failures by one actor that make a denial burst.
-        #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]
-        burst_count: u64,
-        /// Window of a denial burst, in minutes.
-        #[arg(long, default_value_t = 10)]
-        burst_minutes: u64,
-        /// Never draw a progress bar.
-        #[arg(long)]
-        no_progress: bool,
-        /// Do not search SQLite files (and their -wal and -journal) for earlier and deleted
-        /// versions of records.
-        #[arg(long)]
-        no_recover: bool,
-        /// Also check this verification URL against the service's live records, which join the
-        /// timeline as a source (`live:<origin>`).
-        #[arg(long, value_name = "URL")]
-        live: Option<String>,
-        #[command(flatten)]
-        connect: connect::Connect,
-        /// Evidence files; their kind is detected from their content.
-        #[arg(required_unless_present = "live")]
-        files: Vec<PathBuf>,
-    },
+    Timeline(timeline::TimelineArgs),
     /// Verify a verification URL against the service's live records (and reconcile evidence).
     ///
     /// Exit 0 intact (appended growth included), 1 tampered, 2 could not verify.
-    Live {
-        /// Print exactly one JSON report object on stdout.
-        #[arg(long)]
-        json: bool,
-        /// Evidence files (export PDFs, export JSON, dumps) to reconcile with the live records.
-        #[arg(long, value_name = "FILE")]
-        evidence: Vec<PathBuf>,
-        #[command(flatten)]
-        connect: connect::Connect,
-        /// Also write the report, with the timeline of the evidence and the live records, to
-        /// this file: a self-contained HTML page (`.html`) or a PDF (`.pdf`), by extension.
-        #[arg(long, value_name = "OUT.html|OUT.pdf", value_parser = output::parse_report_path)]
-        report: Option<PathBuf>,
-        #[command(flatten)]
-        reading: output::Reading,
-        /// The verification URL (`<origin>/audit/verify?tenant_id=..&hash=..`).
-        url: String,
-    },
+    Live(live::LiveArgs),
     /// Show one record: its canonical bytes as hashed, stored vs recomputed hash, and links.
     Inspect {
         /// The evidence file to look in.
@@ -184,61 +108,9 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
-        Command::Verify {
-            json,
-            no_progress,
-            no_recover,
-            report,
-            checkpoint_out,
-            anchors,
-            reading,
-            files,
-        } => verify::run(verify::VerifyArgs {
-            json,
-            no_progress,
-            no_recover,
-            report,
-            checkpoint_out,
-            anchors,
-            reading,
-            files,
-        }),
-        Command::Timeline {
-            format,
-            output,
-            burst_count,
-            burst_minutes,
-            no_progress,
-            no_recover,
-            live,
-            connect,
-            files,
-        } => timeline::run(timeline::TimelineArgs {
-            format,
-            output,
-            burst_count,
-            burst_minutes,
-            no_progress,
-            no_recover,
-            live,
-            connect,
-            files,
-        }),
-        Command::Live {
-            json,
-            evidence,
-            connect,
-            report,
-            reading,
-            url,
-        } => live::run(live::LiveArgs {
-            json,
-            evidence,
-            connect,
-            url,
-            report,
-            reading,
-        }),
+        Command::Verify(args) => verify::run(args),
+        Command::Timeline(args) => timeline::run(args),
+        Command::Live(args) => live::run(args),
         Command::Inspect {
             file,
             tenant,

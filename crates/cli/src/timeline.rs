@@ -17,19 +17,35 @@ use crate::connect::Connect;
 use crate::output::{self, Bar};
 
 /// The arguments of `trailproof timeline`.
+#[derive(clap::Args)]
 pub struct TimelineArgs {
-    /// `json`, `jsonl`, `csv` or `timesketch`.
+    /// Output format.
+    #[arg(long, default_value = "json", value_parser = ["json", "jsonl", "csv", "timesketch"])]
     pub format: String,
-    /// Write here instead of stdout.
+    /// Write to this file instead of stdout.
+    #[arg(short, long, value_name = "OUT")]
     pub output: Option<PathBuf>,
+    /// Failures by one actor that make a denial burst.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]
     pub burst_count: u64,
+    /// Window of a denial burst, in minutes.
+    #[arg(long, default_value_t = 10)]
     pub burst_minutes: u64,
+    /// Never draw a progress bar.
+    #[arg(long)]
     pub no_progress: bool,
-    /// Do not search SQLite files for earlier versions of records.
+    /// Do not search SQLite files (and their -wal and -journal) for earlier and deleted
+    /// versions of records.
+    #[arg(long)]
     pub no_recover: bool,
-    /// The verification URL whose live records join the timeline.
+    /// Also check this verification URL against the service's live records, which join the
+    /// timeline as a source (`live:<origin>`).
+    #[arg(long, value_name = "URL")]
     pub live: Option<String>,
+    #[command(flatten)]
     pub connect: Connect,
+    /// Evidence files; their kind is detected from their content.
+    #[arg(required_unless_present = "live")]
     pub files: Vec<PathBuf>,
 }
 

@@ -11,18 +11,36 @@ use trailproof_engine::Investigation;
 use crate::output::{self, Bar};
 
 /// The arguments of `trailproof verify`.
+#[derive(clap::Args)]
 pub struct VerifyArgs {
+    /// Print exactly one JSON report object on stdout.
+    #[arg(long)]
     pub json: bool,
+    /// Never draw a progress bar.
+    #[arg(long)]
     pub no_progress: bool,
-    /// Do not search SQLite files for earlier versions of records.
+    /// Do not search SQLite files (and their -wal and -journal) for earlier and deleted
+    /// versions of records.
+    #[arg(long)]
     pub no_recover: bool,
-    /// Also write the report (HTML or PDF) here.
+    /// Also write the verification report to this file: a self-contained HTML page
+    /// (`.html`) or a PDF (`.pdf`), by extension.
+    #[arg(long, value_name = "OUT.html|OUT.pdf", value_parser = output::parse_report_path)]
     pub report: Option<PathBuf>,
-    /// Also write a checkpoint of the chain heads verified here.
+    /// Also write a checkpoint: the chain head of every tenant verified (tenant, seq,
+    /// hash), the inputs with their SHA-256, the tool and the verdict. Given back with
+    /// --anchor (or as one of the files), its heads anchor later evidence.
+    #[arg(long, value_name = "CP.json")]
     pub checkpoint_out: Option<PathBuf>,
-    /// Checkpoints of earlier checks, read as anchors (like any checkpoint among the files).
+    /// A checkpoint of an earlier check whose chain heads anchor these files: a record
+    /// that differs at a head's seq is anchor_mismatch, a chain that ends before it
+    /// chain_truncated.
+    #[arg(long = "anchor", value_name = "CP.json")]
     pub anchors: Vec<PathBuf>,
+    #[command(flatten)]
     pub reading: output::Reading,
+    /// Evidence files; their kind is detected from their content.
+    #[arg(required_unless_present = "anchors")]
     pub files: Vec<PathBuf>,
 }
 
