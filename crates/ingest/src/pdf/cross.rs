@@ -593,30 +593,18 @@ fn compare_record_count(context: &mut Context, evidence: &PdfEvidence, payload: 
     let Some(expected) = value_text(payload.get("record_count")) else {
         return false;
     };
-    match &evidence.integrity.records {
-        Some(shown) if shown.value == expected => false,
-        Some(shown) => {
-            let message = format!(
-                "page {} shows Records: {} but the embedded payload's record_count is {expected}",
-                shown.page, shown.value
-            );
-            let finding = context
-                .finding(Code::RecordCountMismatch, None, Some(shown.page), message)
-                .values(expected.clone(), shown.value.clone());
-            context.report(finding);
-            true
-        }
-        None => {
-            let finding = context.finding(
-                Code::VisibleTextMismatch,
-                None,
-                None,
-                "the PDF does not show `Records:`".into(),
-            );
-            context.report(finding);
-            true
-        }
-    }
+    let shown = evidence.integrity.records.as_ref().map(|shown| Shown {
+        page: shown.page,
+        text: &shown.value,
+        agrees: shown.value == expected,
+    });
+    let stated = Stated {
+        label: "Records",
+        source: "the embedded payload's record_count is",
+        code: Code::RecordCountMismatch,
+        expected,
+    };
+    compare_printed(context, stated, shown)
 }
 
 /// The printed `Fingerprint:` against the payload's; returns whether they differ.
@@ -624,30 +612,18 @@ fn compare_fingerprint(context: &mut Context, evidence: &PdfEvidence, payload: &
     let Some(expected) = value_text(payload.get("fingerprint")) else {
         return false;
     };
-    match &evidence.integrity.fingerprint {
-        Some(shown) if shown.value == expected => false,
-        Some(shown) => {
-            let message = format!(
-                "page {} shows Fingerprint: {} but the embedded payload states {expected}",
-                shown.page, shown.value
-            );
-            let finding = context
-                .finding(Code::FingerprintMismatch, None, Some(shown.page), message)
-                .values(expected.clone(), shown.value.clone());
-            context.report(finding);
-            true
-        }
-        None => {
-            let finding = context.finding(
-                Code::VisibleTextMismatch,
-                None,
-                None,
-                "the PDF does not show `Fingerprint:`".into(),
-            );
-            context.report(finding);
-            true
-        }
-    }
+    let shown = evidence.integrity.fingerprint.as_ref().map(|shown| Shown {
+        page: shown.page,
+        text: &shown.value,
+        agrees: shown.value == expected,
+    });
+    let stated = Stated {
+        label: "Fingerprint",
+        source: "the embedded payload states",
+        code: Code::FingerprintMismatch,
+        expected,
+    };
+    compare_printed(context, stated, shown)
 }
 
 /// The printed `Chain head:` against the payload's `chain_head`; returns whether they differ.
@@ -659,31 +635,70 @@ fn compare_chain_head(context: &mut Context, evidence: &PdfEvidence, payload: &P
     ) else {
         return false;
     };
-    let expected = format!("seq {seq} hash {hash}");
-    match &evidence.integrity.chain_head {
-        Some(shown) if shown.seq == seq && shown.hash == hash => false,
+    let shown = evidence.integrity.chain_head.as_ref().map(|shown| Shown {
+        page: shown.page,
+        text: &shown.text,
+        agrees: shown.seq == seq && shown.hash == hash,
+    });
+    let stated = Stated {
+        label: "Chain head",
+        source: "the embedded payload's chain_head is",
+        code: Code::VisibleTextMismatch,
+        expected: format!("seq {seq} hash {hash}"),
+    };
+    compare_printed(context, stated, shown)
+}
+
+/// What the embedded payload states for one printed integrity line.
+struct Stated<'a> {
+    /// The line's label as printed (`Records`).
+    label: &'a str,
+    /// How a mismatch's message names the payload's value.
+    source: &'a str,
+    /// The finding for a printed value that differs.
+    code: Code,
+    expected: String,
+}
+
+/// One printed integrity line as the page shows it.
+struct Shown<'a> {
+    page: usize,
+    text: &'a str,
+    /// Whether it says what the payload states.
+    agrees: bool,
+}
+
+/// A printed integrity line against the payload: a finding with both values at the page that
+/// shows a different one, `visible_text_mismatch` where no page shows the line; returns whether
+/// they differ.
+fn compare_printed(context: &mut Context, stated: Stated<'_>, shown: Option<Shown<'_>>) -> bool {
+    match shown {
+        Some(shown) if shown.agrees => false,
         Some(shown) => {
             let message = format!(
-                "page {} shows Chain head: {} but the embedded payload's chain_head is {expected}",
-                shown.page, shown.text
+                "page {} shows {}: {} but {} {}",
+                shown.page, stated.label, shown.text, stated.source, stated.expected
             );
             let finding = context
-                .finding(Code::VisibleTextMismatch, None, Some(shown.page), message)
-                .values(expected.clone(), shown.text.clone());
+                .finding(stated.code, None, Some(shown.page), message)
+                .values(stated.expected, shown.text.to_string());
             context.report(finding);
             true
         }
-        None => {
-            let finding = context.finding(
-                Code::VisibleTextMismatch,
-                None,
-                None,
-                "the PDF does not show `Chain head:`".into(),
-            );
-            context.report(finding);
-            true
-        }
+        None => not_shown(context, stated.label),
     }
+}
+
+/// `visible_text_mismatch`: no page shows the integrity line `label`; returns true.
+fn not_shown(context: &mut Context, label: &str) -> bool {
+    let finding = context.finding(
+        Code::VisibleTextMismatch,
+        None,
+        None,
+        format!("the PDF does not show `{label}:`"),
+    );
+    context.report(finding);
+    true
 }
 
 /// The printed `Verification URL:` against the expected URL; returns whether it differs (or,
@@ -702,16 +717,7 @@ fn compare_verification_url(
             &shown.value,
             expected_url,
         ),
-        None if payload.is_some() => {
-            let finding = context.finding(
-                Code::VisibleTextMismatch,
-                None,
-                None,
-                "the PDF does not show `Verification URL:`".into(),
-            );
-            context.report(finding);
-            true
-        }
+        None if payload.is_some() => not_shown(context, "Verification URL"),
         None => false,
     }
 }
