@@ -55,3 +55,28 @@ pub fn scratch(test: &str) -> PathBuf {
 pub fn sha256_hex(bytes: &[u8]) -> String {
     trailproof_core::record::hex(&trailproof_core::record::sha256(bytes))
 }
+
+/// The entry of a JSON report's `checks` whose `check` is `name`; panics naming the checks there
+/// are when none is.
+pub fn report_check<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    report_entry(report, "checks", "check", name)
+}
+
+/// The first entry of a JSON report's `findings` whose `code` is `code`; panics naming the codes
+/// there are when none is.
+pub fn report_finding<'a>(report: &'a serde_json::Value, code: &str) -> &'a serde_json::Value {
+    report_entry(report, "findings", "code", code)
+}
+
+fn report_entry<'a>(
+    report: &'a serde_json::Value,
+    list: &str,
+    key: &str,
+    value: &str,
+) -> &'a serde_json::Value {
+    let entries = report[list].as_array().map(Vec::as_slice).unwrap_or(&[]);
+    entries.iter().find(|e| e[key] == value).unwrap_or_else(|| {
+        let there: Vec<&serde_json::Value> = entries.iter().map(|e| &e[key]).collect();
+        panic!("no {list} entry with {key} {value:?} among {there:?}")
+    })
+}

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
-use trailproof_testkit::{root, vector};
+use trailproof_testkit::{report_check, root, vector};
 
 fn fixture(name: &str) -> PathBuf {
     root().join("tests/fixtures/pdf-recovery").join(name)
@@ -47,12 +47,7 @@ fn recovered(report: &Value) -> Vec<&Value> {
 }
 
 fn revisions_check(report: &Value) -> String {
-    report["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["check"] == "revisions")
-        .unwrap()["detail"]
+    report_check(report, "revisions")["detail"]
         .as_str()
         .unwrap()
         .to_string()

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
-use trailproof_testkit::root;
+use trailproof_testkit::{report_check, root};
 
 fn fixtures() -> PathBuf {
     root().join("tests/fixtures/recovery")
@@ -112,12 +112,7 @@ fn every_fixture_gives_exactly_its_expected_recovered_records() {
         }
         // A WAL beside the evidence no longer makes the verdict inconclusive by itself; a hot
         // journal says the main file holds a partial transaction.
-        let journal_check = report["checks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["check"] == "sqlite_journal")
-            .unwrap();
+        let journal_check = report_check(&report, "sqlite_journal");
         let hot = fixture["files"].get("journal").is_some();
         assert_eq!(
             journal_check["status"],

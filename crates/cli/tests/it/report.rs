@@ -18,23 +18,9 @@ struct Out {
 }
 
 fn verify_report(out: &Path, files: &[&str], env: &[(&str, &str)]) -> Out {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_trailproof"));
-    cmd.arg("verify")
-        .arg("--json")
-        .arg("--report")
-        .arg(out)
-        .args(files);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let o = cmd.output().unwrap();
-    let bytes = std::fs::read(out).unwrap_or_default();
-    Out {
-        code: o.status.code().unwrap(),
-        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-        html: String::from_utf8(bytes.clone()).unwrap(),
-        bytes,
-    }
+    let mut r = verify_report_bytes(out, files, env);
+    r.html = String::from_utf8(r.bytes.clone()).unwrap();
+    r
 }
 
 /// Nothing that fetches or runs anything.

@@ -7,7 +7,7 @@ use std::process::Command;
 
 use serde_json::Value;
 use trailproof_testkit::jsonl::{self, pos, rehash};
-use trailproof_testkit::{root, sha256_hex, vector};
+use trailproof_testkit::{report_check, report_finding, root, sha256_hex, vector};
 
 struct Run {
     code: i32,
@@ -185,15 +185,22 @@ fn tampered_jsonl(dir: &Path, name: &str, edit: impl FnOnce(&mut Vec<Value>)) ->
     p
 }
 
+/// A change to the vector records, made before they are written.
+type Edit = Box<dyn FnOnce(&mut Vec<Value>)>;
+
+/// An edit of the one vector record `tenant` seq `seq`.
+fn at(tenant: &'static str, seq: u64, change: impl FnOnce(&mut Value) + 'static) -> Edit {
+    Box::new(move |r: &mut Vec<Value>| {
+        let i = pos(r, tenant, seq);
+        change(&mut r[i]);
+    })
+}
+
 #[test]
 fn unseen_jsonl_evidence_tampered_every_way() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    type Case = (
-        &'static str,
-        Box<dyn FnOnce(&mut Vec<Value>)>,
-        Vec<(String, String, Option<u64>)>,
-    );
+    type Case = (&'static str, Edit, Vec<(String, String, Option<u64>)>);
     let cases: Vec<Case> = vec![
         (
             "shuffled.jsonl",
@@ -202,26 +209,19 @@ fn unseen_jsonl_evidence_tampered_every_way() {
         ),
         (
             "edited.jsonl",
-            Box::new(|r: &mut Vec<Value>| {
-                let i = pos(r, "globex", 3);
-                r[i]["outcome"] = "failure".into();
-            }),
+            at("globex", 3, |v| v["outcome"] = "failure".into()),
             vec![f("record_hash_mismatch", "globex", Some(3))],
         ),
         (
             "edited-unknown-member.jsonl",
-            Box::new(|r: &mut Vec<Value>| {
-                let i = pos(r, "acme", 5);
-                r[i]["note"] = "added".into();
-            }),
+            at("acme", 5, |v| v["note"] = "added".into()),
             vec![f("record_hash_mismatch", "acme", Some(5))],
         ),
         (
             "rehashed.jsonl",
-            Box::new(|r: &mut Vec<Value>| {
-                let i = pos(r, "acme", 12);
-                r[i]["actor_user_id"] = "u-9999".into();
-                rehash(&mut r[i]);
+            at("acme", 12, |v| {
+                v["actor_user_id"] = "u-9999".into();
+                rehash(v);
             }),
             vec![f("chain_link_broken", "acme", Some(13))],
         ),
@@ -268,10 +268,9 @@ fn unseen_jsonl_evidence_tampered_every_way() {
         ),
         (
             "genesis.jsonl",
-            Box::new(|r: &mut Vec<Value>| {
-                let i = pos(r, "globex", 1);
-                r[i]["prev_hash"] = "1".repeat(64).into();
-                rehash(&mut r[i]);
+            at("globex", 1, |v| {
+                v["prev_hash"] = "1".repeat(64).into();
+                rehash(v);
             }),
             vec![
                 f("genesis_invalid", "globex", Some(1)),
@@ -280,17 +279,13 @@ fn unseen_jsonl_evidence_tampered_every_way() {
         ),
         (
             "bad-timestamp.jsonl",
-            Box::new(|r: &mut Vec<Value>| {
-                let i = pos(r, "acme", 30);
-                r[i]["timestamp"] = "30/04/2026 10:00".into();
-            }),
+            at("acme", 30, |v| v["timestamp"] = "30/04/2026 10:00".into()),
             vec![f("not_canonical", "acme", Some(30))],
         ),
         (
             "unsafe-integer.jsonl",
-            Box::new(|r: &mut Vec<Value>| {
-                let i = pos(r, "acme", 31);
-                r[i]["metadata"]["row_count"] = serde_json::json!(9007199254740993u64);
+            at("acme", 31, |v| {
+                v["metadata"]["row_count"] = serde_json::json!(9007199254740993u64)
             }),
             vec![f("not_canonical", "acme", Some(31))],
         ),
@@ -333,12 +328,7 @@ fn a_renamed_record_among_good_ones_does_not_hide_the_rest() {
     let r = verify(&[&p]);
     let errs = findings(&r.report, "error");
     assert!(errs.contains(&f("not_canonical", "", None)), "{errs:?}");
-    let nc = r.report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["code"] == "not_canonical")
-        .unwrap();
+    let nc = report_finding(&r.report, "not_canonical");
     assert_eq!(nc["location"], "line 5");
     // The unreadable line is acme seq 5: the chain sees a gap there, and the edit at 17 is found.
     assert!(errs.contains(&f("seq_gap", "acme", Some(5))), "{errs:?}");
@@ -452,12 +442,7 @@ fn a_sqlite_write_ahead_log_beside_the_evidence_is_not_skipped_silently() {
         r.report["summary"]
     );
     assert_eq!(r.code, 2);
-    let c = r.report["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["check"] == "sqlite_journal")
-        .unwrap();
+    let c = report_check(&r.report, "sqlite_journal");
     assert_eq!(c["status"], "not_possible");
     let detail = c["detail"].as_str().unwrap();
     assert!(detail.contains("audit.sqlite-wal"), "{detail}");
@@ -476,12 +461,7 @@ fn a_sqlite_write_ahead_log_beside_the_evidence_is_not_skipped_silently() {
         "{}",
         r.report["summary"]
     );
-    let c = r.report["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["check"] == "sqlite_journal")
-        .unwrap();
+    let c = report_check(&r.report, "sqlite_journal");
     assert_eq!(c["status"], "passed", "{c}");
     assert!(c["detail"].as_str().unwrap().contains("committed frame"));
 }
@@ -512,12 +492,7 @@ fn readme_samples() {
         .filter_map(|e| e.2)
         .collect();
     assert_eq!(diverged, (12..=57).collect::<Vec<u64>>());
-    let first = r.report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["code"] == "record_diverged")
-        .unwrap();
+    let first = report_finding(&r.report, "record_diverged");
     assert_eq!(first["fields"][0]["field"], "actor_user_id");
     assert_eq!(first["fields"][0]["left"], "\"u-1004\"");
     assert_eq!(first["fields"][0]["right"], "\"u-1003\"");

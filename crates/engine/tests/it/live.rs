@@ -118,6 +118,23 @@ fn admin() -> Token {
     token("tenant_admin", "acme")
 }
 
+/// Tampers with the service's store as an insider would, behind the API's back.
+fn tamper_with(s: &Srv, action: tamper::Action) {
+    let mut conn = store::open(&s.db).unwrap();
+    tamper::run(&mut conn, &action).unwrap();
+}
+
+/// Changes one column of one record, leaving its hash alone.
+fn edit_field(tenant: &str, seq: i64, field: &str, value: &str) -> tamper::Action {
+    tamper::Action::EditField {
+        tenant: tenant.into(),
+        seq,
+        field: field.into(),
+        value: value.into(),
+        null: false,
+    }
+}
+
 #[test]
 fn intact_scope_with_export() {
     let s = start(300, 2, 1000, None);
@@ -175,18 +192,10 @@ fn record_edited_after_export() {
     let s = start(200, 2, 1000, None);
     let scope = Scope::tenant("acme");
     let (p, url) = export_json(&s, &scope);
-    let mut conn = store::open(&s.db).unwrap();
-    tamper::run(
-        &mut conn,
-        &tamper::Action::EditField {
-            tenant: "acme".into(),
-            seq: 5,
-            field: "outcome_reason".into(),
-            value: "approved_by_cfo".into(),
-            null: false,
-        },
-    )
-    .unwrap();
+    tamper_with(
+        &s,
+        edit_field("acme", 5, "outcome_reason", "approved_by_cfo"),
+    );
     let (r, _) = run(&[p], &url, admin()).unwrap();
     assert_eq!(r.verdict, Verdict::Tampered);
     let c = codes(&r);
@@ -215,16 +224,14 @@ fn record_deleted_after_export() {
     let s = start(200, 2, 1000, None);
     let scope = Scope::tenant("acme");
     let (p, url) = export_json(&s, &scope);
-    let mut conn = store::open(&s.db).unwrap();
-    tamper::run(
-        &mut conn,
-        &tamper::Action::Delete {
+    tamper_with(
+        &s,
+        tamper::Action::Delete {
             tenant: "acme".into(),
             seq: 7,
             to: None,
         },
-    )
-    .unwrap();
+    );
     let (r, _) = run(&[p], &url, admin()).unwrap();
     assert_eq!(r.verdict, Verdict::Tampered);
     let c = codes(&r);
@@ -253,18 +260,7 @@ fn lying_verify_endpoint() {
     let s = start(100, 1, 1000, Some(layer));
     let scope = Scope::tenant("acme");
     let url = url_of(&s, &scope);
-    let mut conn = store::open(&s.db).unwrap();
-    tamper::run(
-        &mut conn,
-        &tamper::Action::EditField {
-            tenant: "acme".into(),
-            seq: 3,
-            field: "actor_ip".into(),
-            value: "10.9.9.9".into(),
-            null: false,
-        },
-    )
-    .unwrap();
+    tamper_with(&s, edit_field("acme", 3, "actor_ip", "10.9.9.9"));
     let (r, _) = run(&[], &url, admin()).unwrap();
     assert_eq!(r.verdict, Verdict::Tampered);
     let c = codes(&r);
@@ -463,30 +459,18 @@ fn investigate_record_rewritten_after_export_is_diverged() {
     let (p, url) = export_json(&s, &Scope::tenant("acme"));
     let head = head_of(&s, "acme");
     let live_name = format!("live:http://{}", s.addr);
-    let mut conn = store::open(&s.db).unwrap();
     // An insider edits seq 5 and rewrites the chain from there: the live chain is consistent.
-    tamper::run(
-        &mut conn,
-        &tamper::Action::Rechain {
+    tamper_with(
+        &s,
+        tamper::Action::Rechain {
             tenant: "acme".into(),
             from_seq: 5,
             field: Some("outcome_reason".into()),
             value: Some("approved_by_cfo".into()),
         },
-    )
-    .unwrap();
+    );
     // And edits seq 3 without touching its hash.
-    tamper::run(
-        &mut conn,
-        &tamper::Action::EditField {
-            tenant: "acme".into(),
-            seq: 3,
-            field: "actor_ip".into(),
-            value: "10.9.9.9".into(),
-            null: false,
-        },
-    )
-    .unwrap();
+    tamper_with(&s, edit_field("acme", 3, "actor_ip", "10.9.9.9"));
     let inv = Investigation::new(std::slice::from_ref(&p))
         .live(Some(&live_request(&url, admin())))
         .timeline(&TimelineOptions::default())
