@@ -3,6 +3,10 @@
 # dictionary and seed corpus, appends libFuzzer's closing line ("Done N runs in S second(s)")
 # and the corpus size to campaign.log (git-ignored), and leaves any crash in artifacts/TARGET/.
 # Usage: bash fuzz/campaign.sh TARGET SECONDS   (run from anywhere; needs cargo-fuzz)
+# MAX_LEN=N overrides the target's -max_len (sql_dump's 64 KB inputs run ~140/s; 4 KB ones reach
+# the same statement and COPY paths many times faster). GROUP_NICE=N sets the leg's autogroup
+# nice (default 19, see below); 0 gives it a fair share beside builds, so a build cannot starve
+# it into libFuzzer's wall-clock timeout.
 set -euo pipefail
 cd "$(dirname "$0")"
 t=$1 secs=$2 extra=
@@ -17,13 +21,18 @@ case $t in
   sqlite_recover) dict=; max=65536 ;;
   *) echo "unknown target $t" >&2; exit 2 ;;
 esac
+max=${MAX_LEN:-$max}
 mkdir -p "corpus/$t" "artifacts/$t"
 # nice alone does not keep a leg off a benchmark: with autogroup scheduling (the Linux default)
 # each session shares the CPU equally whatever its processes' nice values, so a leg started from
 # its own session took a whole core from verify runs measured beside it. Lower this session's
 # group too.
-echo 19 > /proc/self/autogroup 2> /dev/null || true
-if [ -z "$(ls -A "corpus/$t")" ]; then bash seed.sh "$t"; fi
+echo "${GROUP_NICE:-19}" > /proc/self/autogroup 2> /dev/null || true
+# A fresh corpus starts from the fixtures and from the inputs earlier campaigns kept.
+if [ -z "$(ls -A "corpus/$t")" ]; then
+  bash seed.sh "$t"
+  if [ -d "regressions/$t" ]; then cp regressions/$t/* "corpus/$t/"; fi
+fi
 RUSTC_BOOTSTRAP=1 cargo fuzz build "$t" 2> /dev/null
 log=campaign-$t-$(date +%s).out
 start=$(date -u +%FT%TZ)
@@ -34,4 +43,4 @@ RUSTC_BOOTSTRAP=1 TMPDIR=/dev/shm nice -n 19 cargo fuzz run "$t" "corpus/$t" -- 
 rc=$?
 set -e
 done_line=$(grep -a "^Done " "$log" | tail -1 || true)
-echo "$start $t rc=$rc ${done_line:-no Done line} corpus=$(ls "corpus/$t" | wc -l) cpu=$(grep -o 'model name.*' /proc/cpuinfo | head -1 | cut -d: -f2 | xargs) sha_ni=$(grep -c -m1 sha_ni /proc/cpuinfo)" | tee -a campaign.log
+echo "$start $t max_len=$max rc=$rc ${done_line:-no Done line} corpus=$(ls "corpus/$t" | wc -l) cpu=$(grep -o 'model name.*' /proc/cpuinfo | head -1 | cut -d: -f2 | xargs) sha_ni=$(grep -c -m1 sha_ni /proc/cpuinfo)" | tee -a campaign.log
