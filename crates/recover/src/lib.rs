@@ -74,6 +74,44 @@ pub fn split_fuzz_input(data: &[u8]) -> (&[u8], &[u8], &[u8]) {
     (main, wal, journal)
 }
 
+/// The oracle of the `sqlite_recover` fuzz target and of the robustness tests: scans `main` with
+/// its `-wal` and `-journal`, accepts a typed error, and panics unless the scan kept its cap of
+/// `max_candidates` and every candidate lies inside its file with every stored column.
+#[doc(hidden)]
+pub fn check_scan(main: &[u8], wal: Option<&[u8]>, journal: Option<&[u8]>, max_candidates: usize) {
+    use std::io::Cursor;
+    let mut m = Cursor::new(main);
+    let mut w = wal.map(Cursor::new);
+    let mut j = journal.map(Cursor::new);
+    let options = Options {
+        max_candidates,
+        ..Options::default()
+    };
+    let Ok(found) = scan(
+        &mut m,
+        w.as_mut().map(|c| c as &mut dyn ReadSeek),
+        j.as_mut().map(|c| c as &mut dyn ReadSeek),
+        &options,
+    ) else {
+        return;
+    };
+    assert!(found.candidates.len() <= options.max_candidates);
+    for c in &found.candidates {
+        let len = match c.from.file() {
+            EvidenceFile::Main => main.len(),
+            EvidenceFile::Wal => wal.map_or(0, <[u8]>::len),
+            EvidenceFile::Journal => journal.map_or(0, <[u8]>::len),
+        };
+        assert!(
+            c.offset < len as u64,
+            "a candidate outside its file: {:?} at {} of {len}",
+            c.from,
+            c.offset
+        );
+        assert_eq!(c.columns.len(), found.table.stored_columns().count());
+    }
+}
+
 /// Where a recovered record was found: SPEC section 10's `recovered_from`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RecoveredFrom {

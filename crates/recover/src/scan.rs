@@ -51,6 +51,24 @@ struct Place {
     frame_status: Option<FrameStatus>,
 }
 
+impl Place {
+    /// A page of the database's state at `at`: in the WAL, an applied frame's page; in the main
+    /// file, the region `from` names.
+    fn in_state(page: u32, at: Located, from: RecoveredFrom) -> Place {
+        let in_wal = at.file == EvidenceFile::Wal;
+        Place {
+            page,
+            at,
+            from: if in_wal {
+                RecoveredFrom::SqliteWal
+            } else {
+                from
+            },
+            frame_status: in_wal.then_some(FrameStatus::Applied),
+        }
+    }
+}
+
 impl Collector {
     fn add(&mut self, found: Found, place: Place, region: Region) {
         if self.candidates.len() >= self.max {
@@ -360,20 +378,9 @@ impl Scanner {
                 let Some(at) = src.ev.locate(View::State, page) else {
                     return Ok(());
                 };
-                let in_wal = at.file == EvidenceFile::Wal;
-                let status = in_wal.then_some(FrameStatus::Applied);
                 let blocks = header.freeblocks(image, usable);
                 for (start, size) in blocks {
-                    let place = Place {
-                        page,
-                        at,
-                        from: if in_wal {
-                            RecoveredFrom::SqliteWal
-                        } else {
-                            RecoveredFrom::SqliteFreeblock
-                        },
-                        frame_status: status,
-                    };
+                    let place = Place::in_state(page, at, RecoveredFrom::SqliteFreeblock);
                     let region = CarveRegion {
                         image,
                         floor: header.offset,
@@ -383,16 +390,7 @@ impl Scanner {
                     self.carve(&region, src, place, Region::FreeBlock)?;
                 }
                 if let Some((start, end)) = header.gap(usable) {
-                    let place = Place {
-                        page,
-                        at,
-                        from: if in_wal {
-                            RecoveredFrom::SqliteWal
-                        } else {
-                            RecoveredFrom::SqliteUnallocated
-                        },
-                        frame_status: status,
-                    };
+                    let place = Place::in_state(page, at, RecoveredFrom::SqliteUnallocated);
                     let region = CarveRegion {
                         image,
                         floor: header.offset,
@@ -503,7 +501,7 @@ impl Scanner {
             let leaves: Vec<u32> = (0..stated.min(max_leaves))
                 .filter_map(|i| be32(&image, 8 + 4 * i))
                 .collect();
-            let place = self.state_place(trunk, at, RecoveredFrom::SqliteFreelist);
+            let place = Place::in_state(trunk, at, RecoveredFrom::SqliteFreelist);
             let region = CarveRegion {
                 image: &image,
                 floor: 8,
@@ -521,7 +519,7 @@ impl Scanner {
                 };
                 found = found.saturating_add(1);
                 src.ev.read(leaf_at, &mut leaf_image)?;
-                let place = self.state_place(leaf, leaf_at, RecoveredFrom::SqliteFreelist);
+                let place = Place::in_state(leaf, leaf_at, RecoveredFrom::SqliteFreelist);
                 self.carve_image(&leaf_image, &mut src, place)?;
             }
             if let Some(leaf) = bad_leaf {
@@ -547,20 +545,6 @@ impl Scanner {
             );
         }
         Ok(())
-    }
-
-    fn state_place(&self, page: u32, at: Located, from: RecoveredFrom) -> Place {
-        let in_wal = at.file == EvidenceFile::Wal;
-        Place {
-            page,
-            at,
-            from: if in_wal {
-                RecoveredFrom::SqliteWal
-            } else {
-                from
-            },
-            frame_status: in_wal.then_some(FrameStatus::Applied),
-        }
     }
 
     /// Step 5: pages of the state that no b-tree, overflow chain or freelist uses, and pages
@@ -604,7 +588,7 @@ impl Scanner {
             };
             self.make_room(ev)?;
             ev.read(at, &mut image)?;
-            let place = self.state_place(page, at, RecoveredFrom::SqliteUnallocated);
+            let place = Place::in_state(page, at, RecoveredFrom::SqliteUnallocated);
             let mut src = ViewSource {
                 ev,
                 view: View::State,

@@ -2,10 +2,7 @@
 //! bytes behind a valid header, returns candidates or a typed error, never panics, never
 //! loops, and every candidate it returns lies inside its file with every column.
 
-use std::io::Cursor;
-
 use proptest::prelude::*;
-use trailproof_recover::{scan, EvidenceFile, Options, ReadSeek};
 
 const PS: usize = 4096;
 
@@ -15,36 +12,7 @@ fn fixture(name: &str) -> Vec<u8> {
 
 /// Scans; errors are fine, panics are not; what is found is inside its file.
 fn exercise(main: &[u8], wal: Option<&[u8]>, journal: Option<&[u8]>) {
-    let mut m = Cursor::new(main);
-    let mut w = wal.map(Cursor::new);
-    let mut j = journal.map(Cursor::new);
-    let options = Options {
-        max_candidates: 500,
-        ..Options::default()
-    };
-    let Ok(found) = scan(
-        &mut m,
-        w.as_mut().map(|c| c as &mut dyn ReadSeek),
-        j.as_mut().map(|c| c as &mut dyn ReadSeek),
-        &options,
-    ) else {
-        return;
-    };
-    assert!(found.candidates.len() <= options.max_candidates);
-    for c in &found.candidates {
-        let len = match c.from.file() {
-            EvidenceFile::Main => main.len(),
-            EvidenceFile::Wal => wal.map_or(0, <[u8]>::len),
-            EvidenceFile::Journal => journal.map_or(0, <[u8]>::len),
-        };
-        assert!(
-            c.offset < len as u64,
-            "{:?} at {} of {len}",
-            c.from,
-            c.offset
-        );
-        assert_eq!(c.columns.len(), found.table.stored_columns().count());
-    }
+    trailproof_recover::check_scan(main, wal, journal, 500);
 }
 
 /// A place in the file: mostly page headers and cell pointers, where damage matters most.
