@@ -15,7 +15,7 @@ use trailproof_core::finding::{Check, Code, FieldDiff, Finding, Status};
 use trailproof_core::json::Value;
 use trailproof_core::payload::{CanonicalRecord, Payload};
 
-use super::{PdfEvidence, Revision, VisibleRow};
+use super::{Located, PdfEvidence, Revision, VisibleRow};
 use crate::Location;
 
 /// `text` as a JSON string literal, for messages.
@@ -590,39 +590,43 @@ fn check_visible_integrity(
 
 /// The printed `Records:` against the payload's `record_count`; returns whether they differ.
 fn compare_record_count(context: &mut Context, evidence: &PdfEvidence, payload: &Payload) -> bool {
-    let Some(expected) = value_text(payload.get("record_count")) else {
-        return false;
-    };
-    let shown = evidence.integrity.records.as_ref().map(|shown| Shown {
-        page: shown.page,
-        text: &shown.value,
-        agrees: shown.value == expected,
-    });
-    let stated = Stated {
+    let stated = |expected| Stated {
         label: "Records",
         source: "the embedded payload's record_count is",
         code: Code::RecordCountMismatch,
         expected,
     };
-    compare_printed(context, stated, shown)
+    let expected = value_text(payload.get("record_count")).map(stated);
+    compare_value(context, evidence.integrity.records.as_ref(), expected)
 }
 
 /// The printed `Fingerprint:` against the payload's; returns whether they differ.
 fn compare_fingerprint(context: &mut Context, evidence: &PdfEvidence, payload: &Payload) -> bool {
-    let Some(expected) = value_text(payload.get("fingerprint")) else {
-        return false;
-    };
-    let shown = evidence.integrity.fingerprint.as_ref().map(|shown| Shown {
-        page: shown.page,
-        text: &shown.value,
-        agrees: shown.value == expected,
-    });
-    let stated = Stated {
+    let stated = |expected| Stated {
         label: "Fingerprint",
         source: "the embedded payload states",
         code: Code::FingerprintMismatch,
         expected,
     };
+    let expected = value_text(payload.get("fingerprint")).map(stated);
+    compare_value(context, evidence.integrity.fingerprint.as_ref(), expected)
+}
+
+/// A printed single-value line against what the payload states (nothing to compare where it
+/// states nothing); returns whether they differ.
+fn compare_value(
+    context: &mut Context,
+    printed: Option<&Located>,
+    stated: Option<Stated<'_>>,
+) -> bool {
+    let Some(stated) = stated else {
+        return false;
+    };
+    let shown = printed.map(|shown| Shown {
+        page: shown.page,
+        text: &shown.value,
+        agrees: shown.value == stated.expected,
+    });
     compare_printed(context, stated, shown)
 }
 
