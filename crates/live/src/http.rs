@@ -161,80 +161,93 @@ impl Api {
         let shown = format!("GET {}", url.path());
         let mut attempt: u32 = 0;
         loop {
-            let last = attempt >= self.policy.max_retries;
-            let res = self
-                .client
-                .get(url.clone())
-                .header(AUTHORIZATION, self.auth.clone())
-                .send()
-                .await;
-            let resp = match res {
-                Ok(r) => r,
-                Err(e) => {
-                    if !last && transient(&e) {
-                        tokio::time::sleep(self.backoff(attempt)).await;
-                        attempt += 1;
-                        continue;
-                    }
-                    return Err(LiveError::Transport {
-                        what: shown,
-                        attempts: attempt + 1,
-                        cause: error_text(&e),
-                    });
+            match self.get_once(&url, &shown, attempt).await {
+                Ok(body) => return Ok(body),
+                Err(Attempt::Retry(wait)) => {
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
                 }
-            };
-            let status = resp.status();
-            if status == StatusCode::OK {
-                match resp.bytes().await {
-                    Ok(b) => return Ok(b.to_vec()),
-                    Err(e) => {
-                        if !last {
-                            tokio::time::sleep(self.backoff(attempt)).await;
-                            attempt += 1;
-                            continue;
-                        }
-                        return Err(LiveError::Transport {
-                            what: shown,
-                            attempts: attempt + 1,
-                            cause: error_text(&e),
-                        });
-                    }
-                }
+                Err(Attempt::Failed(e)) => return Err(e),
             }
-            if status == StatusCode::UNAUTHORIZED {
-                return Err(LiveError::Unauthorized);
-            }
-            if status == StatusCode::FORBIDDEN {
-                return Err(LiveError::Forbidden);
-            }
-            let retry_after = resp
-                .headers()
-                .get(RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<u64>().ok())
-                .map(Duration::from_secs);
-            let message = error_message(resp).await;
-            let retryable = status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error();
-            if retryable && !last {
-                let wait = if status == StatusCode::TOO_MANY_REQUESTS {
-                    retry_after
-                        .unwrap_or_else(|| self.backoff(attempt))
-                        .min(self.policy.max_retry_after)
-                } else {
-                    self.backoff(attempt)
-                };
-                tokio::time::sleep(wait).await;
-                attempt += 1;
-                continue;
-            }
-            return Err(LiveError::Status {
-                what: shown,
-                status: status.as_u16(),
-                attempts: attempt + 1,
-                message,
-            });
         }
     }
+
+    /// Attempt number `attempt` (from 0) of a GET: the body of a 200 answer, or how long to wait
+    /// before the next attempt, or the error once no attempt is left or none would help.
+    async fn get_once(
+        &self,
+        url: &url::Url,
+        shown: &str,
+        attempt: u32,
+    ) -> Result<Vec<u8>, Attempt> {
+        let last = attempt >= self.policy.max_retries;
+        let transport = |e: reqwest::Error, retryable: bool| {
+            if retryable && !last {
+                Attempt::Retry(self.backoff(attempt))
+            } else {
+                Attempt::Failed(LiveError::Transport {
+                    what: shown.to_string(),
+                    attempts: attempt + 1,
+                    cause: error_text(&e),
+                })
+            }
+        };
+        let resp = self
+            .client
+            .get(url.clone())
+            .header(AUTHORIZATION, self.auth.clone())
+            .send()
+            .await
+            .map_err(|e| {
+                let retryable = transient(&e);
+                transport(e, retryable)
+            })?;
+        let status = resp.status();
+        if status == StatusCode::OK {
+            return match resp.bytes().await {
+                Ok(b) => Ok(b.to_vec()),
+                Err(e) => Err(transport(e, true)),
+            };
+        }
+        if status == StatusCode::UNAUTHORIZED {
+            return Err(Attempt::Failed(LiveError::Unauthorized));
+        }
+        if status == StatusCode::FORBIDDEN {
+            return Err(Attempt::Failed(LiveError::Forbidden));
+        }
+        let retry_after = resp
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        let message = error_message(resp).await;
+        let retryable = status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error();
+        if retryable && !last {
+            let wait = if status == StatusCode::TOO_MANY_REQUESTS {
+                retry_after
+                    .unwrap_or_else(|| self.backoff(attempt))
+                    .min(self.policy.max_retry_after)
+            } else {
+                self.backoff(attempt)
+            };
+            return Err(Attempt::Retry(wait));
+        }
+        Err(Attempt::Failed(LiveError::Status {
+            what: shown.to_string(),
+            status: status.as_u16(),
+            attempts: attempt + 1,
+            message,
+        }))
+    }
+}
+
+/// How one attempt of a request ended when it gave no body.
+enum Attempt {
+    /// Try again after this long.
+    Retry(Duration),
+    /// Give up with this error.
+    Failed(LiveError),
 }
 
 /// Whether a transport error is worth another attempt (timeouts, refused or dropped
