@@ -5,9 +5,8 @@
 use std::path::Path;
 use std::process::Command;
 
-use trailproof_core::json::Value;
-use trailproof_core::record::{compute_hash, hex, sha256, GENESIS};
-use trailproof_core::time::Instant;
+use trailproof_core::record::{hex, sha256};
+use trailproof_testkit::jsonl::hostile_chain;
 use trailproof_testkit::vector_arg as vector;
 
 struct Out {
@@ -129,63 +128,11 @@ fn verdict_exit_code_is_unchanged_by_the_report() {
     assert_self_contained(&r.html);
 }
 
-fn s(x: &str) -> Value {
-    Value::String(x.to_string())
-}
-
-/// A valid chain whose evidence carries markup in every free-text place.
-fn hostile_chain(path: &Path) {
-    let hostile = "<img src=x onerror=alert(1)>";
-    let mut prev = hex(&GENESIS);
-    let mut out = String::new();
-    for seq in 1..=3u64 {
-        let mut rec = Value::object(vec![
-            ("seq".into(), Value::Number(seq as f64)),
-            ("event_id".into(), s(&format!("e-{seq}"))),
-            ("tenant_id".into(), s("acme</td><script>x</script>")),
-            (
-                "timestamp".into(),
-                s(&Instant {
-                    nanos: 1_777_536_000_000_000_000 + seq as i64 * 60_000_000_000,
-                }
-                .canonical()),
-            ),
-            ("action".into(), s("call.barge")),
-            ("severity".into(), s("critical")),
-            ("actor_user_id".into(), s("u-1\"><b>")),
-            ("actor_role".into(), s("tenant_admin")),
-            ("actor_display".into(), s(hostile)),
-            ("actor_ip".into(), Value::Null),
-            ("http_method".into(), s("POST")),
-            ("http_route".into(), s("/v2/calls/barge")),
-            ("resource_type".into(), Value::Null),
-            ("resource_id".into(), Value::Null),
-            ("resource_display".into(), Value::Null),
-            ("outcome".into(), s("failure")),
-            ("outcome_reason".into(), s("<svg onload=alert(2)>")),
-            ("changes".into(), Value::Null),
-            ("metadata".into(), Value::object(vec![]).unwrap()),
-            ("prev_hash".into(), s(&prev)),
-        ])
-        .unwrap();
-        let h = hex(&compute_hash(&rec));
-        rec.set("hash", s(&h));
-        prev = h;
-        if seq == 2 {
-            // Tampered after hashing: a finding quotes the record.
-            rec.set("actor_display", s("<img src=y onerror=alert(3)>"));
-        }
-        out.push_str(&rec.to_string());
-        out.push('\n');
-    }
-    std::fs::write(path, out).unwrap();
-}
-
 #[test]
 fn every_evidence_value_is_escaped() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("<evil>&'\".jsonl");
-    hostile_chain(&input);
+    hostile_chain(&input, "<img src=y onerror=alert(3)>");
     let out = dir.path().join("x.html");
     let r = verify_report(&out, &[input.to_str().unwrap()], &[]);
     assert_eq!(r.code, 1, "{}", r.stderr);
@@ -313,7 +260,7 @@ fn pdf_report_same_bytes_in_any_time_zone() {
 fn pdf_report_draws_evidence_text_literally() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("<evil>&'\".jsonl");
-    hostile_chain(&input);
+    hostile_chain(&input, "<img src=y onerror=alert(3)>");
     let out = dir.path().join("x.pdf");
     let r = verify_report_bytes(&out, &[input.to_str().unwrap()], &[]);
     assert_eq!(r.code, 1, "{}", r.stderr);

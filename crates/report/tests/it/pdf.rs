@@ -1,18 +1,17 @@
 //! The PDF verification report read back as an auditor's tools read it: lopdf parses it,
 //! poppler's `pdftotext` extracts what the pages show.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 use trailproof_core::assurance::Assurance;
 use trailproof_core::finding::{Check, Code, FieldDiff, Finding, Status};
-use trailproof_core::json::Value;
-use trailproof_core::record::{compute_hash, hex, sha256, GENESIS};
+use trailproof_core::record::{hex, sha256};
 use trailproof_core::report::{Counts, InputInfo, Report, Tool, Verdict};
-use trailproof_core::time::Instant;
 use trailproof_core::timeline::model::{Timeline, TimelineOptions};
 use trailproof_engine::Investigation;
 use trailproof_report::{render_at, Format, TimelineExcerpt, FINDING_ROWS, MAX_VALUE_CHARS};
+use trailproof_testkit::jsonl::hostile_chain;
 use trailproof_testkit::vector_arg as vector;
 
 fn case(files: &[&str]) -> (Report, Timeline) {
@@ -337,61 +336,11 @@ fn same_report_same_bytes_pdf_a_and_its_date() {
     assert!(later != a);
 }
 
-fn s(x: &str) -> Value {
-    Value::String(x.to_string())
-}
-
-/// A valid 3-record chain whose free text is hostile; seq 2 is altered after hashing.
-fn hostile_chain(path: &Path) {
-    let mut prev = hex(&GENESIS);
-    let mut out = String::new();
-    for seq in 1..=3u64 {
-        let mut rec = Value::object(vec![
-            ("seq".into(), Value::Number(seq as f64)),
-            ("event_id".into(), s(&format!("e-{seq}"))),
-            ("tenant_id".into(), s("acme</td><script>x</script>")),
-            (
-                "timestamp".into(),
-                s(&Instant {
-                    nanos: 1_777_536_000_000_000_000 + seq as i64 * 60_000_000_000,
-                }
-                .canonical()),
-            ),
-            ("action".into(), s("call.barge")),
-            ("severity".into(), s("critical")),
-            ("actor_user_id".into(), s("u-1\"><b>")),
-            ("actor_role".into(), s("tenant_admin")),
-            ("actor_display".into(), s("<img src=x onerror=alert(1)>")),
-            ("actor_ip".into(), Value::Null),
-            ("http_method".into(), s("POST")),
-            ("http_route".into(), s("/v2/calls/barge")),
-            ("resource_type".into(), Value::Null),
-            ("resource_id".into(), Value::Null),
-            ("resource_display".into(), Value::Null),
-            ("outcome".into(), s("failure")),
-            ("outcome_reason".into(), s("<svg onload=alert(2)>")),
-            ("changes".into(), Value::Null),
-            ("metadata".into(), Value::object(vec![]).unwrap()),
-            ("prev_hash".into(), s(&prev)),
-        ])
-        .unwrap();
-        let h = hex(&compute_hash(&rec));
-        rec.set("hash", s(&h));
-        prev = h;
-        if seq == 2 {
-            rec.set("actor_display", s(HOSTILE_NAME));
-        }
-        out.push_str(&rec.to_string());
-        out.push('\n');
-    }
-    std::fs::write(path, out).unwrap();
-}
-
 #[test]
 fn evidence_text_is_drawn_literally() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("<evil>&'\".jsonl");
-    hostile_chain(&input);
+    hostile_chain(&input, HOSTILE_NAME);
     let files = [input.to_str().unwrap()];
     let (mut report, tl) = case(&files);
     assert_eq!(report.verdict, Verdict::Tampered);

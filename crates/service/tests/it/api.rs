@@ -5,26 +5,13 @@ use crate::common::*;
 
 const SECRET: &str = "test-secret";
 
-fn vector_store(name: &str) -> (std::path::PathBuf, std::path::PathBuf) {
-    let d = tmpdir(name);
-    let db = d.join("store.db");
-    ok(&[
-        "import",
-        "--db",
-        db.to_str().unwrap(),
-        "--in",
-        vector("records.jsonl").to_str().unwrap(),
-    ]);
-    (d, db)
-}
-
 fn admin() -> String {
     token(SECRET, "tenant_admin", "acme", "u-1001", 600)
 }
 
 #[test]
 fn records_paging_head_and_verify() {
-    let (_d, db) = vector_store("paging");
+    let (_d, db) = imported("paging", "records.jsonl");
     let s = serve(&db, SECRET, &[]);
     let t = admin();
     let r = get(&s.addr, "/api/v1/audit/records?tenant_id=acme&limit=15", &t);
@@ -130,7 +117,7 @@ fn records_paging_head_and_verify() {
 
 #[test]
 fn every_error_status_and_denial_logging() {
-    let (_d, db) = vector_store("errors");
+    let (_d, db) = imported("errors", "records.jsonl");
     let s = serve(&db, SECRET, &[]);
     let t = admin();
     let err = |r: &Resp| r.json()["error"].as_str().unwrap().to_string();
@@ -249,7 +236,7 @@ fn every_error_status_and_denial_logging() {
 
 #[test]
 fn rate_limit_answers_429_with_retry_after() {
-    let (_d, db) = vector_store("rate");
+    let (_d, db) = imported("rate", "records.jsonl");
     let s = serve(&db, SECRET, &["--rate-limit", "3", "--rate-window", "30"]);
     let t = admin();
     for _ in 0..3 {

@@ -204,3 +204,22 @@ pub fn post_event(addr: &str, token: &str, body: &str) -> Resp {
         Some(body),
     )
 }
+
+/// A fresh store with the public vector `file` imported (every hash checked on the way in).
+pub fn imported(name: &str, file: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    let d = tmpdir(name);
+    let db = d.join("store.db");
+    let out = ok(&[
+        "import",
+        "--db",
+        db.to_str().unwrap(),
+        "--in",
+        vector(file).to_str().unwrap(),
+    ]);
+    let n = if file == "records.jsonl" { 52 } else { 33 };
+    assert_eq!(
+        out,
+        format!("imported {n} records; every seq, prev_hash and hash matches the input\n")
+    );
+    (d, db)
+}

@@ -4,24 +4,6 @@
 
 use crate::common::*;
 
-fn imported(name: &str, file: &str) -> (std::path::PathBuf, std::path::PathBuf) {
-    let d = tmpdir(name);
-    let db = d.join("store.db");
-    let out = ok(&[
-        "import",
-        "--db",
-        db.to_str().unwrap(),
-        "--in",
-        vector(file).to_str().unwrap(),
-    ]);
-    let n = if file == "records.jsonl" { 52 } else { 33 };
-    assert_eq!(
-        out,
-        format!("imported {n} records; every seq, prev_hash and hash matches the input\n")
-    );
-    (d, db)
-}
-
 #[test]
 fn acme_critical_export_reproduces_the_vector() {
     let (d, db) = imported("export", "records.jsonl");
