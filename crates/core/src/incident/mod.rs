@@ -106,8 +106,13 @@ struct Grouper<'a> {
 
 impl<'a> Grouper<'a> {
     fn free(&self, code: Code) -> Vec<usize> {
+        self.free_any(&[code])
+    }
+
+    /// The findings not yet taken whose code is one of `codes`, in report order.
+    fn free_any(&self, codes: &[Code]) -> Vec<usize> {
         (0..self.findings.len())
-            .filter(|&i| !self.taken[i] && self.findings[i].code == code)
+            .filter(|&i| !self.taken[i] && codes.contains(&self.findings[i].code))
             .collect()
     }
 
@@ -139,16 +144,11 @@ impl<'a> Grouper<'a> {
             .collect()
     }
 
-    /// [`Self::free_in`], of findings read from `input` only.
-    fn free_in_input(
-        &self,
-        code: Code,
-        tenant: Option<&str>,
-        (first, last): (u64, u64),
-        input: Option<&str>,
-    ) -> Vec<usize> {
-        let mut found = self.free_in(code, tenant, first, last);
-        found.retain(|&i| self.findings[i].input.as_deref() == input);
+    /// [`Self::free_in`] for the tenant of finding `root`, of findings read from its input only.
+    fn same_source(&self, root: usize, code: Code, (first, last): (u64, u64)) -> Vec<usize> {
+        let root = &self.findings[root];
+        let mut found = self.free_in(code, root.tenant_id.as_deref(), first, last);
+        found.retain(|&i| self.findings[i].input == root.input);
         found
     }
 

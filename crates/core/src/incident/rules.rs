@@ -156,12 +156,7 @@ impl Grouper<'_> {
             let tenant = f.tenant_id.clone();
             let head = f.seq.unwrap_or(0);
             let input = f.input.clone();
-            let missing: Vec<usize> = self.free_in_input(
-                Code::RecordMissing,
-                tenant.as_deref(),
-                (0, head),
-                input.as_deref(),
-            );
+            let missing = self.same_source(cut, Code::RecordMissing, (0, head));
             let first = missing
                 .iter()
                 .filter_map(|&i| self.seq(i))
@@ -195,12 +190,7 @@ impl Grouper<'_> {
             let first = f.seq.unwrap_or(0);
             let last = f.seq_end.unwrap_or(first);
             let input = f.input.clone();
-            let mut members: Vec<usize> = self.free_in_input(
-                Code::ChainLinkBroken,
-                tenant.as_deref(),
-                (last + 1, last + 1),
-                input.as_deref(),
-            );
+            let mut members = self.same_source(gap, Code::ChainLinkBroken, (last + 1, last + 1));
             members.extend(
                 self.free_in(Code::RecordMissing, tenant.as_deref(), first, last)
                     .into_iter()
@@ -237,13 +227,7 @@ impl Grouper<'_> {
             let f = &self.findings[dup];
             let tenant = f.tenant_id.clone();
             let seq = f.seq.unwrap_or(0);
-            let input = f.input.clone();
-            let members: Vec<usize> = self.free_in_input(
-                Code::ChainLinkBroken,
-                tenant.as_deref(),
-                (seq, seq + 1),
-                input.as_deref(),
-            );
+            let members = self.same_source(dup, Code::ChainLinkBroken, (seq, seq + 1));
             let explanation = format!(
                 "a second record was inserted at {}",
                 span(tenant.as_deref(), Some(seq), None)
@@ -263,9 +247,7 @@ impl Grouper<'_> {
     /// `record_hash_mismatch` and `not_canonical`: a record edited without its hash recomputed.
     /// What other sources or the printed page say of the same record follows from it.
     pub(super) fn edited(&mut self) {
-        let mut edits = self.free(Code::RecordHashMismatch);
-        edits.extend(self.free(Code::NotCanonical));
-        edits.sort_unstable();
+        let edits = self.free_any(&[Code::RecordHashMismatch, Code::NotCanonical]);
         for edit in edits {
             if self.taken[edit] {
                 continue;
@@ -305,9 +287,7 @@ impl Grouper<'_> {
     /// `chain_link_broken` and `genesis_invalid` left over: the record before the link was
     /// changed and re-hashed, or (where the timestamps go back there) records were reordered.
     pub(super) fn broken_links(&mut self) {
-        let mut links = self.free(Code::ChainLinkBroken);
-        links.extend(self.free(Code::GenesisInvalid));
-        links.sort_unstable();
+        let links = self.free_any(&[Code::ChainLinkBroken, Code::GenesisInvalid]);
         for link in links {
             let f = &self.findings[link];
             let tenant = f.tenant_id.clone();
