@@ -5,7 +5,7 @@
 //! revisions hold. A SQLite file with a `-wal` is read as SQLite
 //! reads it (committed frames applied), as `verify` reads it.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use trailproof_core::case::Case;
@@ -181,7 +181,28 @@ fn print_recovered(recovered: &[Finding]) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn run(path: &Path, tenant: &str, seq: u64, json: bool) -> anyhow::Result<u8> {
+/// The arguments of `trailproof inspect`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The evidence file to look in.
+    pub file: PathBuf,
+    #[arg(long)]
+    pub tenant: String,
+    #[arg(long)]
+    pub seq: u64,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Runs the command; returns the exit code.
+pub fn run(a: Args) -> anyhow::Result<u8> {
+    let (file, tenant, seq) = (&a.file, &a.tenant, a.seq);
+    show(file, tenant, seq, a.json)
+        .with_context(|| format!("inspecting {tenant} seq {seq} in {}", file.display()))
+}
+
+fn show(path: &Path, tenant: &str, seq: u64, json: bool) -> anyhow::Result<u8> {
     let (found, recovered) = neighbours(path, tenant, seq)?;
     let at = |s: u64| found.iter().filter(move |c| c.seq == Some(s));
     let Some(target) = at(seq).next() else {

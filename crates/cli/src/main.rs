@@ -18,10 +18,8 @@ mod selftest;
 mod timeline;
 mod verify;
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
@@ -50,17 +48,7 @@ enum Command {
     /// Exit 0 intact (appended growth included), 1 tampered, 2 could not verify.
     Live(live::LiveArgs),
     /// Show one record: its canonical bytes as hashed, stored vs recomputed hash, and links.
-    Inspect {
-        /// The evidence file to look in.
-        file: PathBuf,
-        #[arg(long)]
-        tenant: String,
-        #[arg(long)]
-        seq: u64,
-        /// Print one JSON object instead of text.
-        #[arg(long)]
-        json: bool,
-    },
+    Inspect(inspect::Args),
     /// Run the known-answer self-test built into this binary and name the build tested
     /// (version, commit, SHA-256 of the executable).
     ///
@@ -111,13 +99,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Verify(args) => verify::run(args),
         Command::Timeline(args) => timeline::run(args),
         Command::Live(args) => live::run(args),
-        Command::Inspect {
-            file,
-            tenant,
-            seq,
-            json,
-        } => inspect::run(&file, &tenant, seq, json)
-            .with_context(|| format!("inspecting {tenant} seq {seq} in {}", file.display())),
+        Command::Inspect(args) => inspect::run(args),
         Command::Selftest(args) => selftest::run(args),
         Command::Case(args) => case::run(args),
         Command::GenerateDocs(args) => generate::run(args),
