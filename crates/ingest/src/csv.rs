@@ -115,7 +115,12 @@ impl CsvSource {
         self.fields.clear();
         for i in 0..n {
             let r = self.record.range(i)?;
-            let end = if i + 1 == n && text[r.clone()].ends_with('\r') {
+            // The record's fields are concatenated without their separators: two fields that
+            // are not UTF-8 alone (`a\xef`, `\xbf\xbd`) can make valid text together, so a
+            // field need not start or end on a character boundary of `text`. Such a field
+            // leaves the row to the cells path, which judges each field alone.
+            let field = text.get(r.clone())?;
+            let end = if i + 1 == n && field.ends_with('\r') {
                 r.end - 1
             } else {
                 r.end

@@ -339,6 +339,30 @@ fn sqlite_dump_quoting_triggers_and_bad_rows() {
     );
 }
 
+/// Found by the jsonl_csv fuzz target (2026-12-04): the reader sliced the record's text, whose
+/// fields are concatenated without separators, at a field that ends inside a character
+/// (`a\xef` then `\xbf\xbd`, valid UTF-8 only together) and panicked. The row is unreadable,
+/// naming the first field that is not UTF-8; the rows around it are read.
+#[test]
+fn csv_fields_that_are_utf8_only_together_are_not_utf8() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path().join("split.csv");
+    std::fs::write(
+        &p,
+        b"seq,tenant_id,actor_display\n1,acme,ok\n2,a\xef,\xbf\xbd\n3,acme,ok\n",
+    )
+    .expect("write");
+    let r = read_all(&p, InputKind::Csv);
+    assert_eq!(r.len(), 3);
+    assert_eq!(value(&r[0]).get("seq"), Some(&Value::Number(1.0)));
+    assert_eq!(r[1].loc, Location::Row(2));
+    assert_eq!(
+        unreadable(&r[1]),
+        "row 2 (line 3): column tenant_id is not valid UTF-8"
+    );
+    assert_eq!(value(&r[2]).get("seq"), Some(&Value::Number(3.0)));
+}
+
 #[test]
 fn csv_quoted_newlines_empty_null_and_bad_rows() {
     let r = read_all(&fixture("quoted.csv"), InputKind::Csv);
