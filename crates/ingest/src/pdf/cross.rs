@@ -555,8 +555,13 @@ fn check_visible_integrity(
 ) {
     let mut failed = 0usize;
     if let Some(payload) = payload {
-        failed += usize::from(compare_record_count(context, evidence, payload));
-        failed += usize::from(compare_fingerprint(context, evidence, payload));
+        let integrity = &evidence.integrity;
+        for (printed, line) in [
+            (&integrity.records, &RECORDS_LINE),
+            (&integrity.fingerprint, &FINGERPRINT_LINE),
+        ] {
+            failed += usize::from(compare_value(context, printed.as_ref(), payload, line));
+        }
         failed += usize::from(compare_chain_head(context, evidence, payload));
     }
     failed += usize::from(compare_verification_url(
@@ -588,45 +593,56 @@ fn check_visible_integrity(
     );
 }
 
-/// The printed `Records:` against the payload's `record_count`; returns whether they differ.
-fn compare_record_count(context: &mut Context, evidence: &PdfEvidence, payload: &Payload) -> bool {
-    let stated = |expected| Stated {
-        label: "Records",
-        source: "the embedded payload's record_count is",
-        code: Code::RecordCountMismatch,
-        expected,
-    };
-    let expected = value_text(payload.get("record_count")).map(stated);
-    compare_value(context, evidence.integrity.records.as_ref(), expected)
+/// A printed line of one value and the payload member it repeats.
+struct ValueLine {
+    /// The line's label as printed.
+    label: &'static str,
+    /// The payload member.
+    member: &'static str,
+    /// How a mismatch's message names the payload's value.
+    source: &'static str,
+    /// The finding for a printed value that differs.
+    code: Code,
 }
 
-/// The printed `Fingerprint:` against the payload's; returns whether they differ.
-fn compare_fingerprint(context: &mut Context, evidence: &PdfEvidence, payload: &Payload) -> bool {
-    let stated = |expected| Stated {
-        label: "Fingerprint",
-        source: "the embedded payload states",
-        code: Code::FingerprintMismatch,
-        expected,
-    };
-    let expected = value_text(payload.get("fingerprint")).map(stated);
-    compare_value(context, evidence.integrity.fingerprint.as_ref(), expected)
-}
+/// `Records:` repeats the payload's `record_count`.
+const RECORDS_LINE: ValueLine = ValueLine {
+    label: "Records",
+    member: "record_count",
+    source: "the embedded payload's record_count is",
+    code: Code::RecordCountMismatch,
+};
 
-/// A printed single-value line against what the payload states (nothing to compare where it
-/// states nothing); returns whether they differ.
+/// `Fingerprint:` repeats the payload's `fingerprint`.
+const FINGERPRINT_LINE: ValueLine = ValueLine {
+    label: "Fingerprint",
+    member: "fingerprint",
+    source: "the embedded payload states",
+    code: Code::FingerprintMismatch,
+};
+
+/// A printed single-value line against the payload member it repeats (nothing to compare where
+/// the payload lacks it); returns whether they differ.
 fn compare_value(
     context: &mut Context,
     printed: Option<&Located>,
-    stated: Option<Stated<'_>>,
+    payload: &Payload,
+    line: &ValueLine,
 ) -> bool {
-    let Some(stated) = stated else {
+    let Some(expected) = value_text(payload.get(line.member)) else {
         return false;
     };
     let shown = printed.map(|shown| Shown {
         page: shown.page,
         text: &shown.value,
-        agrees: shown.value == stated.expected,
+        agrees: shown.value == expected,
     });
+    let stated = Stated {
+        label: line.label,
+        source: line.source,
+        code: line.code,
+        expected,
+    };
     compare_printed(context, stated, shown)
 }
 
