@@ -13,7 +13,7 @@
 
 pub mod jsonl;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The workspace root (the folder holding `Cargo.toml`, `tests/`, `samples/`).
@@ -79,4 +79,27 @@ fn report_entry<'a>(
         let there: Vec<&serde_json::Value> = entries.iter().map(|e| &e[key]).collect();
         panic!("no {list} entry with {key} {value:?} among {there:?}")
     })
+}
+
+/// The text of the PDF at `path` as poppler's `pdftotext` extracts it (UTF-8), as an auditor's
+/// tool reads a report; panics naming pdftotext's complaint when it fails.
+pub fn pdftotext(path: &Path) -> String {
+    let out = std::process::Command::new("pdftotext")
+        .args(["-enc", "UTF-8"])
+        .arg(path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils, see scripts/setup.sh)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("pdftotext writes UTF-8")
+}
+
+/// Whitespace runs (line ends included) as one space: text extracted from a PDF, whose line
+/// breaks depend on the layout, compared as words.
+pub fn flat(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }

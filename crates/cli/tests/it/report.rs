@@ -8,6 +8,7 @@ use std::process::Command;
 use trailproof_core::record::{hex, sha256};
 use trailproof_testkit::jsonl::hostile_chain;
 use trailproof_testkit::vector_arg as vector;
+use trailproof_testkit::{flat, pdftotext};
 
 struct Out {
     code: i32,
@@ -151,26 +152,6 @@ fn every_evidence_value_is_escaped() {
 }
 
 // The PDF report (`--report OUT.pdf`).
-
-fn pdftotext(path: &Path) -> String {
-    let out = Command::new("pdftotext")
-        .args(["-enc", "UTF-8"])
-        .arg(path)
-        .arg("-")
-        .output()
-        .expect("pdftotext (poppler-utils, see scripts/setup.sh)");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-/// Whitespace runs (line ends included) as one space.
-fn flat(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
-}
 
 #[test]
 fn pdf_report_holds_verdict_inputs_findings_and_command() {

@@ -11,6 +11,7 @@ use trailproof_core::report::{Counts, InputInfo, Report, Tool, Verdict};
 use trailproof_core::timeline::model::{Timeline, TimelineOptions};
 use trailproof_engine::Investigation;
 use trailproof_report::{render_at, Format, TimelineExcerpt, FINDING_ROWS, MAX_VALUE_CHARS};
+use trailproof_testkit::flat;
 use trailproof_testkit::jsonl::hostile_chain;
 use trailproof_testkit::vector_arg as vector;
 
@@ -96,23 +97,7 @@ fn pdftotext(bytes: &[u8]) -> String {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("r.pdf");
     std::fs::write(&path, bytes).unwrap();
-    let out = Command::new("pdftotext")
-        .args(["-enc", "UTF-8"])
-        .arg(&path)
-        .arg("-")
-        .output()
-        .expect("pdftotext (poppler-utils, see scripts/setup.sh)");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-/// Whitespace runs (line ends included) as one space.
-fn flat(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+    trailproof_testkit::pdftotext(&path)
 }
 
 fn pages(bytes: &[u8]) -> usize {
