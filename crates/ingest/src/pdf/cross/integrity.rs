@@ -59,8 +59,8 @@ pub(super) fn check_visible_integrity(
     );
 }
 
-/// A printed line of one value and the payload member it repeats.
-struct ValueLine {
+/// A printed integrity line and the payload member it repeats.
+struct PrintedLine {
     /// The line's label as printed.
     label: &'static str,
     /// The payload member.
@@ -72,7 +72,7 @@ struct ValueLine {
 }
 
 /// `Records:` repeats the payload's `record_count`.
-const RECORDS_LINE: ValueLine = ValueLine {
+const RECORDS_LINE: PrintedLine = PrintedLine {
     label: "Records",
     member: "record_count",
     source: "the embedded payload's record_count is",
@@ -80,11 +80,19 @@ const RECORDS_LINE: ValueLine = ValueLine {
 };
 
 /// `Fingerprint:` repeats the payload's `fingerprint`.
-const FINGERPRINT_LINE: ValueLine = ValueLine {
+const FINGERPRINT_LINE: PrintedLine = PrintedLine {
     label: "Fingerprint",
     member: "fingerprint",
     source: "the embedded payload states",
     code: Code::FingerprintMismatch,
+};
+
+/// `Chain head:` repeats the payload's `chain_head` (its `seq` and `hash`).
+const CHAIN_HEAD_LINE: PrintedLine = PrintedLine {
+    label: "Chain head",
+    member: "chain_head",
+    source: "the embedded payload's chain_head is",
+    code: Code::VisibleTextMismatch,
 };
 
 /// A printed single-value line against the payload member it repeats (nothing to compare where
@@ -93,7 +101,7 @@ fn compare_value(
     context: &mut Context,
     printed: Option<&Located>,
     payload: &Payload,
-    line: &ValueLine,
+    line: &'static PrintedLine,
 ) -> bool {
     let Some(expected) = value_text(payload.get(line.member)) else {
         return false;
@@ -103,18 +111,12 @@ fn compare_value(
         text: &shown.value,
         agrees: shown.value == expected,
     });
-    let stated = Stated {
-        label: line.label,
-        source: line.source,
-        code: line.code,
-        expected,
-    };
-    compare_printed(context, stated, shown)
+    compare_printed(context, Stated { line, expected }, shown)
 }
 
 /// The printed `Chain head:` against the payload's `chain_head`; returns whether they differ.
 fn compare_chain_head(context: &mut Context, evidence: &PdfEvidence, payload: &Payload) -> bool {
-    let head = payload.get("chain_head");
+    let head = payload.get(CHAIN_HEAD_LINE.member);
     let (Some(seq), Some(hash)) = (
         value_text(head.and_then(|head| head.get("seq"))),
         value_text(head.and_then(|head| head.get("hash"))),
@@ -127,22 +129,16 @@ fn compare_chain_head(context: &mut Context, evidence: &PdfEvidence, payload: &P
         agrees: shown.seq == seq && shown.hash == hash,
     });
     let stated = Stated {
-        label: "Chain head",
-        source: "the embedded payload's chain_head is",
-        code: Code::VisibleTextMismatch,
+        line: &CHAIN_HEAD_LINE,
         expected: format!("seq {seq} hash {hash}"),
     };
     compare_printed(context, stated, shown)
 }
 
 /// What the embedded payload states for one printed integrity line.
-struct Stated<'a> {
-    /// The line's label as printed (`Records`).
-    label: &'a str,
-    /// How a mismatch's message names the payload's value.
-    source: &'a str,
-    /// The finding for a printed value that differs.
-    code: Code,
+struct Stated {
+    line: &'static PrintedLine,
+    /// The value as the page should print it.
     expected: String,
 }
 
@@ -157,21 +153,22 @@ struct Shown<'a> {
 /// A printed integrity line against the payload: a finding with both values at the page that
 /// shows a different one, `visible_text_mismatch` where no page shows the line; returns whether
 /// they differ.
-fn compare_printed(context: &mut Context, stated: Stated<'_>, shown: Option<Shown<'_>>) -> bool {
+fn compare_printed(context: &mut Context, stated: Stated, shown: Option<Shown<'_>>) -> bool {
+    let line = stated.line;
     match shown {
         Some(shown) if shown.agrees => false,
         Some(shown) => {
             let message = format!(
                 "page {} shows {}: {} but {} {}",
-                shown.page, stated.label, shown.text, stated.source, stated.expected
+                shown.page, line.label, shown.text, line.source, stated.expected
             );
             let finding = context
-                .finding(stated.code, None, Some(shown.page), message)
+                .finding(line.code, None, Some(shown.page), message)
                 .values(stated.expected, shown.text.to_string());
             context.report(finding);
             true
         }
-        None => not_shown(context, stated.label),
+        None => not_shown(context, line.label),
     }
 }
 
