@@ -8,9 +8,11 @@
 //! header that is not a usable list of member names is [`IngestError::Malformed`].
 
 use std::fs::File;
+use std::io::{Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use crate::hashing::{open_input, HashingReader, ReadMode};
+use crate::resume::Mark;
 use crate::row::{Cell, ColumnKind, Table};
 use crate::{Digested, IngestError, Location, RawData, RawRecord, RecordSource};
 
@@ -20,6 +22,10 @@ pub struct CsvSource {
     reader: csv::Reader<HashingReader<File>>,
     table: Table,
     total: Option<u64>,
+    /// Where in the file the CSV parser started (0, or a [`Mark`]'s offset past the header).
+    base: u64,
+    /// Lines before the parser's first line (its line 1 is the file's line `line_shift + 1`).
+    line_shift: u64,
     row: u64,
     record: csv::ByteRecord,
     /// The field ranges of the record just read.
@@ -39,15 +45,30 @@ impl CsvSource {
         Self::open_mode(path, ReadMode::Verify)
     }
 
+    /// A reader that starts at `mark` (taken by [`RecordSource::mark`] on this file) and reads
+    /// on as the marking reader did: the header is read again from the start of the file, then
+    /// rows from the mark. It does not hash ([`ReadMode::LookUp`]).
+    pub fn open_at(path: &Path, mark: Mark) -> Result<Self, IngestError> {
+        let mut src = Self::open_mode(path, ReadMode::LookUp)?;
+        let mut file = File::open(path).map_err(|source| IngestError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        file.seek(SeekFrom::Start(mark.offset))
+            .map_err(|source| IngestError::Io {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        src.reader = parser(false, HashingReader::with_mode(file, ReadMode::LookUp));
+        src.base = mark.offset;
+        src.line_shift = mark.line;
+        src.row = mark.row;
+        Ok(src)
+    }
+
     pub fn open_mode(path: &Path, mode: ReadMode) -> Result<Self, IngestError> {
         let (r, total) = open_input(path, mode)?;
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(true)
-            .flexible(true)
-            // Records end at `\n` only, so the reported line numbers count every line; a `\r`
-            // before it is stripped from the last field below.
-            .terminator(csv::Terminator::Any(b'\n'))
-            .from_reader(r);
+        let mut reader = parser(true, r);
         let headers = reader
             .byte_headers()
             .map_err(|e| csv_error(path, e))?
@@ -99,6 +120,8 @@ impl CsvSource {
             reader,
             table: Table::new(columns),
             total,
+            base: 0,
+            line_shift: 0,
             row: 0,
             record: csv::ByteRecord::new(),
             fields: Vec::new(),
@@ -141,6 +164,16 @@ impl CsvSource {
     }
 }
 
+/// The CSV parser over `r`: flexible field counts, records ending at `\n` only, so the reported
+/// line numbers count every line (a `\r` before it is stripped from the last field).
+fn parser(has_headers: bool, r: HashingReader<File>) -> csv::Reader<HashingReader<File>> {
+    csv::ReaderBuilder::new()
+        .has_headers(has_headers)
+        .flexible(true)
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_reader(r)
+}
+
 fn csv_error(path: &Path, e: csv::Error) -> IngestError {
     let location = e
         .position()
@@ -167,7 +200,8 @@ impl RecordSource for CsvSource {
                     return Ok(added > 0);
                 }
                 Ok(true) => {
-                    let line = self.record.position().map(|p| p.line()).unwrap_or(0);
+                    let line =
+                        self.line_shift + self.record.position().map(|p| p.line()).unwrap_or(0);
                     let nfields = self.record.len();
                     // The common row: its fields as ranges of the record's one buffer.
                     if let Some(data) = self.text_row() {
@@ -237,7 +271,7 @@ impl RecordSource for CsvSource {
                     }
                     // A row the CSV parser refused: report it and go on.
                     self.row += 1;
-                    let line = e.position().map(|p| p.line()).unwrap_or(0);
+                    let line = self.line_shift + e.position().map(|p| p.line()).unwrap_or(0);
                     out.push(RawRecord {
                         loc: Location::Row(self.row),
                         data: RawData::Unreadable(format!("row {} (line {line}): {e}", self.row)),
@@ -251,6 +285,16 @@ impl RecordSource for CsvSource {
 
     fn bytes_read(&self) -> u64 {
         self.reader.get_ref().count()
+    }
+
+    fn mark(&self) -> Option<Mark> {
+        // The parser's position is where its next record starts, on its line `p.line()`.
+        let p = self.reader.position();
+        Some(Mark {
+            offset: self.base + p.byte(),
+            line: self.line_shift + p.line() - 1,
+            row: self.row,
+        })
     }
 
     fn total_bytes(&self) -> Option<u64> {

@@ -8,10 +8,11 @@
 //! does not start with `{` is not JSON Lines at all: [`IngestError::Malformed`].
 
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use crate::hashing::{buffer_size, open_input, HashingReader, ReadMode};
+use crate::resume::Mark;
 use crate::{Digested, IngestError, Location, RawData, RawRecord, RecordSource};
 
 /// Longest line accepted (a record larger than this is not plausible evidence).
@@ -22,6 +23,8 @@ pub struct JsonlSource {
     path: PathBuf,
     reader: BufReader<HashingReader<File>>,
     total: Option<u64>,
+    /// Where in the file the reader started (0, or a [`Mark`]'s offset).
+    base: u64,
     line_no: u64,
     seen_record: bool,
     done: bool,
@@ -39,8 +42,33 @@ impl JsonlSource {
             path: path.to_path_buf(),
             reader: BufReader::with_capacity(buffer_size(total), r),
             total,
+            base: 0,
             line_no: 0,
             seen_record: false,
+            done: false,
+            buf: Vec::new(),
+        })
+    }
+
+    /// A reader that starts at `mark` (taken by [`RecordSource::mark`] on this file) and reads
+    /// on as the marking reader did; it does not hash ([`ReadMode::LookUp`]).
+    pub fn open_at(path: &Path, mark: Mark) -> Result<Self, IngestError> {
+        let io = |source| IngestError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let mut file = File::open(path).map_err(io)?;
+        let total = file.metadata().ok().map(|m| m.len());
+        file.seek(SeekFrom::Start(mark.offset)).map_err(io)?;
+        let r = HashingReader::with_mode(file, ReadMode::LookUp);
+        Ok(JsonlSource {
+            path: path.to_path_buf(),
+            reader: BufReader::with_capacity(buffer_size(total), r),
+            total,
+            base: mark.offset,
+            line_no: mark.line,
+            // A mark is taken only after a batch, so past the first record.
+            seen_record: mark.line > 0,
             done: false,
             buf: Vec::new(),
         })
@@ -150,6 +178,16 @@ impl RecordSource for JsonlSource {
 
     fn bytes_read(&self) -> u64 {
         self.reader.get_ref().count()
+    }
+
+    fn mark(&self) -> Option<Mark> {
+        // What was read from the file but not yet consumed is still in the buffer.
+        let consumed = self.reader.get_ref().count() - self.reader.buffer().len() as u64;
+        Some(Mark {
+            offset: self.base + consumed,
+            line: self.line_no,
+            row: 0,
+        })
     }
 
     fn total_bytes(&self) -> Option<u64> {

@@ -22,6 +22,7 @@ pub mod hashing;
 pub mod jsonl;
 pub mod pdf;
 pub mod recovery;
+pub mod resume;
 pub mod row;
 pub mod sql;
 pub mod sqlite;
@@ -120,6 +121,11 @@ pub trait RecordSource: Send {
     fn next_batch(&mut self, out: &mut Vec<RawRecord>, max: usize) -> Result<bool, IngestError>;
     /// Bytes consumed so far (for progress).
     fn bytes_read(&self) -> u64;
+    /// Where the next record begins, for a reader [`resume::open_at`] can start there again
+    /// (between batches); `None` for a reader that cannot.
+    fn mark(&self) -> Option<resume::Mark> {
+        None
+    }
     /// Total size of the input, when known (for progress).
     fn total_bytes(&self) -> Option<u64>;
     /// SHA-256 and size of every byte of the input. Call after the last batch.

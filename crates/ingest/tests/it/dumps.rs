@@ -721,3 +721,67 @@ fn packed_evidence_says_what_it_is_and_how_to_unpack_it() {
     assert_eq!(sniff(&p).expect("csv"), InputKind::Csv);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// The byte offset where line `n` (1-based) of `bytes` begins.
+fn line_start(bytes: &[u8], n: usize) -> u64 {
+    let ends = bytes.iter().enumerate().filter(|(_, &b)| b == b'\n');
+    ends.take(n - 1).last().map_or(0, |(i, _)| i as u64 + 1)
+}
+
+#[test]
+fn jsonl_and_csv_readers_mark_where_their_next_batch_begins() {
+    use trailproof_ingest::resume::{open_at, Mark};
+    let jsonl = std::fs::read(vector("records.jsonl")).unwrap();
+    let csv = std::fs::read(vector("audit.csv")).unwrap();
+    let mark = |bytes: &[u8], line: usize, row| Mark {
+        offset: line_start(bytes, line + 1),
+        line: line as u64,
+        row,
+    };
+    // (file, kind, the mark before the first record, the mark after 7 records, the 8th's place)
+    let cases = [
+        (
+            "records.jsonl",
+            InputKind::Jsonl,
+            mark(&jsonl, 0, 0),
+            mark(&jsonl, 7, 0),
+            Location::Line(8),
+        ),
+        (
+            // The header is line 1.
+            "audit.csv",
+            InputKind::Csv,
+            mark(&csv, 1, 0),
+            mark(&csv, 8, 7),
+            Location::Row(8),
+        ),
+    ];
+    for (name, kind, start, after_seven, eighth) in cases {
+        let path = vector(name);
+        let mut src = open_records(&path, kind).unwrap();
+        assert_eq!(src.mark(), Some(start), "{name}");
+        src.next_batch(&mut Vec::new(), 7).unwrap();
+        assert_eq!(src.mark(), Some(after_seven), "{name}");
+        let mut second = Vec::new();
+        src.next_batch(&mut second, 7).unwrap();
+        let mut resumed = open_at(&path, kind, after_seven).unwrap().expect("resumes");
+        let mut again = Vec::new();
+        resumed.next_batch(&mut again, 7).unwrap();
+        assert_eq!(format!("{second:?}"), format!("{again:?}"), "{name}");
+        assert_eq!(again[0].loc, eighth, "{name}");
+    }
+    // Readers whose state is more than a place give no mark, and cannot be started again.
+    for (name, kind) in &DUMPS[2..] {
+        let src = open_records(&vector(name), *kind).unwrap();
+        assert_eq!(src.mark(), None, "{name}");
+        let origin = Mark {
+            offset: 0,
+            line: 0,
+            row: 0,
+        };
+        assert!(
+            open_at(&vector(name), *kind, origin).unwrap().is_none(),
+            "{name}"
+        );
+    }
+}

@@ -8,6 +8,7 @@ use proptest::prelude::*;
 use trailproof_core::record::check;
 use trailproof_ingest::copy::decode_field;
 use trailproof_ingest::detect::{open_records, sniff};
+use trailproof_ingest::resume::open_at;
 use trailproof_ingest::InputKind;
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
@@ -25,14 +26,33 @@ fn temp_file(bytes: &[u8]) -> PathBuf {
 }
 
 /// Reads everything; errors are fine, panics are not. The digest, when reading worked, covers
-/// every byte.
+/// every byte. A reader started again at the mark taken before a batch reads that batch again,
+/// record for record.
 fn exercise(bytes: &[u8], kind: InputKind) {
     let p = temp_file(bytes);
     let _ = sniff(&p);
     if let Ok(mut src) = open_records(&p, kind) {
         let mut out = Vec::new();
         let mut guard = 0;
-        while let Ok(true) = src.next_batch(&mut out, 5) {
+        loop {
+            let mark = src.mark();
+            let start = out.len();
+            let more = src.next_batch(&mut out, 5);
+            if let (Some(mark), Ok(_)) = (mark, &more) {
+                let mut again = Vec::new();
+                let mut resumed = open_at(&p, kind, mark)
+                    .expect("open at a mark")
+                    .expect("resumes");
+                resumed.next_batch(&mut again, 5).expect("read at a mark");
+                assert_eq!(
+                    format!("{:?}", &out[start..]),
+                    format!("{again:?}"),
+                    "batch at {mark:?}"
+                );
+            }
+            if !matches!(more, Ok(true)) {
+                break;
+            }
             guard += 1;
             assert!(guard < 100_000, "reader does not progress");
         }
