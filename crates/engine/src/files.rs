@@ -24,9 +24,12 @@ use trailproof_core::record;
 use trailproof_core::report::InputInfo;
 use trailproof_core::timeline::collector::{Collector, Sighting};
 
+use crate::zones::{FileZones, Zones};
+
 use trailproof_ingest::detect::{open_records, sniff};
 use trailproof_ingest::hashing::ReadMode;
 use trailproof_ingest::recovery::SqliteEvidence;
+use trailproof_ingest::resume::Mark;
 use trailproof_ingest::sqlite::SqliteSource;
 use trailproof_ingest::{pdf, Digested, IngestError, InputKind, Location, RawData, RawRecord};
 
@@ -54,6 +57,8 @@ pub struct RunOptions<'a> {
     pub cancel: Option<&'a AtomicBool>,
     /// Search SQLite files for earlier and deleted versions of records (SPEC section 10).
     pub recover: bool,
+    /// Keep where each dump's records lie ([`Zones`]), for reading a record back later.
+    pub zones: bool,
 }
 
 impl Default for RunOptions<'_> {
@@ -62,6 +67,7 @@ impl Default for RunOptions<'_> {
             progress: &NoProgress,
             cancel: None,
             recover: true,
+            zones: false,
         }
     }
 }
@@ -85,7 +91,18 @@ pub fn build_case(paths: &[PathBuf], opts: &RunOptions) -> Result<Case, IngestEr
 pub fn build_case_with(
     paths: &[PathBuf],
     opts: &RunOptions,
+    col: Option<&mut Collector>,
+) -> Result<Case, IngestError> {
+    build_case_zoned(paths, opts, col, &mut Vec::new())
+}
+
+/// Like [`build_case_with`], and when `opts.zones` is set, adds the [`Zones`] of every dump
+/// but SQLite files (looked up by their rows) to `zones`.
+pub(crate) fn build_case_zoned(
+    paths: &[PathBuf],
+    opts: &RunOptions,
     mut col: Option<&mut Collector>,
+    zones: &mut Vec<FileZones>,
 ) -> Result<Case, IngestError> {
     let mut kinds = Vec::with_capacity(paths.len());
     for p in paths {
@@ -114,7 +131,16 @@ pub fn build_case_with(
             InputKind::ExportJson => add_export_json(&mut case, path)?,
             InputKind::ExportPdf => add_export_pdf(&mut case, path, opts.recover)?,
             InputKind::Checkpoint => add_checkpoint(&mut case, path)?,
-            _ => add_records(&mut case, path, *kind, opts, col.as_deref_mut())?,
+            _ => {
+                let z = add_records(&mut case, path, *kind, opts, col.as_deref_mut())?;
+                if let Some(zones_of_file) = z {
+                    zones.push(FileZones {
+                        path: path.clone(),
+                        kind: *kind,
+                        zones: zones_of_file,
+                    });
+                }
+            }
         }
         opts.progress.input_done();
     }
@@ -276,13 +302,15 @@ fn add_export_pdf(case: &mut Case, path: &Path, recover: bool) -> Result<(), Ing
     Ok(())
 }
 
+/// Reads one dump into the case (and the collector); returns its zones when `opts.zones` asks
+/// for them and it is not a SQLite file.
 fn add_records(
     case: &mut Case,
     path: &Path,
     kind: InputKind,
     opts: &RunOptions,
     col: Option<&mut Collector>,
-) -> Result<(), IngestError> {
+) -> Result<Option<Zones>, IngestError> {
     let name = display(path);
     let sqlite = match kind {
         InputKind::Sqlite => Some(SqliteEvidence::prepare(path, &name, opts.recover)?),
@@ -300,15 +328,17 @@ fn add_records(
         let id = c.source(&name);
         (c, id)
     });
+    let mut zones = (opts.zones && kind != InputKind::Sqlite).then(Zones::default);
     // A reader thread parses batch n+1 while the core hashes batch n on all cores.
     let digest = std::thread::scope(|s| -> Result<_, IngestError> {
-        let (tx, rx) = mpsc::sync_channel::<(Vec<RawRecord>, u64)>(2);
+        let (tx, rx) = mpsc::sync_channel::<(Vec<RawRecord>, u64, Option<Mark>)>(2);
         let reader = s.spawn(move || -> Result<_, IngestError> {
             loop {
                 let mut batch = Vec::with_capacity(BATCH);
+                let mark = src.mark();
                 let more = src.next_batch(&mut batch, BATCH)?;
                 let bytes = src.bytes_read();
-                if !batch.is_empty() && tx.send((batch, bytes)).is_err() {
+                if !batch.is_empty() && tx.send((batch, bytes, mark)).is_err() {
                     break;
                 }
                 if !more {
@@ -318,21 +348,30 @@ fn add_records(
             src.digest()
         });
         let mut cancelled = false;
-        for (batch, bytes) in rx.iter() {
+        for (batch, bytes, mark) in rx.iter() {
             if check_cancel(opts).is_err() {
                 cancelled = true;
                 break;
             }
-            match col.as_mut() {
-                Some((col, id)) => {
+            if let Some(z) = zones.as_mut() {
+                z.start(mark, batch.len());
+            }
+            match (col.as_mut(), zones.as_mut()) {
+                (Some((col, id)), mut zones) => {
                     let id = *id;
                     run.push_batch_seen(
                         batch,
                         |c| Sighting::of(id, c),
-                        |c, s| col.add_sighting(c, s),
+                        |c, s| {
+                            if let Some(z) = zones.as_deref_mut() {
+                                z.note(c);
+                            }
+                            col.add_sighting(c, s)
+                        },
                     );
                 }
-                None => run.push_batch(batch),
+                (None, Some(z)) => run.push_batch_seen(batch, |_| (), |c, ()| z.note(c)),
+                (None, None) => run.push_batch(batch),
             }
             opts.progress.advance(bytes, run.records());
         }
@@ -349,7 +388,7 @@ fn add_records(
         let findings = evidence.findings(case, &name)?;
         case.add(findings, evidence.checks());
     }
-    Ok(())
+    Ok(zones)
 }
 
 /// Reads a dump again (cross-source reconciliation's second pass: only when it disagrees with

@@ -4,7 +4,7 @@
 //! input, `live:<origin>`) merged with the files' records.
 //!
 //! Order: the files are verified and their records handed to the timeline collector in the same
-//! pass ([`build_case_with`]) first, so an event lists its file sources before the live one;
+//! pass ([`build_case_zoned`]) first, so an event lists its file sources before the live one;
 //! then the live check streams each checked record to the collector as its page arrives (no page
 //! is kept), and adds its findings to the case; the report is built last, so the timeline's
 //! findings are the report's. Without a timeline no collector is made, and the run is exactly
@@ -17,7 +17,8 @@ use trailproof_core::report::Report;
 use trailproof_core::timeline::collector::{Collector, SourceId};
 use trailproof_live::{verify_live_with, LiveCopies, LiveOptions, LiveSummary};
 
-use crate::files::{build_case_with, RunOptions};
+use crate::files::{build_case_zoned, RunOptions};
+use crate::zones::FileZones;
 use crate::{EngineError, Outcome};
 
 /// A live check to make as part of an [`Investigation`](crate::Investigation).
@@ -33,6 +34,7 @@ pub(crate) struct Gathered {
     live: Option<LiveSummary>,
     live_copies: Option<LiveCopies>,
     verify_urls: Vec<String>,
+    zones: Vec<FileZones>,
 }
 
 impl Gathered {
@@ -43,6 +45,7 @@ impl Gathered {
             live: self.live,
             live_copies: self.live_copies,
             verify_urls: self.verify_urls,
+            zones: self.zones,
         }
     }
 }
@@ -54,7 +57,8 @@ pub(crate) fn gather(
     live: Option<&LiveRequest>,
     mut col: Option<&mut Collector>,
 ) -> Result<Gathered, EngineError> {
-    let mut case = build_case_with(paths, run, col.as_deref_mut())?;
+    let mut zones = Vec::new();
+    let mut case = build_case_zoned(paths, run, col.as_deref_mut(), &mut zones)?;
     let mut verify_urls: Vec<String> = Vec::new();
     for u in case.exports().iter().filter_map(|a| a.verify_url.as_ref()) {
         if !verify_urls.contains(u) {
@@ -107,5 +111,6 @@ pub(crate) fn gather(
         live: summary,
         live_copies,
         verify_urls,
+        zones,
     })
 }

@@ -22,6 +22,7 @@
 
 pub mod files;
 mod investigate;
+pub mod zones;
 
 pub use files::{display, NoProgress, Progress, BATCH};
 pub use investigate::LiveRequest;
@@ -73,6 +74,8 @@ pub struct Outcome<T = Timeline> {
     /// The verification URLs the exports of the case state (`verify_url`), unique, in input
     /// order: what a live check of this evidence would follow.
     pub verify_urls: Vec<String>,
+    /// Where each dump's records lie, when asked for ([`Investigation::zones`]).
+    pub zones: Vec<zones::FileZones>,
 }
 
 impl<'a> Investigation<'a> {
@@ -86,6 +89,7 @@ impl<'a> Investigation<'a> {
                 progress: &NoProgress,
                 cancel: None,
                 recover: true,
+                zones: false,
             },
         }
     }
@@ -106,6 +110,13 @@ impl<'a> Investigation<'a> {
     /// (SPEC section 10); on unless `--no-recover`.
     pub fn recover(mut self, recover: bool) -> Self {
         self.run.recover = recover;
+        self
+    }
+
+    /// Keeps where each dump's records lie ([`zones::Zones`], a few bytes a batch), so that a
+    /// record's copies can be read back from a batch or two ([`zones::read_back`]).
+    pub fn zones(mut self, keep: bool) -> Self {
+        self.run.zones = keep;
         self
     }
 

@@ -4,3 +4,4 @@
 mod cross_source;
 mod live;
 mod timeline_spill;
+mod zones;
