@@ -1,16 +1,20 @@
 //! Record detail: every copy of one (tenant, seq) read back from the evidence files (and the
-//! live copy the live check kept), with its canonical bytes and both hashes, the rows an export PDF prints for it, and the report's
-//! findings about it.
+//! live copy the live check kept), with its canonical bytes and both hashes, the rows an export
+//! PDF prints for it, and the report's findings about it.
 //!
 //! Invariants: files are opened exactly as on first read (read-only; SQLite `mode=ro` and
 //! `immutable=1` inside the readers), but not hashed again ([`ReadMode::LookUp`]: hashing would
 //! triple the scan); a file whose identity (size, modification and change times, inode) differs
-//! from the one taken before the case was read is not read back at all; a copy that cannot be read back is listed as unavailable
-//! with the reason, never silently left out. Dumps are scanned with a cheap byte prefilter (the
-//! seq's digits) and rescanned without it when the prefilter found nothing, so an oddly written
-//! number is never missed. A SQLite file is not scanned: its rows of (tenant, seq) are looked
-//! up in the state verification read (the main file with its `-wal`'s committed frames, from
-//! the private copy made once per case and kept for it; see [`SqliteStates`]).
+//! from the one taken before the case was read is not read back at all; a copy that cannot be
+//! read back is listed as unavailable with the reason, never silently left out. A dump is read
+//! back through the zones kept while it was verified ([`FileZones`]): only the batches of
+//! 4,096 records that may hold the record, from the readers' marks (JSON Lines, CSV) or counted
+//! from the start (SQL dumps), every record of them checked. Without zones (a case made
+//! otherwise), dumps are scanned with a cheap byte prefilter (the seq's digits) and rescanned
+//! without it when the prefilter found nothing, so an oddly written number is never missed. A
+//! SQLite file is not scanned: its rows of (tenant, seq) are looked up in the state
+//! verification read (the main file with its `-wal`'s committed frames, from the private copy
+//! made once per case and kept for it; see [`SqliteStates`]).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -22,6 +26,7 @@ use trailproof_core::json::Value;
 use trailproof_core::payload::Payload;
 use trailproof_core::record::{self, hex, Checked, Location, RawData, RawRecord};
 use trailproof_core::recovery::{found_at, proof_meaning};
+use trailproof_engine::zones::{read_back, FileZones};
 use trailproof_engine::{display, BATCH};
 use trailproof_ingest::detect::{open_records_mode, sniff};
 use trailproof_ingest::hashing::{FileIdentity, ReadMode};
@@ -50,7 +55,8 @@ pub fn detail(case: &Loaded, index: u32) -> Option<RecordDetail> {
                 ));
                 continue;
             }
-            match copies_in(p, &tenant, seq, &mut visible, &case.sqlite_states) {
+            let zones = case.zones.iter().find(|z| z.path == *p);
+            match copies_in(p, &tenant, seq, &mut visible, &case.sqlite_states, zones) {
                 Ok(mut c) => copies.append(&mut c),
                 Err(e) => unavailable.push(format!("{}: {e}", display(p))),
             }
@@ -281,6 +287,7 @@ fn copies_in(
     seq: u64,
     visible: &mut Vec<VisibleCopy>,
     states: &SqliteStates,
+    zones: Option<&FileZones>,
 ) -> Result<Vec<Copy>, IngestError> {
     let name = display(path);
     let kind = sniff(path)?;
@@ -333,7 +340,10 @@ fn copies_in(
             })?;
             Some(Payload::from_reader(file))
         }
-        _ => return scan_dump(path, kind, tenant, seq),
+        _ => match zones.filter(|z| z.kind == kind) {
+            Some(z) => return from_zones(path, z, tenant, seq),
+            None => return scan_dump(path, kind, tenant, seq),
+        },
     };
     let Some(parsed) = payload else {
         return Ok(Vec::new());
@@ -362,6 +372,27 @@ fn copies_in(
     Ok(out)
 }
 
+/// The copies of (tenant, seq) in a dump, read back from the batches its zones say may hold
+/// them (the zones were kept while the case was verified, from this very file).
+fn from_zones(
+    path: &Path,
+    z: &FileZones,
+    tenant: &str,
+    seq: u64,
+) -> Result<Vec<Copy>, IngestError> {
+    let name = display(path);
+    let mut out = Vec::new();
+    let mut buf = Vec::new();
+    read_back(path, z.kind, &z.zones, tenant, seq, |raw| {
+        let c = record::check(raw, &mut buf);
+        if is_target(&c, tenant, seq) {
+            out.push(copy_of(&name, c));
+        }
+    })?;
+    Ok(out)
+}
+
+/// The copies of (tenant, seq) in a dump without zones, scanned from its start.
 fn scan_dump(
     path: &Path,
     kind: InputKind,

@@ -69,6 +69,9 @@ pub struct Loaded {
     pub verification_urls: Vec<String>,
     /// SQLite inputs as the record detail reads them back (see [`crate::detail::SqliteStates`]).
     pub sqlite_states: crate::detail::SqliteStates,
+    /// Where each dump's records lie (kept while it was verified): the record detail reads back
+    /// the batches that may hold a record, not the whole dump.
+    pub zones: Vec<trailproof_engine::zones::FileZones>,
     summary: Summary,
     store: Store,
     facets: Facets,
@@ -283,6 +286,7 @@ impl Loaded {
             live_copies: None,
             verification_urls,
             sqlite_states: Default::default(),
+            zones: Vec::new(),
             summary,
             store,
             facets,

@@ -153,6 +153,7 @@ pub fn open(
         .progress(&reporter)
         .cancel(cancel)
         .live(request.as_ref())
+        .zones(true)
         .timeline_stream(&TimelineOptions::default())
         .map_err(|e| match e {
             EngineError::Ingest(e) => AppError::from(e),
@@ -187,6 +188,7 @@ pub fn open(
     )?;
     loaded.live_copies = inv.live_copies;
     loaded.identities = identities;
+    loaded.zones = inv.zones;
     Ok(loaded)
 }
 

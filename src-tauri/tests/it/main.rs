@@ -5,6 +5,7 @@
 
 mod bindings;
 mod compact;
+mod detail;
 mod live;
 mod session;
 mod workspace;
