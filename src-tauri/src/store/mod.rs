@@ -108,12 +108,23 @@ pub fn flag_bit(f: Flag) -> u16 {
 }
 
 /// Case-insensitive substring test (`needle_lower` already lowercase): ASCII without
-/// allocating, anything else through full lowercasing.
+/// allocating (a needle without letters by SIMD substring search, any other from the places
+/// where its first byte stands in either case), anything else through full lowercasing.
 pub fn contains_ci(hay: &str, needle_lower: &str) -> bool {
+    let (h, n) = (hay.as_bytes(), needle_lower.as_bytes());
+    if n.is_empty() {
+        return true;
+    }
     if hay.is_ascii() && needle_lower.is_ascii() {
-        hay.as_bytes()
-            .windows(needle_lower.len())
-            .any(|w| w.eq_ignore_ascii_case(needle_lower.as_bytes()))
+        if h.len() < n.len() {
+            return false;
+        }
+        if !n.iter().any(u8::is_ascii_alphabetic) {
+            return memchr::memmem::find(h, n).is_some();
+        }
+        let last_start = h.len() - n.len();
+        memchr::memchr2_iter(n[0], n[0].to_ascii_uppercase(), &h[..=last_start])
+            .any(|i| h[i..i + n.len()].eq_ignore_ascii_case(n))
     } else {
         hay.to_lowercase().contains(needle_lower)
     }
@@ -571,5 +582,46 @@ mod tests {
             assert_eq!(slot(*d), k);
         }
         assert_eq!(hot_slot(Dimension::HttpRoute), None);
+    }
+
+    #[test]
+    fn free_text_finds_what_lowercasing_both_finds() {
+        let hays = [
+            "",
+            "a",
+            "Alice",
+            "ALICE@EXAMPLE.COM",
+            "bob-123456",
+            "2026-03-01T08:00:00.123456789Z",
+            "xAxAxAb",
+            "ÄRGER mit Ümlauten",
+            "user:42;role=Admin",
+            "aaaaaaaab",
+            "zz",
+        ];
+        let needles = [
+            "a",
+            "alice",
+            "example.com",
+            "123456",
+            "3456789z",
+            "t08",
+            "axab",
+            "ärger",
+            "ümlauten",
+            "=admin",
+            "aab",
+            "zzz",
+            "-",
+            "2026-03-01",
+            "z",
+            "b",
+        ];
+        for h in hays {
+            for n in needles {
+                let expected = h.to_lowercase().contains(n);
+                assert_eq!(contains_ci(h, n), expected, "{h:?} contains {n:?}");
+            }
+        }
     }
 }
