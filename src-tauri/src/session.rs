@@ -25,6 +25,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
+use rayon::prelude::*;
 use trailproof_core::report::Report;
 use trailproof_core::timeline::collector::Stream;
 use trailproof_core::timeline::model::{Dimension, Event, Flag, Integrity, Summary, Timeline};
@@ -413,7 +414,12 @@ impl Loaded {
         }
         let m = Matcher::new(filter, &self.store, &self.other_copies);
         let (lo, hi) = m.range();
-        let mut sel: Vec<u32> = (lo as u32..hi as u32).filter(|&i| m.matches(i)).collect();
+        // Rows are tested on all cores; the selection keeps timeline order.
+        let mut sel: Vec<u32> = (lo as u32..hi as u32)
+            .into_par_iter()
+            .with_min_len(4096)
+            .filter(|&i| m.matches(i))
+            .collect();
         let s = &self.store;
         match sort {
             SortKey::Time => {}
