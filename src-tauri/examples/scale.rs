@@ -1,7 +1,8 @@
 //! How the desktop app's backend holds up on a large case: opens the given evidence files as one
 //! case exactly as the window does ([`work::open`]), then times what the window asks while a
 //! user browses (a page of rows at the start, middle and end; a free-text filter; a sort; the
-//! timeline density, one record's detail) and prints the process's peak and current memory and
+//! timeline density, one record's detail, through the zones kept on opening and, as a baseline, by
+//! the scan of the whole dump) and prints the process's peak and current memory and
 //! the CPU time it used (user + system, all threads: the machine may be busy with other work).
 //! Run by `bench/app.sh`; prints one `name value unit` line per measure.
 
@@ -77,10 +78,11 @@ fn main() {
         std::process::exit(2);
     }
     let cancel = AtomicBool::new(false);
-    let case = timed("open", || work::open(1, paths, None, &|_| {}, &cancel)).unwrap_or_else(|e| {
-        eprintln!("{:?}: {}", e.kind, e.message);
-        std::process::exit(2);
-    });
+    let mut case =
+        timed("open", || work::open(1, paths, None, &|_| {}, &cancel)).unwrap_or_else(|e| {
+            eprintln!("{:?}: {}", e.kind, e.message);
+            std::process::exit(2);
+        });
     println!("cpu_open {:.1} s", cpu());
     let (peak, now) = memory();
     println!("rss_peak_after_open {peak:.1} MiB");
@@ -144,6 +146,19 @@ fn main() {
         "detail_copies {} copies",
         d.map(|d| d.copies.len()).unwrap_or(0)
     );
+    timed("detail_first", || trailproof_app::detail::detail(&case, 0));
+    timed("detail_last", || {
+        trailproof_app::detail::detail(&case, total.saturating_sub(1))
+    });
+    // The same detail by a scan of every dump (as before zones), as a baseline in this run.
+    let zones = std::mem::take(&mut case.zones);
+    timed("detail_middle_scan", || {
+        trailproof_app::detail::detail(&case, mid)
+    });
+    case.zones = zones;
+    timed("detail_middle_again", || {
+        trailproof_app::detail::detail(&case, mid)
+    });
     let b = case.bounds();
     if let (Some(from), Some(to)) = (b.first, b.last) {
         timed("density_all_1200px", || case.density(from, to, 1200, 400));
