@@ -23,7 +23,7 @@ use crate::chain::{Chains, Entry, Mode};
 use crate::export::hash_finding;
 use crate::finding::{Check, Code, Finding, Status};
 use crate::json::Value;
-use crate::record::{self, Checked, RawRecord};
+use crate::record::{self, Checked, Keep, RawRecord};
 use crate::recovery::Commitments;
 use crate::scope::Scope;
 
@@ -203,10 +203,19 @@ impl SourceRun {
                     let wanted = |tenant: Option<&str>| {
                         tenant.is_some_and(|tenant| watched.contains(tenant))
                     };
-                    let mut checked = record::check_keeping(raw, buffer, |tenant| {
-                        prepare_every_record || wanted(tenant)
+                    // `prepare` reads a canonical record's members from its text; the tree
+                    // is built only where the case compares the record.
+                    let mut checked = record::check_with(raw, buffer, |tenant| {
+                        if wanted(tenant) {
+                            Keep::Record
+                        } else if prepare_every_record {
+                            Keep::TextOrRecord
+                        } else {
+                            Keep::Nothing
+                        }
                     });
                     let prepared_value = prepare(&checked);
+                    checked.text = None;
                     if !wanted(checked.tenant_id.as_deref()) {
                         checked.record = None;
                     }

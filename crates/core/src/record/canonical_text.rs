@@ -338,7 +338,7 @@ impl Scan<'_> {
 mod tests {
     use std::path::{Path, PathBuf};
 
-    use super::super::{check_on, Checked, Location, RawData, RawRecord};
+    use super::super::{check_on, Checked, Keep, Location, RawData, RawRecord};
     use super::*;
 
     fn root() -> PathBuf {
@@ -350,6 +350,7 @@ mod tests {
             loc: Location::Line(1),
             data: RawData::Json(text.to_vec()),
         };
+        let keep = if keep { Keep::Record } else { Keep::Nothing };
         check_on(raw, &mut Vec::new(), |_| keep, as_written)
     }
 

@@ -17,6 +17,7 @@ use crate::time::{self, Instant};
 
 mod canonical_text;
 mod input;
+pub(crate) mod members;
 pub use input::{Location, RawData, RawRecord, Row, RowCell, RowShape};
 
 /// A SHA-256 digest.
@@ -105,6 +106,21 @@ pub struct Checked {
     pub problems: Vec<String>,
     /// The canonical record (timestamp normalized); `None` when unreadable.
     pub record: Option<Value>,
+    /// The record's own JSON text, when it is canonical and its tree was not built because a
+    /// reader of its members only ([`Keep::TextOrRecord`]) was asked for (see [`members`]).
+    pub text: Option<Vec<u8>>,
+}
+
+/// What [`check_with`] keeps of a record, besides what every check reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    /// Nothing: [`Checked::record`] and [`Checked::text`] stay `None`.
+    Nothing,
+    /// The record as a [`Value`] tree.
+    Record,
+    /// The record's canonical text as it lies, where it is canonical (no tree is built), and
+    /// otherwise its tree.
+    TextOrRecord,
 }
 
 impl Checked {
@@ -121,6 +137,7 @@ impl Checked {
             stored_hash_text: None,
             problems: Vec::new(),
             record: None,
+            text: None,
         }
     }
 
@@ -144,6 +161,20 @@ pub fn check_keeping(
     buf: &mut Vec<u8>,
     keep: impl Fn(Option<&str>) -> bool,
 ) -> Checked {
+    check_with(
+        raw,
+        buf,
+        |t| if keep(t) { Keep::Record } else { Keep::Nothing },
+    )
+}
+
+/// Like [`check`], keeping of each record what `keep` asks for its tenant (`None` when
+/// unreadable); everything else is the same.
+pub fn check_with(
+    raw: RawRecord,
+    buf: &mut Vec<u8>,
+    keep: impl Fn(Option<&str>) -> Keep,
+) -> Checked {
     check_on(raw, buf, keep, true)
 }
 
@@ -152,16 +183,22 @@ pub fn check_keeping(
 fn check_on(
     raw: RawRecord,
     buf: &mut Vec<u8>,
-    keep: impl Fn(Option<&str>) -> bool,
+    keep_what: impl Fn(Option<&str>) -> Keep,
     as_written: bool,
 ) -> Checked {
+    let keep = |t: Option<&str>| keep_what(t) != Keep::Nothing;
     let mut c = Checked::nothing_read(raw.loc);
     let value = match raw.data {
         RawData::Value(v) => v,
         RawData::Json(bytes) => {
             if as_written && canonical_text::check_canonical_text(&bytes, &mut c) {
-                if !keep(c.tenant_id.as_deref()) {
-                    return c;
+                match keep_what(c.tenant_id.as_deref()) {
+                    Keep::Nothing => return c,
+                    Keep::TextOrRecord => {
+                        c.text = Some(bytes);
+                        return c;
+                    }
+                    Keep::Record => {}
                 }
                 // Canonical text parses, and its timestamp needs no rewriting.
                 if let Ok(v) = Value::parse(&bytes) {

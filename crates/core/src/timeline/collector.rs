@@ -26,6 +26,7 @@ use super::integrity::{self, Evidence};
 use super::model::{Dimension, Event, Flag, Integrity, Kind, Summary, Timeline, TimelineOptions};
 use crate::finding::{Code, Finding, Proof};
 use crate::json::Value;
+use crate::record::members::Members;
 use crate::record::{Checked, Digest};
 use crate::report::Report;
 use crate::spill::{self, Interner, Sorted, Sorter};
@@ -37,7 +38,7 @@ pub struct SourceId(u16);
 
 /// One copy of a record as one source holds it: all the timeline keeps of it (never the raw
 /// record). Spilled to disk with the collector's other copies when a case is large.
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, Debug, PartialEq)]
 struct Held {
     src: u16,
     nanos: Option<i64>,
@@ -59,24 +60,63 @@ struct Held {
 pub struct Sighting(Held);
 
 impl Sighting {
-    /// The copy `c` of source `src` as the collector keeps it.
+    /// The copy `c` of source `src` as the collector keeps it: from its record, or from its
+    /// canonical text where the record was not built ([`Checked::text`]).
     pub fn of(src: SourceId, c: &Checked) -> Sighting {
-        let rec = c.record.as_ref();
-        Sighting(Held {
+        let held = |fields, changes, mass_export| Held {
             src: src.0,
             nanos: c.timestamp.as_ref().map(|i| i.nanos),
-            fields: Dimension::ALL.map(|d| rec.and_then(|r| text(r.get(d.name())))),
-            changes: rec
-                .and_then(|r| r.get("changes"))
-                .is_some_and(|v| !v.is_null()),
-            mass_export: rec.is_some_and(flags::is_mass_export),
+            fields,
+            changes,
+            mass_export,
             content: c.computed_hash,
             stored: c.stored_hash,
             prev: c.prev_hash,
             hash_bad: c.content_ok() == Some(false),
             not_canonical: !c.problems.is_empty(),
-        })
+        };
+        if c.record.is_none() {
+            if let Some(text) = &c.text {
+                if let Some((fields, changes, mass_export)) = from_text(text) {
+                    return Sighting(held(fields, changes, mass_export));
+                }
+                // A member the text reader leaves to the parser: canonical text parses.
+                let rec = Value::parse(text).ok();
+                return Sighting(from_record(rec.as_ref(), held));
+            }
+        }
+        Sighting(from_record(c.record.as_ref(), held))
     }
+}
+
+type Fields = [Option<String>; Dimension::COUNT];
+
+/// What the collector keeps of a record's members, from its tree.
+fn from_record(rec: Option<&Value>, held: impl Fn(Fields, bool, bool) -> Held) -> Held {
+    held(
+        Dimension::ALL.map(|d| rec.and_then(|r| text(r.get(d.name())))),
+        rec.and_then(|r| r.get("changes"))
+            .is_some_and(|v| !v.is_null()),
+        rec.is_some_and(flags::is_mass_export),
+    )
+}
+
+/// The same from a canonical record's text: `None` when a dimension is neither a string nor
+/// null, or `metadata` names a `threshold` (the parsed record answers those).
+fn from_text(text: &[u8]) -> Option<(Fields, bool, bool)> {
+    let m = Members::of(text)?;
+    let mut fields: Fields = Default::default();
+    for (f, d) in fields.iter_mut().zip(Dimension::ALL) {
+        *f = m.string(d.name()).ok()?;
+    }
+    let changes = m.get("changes").is_some_and(|v| v != b"null");
+    // A mass export needs both `row_count` and `threshold` in `metadata`.
+    if m.get("metadata")
+        .is_some_and(|v| memchr::memmem::find(v, b"\"threshold\"").is_some())
+    {
+        return None;
+    }
+    Some((fields, changes, false))
 }
 
 /// Every copy of one (tenant, seq), joined: the first copy's members, every source, and the
@@ -585,5 +625,64 @@ impl Iterator for Stream {
             s.last_timestamp = Some(t.clone());
         }
         Some(Ok(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::{check_with, Keep, Location, RawData, RawRecord};
+
+    fn checked(text: &[u8], keep: Keep) -> Checked {
+        let raw = RawRecord {
+            loc: Location::Line(1),
+            data: RawData::Json(text.to_vec()),
+        };
+        check_with(raw, &mut Vec::new(), |_| keep)
+    }
+
+    /// The collector keeps the same of a canonical record read from its text as from its tree:
+    /// the vectors' records, and the same records with members the text reader reads itself
+    /// (escapes, non-ASCII, `changes`, `metadata`) or leaves to the parser (a number, a mass
+    /// export).
+    #[test]
+    fn a_sighting_from_canonical_text_is_the_sighting_from_the_record() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let lines = std::fs::read_to_string(root.join("tests/vectors/records.jsonl")).unwrap();
+        let edits: [(&str, &str); 8] = [
+            ("actor_display", r#""line\none \"quoted\" \u0001 Zoë 🙂""#),
+            ("outcome_reason", "null"),
+            ("changes", r#"{"role":{"from":"a","to":"b"}}"#),
+            ("metadata", r#"{"row_count":500,"threshold":100}"#),
+            ("metadata", r#"{"row_count":5,"threshold":100}"#),
+            ("actor_user_id", "42"),
+            ("resource_id", r#"["x"]"#),
+            ("action", r#""a}b]c,d""#),
+        ];
+        let (mut from_text, mut total) = (0, 0);
+        for line in lines.lines() {
+            let base = Value::parse(line.as_bytes()).unwrap();
+            let mut texts = vec![line.as_bytes().to_vec()];
+            for (name, v) in edits {
+                let mut r = base.clone();
+                r.set(name, Value::parse(v.as_bytes()).unwrap());
+                texts.push(crate::canonical::to_vec(&r));
+            }
+            for t in texts {
+                let lean = checked(&t, Keep::TextOrRecord);
+                let full = checked(&t, Keep::Record);
+                assert!(full.record.is_some() && full.text.is_none());
+                let src = SourceId(3);
+                assert_eq!(Sighting::of(src, &lean).0, Sighting::of(src, &full).0);
+                total += 1;
+                if lean.text.is_some() {
+                    assert!(lean.record.is_none());
+                    from_text += 1;
+                }
+            }
+        }
+        // The vectors' lines are not canonical (they have spaces): they build a tree; the eight
+        // edits of each are written canonically, and none of them does.
+        assert_eq!((from_text, total), (52 * 8, 52 * 9));
     }
 }

@@ -1,0 +1,190 @@
+//! The top-level members of a record's canonical JSON text, read where they lie: what the
+//! timeline keeps of a record (its dimensions, whether `changes` is set, its `metadata`) without
+//! building the record's [`Value`](crate::json::Value) tree.
+//!
+//! Invariant: only for a text [`check_canonical_text`](super::canonical_text) accepted (the
+//! caller holds it as [`Checked::text`](super::Checked::text)): every member is then well formed,
+//! names are unique and need no unescaping (RFC 8785 escapes only `"`, `\` and control
+//! characters), and a string's escapes are the six short ones and `\u00XX`. Anything else makes
+//! [`Members::string`] answer `Err(())`, and the caller reads the parsed value instead.
+
+/// The top-level members of a canonical object text, as (name, value text) slices.
+pub struct Members<'a> {
+    members: Vec<(&'a [u8], &'a [u8])>,
+}
+
+/// The end (exclusive) of the JSON string starting at `b[i] == b'"'`.
+fn string_end(b: &[u8], mut i: usize) -> Option<usize> {
+    i += 1;
+    loop {
+        let at = i + memchr::memchr2(b'"', b'\\', b.get(i..)?)?;
+        if b[at] == b'"' {
+            return Some(at + 1);
+        }
+        i = at + 2;
+    }
+}
+
+/// The end (exclusive) of the JSON value starting at `b[i]`.
+fn value_end(b: &[u8], mut i: usize) -> Option<usize> {
+    match *b.get(i)? {
+        b'"' => string_end(b, i),
+        b'{' | b'[' => {
+            let mut depth = 0usize;
+            loop {
+                match *b.get(i)? {
+                    b'"' => {
+                        i = string_end(b, i)?;
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some(i + 1);
+                        }
+                    }
+                    _ => {}
+                }
+                i += 1;
+            }
+        }
+        _ => Some(
+            i + b[i..]
+                .iter()
+                .position(|&c| c == b',' || c == b'}' || c == b']')
+                .unwrap_or(b.len() - i),
+        ),
+    }
+}
+
+impl<'a> Members<'a> {
+    /// The members of `text`, a canonical object; `None` when it is not an object.
+    pub fn of(text: &'a [u8]) -> Option<Members<'a>> {
+        let b = text;
+        if b.first() != Some(&b'{') {
+            return None;
+        }
+        let mut members = Vec::with_capacity(24);
+        let mut i = 1;
+        while b.get(i) != Some(&b'}') {
+            if b.get(i) != Some(&b'"') {
+                return None;
+            }
+            let name_end = string_end(b, i)?;
+            let name = &b[i + 1..name_end - 1];
+            if b.get(name_end) != Some(&b':') {
+                return None;
+            }
+            let v = name_end + 1;
+            let end = value_end(b, v)?;
+            members.push((name, &b[v..end]));
+            i = end;
+            if b.get(i) == Some(&b',') {
+                i += 1;
+            }
+        }
+        Some(Members { members })
+    }
+
+    /// The text of member `name`'s value, if the object has it.
+    pub fn get(&self, name: &str) -> Option<&'a [u8]> {
+        self.members
+            .iter()
+            .find(|(n, _)| *n == name.as_bytes())
+            .map(|(_, v)| *v)
+    }
+
+    /// Member `name` as the timeline reads it: `Ok(None)` when absent or `null`, `Ok(Some(s))`
+    /// for a string, `Err(())` for any other value (the caller reads the parsed value).
+    #[allow(clippy::result_unit_err)]
+    pub fn string(&self, name: &str) -> Result<Option<String>, ()> {
+        match self.get(name) {
+            None | Some(b"null") => Ok(None),
+            Some(v) if v.first() == Some(&b'"') => unescape(&v[1..v.len() - 1]).map(Some),
+            Some(_) => Err(()),
+        }
+    }
+}
+
+/// The text of a canonical string's contents (without its quotes).
+fn unescape(s: &[u8]) -> Result<String, ()> {
+    let Some(first) = memchr::memchr(b'\\', s) else {
+        return std::str::from_utf8(s).map(str::to_string).map_err(|_| ());
+    };
+    let mut out = Vec::with_capacity(s.len());
+    out.extend_from_slice(&s[..first]);
+    let mut i = first;
+    while i < s.len() {
+        if s[i] != b'\\' {
+            out.push(s[i]);
+            i += 1;
+            continue;
+        }
+        let c = *s.get(i + 1).ok_or(())?;
+        let byte = match c {
+            b'"' => b'"',
+            b'\\' => b'\\',
+            b'b' => 0x08,
+            b'f' => 0x0c,
+            b'n' => b'\n',
+            b'r' => b'\r',
+            b't' => b'\t',
+            b'u' => {
+                let hex = std::str::from_utf8(s.get(i + 2..i + 6).ok_or(())?).map_err(|_| ())?;
+                let n =
+                    u8::from_str_radix(hex.strip_prefix("00").ok_or(())?, 16).map_err(|_| ())?;
+                if n >= 0x20 {
+                    return Err(());
+                }
+                out.push(n);
+                i += 6;
+                continue;
+            }
+            _ => return Err(()),
+        };
+        out.push(byte);
+        i += 2;
+    }
+    String::from_utf8(out).map_err(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::Value;
+
+    /// Every member's value text, read in place, is the canonical form of the parsed member, and
+    /// strings read as the parser reads them.
+    #[test]
+    fn members_read_in_place_are_the_parsed_members() {
+        let texts: [&[u8]; 4] = [
+            br#"{"a":1,"b":"x","c":null,"d":{"e":[1,{"f":"}]"}],"g":true},"h":[],"i":"q\"\\\n\u001f"}"#,
+            br#"{}"#,
+            br#"{"":"","changes":{"x":{"from":1,"to":2}},"metadata":{"row_count":5,"threshold":1}}"#,
+            "{\"actor_display\":\"Zoë\",\"z\":-1.5e-7}".as_bytes(),
+        ];
+        for t in texts {
+            let m = Members::of(t).expect("an object");
+            let Value::Object(map) = Value::parse(t).unwrap() else {
+                panic!("an object")
+            };
+            assert_eq!(m.members.len(), map.len());
+            for (name, value) in &map {
+                let text = m.get(name).expect("member found");
+                assert_eq!(Value::parse(text).unwrap(), *value, "{name}");
+                match value {
+                    Value::Null => assert_eq!(m.string(name), Ok(None)),
+                    Value::String(s) => assert_eq!(m.string(name), Ok(Some(s.clone()))),
+                    _ => assert_eq!(m.string(name), Err(())),
+                }
+            }
+            assert_eq!(m.string("absent"), Ok(None));
+        }
+        // Escapes RFC 8785 never writes are left to the parser.
+        for t in [&br#"{"k":"a\/b"}"#[..], &br#"{"k":"Zo\u00eb"}"#[..]] {
+            assert_eq!(Members::of(t).unwrap().string("k"), Err(()));
+        }
+        assert!(Members::of(b"[1]").is_none());
+    }
+}
