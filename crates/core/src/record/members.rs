@@ -13,8 +13,9 @@ pub struct Members<'a> {
     members: Vec<(&'a [u8], &'a [u8])>,
 }
 
-/// The end (exclusive) of the JSON string starting at `b[i] == b'"'`.
-fn string_end(b: &[u8], mut i: usize) -> Option<usize> {
+/// The end (exclusive, just after its closing quote) of the JSON string starting at
+/// `b[i] == b'"'`; `None` when `b` ends first.
+pub fn string_end(b: &[u8], mut i: usize) -> Option<usize> {
     i += 1;
     loop {
         let at = i + memchr::memchr2(b'"', b'\\', b.get(i..)?)?;
@@ -25,8 +26,11 @@ fn string_end(b: &[u8], mut i: usize) -> Option<usize> {
     }
 }
 
-/// The end (exclusive) of the JSON value starting at `b[i]`.
-fn value_end(b: &[u8], mut i: usize) -> Option<usize> {
+/// The end (exclusive) of the canonical JSON value starting at `b[i]` (a string, an object or
+/// array with everything inside it, or a literal or number up to the `,`, `}` or `]` after
+/// it); `None` when `b` ends first. For text already validated: nothing but nesting and
+/// strings is checked.
+pub fn value_end(b: &[u8], mut i: usize) -> Option<usize> {
     match *b.get(i)? {
         b'"' => string_end(b, i),
         b'{' | b'[' => {
@@ -52,8 +56,7 @@ fn value_end(b: &[u8], mut i: usize) -> Option<usize> {
         _ => Some(
             i + b[i..]
                 .iter()
-                .position(|&c| c == b',' || c == b'}' || c == b']')
-                .unwrap_or(b.len() - i),
+                .position(|&c| c == b',' || c == b'}' || c == b']')?,
         ),
     }
 }

@@ -17,7 +17,7 @@ use crate::time::{self, Instant};
 
 mod canonical_text;
 mod input;
-pub(crate) mod members;
+pub mod members;
 pub use input::{Location, RawData, RawRecord, Row, RowCell, RowShape};
 
 /// A SHA-256 digest.

@@ -21,6 +21,7 @@ use rayon::prelude::*;
 use ring::digest::Context;
 use trailproof_core::canonical;
 use trailproof_core::json::Value;
+use trailproof_core::record::members::value_end;
 use trailproof_core::record::{self, Checked, Location, RawData, RawRecord};
 use trailproof_core::scope::Scope;
 
@@ -207,7 +208,7 @@ pub(crate) fn splice_hash(rec: &Value, hashed: &[u8], out: &mut Vec<u8>) -> bool
         if !hashed[pos..].starts_with(&key) || hashed.get(pos + key.len()) != Some(&b':') {
             return false;
         }
-        match skip_value(hashed, pos + key.len() + 1) {
+        match value_end(hashed, pos + key.len() + 1) {
             Some(end) => pos = end,
             None => return false,
         }
@@ -237,53 +238,6 @@ pub(crate) fn splice_hash(rec: &Value, hashed: &[u8], out: &mut Vec<u8>) -> bool
     }
     out.extend_from_slice(&hashed[pos..]);
     true
-}
-
-/// The end of the canonical JSON value starting at `i`.
-fn skip_value(b: &[u8], i: usize) -> Option<usize> {
-    match *b.get(i)? {
-        b'"' => skip_string(b, i),
-        b'{' | b'[' => {
-            let mut depth = 0usize;
-            let mut i = i;
-            loop {
-                match *b.get(i)? {
-                    b'"' => {
-                        i = skip_string(b, i)?;
-                        continue;
-                    }
-                    b'{' | b'[' => depth += 1,
-                    b'}' | b']' => {
-                        depth -= 1;
-                        if depth == 0 {
-                            return Some(i + 1);
-                        }
-                    }
-                    _ => {}
-                }
-                i += 1;
-            }
-        }
-        _ => {
-            let mut i = i;
-            while !matches!(*b.get(i)?, b',' | b'}' | b']') {
-                i += 1;
-            }
-            Some(i)
-        }
-    }
-}
-
-/// The end of the string literal starting at `i` (just after its closing quote).
-fn skip_string(b: &[u8], i: usize) -> Option<usize> {
-    let mut i = i + 1;
-    loop {
-        match *b.get(i)? {
-            b'"' => return Some(i + 1),
-            b'\\' => i += 2,
-            _ => i += 1,
-        }
-    }
 }
 
 #[cfg(test)]
