@@ -3,8 +3,9 @@
 //!
 //! Order: every file is sniffed by content first (an unreadable file stops the run before any
 //! work, exit 2); export payloads and PDFs are verified next, so their chain heads and records
-//! anchor the dumps; then each dump streams through the core in batches, a reader thread parsing
-//! the next batch while all cores canonicalize and hash the current one.
+//! anchor the dumps; then each dump streams through the core in batches, in three stages: a
+//! reader thread parses a batch while a checking thread canonicalizes and hashes the one before
+//! on all cores and the calling thread absorbs the one before that, in input order.
 //!
 //! Invariants: each input is read once for both the case and the timeline ([`build_case_with`]);
 //! sources are named in the collector as in the report (exports first, then dumps in the order
@@ -329,7 +330,10 @@ fn add_records(
         (c, id)
     });
     let mut zones = (opts.zones && kind != InputKind::Sqlite).then(Zones::default);
-    // A reader thread parses batch n+1 while the core hashes batch n on all cores.
+    // Three stages: a reader thread parses batch n+2 while a checker thread canonicalizes and
+    // hashes batch n+1 on all cores and this thread absorbs batch n in input order.
+    let checker = run.checker();
+    let sighting_of = col.as_ref().map(|(_, id)| *id);
     let digest = std::thread::scope(|s| -> Result<_, IngestError> {
         let (tx, rx) = mpsc::sync_channel::<(Vec<RawRecord>, u64, Option<Mark>)>(2);
         let reader = s.spawn(move || -> Result<_, IngestError> {
@@ -347,34 +351,45 @@ fn add_records(
             }
             src.digest()
         });
+        type Checked = Vec<(record::Checked, Option<Sighting>)>;
+        let (checked_tx, checked_rx) = mpsc::sync_channel::<(Checked, u64, Option<Mark>)>(1);
+        let checking = s.spawn(move || {
+            // The timeline sees every record; without one, only what the case compares.
+            let every = sighting_of.is_some();
+            for (batch, bytes, mark) in rx.iter() {
+                let checked =
+                    checker.check(batch, every, |c| sighting_of.map(|id| Sighting::of(id, c)));
+                if checked_tx.send((checked, bytes, mark)).is_err() {
+                    break;
+                }
+            }
+        });
         let mut cancelled = false;
-        for (batch, bytes, mark) in rx.iter() {
+        for (checked, bytes, mark) in checked_rx.iter() {
             if check_cancel(opts).is_err() {
                 cancelled = true;
                 break;
             }
             if let Some(z) = zones.as_mut() {
-                z.start(mark, batch.len());
+                z.start(mark, checked.len());
             }
-            match (col.as_mut(), zones.as_mut()) {
-                (Some((col, id)), mut zones) => {
-                    let id = *id;
-                    run.push_batch_seen(
-                        batch,
-                        |c| Sighting::of(id, c),
-                        |c, s| {
-                            if let Some(z) = zones.as_deref_mut() {
-                                z.note(c);
-                            }
-                            col.add_sighting(c, s)
-                        },
-                    );
+            run.absorb_checked(checked, |c, sighting| {
+                if let Some(z) = zones.as_mut() {
+                    z.note(c);
                 }
-                (None, Some(z)) => run.push_batch_seen(batch, |_| (), |c, ()| z.note(c)),
-                (None, None) => run.push_batch(batch),
-            }
+                if let (Some((col, _)), Some(s)) = (col.as_mut(), sighting) {
+                    col.add_sighting(c, s);
+                }
+            });
             opts.progress.advance(bytes, run.records());
         }
+        // Stop the checker (and through it the reader) if this thread stopped early.
+        drop(checked_rx);
+        // A checker that panicked would leave the source short: that is an error, never fewer
+        // records.
+        checking.join().map_err(|_| {
+            IngestError::malformed(path, Location::Reader, "the checking thread panicked")
+        })?;
         let digest = reader.join().map_err(|_| {
             IngestError::malformed(path, Location::Reader, "the reader thread panicked")
         })?;

@@ -30,7 +30,7 @@ mod reread;
 mod source_run;
 
 pub use diff::field_diffs;
-pub use source_run::{Reread, SourceRun};
+pub use source_run::{Checker, Reread, SourceRun};
 
 use std::sync::Arc;
 

@@ -158,19 +158,6 @@ impl SourceRun {
         self.push_checked(batch, false, |_| (), |_, ()| ());
     }
 
-    /// Like [`SourceRun::push_batch`], and shows every checked record to someone else too (the
-    /// timeline), so one read of the input serves both: `prepare` gets it, full record included,
-    /// on the worker that checked it; `seen` then gets it (its full record only where the case
-    /// still needs it) with what `prepare` made of it, in input order, before it is absorbed.
-    pub fn push_batch_seen<T: Send>(
-        &mut self,
-        batch: Vec<RawRecord>,
-        prepare: impl Fn(&Checked) -> T + Sync,
-        seen: impl FnMut(&Checked, T),
-    ) {
-        self.push_checked(batch, true, prepare, seen);
-    }
-
     /// Checks a batch on all cores; `prepare` sees every full record when
     /// `prepare_every_record` is set, and otherwise gets records only where the case needs them.
     fn push_checked<T: Send>(
@@ -178,51 +165,41 @@ impl SourceRun {
         batch: Vec<RawRecord>,
         prepare_every_record: bool,
         prepare: impl Fn(&Checked) -> T + Sync,
-        mut seen: impl FnMut(&Checked, T),
+        seen: impl FnMut(&Checked, T),
     ) {
-        // The full record is only needed where an export of its tenant may compare it; drop it
-        // on the worker otherwise, so the sequential part neither frees it nor waits for it.
-        // Earlier record sources compare it too (cross-source reconciliation).
-        let watched: BTreeSet<&str> = self
+        let checked = self.checker().check(batch, prepare_every_record, prepare);
+        self.absorb_checked(checked, seen);
+    }
+
+    /// The parallel half of reading this source, which may run on another thread (checking the
+    /// next batch while this run absorbs the one before): see [`Checker`].
+    pub fn checker(&self) -> Checker {
+        // The full record is only needed where an export of its tenant may compare it; it is
+        // dropped on the worker otherwise, so the sequential part neither frees it nor waits for
+        // it. Earlier record sources compare it too (cross-source reconciliation), and so do
+        // the recovered records still to be graded.
+        let watched = self
             .watches
             .iter()
-            .map(|watch| watch.tenant.as_str())
+            .map(|watch| watch.tenant.clone())
             .chain(
                 self.peers
                     .iter()
-                    .flat_map(|peer| peer.tenants.keys().map(String::as_str)),
+                    .flat_map(|peer| peer.tenants.keys().cloned()),
             )
-            .chain(self.recovery_wanted.keys().map(String::as_str))
+            .chain(self.recovery_wanted.keys().cloned())
             .collect();
-        let checked: Vec<(Checked, T)> = batch
-            .into_par_iter()
-            .with_min_len(64)
-            .map_init(
-                || Vec::with_capacity(2048),
-                |buffer, raw| {
-                    let wanted = |tenant: Option<&str>| {
-                        tenant.is_some_and(|tenant| watched.contains(tenant))
-                    };
-                    // `prepare` reads a canonical record's members from its text; the tree
-                    // is built only where the case compares the record.
-                    let mut checked = record::check_with(raw, buffer, |tenant| {
-                        if wanted(tenant) {
-                            Keep::Record
-                        } else if prepare_every_record {
-                            Keep::TextOrRecord
-                        } else {
-                            Keep::Nothing
-                        }
-                    });
-                    let prepared_value = prepare(&checked);
-                    checked.text = None;
-                    if !wanted(checked.tenant_id.as_deref()) {
-                        checked.record = None;
-                    }
-                    (checked, prepared_value)
-                },
-            )
-            .collect();
+        Checker { watched }
+    }
+
+    /// Absorbs a batch [`Checker::check`] checked, in input order: `seen` gets each record
+    /// (its full record only where the case still needs it) with what `prepare` made of it,
+    /// before it is absorbed.
+    pub fn absorb_checked<T>(
+        &mut self,
+        checked: Vec<(Checked, T)>,
+        mut seen: impl FnMut(&Checked, T),
+    ) {
         for (checked, prepared_value) in checked {
             seen(&checked, prepared_value);
             self.absorb(checked);
@@ -268,5 +245,56 @@ impl SourceRun {
         if let Some((tenant, entry)) = Entry::from_checked(&checked) {
             self.chains.push(tenant, entry);
         }
+    }
+}
+
+/// Checks a source's batches on all cores ([`SourceRun::checker`]): canonicalizes and hashes
+/// each record, keeping its full record only for the tenants the case compares. Holds no
+/// reference to the run, so it can check the next batch on another thread while the run
+/// absorbs the one before ([`SourceRun::absorb_checked`]).
+pub struct Checker {
+    watched: BTreeSet<String>,
+}
+
+impl Checker {
+    /// Checks `batch` on all cores; `prepare` sees every record, its full record (or its
+    /// canonical text) included, when `prepare_every_record` is set, and otherwise records only
+    /// where the case needs them. In input order.
+    pub fn check<T: Send>(
+        &self,
+        batch: Vec<RawRecord>,
+        prepare_every_record: bool,
+        prepare: impl Fn(&Checked) -> T + Sync,
+    ) -> Vec<(Checked, T)> {
+        let watched = &self.watched;
+        batch
+            .into_par_iter()
+            .with_min_len(64)
+            .map_init(
+                || Vec::with_capacity(2048),
+                |buffer, raw| {
+                    let wanted = |tenant: Option<&str>| {
+                        tenant.is_some_and(|tenant| watched.contains(tenant))
+                    };
+                    // `prepare` reads a canonical record's members from its text; the tree
+                    // is built only where the case compares the record.
+                    let mut checked = record::check_with(raw, buffer, |tenant| {
+                        if wanted(tenant) {
+                            Keep::Record
+                        } else if prepare_every_record {
+                            Keep::TextOrRecord
+                        } else {
+                            Keep::Nothing
+                        }
+                    });
+                    let prepared_value = prepare(&checked);
+                    checked.text = None;
+                    if !wanted(checked.tenant_id.as_deref()) {
+                        checked.record = None;
+                    }
+                    (checked, prepared_value)
+                },
+            )
+            .collect()
     }
 }
