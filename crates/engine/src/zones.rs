@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use trailproof_core::record::Checked;
 use trailproof_ingest::detect::open_records_mode;
 use trailproof_ingest::hashing::ReadMode;
-use trailproof_ingest::resume::{open_at, Mark};
+use trailproof_ingest::resume::{open_at, resumes, Mark};
 use trailproof_ingest::{IngestError, InputKind, RawRecord};
 
 /// Seq ranges kept a batch at most; a batch of more tenants (or of seqs too scattered to keep
@@ -187,30 +187,25 @@ pub fn read_back(
     };
     let mut read = 0;
     let marks: Option<Vec<Mark>> = wanted.iter().map(|&i| zones.batches[i].mark).collect();
-    if let Some(marks) = marks {
-        let mut sources = Vec::with_capacity(marks.len());
-        for m in &marks {
-            match open_at(path, kind, *m)? {
-                Some(s) => sources.push(s),
-                None => break,
-            }
-        }
-        if sources.len() == marks.len() {
-            for (src, &i) in sources.iter_mut().zip(&wanted) {
-                let n = zones.batches[i].records;
-                let mut batch = Vec::with_capacity(n);
-                while batch.len() < n {
-                    let left = n - batch.len();
-                    let more = src.next_batch(&mut batch, left)?;
-                    if !more {
-                        break;
-                    }
+    if let (Some(marks), true) = (marks, resumes(kind)) {
+        // One batch at a time from its mark: one reader (and its buffer) open at once, however
+        // many batches may hold the record.
+        for (mark, &i) in marks.into_iter().zip(&wanted) {
+            let Some(mut src) = open_at(path, kind, mark)? else {
+                continue;
+            };
+            let n = zones.batches[i].records;
+            let mut batch = Vec::with_capacity(n);
+            while batch.len() < n {
+                let left = n - batch.len();
+                if !src.next_batch(&mut batch, left)? {
+                    break;
                 }
-                read += batch.len() as u64;
-                batch.into_iter().for_each(&mut found);
             }
-            return Ok(read);
+            read += batch.len() as u64;
+            batch.into_iter().for_each(&mut found);
         }
+        return Ok(read);
     }
     // No marks: count records from the start; batch i is records [start_i, start_i + len_i).
     let mut src = open_records_mode(path, kind, ReadMode::LookUp)?;

@@ -31,7 +31,13 @@ pub struct Mark {
     pub row: u64,
 }
 
-/// A reader of `kind` over `path` that starts at `mark`; `None` for a kind that gives no marks.
+/// Whether readers of `kind` give marks and start again at them.
+pub fn resumes(kind: InputKind) -> bool {
+    matches!(kind, InputKind::Jsonl | InputKind::Csv)
+}
+
+/// A reader of `kind` over `path` that starts at `mark`; `None` for a kind that gives no marks
+/// (see [`resumes`]).
 pub fn open_at(
     path: &Path,
     kind: InputKind,
