@@ -8,10 +8,9 @@
 //! header that is not a usable list of member names is [`IngestError::Malformed`].
 
 use std::fs::File;
-use std::io::{Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
-use crate::hashing::{open_input, HashingReader, ReadMode};
+use crate::hashing::{open_input, open_input_at, HashingReader, ReadMode};
 use crate::resume::Mark;
 use crate::row::{Cell, ColumnKind, Table};
 use crate::{Digested, IngestError, Location, RawData, RawRecord, RecordSource};
@@ -50,16 +49,7 @@ impl CsvSource {
     /// rows from the mark. It does not hash ([`ReadMode::LookUp`]).
     pub fn open_at(path: &Path, mark: Mark) -> Result<Self, IngestError> {
         let mut src = Self::open_mode(path, ReadMode::LookUp)?;
-        let mut file = File::open(path).map_err(|source| IngestError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        file.seek(SeekFrom::Start(mark.offset))
-            .map_err(|source| IngestError::Io {
-                path: path.to_path_buf(),
-                source,
-            })?;
-        src.reader = parser(false, HashingReader::with_mode(file, ReadMode::LookUp));
+        src.reader = parser(false, open_input_at(path, mark.offset)?.0);
         src.base = mark.offset;
         src.line_shift = mark.line;
         src.row = mark.row;

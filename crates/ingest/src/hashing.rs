@@ -131,6 +131,22 @@ pub fn open_input(
     Ok((HashingReader::with_mode(file, mode), size))
 }
 
+/// Like [`open_input`], not hashing ([`ReadMode::LookUp`]) and starting at byte `offset`: for a
+/// reader started again at a mark ([`crate::resume`]). The size is the whole file's.
+pub fn open_input_at(
+    path: &Path,
+    offset: u64,
+) -> Result<(HashingReader<File>, Option<u64>), IngestError> {
+    let io = |source| IngestError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut file = File::open(path).map_err(io)?;
+    let size = file.metadata().ok().map(|m| m.len());
+    file.seek(SeekFrom::Start(offset)).map_err(io)?;
+    Ok((HashingReader::with_mode(file, ReadMode::LookUp), size))
+}
+
 /// The read buffer for an input of `size` bytes: 256 KiB (large reads keep the hashing and
 /// parsing threads fed), or the size of a smaller file, so that the many small inputs of a
 /// case (and every fuzzing input) do not each zero and fault in 256 KiB they never fill.

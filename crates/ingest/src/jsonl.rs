@@ -8,10 +8,10 @@
 //! does not start with `{` is not JSON Lines at all: [`IngestError::Malformed`].
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Seek, SeekFrom};
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
-use crate::hashing::{buffer_size, open_input, HashingReader, ReadMode};
+use crate::hashing::{buffer_size, open_input, open_input_at, HashingReader, ReadMode};
 use crate::resume::Mark;
 use crate::{Digested, IngestError, Location, RawData, RawRecord, RecordSource};
 
@@ -37,8 +37,23 @@ impl JsonlSource {
     }
 
     pub fn open_mode(path: &Path, mode: ReadMode) -> Result<Self, IngestError> {
-        let (r, total) = open_input(path, mode)?;
-        Ok(JsonlSource {
+        Ok(Self::over(path, open_input(path, mode)?))
+    }
+
+    /// A reader that starts at `mark` (taken by [`RecordSource::mark`] on this file) and reads
+    /// on as the marking reader did; it does not hash ([`ReadMode::LookUp`]).
+    pub fn open_at(path: &Path, mark: Mark) -> Result<Self, IngestError> {
+        let mut src = Self::over(path, open_input_at(path, mark.offset)?);
+        src.base = mark.offset;
+        src.line_no = mark.line;
+        // A mark is taken only after a batch, so past the first record.
+        src.seen_record = mark.line > 0;
+        Ok(src)
+    }
+
+    /// A reader over an opened input, at its first byte.
+    fn over(path: &Path, (r, total): (HashingReader<File>, Option<u64>)) -> Self {
+        JsonlSource {
             path: path.to_path_buf(),
             reader: BufReader::with_capacity(buffer_size(total), r),
             total,
@@ -47,31 +62,7 @@ impl JsonlSource {
             seen_record: false,
             done: false,
             buf: Vec::new(),
-        })
-    }
-
-    /// A reader that starts at `mark` (taken by [`RecordSource::mark`] on this file) and reads
-    /// on as the marking reader did; it does not hash ([`ReadMode::LookUp`]).
-    pub fn open_at(path: &Path, mark: Mark) -> Result<Self, IngestError> {
-        let io = |source| IngestError::Io {
-            path: path.to_path_buf(),
-            source,
-        };
-        let mut file = File::open(path).map_err(io)?;
-        let total = file.metadata().ok().map(|m| m.len());
-        file.seek(SeekFrom::Start(mark.offset)).map_err(io)?;
-        let r = HashingReader::with_mode(file, ReadMode::LookUp);
-        Ok(JsonlSource {
-            path: path.to_path_buf(),
-            reader: BufReader::with_capacity(buffer_size(total), r),
-            total,
-            base: mark.offset,
-            line_no: mark.line,
-            // A mark is taken only after a batch, so past the first record.
-            seen_record: mark.line > 0,
-            done: false,
-            buf: Vec::new(),
-        })
+        }
     }
 
     fn io(&self, source: std::io::Error) -> IngestError {
