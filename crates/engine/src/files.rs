@@ -351,8 +351,8 @@ fn add_records(
             }
             src.digest()
         });
-        type Checked = Vec<(record::Checked, Option<Sighting>)>;
-        let (checked_tx, checked_rx) = mpsc::sync_channel::<(Checked, u64, Option<Mark>)>(1);
+        type CheckedBatch = Vec<(record::Checked, Option<Sighting>)>;
+        let (checked_tx, checked_rx) = mpsc::sync_channel::<(CheckedBatch, u64, Option<Mark>)>(1);
         let checking = s.spawn(move || {
             // The timeline sees every record; without one, only what the case compares.
             let every = sighting_of.is_some();

@@ -155,20 +155,8 @@ impl SourceRun {
 
     /// Canonicalizes and hashes a batch on all cores, then absorbs it in input order.
     pub fn push_batch(&mut self, batch: Vec<RawRecord>) {
-        self.push_checked(batch, false, |_| (), |_, ()| ());
-    }
-
-    /// Checks a batch on all cores; `prepare` sees every full record when
-    /// `prepare_every_record` is set, and otherwise gets records only where the case needs them.
-    fn push_checked<T: Send>(
-        &mut self,
-        batch: Vec<RawRecord>,
-        prepare_every_record: bool,
-        prepare: impl Fn(&Checked) -> T + Sync,
-        seen: impl FnMut(&Checked, T),
-    ) {
-        let checked = self.checker().check(batch, prepare_every_record, prepare);
-        self.absorb_checked(checked, seen);
+        let checked = self.checker().check(batch, false, |_| ());
+        self.absorb_checked(checked, |_, ()| ());
     }
 
     /// The parallel half of reading this source, which may run on another thread (checking the
