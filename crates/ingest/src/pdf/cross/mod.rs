@@ -112,6 +112,16 @@ impl Context<'_> {
         }
         self.checks.push(check);
     }
+
+    /// A check that passed, or failed when `failed` is set.
+    fn outcome(&mut self, id: &str, failed: bool, detail: String) {
+        let status = if failed {
+            Status::Failed
+        } else {
+            Status::Passed
+        };
+        self.check(id, status, detail);
+    }
 }
 
 /// What a printed URL (text or link) is compared with: the payload's `verify_url` or, without
@@ -406,13 +416,9 @@ fn check_visible_header(context: &mut Context, evidence: &PdfEvidence, payload: 
             }
         }
     }
-    context.check(
+    context.outcome(
         "visible_header",
-        if failed == 0 {
-            Status::Passed
-        } else {
-            Status::Failed
-        },
+        failed > 0,
         format!("{failed} header line(s) differ from the payload"),
     );
 }
@@ -492,13 +498,9 @@ fn check_visible_rows(context: &mut Context, evidence: &PdfEvidence, payload: Op
             context.report(finding);
         }
     }
-    context.check(
+    context.outcome(
         "visible_rows",
-        if differences == 0 {
-            Status::Passed
-        } else {
-            Status::Failed
-        },
+        differences > 0,
         format!(
             "{} row(s) shown, {} record(s) embedded, {differences} difference(s)",
             evidence.rows.len(),
