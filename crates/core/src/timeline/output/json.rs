@@ -14,15 +14,20 @@ use crate::timeline::model::Timeline;
 
 /// Writes `tl` as one document.
 pub fn write(tl: &Timeline, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, tl)?;
-    writeln!(out)
+    let mut w = io::BufWriter::with_capacity(1 << 16, out);
+    serde_json::to_writer_pretty(&mut w, tl)?;
+    writeln!(w)?;
+    w.flush()
 }
 
 /// Writes the events of `stream` as they come, then its summary.
 pub fn write_stream(stream: &mut Stream, out: &mut dyn Write) -> io::Result<()> {
     let doc = StreamDoc(RefCell::new(stream));
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
-    writeln!(out)
+    // The serializer writes in many small pieces: see `super::write_stream`.
+    let mut w = io::BufWriter::with_capacity(1 << 16, out);
+    serde_json::to_writer_pretty(&mut w, &doc)?;
+    writeln!(w)?;
+    w.flush()
 }
 
 /// A [`Stream`] serialized as a [`Timeline`] document: `{"events": [...], "summary": {...}}`.

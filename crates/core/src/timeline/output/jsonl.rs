@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use crate::timeline::model::Event;
 
 /// Writes one event and its line end.
-pub fn write_event(e: &Event, out: &mut dyn Write) -> io::Result<()> {
+pub fn write_event<W: Write + ?Sized>(e: &Event, out: &mut W) -> io::Result<()> {
     serde_json::to_writer(&mut *out, e)?;
     writeln!(out)
 }

@@ -46,11 +46,12 @@ pub fn write(tl: &Timeline, format: Format, out: &mut dyn Write) -> io::Result<(
     if format == Format::Json {
         return json::write(tl, out);
     }
-    write_header(format, out)?;
+    let mut w = io::BufWriter::with_capacity(1 << 16, out);
+    write_header(format, &mut w)?;
     for e in &tl.events {
-        write_line(e, format, out)?;
+        write_line(e, format, &mut w)?;
     }
-    Ok(())
+    w.flush()
 }
 
 /// Writes the events of `stream` in `format` as they come, in flat memory: the same bytes
@@ -60,14 +61,17 @@ pub fn write_stream(stream: &mut Stream, format: Format, out: &mut dyn Write) ->
     if format == Format::Json {
         return json::write_stream(stream, out);
     }
-    write_header(format, out)?;
+    // Serializers write an event in many small pieces: a buffer they reach without a virtual
+    // call holds them, and `out` gets whole blocks.
+    let mut w = io::BufWriter::with_capacity(1 << 16, out);
+    write_header(format, &mut w)?;
     for e in stream {
-        write_line(&e?, format, out)?;
+        write_line(&e?, format, &mut w)?;
     }
-    Ok(())
+    w.flush()
 }
 
-fn write_header(format: Format, out: &mut dyn Write) -> io::Result<()> {
+fn write_header<W: Write>(format: Format, out: &mut W) -> io::Result<()> {
     if format == Format::Csv {
         csv::write_header(out)?;
     }
@@ -75,7 +79,7 @@ fn write_header(format: Format, out: &mut dyn Write) -> io::Result<()> {
 }
 
 /// One event in a line format (JSON Lines, CSV, Timesketch).
-fn write_line(e: &Event, format: Format, out: &mut dyn Write) -> io::Result<()> {
+fn write_line<W: Write>(e: &Event, format: Format, out: &mut W) -> io::Result<()> {
     match format {
         Format::Json | Format::Jsonl => jsonl::write_event(e, out),
         Format::Csv => csv::write_row(e, out),

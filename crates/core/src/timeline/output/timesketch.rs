@@ -10,7 +10,7 @@ use crate::time::Instant;
 use crate::timeline::model::{Dimension, Event, Kind};
 
 /// Writes one event as a row and its line end.
-pub fn write_event(e: &Event, out: &mut dyn Write) -> io::Result<()> {
+pub fn write_event<W: Write + ?Sized>(e: &Event, out: &mut W) -> io::Result<()> {
     serde_json::to_writer(&mut *out, &row(e))?;
     writeln!(out)
 }
