@@ -4,6 +4,8 @@
 //! records, dump records) and keeps one compact slot per (tenant, seq): the four dimensions of the
 //! record (actor, action, context, outcome), the sources that hold it, whether each copy hashed
 //! to its own hash, and a content digest to notice copies that differ. It never keeps a raw record.
+//! The dimensions are written once, to the [`members log`](super::members_log), and both orders
+//! (copies by tenant and seq, entries by time) carry their place in it.
 //! [`Collector::finish`] joins the slots with the findings of the case's [`Report`] and returns a
 //! [`Timeline`]: events ordered by canonical timestamp, then tenant, then seq, with deleted seq
 //! ranges (`seq_gap` findings) as gap entries between their neighbours, and the recovered
@@ -12,8 +14,9 @@
 //! state and flags come from the rules of [`super::integrity`] and [`super::flags`].
 //!
 //! Invariants: memory stays flat however many records arrive (copies and events go through
-//! [`crate::spill`]); equal (tenant, seq) copies are joined in arrival order; the order of the
-//! events is total (timestamp, tenant, seq, kind, recovered version).
+//! [`crate::spill`], dimensions through the members log); equal (tenant, seq) copies are joined
+//! in arrival order; the order of the events is total (timestamp, tenant, seq, kind, recovered
+//! version).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::io;
@@ -23,6 +26,7 @@ use serde::{Deserialize, Serialize};
 
 use super::flags::{self, Failure};
 use super::integrity::{self, Evidence};
+use super::members_log::{LogReader, LogWriter, Place};
 use super::model::{Dimension, Event, Flag, Integrity, Kind, Summary, Timeline, TimelineOptions};
 use crate::finding::{Code, Finding, Proof};
 use crate::json::Value;
@@ -37,15 +41,18 @@ use crate::time::Instant;
 pub struct SourceId(u16);
 
 /// One copy of a record as one source holds it: all the timeline keeps of it (never the raw
-/// record). Spilled to disk with the collector's other copies when a case is large.
+/// record). Spilled to disk with the collector's other copies when a case is large; its
+/// dimension members are in the collector's members log, at `members`.
 #[derive(Serialize, Deserialize, Debug, PartialEq)]
 struct Held {
     src: u16,
     nanos: Option<i64>,
-    /// The record's dimensions, by [`Dimension::index`].
-    fields: [Option<String>; Dimension::COUNT],
-    changes: bool,
-    mass_export: bool,
+    /// Where the log holds the record's dimensions ([`Fields`], postcard).
+    members: Place,
+    /// Every flag of the record but `denial_burst` ([`flags::record_flags`]).
+    flags: Vec<Flag>,
+    /// The actor of a failure (outcome `failure`), for `denial_burst`.
+    failure_actor: Option<String>,
     /// Computed hash: copies with another one differ in content.
     content: Option<Digest>,
     stored: Option<Digest>,
@@ -57,43 +64,65 @@ struct Held {
 /// What the collector keeps of one checked record of one source, read from the record alone
 /// ([`Sighting::of`]), so that this part of the work can run on the cores that check records
 /// while the collector takes them in order ([`Collector::add_sighting`]).
-pub struct Sighting(Held);
+#[derive(Debug, PartialEq)]
+pub struct Sighting {
+    held: Held,
+    /// The record's dimensions ([`Fields`], postcard), for the members log.
+    members: Vec<u8>,
+}
 
 impl Sighting {
     /// The copy `c` of source `src` as the collector keeps it: from its record, or from its
     /// canonical text where the record was not built ([`Checked::text`]).
     pub fn of(src: SourceId, c: &Checked) -> Sighting {
-        let held = |fields, changes, mass_export| Held {
-            src: src.0,
-            nanos: c.timestamp.as_ref().map(|i| i.nanos),
-            fields,
-            changes,
-            mass_export,
-            content: c.computed_hash,
-            stored: c.stored_hash,
-            prev: c.prev_hash,
-            hash_bad: c.content_ok() == Some(false),
-            not_canonical: !c.problems.is_empty(),
+        let nanos = c.timestamp.as_ref().map(|i| i.nanos);
+        let sighting = |fields: Fields, changes, mass_export| {
+            let get = |d: Dimension| fields[d.index()].as_deref();
+            let outcome = get(Dimension::Outcome);
+            let held = Held {
+                src: src.0,
+                nanos,
+                members: Place::default(),
+                flags: flags::record_flags(
+                    get(Dimension::Action),
+                    changes,
+                    mass_export,
+                    outcome,
+                    nanos,
+                ),
+                failure_actor: get(Dimension::ActorUserId)
+                    .filter(|_| outcome == Some("failure"))
+                    .map(str::to_string),
+                content: c.computed_hash,
+                stored: c.stored_hash,
+                prev: c.prev_hash,
+                hash_bad: c.content_ok() == Some(false),
+                not_canonical: !c.problems.is_empty(),
+            };
+            let members = postcard::to_allocvec(&fields).expect("strings always encode");
+            Sighting { held, members }
         };
         if c.record.is_none() {
             if let Some(text) = &c.text {
                 if let Some((fields, changes, mass_export)) = from_text(text) {
-                    return Sighting(held(fields, changes, mass_export));
+                    return sighting(fields, changes, mass_export);
                 }
                 // A member the text reader leaves to the parser: canonical text parses.
                 let rec = Value::parse(text).ok();
-                return Sighting(from_record(rec.as_ref(), held));
+                let (fields, changes, mass_export) = from_record(rec.as_ref());
+                return sighting(fields, changes, mass_export);
             }
         }
-        Sighting(from_record(c.record.as_ref(), held))
+        let (fields, changes, mass_export) = from_record(c.record.as_ref());
+        sighting(fields, changes, mass_export)
     }
 }
 
 type Fields = [Option<String>; Dimension::COUNT];
 
 /// What the collector keeps of a record's members, from its tree.
-fn from_record(rec: Option<&Value>, held: impl Fn(Fields, bool, bool) -> Held) -> Held {
-    held(
+fn from_record(rec: Option<&Value>) -> (Fields, bool, bool) {
+    (
         Dimension::ALL.map(|d| rec.and_then(|r| text(r.get(d.name())))),
         rec.and_then(|r| r.get("changes"))
             .is_some_and(|v| !v.is_null()),
@@ -144,7 +173,9 @@ impl Slot {
         }
     }
 
-    fn join(&mut self, c: Held) {
+    /// Joins copy `c`; reads the dimensions of both copies from `log` when they differ in
+    /// content.
+    fn join(&mut self, c: Held, log: &mut LogReader) -> io::Result<()> {
         if !self.sources.contains(&c.src) {
             self.sources.push(c.src);
         }
@@ -156,12 +187,11 @@ impl Slot {
             _ => f.stored != c.stored,
         };
         if !differs {
-            return;
+            return Ok(());
         }
-        for (d, (a, b)) in Dimension::ALL
-            .iter()
-            .zip(f.fields.iter().zip(c.fields.iter()))
-        {
+        let first = read_fields(log, f.members)?;
+        let other = read_fields(log, c.members)?;
+        for (d, (a, b)) in Dimension::ALL.iter().zip(first.iter().zip(other.iter())) {
             if a != b {
                 self.diverged.insert(d.name().to_string());
             }
@@ -177,6 +207,64 @@ impl Slot {
         }
         if self.diverged.is_empty() {
             self.diverged.insert("(other members)".into());
+        }
+        Ok(())
+    }
+}
+
+/// The dimensions the log holds at `p`.
+fn read_fields(log: &mut LogReader, p: Place) -> io::Result<Fields> {
+    postcard::from_bytes(log.read(p)?).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+}
+
+/// An entry of the timeline while it is ordered by time: what its [`TimeKey`] does not say
+/// (timestamp, tenant, seq and kind are in the key), with its dimensions in the members log
+/// and its sources by number where it can.
+#[derive(Serialize, Deserialize)]
+struct Entry {
+    seq_end: Option<u64>,
+    /// The tenant, where the key's rank does not name it (a recovered record's).
+    tenant: Option<String>,
+    members: Dims,
+    sources: Sources,
+    integrity: Integrity,
+    diverged_fields: Vec<String>,
+    missing_from: Vec<String>,
+    flags: Vec<Flag>,
+    findings: Vec<Code>,
+}
+
+/// An entry's dimensions: a record's in the members log, a gap's or a recovered record's here.
+#[derive(Serialize, Deserialize)]
+enum Dims {
+    Log(Place),
+    Here(Box<Fields>),
+}
+
+/// An entry's sources: the collector's by number, or inputs by name.
+#[derive(Serialize, Deserialize)]
+enum Sources {
+    Numbered(Vec<u16>),
+    Named(Vec<String>),
+}
+
+impl Entry {
+    /// The parts of `e` its key does not hold.
+    fn of(mut e: Event, tenant: Option<String>) -> Entry {
+        let mut fields: Fields = Default::default();
+        for (f, d) in fields.iter_mut().zip(Dimension::ALL) {
+            *f = e.dimension_mut(d).take();
+        }
+        Entry {
+            seq_end: e.seq_end,
+            tenant,
+            members: Dims::Here(Box::new(fields)),
+            sources: Sources::Named(e.sources),
+            integrity: e.integrity,
+            diverged_fields: e.diverged_fields,
+            missing_from: e.missing_from,
+            flags: e.flags,
+            findings: e.findings,
         }
     }
 }
@@ -214,6 +302,8 @@ pub struct Collector {
     sources: Vec<String>,
     /// Copies by (tenant, seq), in arrival order within one key.
     copies: Sorter<(u32, u64), Held>,
+    /// The dimensions of every copy, by [`Held::members`].
+    log: LogWriter,
     unplaced: u64,
     error: Option<io::Error>,
     dir: PathBuf,
@@ -248,6 +338,9 @@ impl Collector {
             tenant_sources: Vec::new(),
             sources: Vec::new(),
             copies: Sorter::new(dir, budget),
+            // The log lives as long as the collector and its stream, beside a sorter's full
+            // run: an eighth of the budget keeps the peak where it was without the log.
+            log: LogWriter::new(dir, budget / 8),
             unplaced: 0,
             error: None,
             dir: dir.to_path_buf(),
@@ -303,9 +396,13 @@ impl Collector {
         if new {
             self.tenant_sources.push(BTreeSet::new());
         }
-        let held = s.0;
+        let Sighting { mut held, members } = s;
         self.tenant_sources[tenant as usize].insert(held.src);
-        if let Err(e) = self.copies.push((tenant, seq), &held) {
+        let pushed = self.log.append(&members).and_then(|place| {
+            held.members = place;
+            self.copies.push((tenant, seq), &held)
+        });
+        if let Err(e) = pushed {
             self.error = Some(e);
         }
     }
@@ -331,6 +428,7 @@ impl Collector {
             tenant_sources,
             sources,
             copies,
+            log,
             unplaced,
             error,
             dir,
@@ -391,7 +489,8 @@ impl Collector {
         let rank = |t: &str| names.binary_search(&t).map_or(u32::MAX, |i| i as u32);
         let ranks: Vec<u32> = tenants.iter().map(|t| rank(t)).collect();
 
-        let mut ordered: Sorter<TimeKey, Event> = Sorter::new(&dir, budget);
+        let mut log = log.finish()?;
+        let mut ordered: Sorter<TimeKey, Entry> = Sorter::new(&dir, budget);
         let mut failures: Vec<Failure> = Vec::new();
         let mut emit = |slot: Slot| -> io::Result<()> {
             let tenant = tenants[slot.tenant as usize].as_str();
@@ -406,25 +505,24 @@ impl Collector {
             let holders = tenant_sources[slot.tenant as usize].len();
             let head = heads.get(tenant).copied();
             let rank = ranks[slot.tenant as usize];
-            let e = event_of(slot, tenant, found, holders, head, &sources);
-            if let (Some("failure"), Some(actor), Some(micros), Some(nanos)) =
-                (e.outcome.as_deref(), &e.actor_user_id, e.micros, nanos)
-            {
+            let seq = slot.seq;
+            if let (Some(actor), Some(nanos)) = (&slot.first.failure_actor, nanos) {
                 failures.push(Failure {
                     rank,
                     actor: actor.clone(),
                     nanos,
-                    micros,
-                    seq: e.seq,
+                    micros: Instant { nanos }.micros(),
+                    seq,
                 });
             }
-            ordered.push(time_key(nanos, rank, e.seq, Kind::Event), &e)
+            let e = entry_of(slot, found, holders, head);
+            ordered.push(time_key(nanos, rank, seq, Kind::Event), &e)
         };
         let mut current: Option<Slot> = None;
         for item in copies.finish()? {
             let ((tenant, seq), held) = item?;
             match &mut current {
-                Some(s) if s.tenant == tenant && s.seq == seq => s.join(held),
+                Some(s) if s.tenant == tenant && s.seq == seq => s.join(held, &mut log)?,
                 _ => {
                     if let Some(s) = current.replace(Slot::new(tenant, seq, held)) {
                         emit(s)?;
@@ -451,7 +549,10 @@ impl Collector {
                 findings: codes,
                 ..Event::gap(t.to_string(), first, Some(last))
             };
-            ordered.push(time_key(nanos, rank(t), first, Kind::Gap), &gap)?;
+            ordered.push(
+                time_key(nanos, rank(t), first, Kind::Gap),
+                &Entry::of(gap, None),
+            )?;
         }
         // Recovered versions: entries of their own, after the current entry of their seq.
         let recovered = report
@@ -461,7 +562,8 @@ impl Collector {
         for (version, f) in (1u32..).zip(recovered) {
             if let Some((e, nanos)) = recovered_event(f) {
                 let key = recovered_key(nanos, rank(&e.tenant_id), e.seq, version);
-                ordered.push(key, &e)?;
+                let tenant = Some(e.tenant_id.clone());
+                ordered.push(key, &Entry::of(e, tenant))?;
             }
         }
         let summary = Summary {
@@ -471,15 +573,19 @@ impl Collector {
                 t.sort();
                 t
             },
-            sources,
+            sources: sources.clone(),
             burst_count: opts.burst_count,
             burst_minutes: opts.burst_minutes,
             off_hours_rule: flags::off_hours_rule(),
             verdict: report.verdict.as_str().to_string(),
             ..Summary::default()
         };
+        let names = names.into_iter().map(str::to_string).collect();
         Ok(Stream {
             events: ordered.finish()?,
+            log,
+            names,
+            sources,
             bursts: flags::bursts(failures, opts),
             summary,
             flagged: 0,
@@ -487,15 +593,8 @@ impl Collector {
     }
 }
 
-/// The event of a joined slot, with every flag but `denial_burst`.
-fn event_of(
-    slot: Slot,
-    tenant: &str,
-    found: &[&Finding],
-    holders: usize,
-    head: Option<u64>,
-    sources: &[String],
-) -> Event {
+/// The entry of a joined slot, with every flag but `denial_burst`.
+fn entry_of(slot: Slot, found: &[&Finding], holders: usize, head: Option<u64>) -> Entry {
     let diverged = integrity::diverged_members(slot.diverged, found);
     let missing_from = integrity::missing_from(found);
     let integrity = integrity::state(&Evidence {
@@ -511,29 +610,17 @@ fn event_of(
     let mut codes: Vec<Code> = found.iter().map(|f| f.code).collect();
     codes.sort();
     codes.dedup();
-    let first = slot.first;
-    let mut e = Event::new(Kind::Event, tenant.to_string(), slot.seq, integrity);
-    e.timestamp = first.nanos.map(|n| Instant { nanos: n }.canonical());
-    e.micros = first.nanos.map(|n| Instant { nanos: n }.micros());
-    for (d, value) in Dimension::ALL.into_iter().zip(first.fields) {
-        *e.dimension_mut(d) = value;
+    Entry {
+        seq_end: None,
+        tenant: None,
+        members: Dims::Log(slot.first.members),
+        sources: Sources::Numbered(slot.sources),
+        integrity,
+        diverged_fields: diverged.into_iter().collect(),
+        missing_from: missing_from.into_iter().collect(),
+        flags: slot.first.flags,
+        findings: codes,
     }
-    e.sources = slot
-        .sources
-        .iter()
-        .map(|&s| sources[s as usize].clone())
-        .collect();
-    e.diverged_fields = diverged.into_iter().collect();
-    e.missing_from = missing_from.into_iter().collect();
-    e.flags = flags::record_flags(
-        e.action.as_deref(),
-        first.changes,
-        first.mass_export,
-        e.outcome.as_deref(),
-        first.nanos,
-    );
-    e.findings = codes;
-    e
 }
 
 /// The entry of a `record_recovered` finding (and its instant): the recovered record's
@@ -577,7 +664,13 @@ fn recovered_event(f: &Finding) -> Option<(Event, Option<i64>)> {
 /// `io::Result<Event>`: reading a spilled run back can fail). [`Stream::summary`] is complete
 /// once the stream is exhausted.
 pub struct Stream {
-    events: Sorted<TimeKey, Event>,
+    events: Sorted<TimeKey, Entry>,
+    /// The dimensions of the entries ([`Dims::Log`]).
+    log: LogReader,
+    /// Every tenant by rank.
+    names: Vec<String>,
+    /// The collector's sources, by number.
+    sources: Vec<String>,
     /// (tenant rank, seq) of the failures inside a `denial_burst` window.
     bursts: HashSet<(u32, u64)>,
     summary: Summary,
@@ -596,12 +689,53 @@ impl Stream {
     }
 }
 
+impl Stream {
+    /// The event of an entry and its key.
+    fn event(&mut self, key: TimeKey, entry: Entry) -> io::Result<Event> {
+        let (unread, nanos, rank, seq, kind, _) = key;
+        let nanos = (!unread).then_some(nanos);
+        let tenant = match entry.tenant {
+            Some(t) => t,
+            None => self.names[rank as usize].clone(),
+        };
+        let integrity = entry.integrity;
+        let mut e = Event::new(kind, tenant, seq, integrity);
+        e.seq_end = entry.seq_end;
+        e.timestamp = nanos.map(|n| Instant { nanos: n }.canonical());
+        e.micros = nanos.map(|n| Instant { nanos: n }.micros());
+        let fields = match entry.members {
+            Dims::Log(p) => read_fields(&mut self.log, p)?,
+            Dims::Here(f) => *f,
+        };
+        for (d, value) in Dimension::ALL.into_iter().zip(fields) {
+            *e.dimension_mut(d) = value;
+        }
+        e.sources = match entry.sources {
+            Sources::Numbered(ids) => ids
+                .iter()
+                .map(|&s| self.sources[s as usize].clone())
+                .collect(),
+            Sources::Named(names) => names,
+        };
+        e.diverged_fields = entry.diverged_fields;
+        e.missing_from = entry.missing_from;
+        e.flags = entry.flags;
+        e.findings = entry.findings;
+        Ok(e)
+    }
+}
+
 impl Iterator for Stream {
     type Item = io::Result<Event>;
 
     fn next(&mut self) -> Option<io::Result<Event>> {
-        let ((_, _, rank, seq, kind, version), mut e) = match self.events.next()? {
+        let (key, entry) = match self.events.next()? {
             Ok(v) => v,
+            Err(err) => return Some(Err(err)),
+        };
+        let (_, _, rank, seq, kind, version) = key;
+        let mut e = match self.event(key, entry) {
+            Ok(e) => e,
             Err(err) => return Some(Err(err)),
         };
         if kind == Kind::Event && version == 0 && self.bursts.contains(&(rank, seq)) {
@@ -673,7 +807,7 @@ mod tests {
                 let full = checked(&t, Keep::Record);
                 assert!(full.record.is_some() && full.text.is_none());
                 let src = SourceId(3);
-                assert_eq!(Sighting::of(src, &lean).0, Sighting::of(src, &full).0);
+                assert_eq!(Sighting::of(src, &lean), Sighting::of(src, &full));
                 total += 1;
                 if lean.text.is_some() {
                     assert!(lean.record.is_none());

@@ -19,5 +19,6 @@
 pub mod collector;
 pub mod flags;
 pub mod integrity;
+mod members_log;
 pub mod model;
 pub mod output;

@@ -21,6 +21,9 @@ fn opts() -> TimelineOptions {
     }
 }
 
+/// A spill budget small enough that the vectors go through many runs.
+const TINY: usize = 512;
+
 fn collected(paths: &[PathBuf], col: &mut Collector) -> trailproof_core::report::Report {
     let run = RunOptions::default();
     let case = build_case_with(paths, &run, Some(col)).unwrap();
@@ -36,7 +39,7 @@ fn both(test: &str, paths: &[PathBuf]) -> (Timeline, Timeline, usize) {
     assert_eq!(mem.spilled_runs(), 0);
     let in_memory = mem.finish(&report, &opts()).unwrap();
 
-    let mut disk = Collector::with_spill(&dir, 1024);
+    let mut disk = Collector::with_spill(&dir, TINY);
     let report2 = collected(paths, &mut disk);
     let runs = disk.spilled_runs();
     let on_disk = disk.finish(&report2, &opts()).unwrap();
@@ -46,7 +49,7 @@ fn both(test: &str, paths: &[PathBuf]) -> (Timeline, Timeline, usize) {
     for format in [Format::Json, Format::Jsonl, Format::Csv, Format::Timesketch] {
         let mut whole = Vec::new();
         output::write(&in_memory, format, &mut whole).unwrap();
-        let mut col = Collector::with_spill(&dir, 1024);
+        let mut col = Collector::with_spill(&dir, TINY);
         let r = collected(paths, &mut col);
         let mut stream = col.finish_stream(&r, &opts()).unwrap();
         let mut streamed = Vec::new();

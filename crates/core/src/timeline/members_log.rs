@@ -1,0 +1,207 @@
+//! The members log: the dimension members of every copy the collector takes, written once in
+//! arrival order and read back by their [`Place`].
+//!
+//! The collector orders its copies twice (by tenant and seq to join them, then by time); with
+//! the log, both sorts carry a place of a few bytes instead of thirteen strings, and the strings
+//! are written once and read once.
+//!
+//! Invariants:
+//! * memory stays flat: the log is held in memory up to its budget, then moves to an anonymous
+//!   temporary file ([`tempfile::tempfile_in`], the collector's spill directory; unlinked at
+//!   once), and reading back holds one window of at most [`WINDOW`] bytes, or one entry if it is
+//!   longer;
+//! * a log that never passed its budget touches no file;
+//! * a read returns exactly the bytes appended at that place; a place beyond the log is an I/O
+//!   error (`UnexpectedEof`), never fewer bytes.
+//!
+//! Reads in arrival order (the common case: evidence is written in time order) are served from
+//! a window that grows to [`WINDOW`] bytes; a read elsewhere reads a small window at its place,
+//! so reads in any order stay cheap.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// The largest window read back at once.
+pub(crate) const WINDOW: usize = 256 << 10;
+
+/// The smallest window, for a read away from the last one.
+const SMALL: usize = 4 << 10;
+
+/// Where an entry of the log lies.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Place {
+    at: u64,
+    len: u32,
+}
+
+/// Appends entries (see the module docs).
+pub(crate) struct LogWriter {
+    dir: PathBuf,
+    budget: usize,
+    mem: Vec<u8>,
+    file: Option<BufWriter<File>>,
+    len: u64,
+}
+
+impl LogWriter {
+    /// A log held in memory up to `budget` bytes, then in a temporary file in `dir`.
+    pub(crate) fn new(dir: &Path, budget: usize) -> LogWriter {
+        LogWriter {
+            dir: dir.to_path_buf(),
+            budget: budget.max(1),
+            mem: Vec::new(),
+            file: None,
+            len: 0,
+        }
+    }
+
+    #[cfg(test)]
+    /// Whether the log moved to a file.
+    pub(crate) fn on_disk(&self) -> bool {
+        self.file.is_some()
+    }
+
+    /// Appends `bytes`; returns their place.
+    pub(crate) fn append(&mut self, bytes: &[u8]) -> io::Result<Place> {
+        let len = u32::try_from(bytes.len())
+            .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "entry over 4 GiB"))?;
+        let place = Place { at: self.len, len };
+        match &mut self.file {
+            Some(w) => w.write_all(bytes)?,
+            None if self.mem.len() + bytes.len() <= self.budget => {
+                self.mem.extend_from_slice(bytes)
+            }
+            None => {
+                let mut w = BufWriter::with_capacity(1 << 16, tempfile::tempfile_in(&self.dir)?);
+                w.write_all(&self.mem)?;
+                w.write_all(bytes)?;
+                self.mem = Vec::new();
+                self.file = Some(w);
+            }
+        }
+        self.len += u64::from(len);
+        Ok(place)
+    }
+
+    /// The log, to read back.
+    pub(crate) fn finish(self) -> io::Result<LogReader> {
+        Ok(match self.file {
+            None => LogReader::Memory(self.mem),
+            Some(w) => LogReader::File {
+                file: w.into_inner().map_err(|e| e.into_error())?,
+                window: Vec::new(),
+                at: 0,
+            },
+        })
+    }
+}
+
+/// Reads entries back by place (see the module docs).
+pub(crate) enum LogReader {
+    Memory(Vec<u8>),
+    File {
+        file: File,
+        /// The bytes of the log from `at` on.
+        window: Vec<u8>,
+        at: u64,
+    },
+}
+
+fn beyond() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::UnexpectedEof,
+        "a place beyond the members log",
+    )
+}
+
+impl LogReader {
+    /// The bytes appended at `p`.
+    pub(crate) fn read(&mut self, p: Place) -> io::Result<&[u8]> {
+        let len = p.len as usize;
+        match self {
+            LogReader::Memory(m) => usize::try_from(p.at)
+                .ok()
+                .and_then(|at| m.get(at..at.checked_add(len)?))
+                .ok_or_else(beyond),
+            LogReader::File { file, window, at } => {
+                let end = *at + window.len() as u64;
+                let inside = p.at >= *at && p.at.saturating_add(u64::from(p.len)) <= end;
+                if !inside {
+                    // Reading on from the window's end (or just past it) is the arrival order:
+                    // read ahead; anything else reads a small window at the place.
+                    let ahead = p.at >= end && p.at - end < WINDOW as u64;
+                    let size = if ahead { WINDOW } else { SMALL }.max(len);
+                    window.clear();
+                    file.seek(SeekFrom::Start(p.at))?;
+                    Read::by_ref(file).take(size as u64).read_to_end(window)?;
+                    *at = p.at;
+                    if window.len() < len {
+                        return Err(beyond());
+                    }
+                }
+                let from = (p.at - *at) as usize;
+                Ok(&window[from..from + len])
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entries(n: usize) -> Vec<Vec<u8>> {
+        // Entries of varied lengths, a few longer than a window.
+        (0..n)
+            .map(|i| {
+                let len = if i % 97 == 5 { WINDOW + 3 } else { i % 300 };
+                (0..len).map(|k| (i * 31 + k) as u8).collect()
+            })
+            .collect()
+    }
+
+    fn written(budget: usize, items: &[Vec<u8>]) -> (bool, Vec<Place>, LogReader) {
+        let mut w = LogWriter::new(&std::env::temp_dir(), budget);
+        let places: Vec<Place> = items.iter().map(|e| w.append(e).unwrap()).collect();
+        let disk = w.on_disk();
+        (disk, places, w.finish().unwrap())
+    }
+
+    /// In memory and on disk, in arrival order, backwards and in a scattered order, every read
+    /// gives the entry's bytes.
+    #[test]
+    fn every_order_reads_back_what_was_appended() {
+        let items = entries(1500);
+        for budget in [usize::MAX, 1000] {
+            let (disk, places, mut r) = written(budget, &items);
+            assert_eq!(disk, budget != usize::MAX);
+            let forward: Vec<usize> = (0..items.len()).collect();
+            let backward: Vec<usize> = forward.iter().rev().copied().collect();
+            let scattered: Vec<usize> =
+                (0..items.len()).map(|i| (i * 7919) % items.len()).collect();
+            for order in [forward, backward, scattered] {
+                for i in order {
+                    assert_eq!(r.read(places[i]).unwrap(), &items[i][..], "entry {i}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_place_beyond_the_log_is_an_error() {
+        let items = entries(10);
+        for budget in [usize::MAX, 1] {
+            let (_, places, mut r) = written(budget, &items);
+            let last = places[9];
+            let past = Place {
+                at: last.at,
+                len: last.len + 1,
+            };
+            let err = r.read(past).unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
+        }
+    }
+}
