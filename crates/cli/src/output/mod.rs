@@ -11,9 +11,10 @@
 //! here reads the clock or the locale.
 
 mod human;
+mod offload;
 mod progress;
 
-use std::io::{BufWriter, IsTerminal, Write};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
@@ -25,6 +26,7 @@ use trailproof_core::timeline::model::Timeline;
 use trailproof_core::timeline::output as timeline;
 use trailproof_report::{render, Format, TimelineExcerpt};
 
+use offload::Offload;
 pub use progress::{live_progress, Bar};
 
 /// The command line as run, for the report.
@@ -138,14 +140,14 @@ pub fn write_timeline(
         Some(p) => {
             let f = std::fs::File::create(p)
                 .with_context(|| format!("cannot create {}", p.display()))?;
-            let mut w = BufWriter::new(f);
+            let mut w = Offload::new(f)?;
             timeline::write_stream(stream, format, &mut w)
-                .and_then(|_| w.flush())
+                .and_then(|_| w.finish())
                 .with_context(|| format!("cannot write {}", p.display()))?;
         }
         None => {
-            let mut w = BufWriter::new(std::io::stdout().lock());
-            timeline::write_stream(stream, format, &mut w).and_then(|_| w.flush())?;
+            let mut w = Offload::new(std::io::stdout())?;
+            timeline::write_stream(stream, format, &mut w).and_then(|_| w.finish())?;
         }
     }
     let s = stream.summary();
