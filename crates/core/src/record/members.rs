@@ -8,6 +8,8 @@
 //! characters), and a string's escapes are the six short ones and `\u00XX`. Anything else makes
 //! [`Members::string`] answer `Err(())`, and the caller reads the parsed value instead.
 
+use std::borrow::Cow;
+
 /// The top-level members of a canonical object text, as (name, value text) slices.
 pub struct Members<'a> {
     members: Vec<(&'a [u8], &'a [u8])>,
@@ -99,9 +101,10 @@ impl<'a> Members<'a> {
     }
 
     /// Member `name` as the timeline reads it: `Ok(None)` when absent or `null`, `Ok(Some(s))`
-    /// for a string, `Err(())` for any other value (the caller reads the parsed value).
+    /// for a string (borrowed from the text unless it has escapes), `Err(())` for any other
+    /// value (the caller reads the parsed value).
     #[allow(clippy::result_unit_err)]
-    pub fn string(&self, name: &str) -> Result<Option<String>, ()> {
+    pub fn string(&self, name: &str) -> Result<Option<Cow<'a, str>>, ()> {
         match self.get(name) {
             None | Some(b"null") => Ok(None),
             Some(v) if v.first() == Some(&b'"') => unescape(&v[1..v.len() - 1]).map(Some),
@@ -111,9 +114,9 @@ impl<'a> Members<'a> {
 }
 
 /// The text of a canonical string's contents (without its quotes).
-fn unescape(s: &[u8]) -> Result<String, ()> {
+fn unescape(s: &[u8]) -> Result<Cow<'_, str>, ()> {
     let Some(first) = memchr::memchr(b'\\', s) else {
-        return std::str::from_utf8(s).map(str::to_string).map_err(|_| ());
+        return std::str::from_utf8(s).map(Cow::Borrowed).map_err(|_| ());
     };
     let mut out = Vec::with_capacity(s.len());
     out.extend_from_slice(&s[..first]);
@@ -149,7 +152,7 @@ fn unescape(s: &[u8]) -> Result<String, ()> {
         out.push(byte);
         i += 2;
     }
-    String::from_utf8(out).map_err(|_| ())
+    String::from_utf8(out).map(Cow::Owned).map_err(|_| ())
 }
 
 #[cfg(test)]
@@ -178,7 +181,9 @@ mod tests {
                 assert_eq!(Value::parse(text).unwrap(), *value, "{name}");
                 match value {
                     Value::Null => assert_eq!(m.string(name), Ok(None)),
-                    Value::String(s) => assert_eq!(m.string(name), Ok(Some(s.clone()))),
+                    Value::String(s) => {
+                        assert_eq!(m.string(name), Ok(Some(Cow::Borrowed(s.as_str()))))
+                    }
                     _ => assert_eq!(m.string(name), Err(())),
                 }
             }

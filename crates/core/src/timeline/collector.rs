@@ -18,6 +18,7 @@
 //! in arrival order; the order of the events is total (timestamp, tenant, seq, kind, recovered
 //! version).
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::io;
 use std::path::{Path, PathBuf};
@@ -75,50 +76,63 @@ impl Sighting {
     /// The copy `c` of source `src` as the collector keeps it: from its record, or from its
     /// canonical text where the record was not built ([`Checked::text`]).
     pub fn of(src: SourceId, c: &Checked) -> Sighting {
-        let nanos = c.timestamp.as_ref().map(|i| i.nanos);
-        let sighting = |fields: Fields, changes, mass_export| {
-            let get = |d: Dimension| fields[d.index()].as_deref();
-            let outcome = get(Dimension::Outcome);
-            let held = Held {
-                src: src.0,
-                nanos,
-                members: Place::default(),
-                flags: flags::record_flags(
-                    get(Dimension::Action),
-                    changes,
-                    mass_export,
-                    outcome,
-                    nanos,
-                ),
-                failure_actor: get(Dimension::ActorUserId)
-                    .filter(|_| outcome == Some("failure"))
-                    .map(str::to_string),
-                content: c.computed_hash,
-                stored: c.stored_hash,
-                prev: c.prev_hash,
-                hash_bad: c.content_ok() == Some(false),
-                not_canonical: !c.problems.is_empty(),
-            };
-            let members = postcard::to_allocvec(&fields).expect("strings always encode");
-            Sighting { held, members }
-        };
         if c.record.is_none() {
             if let Some(text) = &c.text {
                 if let Some((fields, changes, mass_export)) = from_text(text) {
-                    return sighting(fields, changes, mass_export);
+                    return Sighting::from_members(src, c, &fields, changes, mass_export);
                 }
                 // A member the text reader leaves to the parser: canonical text parses.
                 let rec = Value::parse(text).ok();
                 let (fields, changes, mass_export) = from_record(rec.as_ref());
-                return sighting(fields, changes, mass_export);
+                return Sighting::from_members(src, c, &fields, changes, mass_export);
             }
         }
         let (fields, changes, mass_export) = from_record(c.record.as_ref());
-        sighting(fields, changes, mass_export)
+        Sighting::from_members(src, c, &fields, changes, mass_export)
+    }
+
+    /// The sighting of `c` with its dimensions (borrowed from its text, or owned) and the
+    /// members its flags read.
+    fn from_members<S: AsRef<str> + Serialize>(
+        src: SourceId,
+        c: &Checked,
+        fields: &[Option<S>; Dimension::COUNT],
+        changes: bool,
+        mass_export: bool,
+    ) -> Sighting {
+        let nanos = c.timestamp.as_ref().map(|i| i.nanos);
+        let get = |d: Dimension| fields[d.index()].as_ref().map(AsRef::as_ref);
+        let outcome = get(Dimension::Outcome);
+        let held = Held {
+            src: src.0,
+            nanos,
+            members: Place::default(),
+            flags: flags::record_flags(
+                get(Dimension::Action),
+                changes,
+                mass_export,
+                outcome,
+                nanos,
+            ),
+            failure_actor: get(Dimension::ActorUserId)
+                .filter(|_| outcome == Some("failure"))
+                .map(str::to_string),
+            content: c.computed_hash,
+            stored: c.stored_hash,
+            prev: c.prev_hash,
+            hash_bad: c.content_ok() == Some(false),
+            not_canonical: !c.problems.is_empty(),
+        };
+        // The bytes of a `Fields` (postcard writes a `str` the same whoever owns it).
+        let members = postcard::to_allocvec(fields).expect("strings always encode");
+        Sighting { held, members }
     }
 }
 
 type Fields = [Option<String>; Dimension::COUNT];
+
+/// Dimensions read from a canonical text: borrowed from it unless a string has escapes.
+type TextFields<'a> = [Option<Cow<'a, str>>; Dimension::COUNT];
 
 /// What the collector keeps of a record's members, from its tree.
 fn from_record(rec: Option<&Value>) -> (Fields, bool, bool) {
@@ -132,9 +146,9 @@ fn from_record(rec: Option<&Value>) -> (Fields, bool, bool) {
 
 /// The same from a canonical record's text: `None` when a dimension is neither a string nor
 /// null, or `metadata` names a `threshold` (the parsed record answers those).
-fn from_text(text: &[u8]) -> Option<(Fields, bool, bool)> {
+fn from_text(text: &[u8]) -> Option<(TextFields<'_>, bool, bool)> {
     let m = Members::of(text)?;
-    let mut fields: Fields = Default::default();
+    let mut fields: TextFields = Default::default();
     for (f, d) in fields.iter_mut().zip(Dimension::ALL) {
         *f = m.string(d.name()).ok()?;
     }
