@@ -27,8 +27,8 @@ use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 use trailproof_core::report::Report;
-use trailproof_core::timeline::collector::Stream;
 use trailproof_core::timeline::model::{Dimension, Event, Flag, Integrity, Summary, Timeline};
+use trailproof_core::timeline::stream::Stream;
 use trailproof_ingest::hashing::FileIdentity;
 use trailproof_ingest::IngestError;
 

@@ -31,8 +31,9 @@ use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 
 use trailproof_core::report::Report;
-use trailproof_core::timeline::collector::{Collector, Stream};
+use trailproof_core::timeline::collector::Collector;
 use trailproof_core::timeline::model::{Timeline, TimelineOptions};
+use trailproof_core::timeline::stream::Stream;
 use trailproof_ingest::IngestError;
 use trailproof_live::{LiveCopies, LiveError, LiveSummary};
 

@@ -21,9 +21,9 @@ use anyhow::{bail, Context};
 use trailproof_core::assurance::Assurance;
 use trailproof_core::checkpoint::Checkpoint;
 use trailproof_core::report::{Report, Verdict};
-use trailproof_core::timeline::collector::Stream;
 use trailproof_core::timeline::model::Timeline;
 use trailproof_core::timeline::output as timeline;
+use trailproof_core::timeline::stream::Stream;
 use trailproof_report::{render, Format, TimelineExcerpt};
 
 use offload::Offload;

@@ -19,7 +19,7 @@
 //! version).
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -27,14 +27,15 @@ use serde::{Deserialize, Serialize};
 
 use super::flags::{self, Failure};
 use super::integrity::{self, Evidence};
-use super::members_log::{LogReader, LogWriter, Place};
+use super::members_log::{Fields, LogReader, LogWriter, Place};
 use super::model::{Dimension, Event, Flag, Integrity, Kind, Summary, Timeline, TimelineOptions};
+use super::stream::{recovered_key, time_key, Dims, Entry, Sources, Stream, TimeKey};
 use crate::finding::{Code, Finding, Proof};
 use crate::json::Value;
 use crate::record::members::Members;
 use crate::record::{Checked, Digest};
 use crate::report::Report;
-use crate::spill::{self, Interner, Sorted, Sorter};
+use crate::spill::{self, Interner, Sorter};
 use crate::time::Instant;
 
 /// Identifies a source added to a [`Collector`].
@@ -129,8 +130,6 @@ impl Sighting {
     }
 }
 
-type Fields = [Option<String>; Dimension::COUNT];
-
 /// Dimensions read from a canonical text: borrowed from it unless a string has escapes.
 type TextFields<'a> = [Option<Cow<'a, str>>; Dimension::COUNT];
 
@@ -203,8 +202,8 @@ impl Slot {
         if !differs {
             return Ok(());
         }
-        let first = read_fields(log, f.members)?;
-        let other = read_fields(log, c.members)?;
+        let first = log.fields(f.members)?;
+        let other = log.fields(c.members)?;
         for (d, (a, b)) in Dimension::ALL.iter().zip(first.iter().zip(other.iter())) {
             if a != b {
                 self.diverged.insert(d.name().to_string());
@@ -224,83 +223,6 @@ impl Slot {
         }
         Ok(())
     }
-}
-
-/// The dimensions the log holds at `p`.
-fn read_fields(log: &mut LogReader, p: Place) -> io::Result<Fields> {
-    postcard::from_bytes(log.read(p)?).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
-}
-
-/// An entry of the timeline while it is ordered by time: what its [`TimeKey`] does not say
-/// (timestamp, tenant, seq and kind are in the key), with its dimensions in the members log
-/// and its sources by number where it can.
-#[derive(Serialize, Deserialize)]
-struct Entry {
-    seq_end: Option<u64>,
-    /// The tenant, where the key's rank does not name it (a recovered record's).
-    tenant: Option<String>,
-    members: Dims,
-    sources: Sources,
-    integrity: Integrity,
-    diverged_fields: Vec<String>,
-    missing_from: Vec<String>,
-    flags: Vec<Flag>,
-    findings: Vec<Code>,
-}
-
-/// An entry's dimensions: a record's in the members log, a gap's or a recovered record's here.
-#[derive(Serialize, Deserialize)]
-enum Dims {
-    Log(Place),
-    Here(Box<Fields>),
-}
-
-/// An entry's sources: the collector's by number, or inputs by name.
-#[derive(Serialize, Deserialize)]
-enum Sources {
-    Numbered(Vec<u16>),
-    Named(Vec<String>),
-}
-
-impl Entry {
-    /// The parts of `e` its key does not hold.
-    fn of(mut e: Event, tenant: Option<String>) -> Entry {
-        let mut fields: Fields = Default::default();
-        for (f, d) in fields.iter_mut().zip(Dimension::ALL) {
-            *f = e.dimension_mut(d).take();
-        }
-        Entry {
-            seq_end: e.seq_end,
-            tenant,
-            members: Dims::Here(Box::new(fields)),
-            sources: Sources::Named(e.sources),
-            integrity: e.integrity,
-            diverged_fields: e.diverged_fields,
-            missing_from: e.missing_from,
-            flags: e.flags,
-            findings: e.findings,
-        }
-    }
-}
-
-/// Timeline order: timestamp (unreadable last), tenant (by name rank), seq, kind, then the
-/// current entry of a (tenant, seq) before its recovered versions (numbered from 1 in report
-/// order).
-type TimeKey = (bool, i64, u32, u64, Kind, u32);
-
-fn time_key(nanos: Option<i64>, rank: u32, seq: u64, kind: Kind) -> TimeKey {
-    (nanos.is_none(), nanos.unwrap_or(0), rank, seq, kind, 0)
-}
-
-fn recovered_key(nanos: Option<i64>, rank: u32, seq: u64, version: u32) -> TimeKey {
-    (
-        nanos.is_none(),
-        nanos.unwrap_or(0),
-        rank,
-        seq,
-        Kind::Event,
-        version,
-    )
 }
 
 /// Collects records from the sources of a case (see the module docs).
@@ -429,7 +351,7 @@ impl Collector {
         let events = stream.by_ref().collect::<io::Result<Vec<Event>>>()?;
         Ok(Timeline {
             events,
-            summary: stream.summary,
+            summary: stream.summary().clone(),
         })
     }
 
@@ -595,15 +517,14 @@ impl Collector {
             ..Summary::default()
         };
         let names = names.into_iter().map(str::to_string).collect();
-        Ok(Stream {
-            events: ordered.finish()?,
+        Ok(Stream::new(
+            ordered.finish()?,
             log,
             names,
             sources,
-            bursts: flags::bursts(failures, opts),
+            flags::bursts(failures, opts),
             summary,
-            flagged: 0,
-        })
+        ))
     }
 }
 
@@ -672,108 +593,6 @@ fn recovered_event(f: &Finding) -> Option<(Event, Option<i64>)> {
     e.flags.sort();
     e.findings = vec![Code::RecordRecovered];
     Some((e, nanos))
-}
-
-/// The events of a finished [`Collector`], in timeline order (an iterator of
-/// `io::Result<Event>`: reading a spilled run back can fail). [`Stream::summary`] is complete
-/// once the stream is exhausted.
-pub struct Stream {
-    events: Sorted<TimeKey, Entry>,
-    /// The dimensions of the entries ([`Dims::Log`]).
-    log: LogReader,
-    /// Every tenant by rank.
-    names: Vec<String>,
-    /// The collector's sources, by number.
-    sources: Vec<String>,
-    /// (tenant rank, seq) of the failures inside a `denial_burst` window.
-    bursts: HashSet<(u32, u64)>,
-    summary: Summary,
-    flagged: u64,
-}
-
-impl Stream {
-    /// The summary of the events handed out so far (all of them, once exhausted).
-    pub fn summary(&self) -> &Summary {
-        &self.summary
-    }
-
-    /// Events handed out so far that carry at least one flag.
-    pub fn flagged(&self) -> u64 {
-        self.flagged
-    }
-}
-
-impl Stream {
-    /// The event of an entry and its key.
-    fn event(&mut self, key: TimeKey, entry: Entry) -> io::Result<Event> {
-        let (unread, nanos, rank, seq, kind, _) = key;
-        let nanos = (!unread).then_some(nanos);
-        let tenant = match entry.tenant {
-            Some(t) => t,
-            None => self.names[rank as usize].clone(),
-        };
-        let integrity = entry.integrity;
-        let mut e = Event::new(kind, tenant, seq, integrity);
-        e.seq_end = entry.seq_end;
-        e.timestamp = nanos.map(|n| Instant { nanos: n }.canonical());
-        e.micros = nanos.map(|n| Instant { nanos: n }.micros());
-        let fields = match entry.members {
-            Dims::Log(p) => read_fields(&mut self.log, p)?,
-            Dims::Here(f) => *f,
-        };
-        for (d, value) in Dimension::ALL.into_iter().zip(fields) {
-            *e.dimension_mut(d) = value;
-        }
-        e.sources = match entry.sources {
-            Sources::Numbered(ids) => ids
-                .iter()
-                .map(|&s| self.sources[s as usize].clone())
-                .collect(),
-            Sources::Named(names) => names,
-        };
-        e.diverged_fields = entry.diverged_fields;
-        e.missing_from = entry.missing_from;
-        e.flags = entry.flags;
-        e.findings = entry.findings;
-        Ok(e)
-    }
-}
-
-impl Iterator for Stream {
-    type Item = io::Result<Event>;
-
-    fn next(&mut self) -> Option<io::Result<Event>> {
-        let (key, entry) = match self.events.next()? {
-            Ok(v) => v,
-            Err(err) => return Some(Err(err)),
-        };
-        let (_, _, rank, seq, kind, version) = key;
-        let mut e = match self.event(key, entry) {
-            Ok(e) => e,
-            Err(err) => return Some(Err(err)),
-        };
-        if kind == Kind::Event && version == 0 && self.bursts.contains(&(rank, seq)) {
-            e.flags.push(Flag::DenialBurst);
-            e.flags.sort();
-        }
-        let s = &mut self.summary;
-        match e.kind {
-            Kind::Event => s.events += 1,
-            Kind::Gap => s.gaps += 1,
-        }
-        *s.integrity.entry(e.integrity.as_str().into()).or_default() += 1;
-        for f in &e.flags {
-            *s.flags.entry(f.as_str().into()).or_default() += 1;
-        }
-        self.flagged += u64::from(!e.flags.is_empty());
-        if let Some(t) = &e.timestamp {
-            if s.first_timestamp.is_none() {
-                s.first_timestamp = Some(t.clone());
-            }
-            s.last_timestamp = Some(t.clone());
-        }
-        Some(Ok(e))
-    }
 }
 
 #[cfg(test)]

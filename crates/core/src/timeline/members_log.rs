@@ -24,6 +24,11 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::model::Dimension;
+
+/// A record's dimensions, as the log holds them (postcard), by [`Dimension::index`].
+pub(crate) type Fields = [Option<String>; Dimension::COUNT];
+
 /// The largest window read back at once.
 pub(crate) const WINDOW: usize = 256 << 10;
 
@@ -118,6 +123,12 @@ fn beyond() -> io::Error {
 }
 
 impl LogReader {
+    /// The dimensions appended at `p` (the bytes of a [`Fields`]).
+    pub(crate) fn fields(&mut self, p: Place) -> io::Result<Fields> {
+        postcard::from_bytes(self.read(p)?)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+    }
+
     /// The bytes appended at `p`.
     pub(crate) fn read(&mut self, p: Place) -> io::Result<&[u8]> {
         let len = p.len as usize;

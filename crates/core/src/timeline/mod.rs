@@ -2,14 +2,14 @@
 //! each event can be trusted.
 //!
 //! Laid out like plaso's: the data model ([`model`]: entries, integrity states, flags, the
-//! summary), the [`collector`] that builds a timeline from the checked records of a case, the
-//! rules that judge an event ([`integrity`] and [`flags`]), and one writer per output format
-//! ([`output`]: JSON, JSON Lines, CSV, Timesketch).
+//! summary), the [`collector`] that builds a timeline from the checked records of a case (with
+//! its [`stream`] of ordered events), the rules that judge an event ([`integrity`] and
+//! [`flags`]), and one writer per output format ([`output`]: JSON, JSON Lines, CSV, Timesketch).
 //!
 //! A [`collector::Collector`] takes checked records from any number of sources (export payload
 //! records, dump records) and keeps one compact slot per (tenant, seq); when it is finished it
 //! joins the slots with the findings of the case's report and returns a [`model::Timeline`] (or a
-//! [`collector::Stream`] of its events): events ordered by canonical timestamp, then tenant, then
+//! [`stream::Stream`] of its events): events ordered by canonical timestamp, then tenant, then
 //! seq, with deleted seq ranges (`seq_gap` findings) as gap entries between their neighbours.
 //!
 //! Determinism: the order is total (timestamp, tenant, seq, kind), sources are listed in the
@@ -22,3 +22,4 @@ pub mod integrity;
 mod members_log;
 pub mod model;
 pub mod output;
+pub mod stream;

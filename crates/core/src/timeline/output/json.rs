@@ -9,8 +9,8 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::timeline::collector::Stream;
 use crate::timeline::model::Timeline;
+use crate::timeline::stream::Stream;
 
 /// Writes `tl` as one document.
 pub fn write(tl: &Timeline, out: &mut dyn Write) -> io::Result<()> {

@@ -12,8 +12,8 @@ pub mod timesketch;
 
 use std::io::{self, Write};
 
-use super::collector::Stream;
 use super::model::{Event, Kind, Timeline};
+use super::stream::Stream;
 
 /// Output formats of a timeline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,0 +1,215 @@
+//! The entries of a finished collector in timeline order, and the events they become.
+//!
+//! While they are ordered by time ([`TimeKey`]), entries carry only what their key does not
+//! say, their dimensions as a place in the members log and their sources by number
+//! ([`Entry`]); [`Stream`] turns each back into the [`Event`] every output format writes, marks
+//! `denial_burst`, and counts the summary as the events go by.
+//!
+//! Invariant: an event is the same whichever way its entry was ordered (in memory or through
+//! spilled runs), and the summary counts exactly the events handed out.
+
+use std::collections::HashSet;
+use std::io;
+
+use serde::{Deserialize, Serialize};
+
+use super::members_log::{Fields, LogReader, Place};
+use super::model::{Dimension, Event, Flag, Integrity, Kind, Summary};
+use crate::finding::Code;
+use crate::spill::Sorted;
+use crate::time::Instant;
+
+/// Timeline order: timestamp (unreadable last), tenant (by name rank), seq, kind, then the
+/// current entry of a (tenant, seq) before its recovered versions (numbered from 1 in report
+/// order).
+pub(super) type TimeKey = (bool, i64, u32, u64, Kind, u32);
+
+pub(super) fn time_key(nanos: Option<i64>, rank: u32, seq: u64, kind: Kind) -> TimeKey {
+    (nanos.is_none(), nanos.unwrap_or(0), rank, seq, kind, 0)
+}
+
+pub(super) fn recovered_key(nanos: Option<i64>, rank: u32, seq: u64, version: u32) -> TimeKey {
+    (
+        nanos.is_none(),
+        nanos.unwrap_or(0),
+        rank,
+        seq,
+        Kind::Event,
+        version,
+    )
+}
+
+/// An entry of the timeline while it is ordered by time: what its [`TimeKey`] does not say
+/// (timestamp, tenant, seq and kind are in the key), with its dimensions in the members log
+/// and its sources by number where it can.
+#[derive(Serialize, Deserialize)]
+pub(super) struct Entry {
+    pub(super) seq_end: Option<u64>,
+    /// The tenant, where the key's rank does not name it (a recovered record's).
+    pub(super) tenant: Option<String>,
+    pub(super) members: Dims,
+    pub(super) sources: Sources,
+    pub(super) integrity: Integrity,
+    pub(super) diverged_fields: Vec<String>,
+    pub(super) missing_from: Vec<String>,
+    pub(super) flags: Vec<Flag>,
+    pub(super) findings: Vec<Code>,
+}
+
+/// An entry's dimensions: a record's in the members log, a gap's or a recovered record's here.
+#[derive(Serialize, Deserialize)]
+pub(super) enum Dims {
+    Log(Place),
+    Here(Box<Fields>),
+}
+
+/// An entry's sources: the collector's by number, or inputs by name.
+#[derive(Serialize, Deserialize)]
+pub(super) enum Sources {
+    Numbered(Vec<u16>),
+    Named(Vec<String>),
+}
+
+impl Entry {
+    /// The parts of `e` its key does not hold.
+    pub(super) fn of(mut e: Event, tenant: Option<String>) -> Entry {
+        let mut fields: Fields = Default::default();
+        for (f, d) in fields.iter_mut().zip(Dimension::ALL) {
+            *f = e.dimension_mut(d).take();
+        }
+        Entry {
+            seq_end: e.seq_end,
+            tenant,
+            members: Dims::Here(Box::new(fields)),
+            sources: Sources::Named(e.sources),
+            integrity: e.integrity,
+            diverged_fields: e.diverged_fields,
+            missing_from: e.missing_from,
+            flags: e.flags,
+            findings: e.findings,
+        }
+    }
+}
+
+/// The events of a finished [`Collector`](super::collector::Collector), in timeline order (an iterator of
+/// `io::Result<Event>`: reading a spilled run back can fail). [`Stream::summary`] is complete
+/// once the stream is exhausted.
+pub struct Stream {
+    events: Sorted<TimeKey, Entry>,
+    /// The dimensions of the entries ([`Dims::Log`]).
+    log: LogReader,
+    /// Every tenant by rank.
+    names: Vec<String>,
+    /// The collector's sources, by number.
+    sources: Vec<String>,
+    /// (tenant rank, seq) of the failures inside a `denial_burst` window.
+    bursts: HashSet<(u32, u64)>,
+    summary: Summary,
+    flagged: u64,
+}
+
+impl Stream {
+    /// The events of the ordered `events`; dimensions in `log`, tenants by rank in `names`,
+    /// sources by number in `sources`, `denial_burst` for the (rank, seq) in `bursts`.
+    pub(super) fn new(
+        events: Sorted<TimeKey, Entry>,
+        log: LogReader,
+        names: Vec<String>,
+        sources: Vec<String>,
+        bursts: HashSet<(u32, u64)>,
+        summary: Summary,
+    ) -> Stream {
+        Stream {
+            events,
+            log,
+            names,
+            sources,
+            bursts,
+            summary,
+            flagged: 0,
+        }
+    }
+
+    /// The summary of the events handed out so far (all of them, once exhausted).
+    pub fn summary(&self) -> &Summary {
+        &self.summary
+    }
+
+    /// Events handed out so far that carry at least one flag.
+    pub fn flagged(&self) -> u64 {
+        self.flagged
+    }
+}
+
+impl Stream {
+    /// The event of an entry and its key.
+    fn event(&mut self, key: TimeKey, entry: Entry) -> io::Result<Event> {
+        let (unread, nanos, rank, seq, kind, _) = key;
+        let nanos = (!unread).then_some(nanos);
+        let tenant = match entry.tenant {
+            Some(t) => t,
+            None => self.names[rank as usize].clone(),
+        };
+        let integrity = entry.integrity;
+        let mut e = Event::new(kind, tenant, seq, integrity);
+        e.seq_end = entry.seq_end;
+        e.timestamp = nanos.map(|n| Instant { nanos: n }.canonical());
+        e.micros = nanos.map(|n| Instant { nanos: n }.micros());
+        let fields = match entry.members {
+            Dims::Log(p) => self.log.fields(p)?,
+            Dims::Here(f) => *f,
+        };
+        for (d, value) in Dimension::ALL.into_iter().zip(fields) {
+            *e.dimension_mut(d) = value;
+        }
+        e.sources = match entry.sources {
+            Sources::Numbered(ids) => ids
+                .iter()
+                .map(|&s| self.sources[s as usize].clone())
+                .collect(),
+            Sources::Named(names) => names,
+        };
+        e.diverged_fields = entry.diverged_fields;
+        e.missing_from = entry.missing_from;
+        e.flags = entry.flags;
+        e.findings = entry.findings;
+        Ok(e)
+    }
+}
+
+impl Iterator for Stream {
+    type Item = io::Result<Event>;
+
+    fn next(&mut self) -> Option<io::Result<Event>> {
+        let (key, entry) = match self.events.next()? {
+            Ok(v) => v,
+            Err(err) => return Some(Err(err)),
+        };
+        let (_, _, rank, seq, kind, version) = key;
+        let mut e = match self.event(key, entry) {
+            Ok(e) => e,
+            Err(err) => return Some(Err(err)),
+        };
+        if kind == Kind::Event && version == 0 && self.bursts.contains(&(rank, seq)) {
+            e.flags.push(Flag::DenialBurst);
+            e.flags.sort();
+        }
+        let s = &mut self.summary;
+        match e.kind {
+            Kind::Event => s.events += 1,
+            Kind::Gap => s.gaps += 1,
+        }
+        *s.integrity.entry(e.integrity.as_str().into()).or_default() += 1;
+        for f in &e.flags {
+            *s.flags.entry(f.as_str().into()).or_default() += 1;
+        }
+        self.flagged += u64::from(!e.flags.is_empty());
+        if let Some(t) = &e.timestamp {
+            if s.first_timestamp.is_none() {
+                s.first_timestamp = Some(t.clone());
+            }
+            s.last_timestamp = Some(t.clone());
+        }
+        Some(Ok(e))
+    }
+}
