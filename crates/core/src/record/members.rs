@@ -105,11 +105,22 @@ impl<'a> Members<'a> {
     /// value (the caller reads the parsed value).
     #[allow(clippy::result_unit_err)]
     pub fn string(&self, name: &str) -> Result<Option<Cow<'a, str>>, ()> {
-        match self.get(name) {
-            None | Some(b"null") => Ok(None),
-            Some(v) if v.first() == Some(&b'"') => unescape(&v[1..v.len() - 1]).map(Some),
-            Some(_) => Err(()),
-        }
+        string_value(self.get(name))
+    }
+
+    /// Every member, in text order, as (name, value text).
+    pub fn iter(&self) -> impl Iterator<Item = (&'a [u8], &'a [u8])> + '_ {
+        self.members.iter().copied()
+    }
+}
+
+/// A member's value text (`None` when absent) as [`Members::string`] reads it.
+#[allow(clippy::result_unit_err)]
+pub fn string_value(v: Option<&[u8]>) -> Result<Option<Cow<'_, str>>, ()> {
+    match v {
+        None | Some(b"null") => Ok(None),
+        Some(v) if v.first() == Some(&b'"') => unescape(&v[1..v.len() - 1]).map(Some),
+        Some(_) => Err(()),
     }
 }
 

@@ -32,7 +32,7 @@ use super::model::{Dimension, Event, Flag, Integrity, Kind, Summary, Timeline, T
 use super::stream::{recovered_key, time_key, Dims, Entry, Sources, Stream, TimeKey};
 use crate::finding::{Code, Finding, Proof};
 use crate::json::Value;
-use crate::record::members::Members;
+use crate::record::members::{self, Members};
 use crate::record::{Checked, Digest};
 use crate::report::Report;
 use crate::spill::{self, Interner, Sorter};
@@ -147,15 +147,27 @@ fn from_record(rec: Option<&Value>) -> (Fields, bool, bool) {
 /// null, or `metadata` names a `threshold` (the parsed record answers those).
 fn from_text(text: &[u8]) -> Option<(TextFields<'_>, bool, bool)> {
     let m = Members::of(text)?;
-    let mut fields: TextFields = Default::default();
-    for (f, d) in fields.iter_mut().zip(Dimension::ALL) {
-        *f = m.string(d.name()).ok()?;
+    // One pass names each member once.
+    let mut values: [Option<&[u8]>; Dimension::COUNT] = [None; Dimension::COUNT];
+    let (mut changes, mut metadata) = (None, None);
+    for (name, v) in m.iter() {
+        match name {
+            b"changes" => changes = Some(v),
+            b"metadata" => metadata = Some(v),
+            _ => {
+                if let Some(d) = Dimension::named(name) {
+                    values[d.index()] = Some(v);
+                }
+            }
+        }
     }
-    let changes = m.get("changes").is_some_and(|v| v != b"null");
+    let mut fields: TextFields = Default::default();
+    for (f, v) in fields.iter_mut().zip(values) {
+        *f = members::string_value(v).ok()?;
+    }
+    let changes = changes.is_some_and(|v| v != b"null");
     // A mass export needs both `row_count` and `threshold` in `metadata`.
-    if m.get("metadata")
-        .is_some_and(|v| memchr::memmem::find(v, b"\"threshold\"").is_some())
-    {
+    if metadata.is_some_and(|v| memchr::memmem::find(v, b"\"threshold\"").is_some()) {
         return None;
     }
     Some((fields, changes, false))

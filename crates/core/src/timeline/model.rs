@@ -253,6 +253,26 @@ impl Dimension {
         }
     }
 
+    /// The dimension whose member is called `name`.
+    pub fn named(name: &[u8]) -> Option<Dimension> {
+        Some(match name {
+            b"actor_user_id" => Dimension::ActorUserId,
+            b"actor_role" => Dimension::ActorRole,
+            b"actor_display" => Dimension::ActorDisplay,
+            b"action" => Dimension::Action,
+            b"http_method" => Dimension::HttpMethod,
+            b"http_route" => Dimension::HttpRoute,
+            b"severity" => Dimension::Severity,
+            b"actor_ip" => Dimension::ActorIp,
+            b"resource_type" => Dimension::ResourceType,
+            b"resource_id" => Dimension::ResourceId,
+            b"resource_display" => Dimension::ResourceDisplay,
+            b"outcome" => Dimension::Outcome,
+            b"outcome_reason" => Dimension::OutcomeReason,
+            _ => return None,
+        })
+    }
+
     /// The dimension's position in [`Dimension::ALL`].
     pub const fn index(self) -> usize {
         self as usize
@@ -479,6 +499,7 @@ mod tests {
         for d in Dimension::ALL {
             assert_eq!(json[d.name()], d.name());
             assert_eq!(e.dimension(d), Some(d.name()));
+            assert_eq!(Dimension::named(d.name().as_bytes()), Some(d));
         }
         let text = serde_json::to_string(&e).unwrap();
         let at: Vec<usize> = Dimension::ALL
