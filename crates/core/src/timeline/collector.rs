@@ -529,14 +529,15 @@ impl Collector {
             ..Summary::default()
         };
         let names = names.into_iter().map(str::to_string).collect();
-        Ok(Stream::new(
-            ordered.finish()?,
+        Ok(Stream {
+            events: ordered.finish()?,
             log,
             names,
             sources,
-            flags::bursts(failures, opts),
+            bursts: flags::bursts(failures, opts),
             summary,
-        ))
+            flagged: 0,
+        })
     }
 }
 

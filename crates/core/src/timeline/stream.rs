@@ -91,45 +91,27 @@ impl Entry {
     }
 }
 
-/// The events of a finished [`Collector`](super::collector::Collector), in timeline order (an iterator of
-/// `io::Result<Event>`: reading a spilled run back can fail). [`Stream::summary`] is complete
-/// once the stream is exhausted.
+/// The events of a finished [`Collector`](super::collector::Collector), in timeline order (an
+/// iterator of `io::Result<Event>`: reading a spilled run back can fail). [`Stream::summary`]
+/// is complete once the stream is exhausted.
 pub struct Stream {
-    events: Sorted<TimeKey, Entry>,
+    /// The ordered entries.
+    pub(super) events: Sorted<TimeKey, Entry>,
     /// The dimensions of the entries ([`Dims::Log`]).
-    log: LogReader,
+    pub(super) log: LogReader,
     /// Every tenant by rank.
-    names: Vec<String>,
+    pub(super) names: Vec<String>,
     /// The collector's sources, by number.
-    sources: Vec<String>,
+    pub(super) sources: Vec<String>,
     /// (tenant rank, seq) of the failures inside a `denial_burst` window.
-    bursts: HashSet<(u32, u64)>,
-    summary: Summary,
-    flagged: u64,
+    pub(super) bursts: HashSet<(u32, u64)>,
+    /// Counts of the events handed out so far.
+    pub(super) summary: Summary,
+    /// Events handed out so far that carry a flag.
+    pub(super) flagged: u64,
 }
 
 impl Stream {
-    /// The events of the ordered `events`; dimensions in `log`, tenants by rank in `names`,
-    /// sources by number in `sources`, `denial_burst` for the (rank, seq) in `bursts`.
-    pub(super) fn new(
-        events: Sorted<TimeKey, Entry>,
-        log: LogReader,
-        names: Vec<String>,
-        sources: Vec<String>,
-        bursts: HashSet<(u32, u64)>,
-        summary: Summary,
-    ) -> Stream {
-        Stream {
-            events,
-            log,
-            names,
-            sources,
-            bursts,
-            summary,
-            flagged: 0,
-        }
-    }
-
     /// The summary of the events handed out so far (all of them, once exhausted).
     pub fn summary(&self) -> &Summary {
         &self.summary
