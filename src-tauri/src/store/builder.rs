@@ -128,7 +128,7 @@ impl Builder {
         let start = s.arena.len();
         s.encode(e, &hot);
         s.offsets.push(s.arena.len() as u64);
-        if s.event(i as u32).as_ref() != Some(e) {
+        if !s.holds(i as u32, e) {
             // Not representable compactly (for instance flags out of order): keep it whole.
             s.arena.truncate(start);
             put(&mut s.arena, HDR_VERBATIM);

@@ -399,6 +399,48 @@ impl Store {
         Some(e)
     }
 
+    /// Whether entry `i` rebuilds to `e` (`event(i).as_ref() == Some(e)`, field by field), read
+    /// in place without building the event: the builder asks it of every entry it stores.
+    pub fn holds(&self, i: u32, e: &Event) -> bool {
+        let ix = i as usize;
+        if ix >= self.len() {
+            return false;
+        }
+        let Some(v) = self.view(i) else {
+            return self.verbatim(i).as_ref() == Some(e);
+        };
+        let bits = self.bits[ix];
+        let kind = if bits & GAP != 0 {
+            Kind::Gap
+        } else {
+            Kind::Event
+        };
+        let same_list = |l: &List, want: &[String]| {
+            self.list(l)
+                .iter()
+                .copied()
+                .eq(want.iter().map(String::as_str))
+        };
+        let flags = Flag::ALL
+            .into_iter()
+            .filter(|&f| self.flag_bits(i) & flag_bit(f) != 0);
+        kind == e.kind
+            && self.tenants[self.tenant[ix] as usize] == e.tenant_id
+            && self.seq[ix] == e.seq
+            && v.seq_end == e.seq_end
+            && v.ts.as_ref().map(Ts::as_str) == e.timestamp.as_deref()
+            && (bits & TIMED != 0).then_some(self.micros[ix]) == e.micros
+            && Dimension::ALL
+                .into_iter()
+                .all(|d| self.val(d, v.dims[d.index()]) == e.dimension(d))
+            && same_list(&v.sources, &e.sources)
+            && self.integrity(i) == e.integrity
+            && same_list(&v.diverged, &e.diverged_fields)
+            && same_list(&v.missing, &e.missing_from)
+            && flags.eq(e.flags.iter().copied())
+            && self.codes(v.codes) == e.findings.as_slice()
+    }
+
     /// The timestamp of entry `i`, in place.
     pub fn timestamp(&self, i: u32) -> Option<Cow<'_, str>> {
         match self.view(i) {
