@@ -128,9 +128,12 @@ impl Stream {
     fn event(&mut self, key: TimeKey, entry: Entry) -> io::Result<Event> {
         let (unread, nanos, rank, seq, kind, _) = key;
         let nanos = (!unread).then_some(nanos);
+        // Ranks and source numbers come from this collector; one that names nothing can only
+        // come from a damaged run: an error, never a panic.
+        let damaged = || io::Error::new(io::ErrorKind::InvalidData, "a damaged timeline run");
         let tenant = match entry.tenant {
             Some(t) => t,
-            None => self.names[rank as usize].clone(),
+            None => self.names.get(rank as usize).ok_or_else(damaged)?.clone(),
         };
         let integrity = entry.integrity;
         let mut e = Event::new(kind, tenant, seq, integrity);
@@ -147,8 +150,8 @@ impl Stream {
         e.sources = match entry.sources {
             Sources::Numbered(ids) => ids
                 .iter()
-                .map(|&s| self.sources[s as usize].clone())
-                .collect(),
+                .map(|&s| self.sources.get(s as usize).cloned().ok_or_else(damaged))
+                .collect::<io::Result<_>>()?,
             Sources::Named(names) => names,
         };
         e.diverged_fields = entry.diverged_fields;
