@@ -240,9 +240,9 @@ impl Slot {
 /// Collects records from the sources of a case (see the module docs).
 ///
 /// Memory stays flat however many records arrive: copies are kept encoded in a run of at most
-/// the spill budget, and runs past it go to anonymous temporary files ([`crate::spill`]). A
-/// failure to write one is kept and returned by [`Collector::finish`] /
-/// [`Collector::finish_stream`], never dropped.
+/// the spill budget, and runs past it go to anonymous temporary files ([`crate::spill`]), as
+/// does the members log past an eighth of the budget. A failure to write either is kept and
+/// returned by [`Collector::finish`] / [`Collector::finish_stream`], never dropped.
 pub struct Collector {
     tenants: Interner,
     /// Sources holding records of each tenant.
@@ -279,7 +279,8 @@ impl Collector {
     }
 
     /// A collector that spills to `dir` once `budget` bytes of copies are held (twice: the
-    /// copies while collecting, the events while ordering them).
+    /// copies while collecting, the events while ordering them), and moves its members log
+    /// there past an eighth of `budget`.
     pub fn with_spill(dir: &Path, budget: usize) -> Self {
         Collector {
             tenants: Interner::default(),
