@@ -80,14 +80,22 @@ impl JsonError {
 /// first differing byte at a character boundary in both names, or inside a character of the
 /// same length in both.)
 pub fn cmp_utf16(a: &str, b: &str) -> Ordering {
-    let (x, y) = (a.as_bytes(), b.as_bytes());
+    cmp_utf16_bytes(a.as_bytes(), b.as_bytes())
+}
+
+/// [`cmp_utf16`] of two names given as their UTF-8 bytes (for text already checked to be
+/// UTF-8: bytes that are not fall back to byte order).
+pub fn cmp_utf16_bytes(x: &[u8], y: &[u8]) -> Ordering {
     let Some(i) = x.iter().zip(y).position(|(p, q)| p != q) else {
         return x.len().cmp(&y.len());
     };
     let (p, q) = (x[i], y[i]);
     let high_bmp = |c: u8| c == 0xEE || c == 0xEF;
     if (p >= 0xF0 && high_bmp(q)) || (high_bmp(p) && q >= 0xF0) {
-        a.encode_utf16().cmp(b.encode_utf16())
+        match (std::str::from_utf8(x), std::str::from_utf8(y)) {
+            (Ok(a), Ok(b)) => a.encode_utf16().cmp(b.encode_utf16()),
+            _ => p.cmp(&q),
+        }
     } else {
         p.cmp(&q)
     }

@@ -18,7 +18,7 @@ use std::cmp::Ordering;
 
 use super::{parse_hex, Checked, Digest};
 use crate::canonical;
-use crate::json::{cmp_utf16, Value};
+use crate::json::{cmp_utf16_bytes, Value};
 use crate::time;
 
 /// Deepest nesting accepted here (the full parser's limit is 128); deeper texts are declined.
@@ -293,13 +293,13 @@ impl Scan<'_> {
         if self.open(depth, b'{', b'}')? {
             return Some(());
         }
-        let mut previous: Option<&str> = None;
+        let mut previous: Option<&[u8]> = None;
         loop {
             let member_start = self.i;
             let (a, z, plain) = self.string()?;
-            // The text is UTF-8 and a name ends at an ASCII quote, so this never fails.
-            let name = std::str::from_utf8(&self.b[a..z]).ok()?;
-            if !plain || previous.is_some_and(|p| cmp_utf16(p, name) != Ordering::Less) {
+            // UTF-8: `string` checked it.
+            let name = &self.b[a..z];
+            if !plain || previous.is_some_and(|p| cmp_utf16_bytes(p, name) != Ordering::Less) {
                 return None;
             }
             previous = Some(name);
@@ -315,19 +315,19 @@ impl Scan<'_> {
     }
 
     /// Notes a top-level member a check reads; `None` when it is not in its common form.
-    fn note(&mut self, name: &str, value: Scanned, member_start: usize) -> Option<()> {
+    fn note(&mut self, name: &[u8], value: Scanned, member_start: usize) -> Option<()> {
         let text = |a: usize, z: usize| std::str::from_utf8(&self.b[a..z]).ok();
         match (name, value) {
-            ("tenant_id", Scanned::PlainString(a, z)) => self.top.tenant = Some((a, z)),
-            ("seq", Scanned::Integer(n)) if n >= 1 => self.top.seq = Some(n),
-            ("hash", Scanned::PlainString(a, z)) => {
+            (b"tenant_id", Scanned::PlainString(a, z)) => self.top.tenant = Some((a, z)),
+            (b"seq", Scanned::Integer(n)) if n >= 1 => self.top.seq = Some(n),
+            (b"hash", Scanned::PlainString(a, z)) => {
                 self.top.hash = Some((parse_hex(text(a, z)?)?, (member_start, self.i)));
             }
-            ("prev_hash", Scanned::PlainString(a, z)) => {
+            (b"prev_hash", Scanned::PlainString(a, z)) => {
                 self.top.prev = Some(parse_hex(text(a, z)?)?);
             }
-            ("timestamp", Scanned::PlainString(a, z)) => self.top.timestamp = Some((a, z)),
-            ("tenant_id" | "seq" | "hash" | "prev_hash" | "timestamp", _) => return None,
+            (b"timestamp", Scanned::PlainString(a, z)) => self.top.timestamp = Some((a, z)),
+            (b"tenant_id" | b"seq" | b"hash" | b"prev_hash" | b"timestamp", _) => return None,
             _ => {}
         }
         Some(())
