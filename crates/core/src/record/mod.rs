@@ -39,20 +39,30 @@ pub fn hex(d: &Digest) -> String {
 
 /// Parses 64 lowercase hex digits.
 pub fn parse_hex(s: &str) -> Option<Digest> {
-    let b = s.as_bytes();
-    if b.len() != 64 {
-        return None;
-    }
-    let nib = |c: u8| match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        _ => None,
+    let b: &[u8; 64] = s.as_bytes().try_into().ok()?;
+    // Every record has two digests to read: a table, and one test of all nibbles at the end.
+    const NIBBLE: [u8; 256] = {
+        let mut t = [0xFF; 256];
+        let mut c = 0;
+        while c < 10 {
+            t[b'0' as usize + c] = c as u8;
+            c += 1;
+        }
+        let mut c = 0;
+        while c < 6 {
+            t[b'a' as usize + c] = 10 + c as u8;
+            c += 1;
+        }
+        t
     };
     let mut d = [0u8; 32];
-    for i in 0..32 {
-        d[i] = nib(b[2 * i])? << 4 | nib(b[2 * i + 1])?;
+    let mut bad = 0u8;
+    for (out, pair) in d.iter_mut().zip(b.chunks_exact(2)) {
+        let (hi, lo) = (NIBBLE[pair[0] as usize], NIBBLE[pair[1] as usize]);
+        bad |= hi | lo;
+        *out = hi << 4 | lo;
     }
-    Some(d)
+    (bad & 0xF0 == 0).then_some(d)
 }
 
 /// SHA-256 of bytes.
@@ -465,6 +475,28 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
+
+    /// Exactly 64 lowercase hex digits read as a digest; every other byte at any place, an
+    /// uppercase digit and any other length are refused.
+    #[test]
+    fn parse_hex_reads_lowercase_hex_digests_only() {
+        let digest: Digest = std::array::from_fn(|i| (i * 37 + 5) as u8);
+        let text = hex(&digest);
+        assert_eq!(parse_hex(&text), Some(digest));
+        assert_eq!(parse_hex(&"0".repeat(64)), Some([0; 32]));
+        assert_eq!(parse_hex(&"f".repeat(64)), Some([0xFF; 32]));
+        for at in [0, 1, 31, 62, 63] {
+            for bad in ['g', 'A', 'F', ':', '/', '`', ' ', '\0', 'é'] {
+                let mut t: Vec<char> = text.chars().collect();
+                t[at] = bad;
+                let t: String = t.into_iter().collect();
+                assert_eq!(parse_hex(&t), None, "{bad:?} at {at}");
+            }
+        }
+        for len in [0, 63, 65, 128] {
+            assert_eq!(parse_hex(&"a".repeat(len)), None, "length {len}");
+        }
+    }
 
     /// One text buffer for every cell, and a cell reading `s` from it.
     struct Text(String);
