@@ -16,7 +16,7 @@
 
 use std::cmp::Ordering;
 
-use super::{parse_hex, Checked, Digest};
+use super::{parse_hex_bytes, Checked, Digest};
 use crate::canonical;
 use crate::json::{cmp_utf16_bytes, Value};
 use crate::time;
@@ -316,15 +316,14 @@ impl Scan<'_> {
 
     /// Notes a top-level member a check reads; `None` when it is not in its common form.
     fn note(&mut self, name: &[u8], value: Scanned, member_start: usize) -> Option<()> {
-        let text = |a: usize, z: usize| std::str::from_utf8(&self.b[a..z]).ok();
         match (name, value) {
             (b"tenant_id", Scanned::PlainString(a, z)) => self.top.tenant = Some((a, z)),
             (b"seq", Scanned::Integer(n)) if n >= 1 => self.top.seq = Some(n),
             (b"hash", Scanned::PlainString(a, z)) => {
-                self.top.hash = Some((parse_hex(text(a, z)?)?, (member_start, self.i)));
+                self.top.hash = Some((parse_hex_bytes(&self.b[a..z])?, (member_start, self.i)));
             }
             (b"prev_hash", Scanned::PlainString(a, z)) => {
-                self.top.prev = Some(parse_hex(text(a, z)?)?);
+                self.top.prev = Some(parse_hex_bytes(&self.b[a..z])?);
             }
             (b"timestamp", Scanned::PlainString(a, z)) => self.top.timestamp = Some((a, z)),
             (b"tenant_id" | b"seq" | b"hash" | b"prev_hash" | b"timestamp", _) => return None,

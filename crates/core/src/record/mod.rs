@@ -39,7 +39,13 @@ pub fn hex(d: &Digest) -> String {
 
 /// Parses 64 lowercase hex digits.
 pub fn parse_hex(s: &str) -> Option<Digest> {
-    let b: &[u8; 64] = s.as_bytes().try_into().ok()?;
+    parse_hex_bytes(s.as_bytes())
+}
+
+/// [`parse_hex`] of the digits as bytes (anything but lowercase hex digits is refused, so the
+/// text needs no UTF-8 check first).
+pub(crate) fn parse_hex_bytes(b: &[u8]) -> Option<Digest> {
+    let b: &[u8; 64] = b.try_into().ok()?;
     // Every record has two digests to read: a table, and one test of all nibbles at the end.
     const NIBBLE: [u8; 256] = {
         let mut t = [0xFF; 256];
