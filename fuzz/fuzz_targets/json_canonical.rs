@@ -4,15 +4,24 @@
 //! canonical form is the same bytes (canonicalization is idempotent); a record never panics the
 //! hashing path, and when it hashes, hashing its canonical form again gives the same hash; the
 //! canonical text of what parses is judged exactly as its value (the text is hashed where it
-//! lies when it is a record in canonical form, the value after serializing it).
+//! lies when it is a record in canonical form, the value after serializing it); the text
+//! canonicalizer writes a text only when the parser accepts it, and then exactly the bytes of
+//! its value.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use trailproof_core::canonical;
+use trailproof_core::canonical::{self, TextCanonicalizer};
 use trailproof_core::json::Value;
 use trailproof_core::record::{check, Location, RawData, RawRecord};
 
 fuzz_target!(|data: &[u8]| {
+    let mut written = Vec::new();
+    if TextCanonicalizer::default().write(data, &mut written) {
+        let v = Value::parse(data).expect("the text canonicalizer wrote a text the parser refuses");
+        assert_eq!(written, canonical::to_vec(&v), "the text canonicalizer wrote other bytes");
+    } else {
+        assert!(written.is_empty(), "a declined text left bytes behind");
+    }
     if let Ok(v) = Value::parse(data) {
         let c = canonical::to_vec(&v);
         let again = Value::parse(&c).expect("canonical output must parse");

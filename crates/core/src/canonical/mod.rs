@@ -8,9 +8,14 @@
 //!
 //! The existing canonicalizer crates go through `serde_json::Value` and re-sort every object on
 //! every call; this writer works on already-sorted values and appends into one reused buffer,
-//! which is what keeps per-record hashing fast.
+//! which is what keeps per-record hashing fast. [`TextCanonicalizer`] writes the same bytes
+//! straight from JSON text (a dump's JSON columns), without building the value.
 
 use crate::json::Value;
+
+mod text;
+
+pub use text::TextCanonicalizer;
 
 /// Appends the canonical bytes of `v` to `out`.
 pub fn write_value(v: &Value, out: &mut Vec<u8>) {
@@ -110,8 +115,12 @@ fn needs_escape(bytes: &[u8]) -> bool {
 
 /// Appends a JSON string literal escaped as RFC 8785 section 3.2.2.2 requires.
 pub fn write_string(s: &str, out: &mut Vec<u8>) {
+    write_string_bytes(s.as_bytes(), out);
+}
+
+/// [`write_string`] of a string given as its UTF-8 bytes (checked by the caller).
+fn write_string_bytes(bytes: &[u8], out: &mut Vec<u8>) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let bytes = s.as_bytes();
     // Nearly every string in a record needs no escape: test the whole string first and copy it
     // in one piece.
     if !needs_escape(bytes) {

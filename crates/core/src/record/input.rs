@@ -167,6 +167,9 @@ pub enum RowCell {
     Text(usize, usize),
     /// Text that was parsed as JSON (`changes`, `metadata`).
     Json(Value),
+    /// JSON text (`changes`, `metadata`) in its canonical form: the byte range of the row's
+    /// text buffer where [`TextCanonicalizer`](crate::canonical::TextCanonicalizer) wrote it.
+    Canonical(usize, usize),
 }
 
 /// A record as one row of a table: the same record as [`Row::to_value`] gives, which
@@ -185,7 +188,9 @@ impl Row {
     pub fn new(shape: Arc<RowShape>, text: Arc<str>, cells: Vec<RowCell>) -> Option<Row> {
         let ok = cells.len() == shape.names.len()
             && cells.iter().all(|c| match *c {
-                RowCell::Text(a, b) => a <= b && text.get(a..b).is_some(),
+                RowCell::Text(a, b) | RowCell::Canonical(a, b) => {
+                    a <= b && text.get(a..b).is_some()
+                }
                 RowCell::Number(n) => n.is_finite(),
                 _ => true,
             });
@@ -206,6 +211,14 @@ impl Row {
             RowCell::Number(n) => Value::Number(*n),
             RowCell::Text(a, b) => Value::String(self.text[*a..*b].to_string()),
             RowCell::Json(v) => v.clone(),
+            // Canonical text parses back to the value it was written from (the invariant of
+            // `TextCanonicalizer`, held by its tests and fuzz target).
+            RowCell::Canonical(a, b) => {
+                Value::parse(self.text[*a..*b].as_bytes()).unwrap_or_else(|e| {
+                    debug_assert!(false, "canonical text that does not parse: {e}");
+                    Value::String(self.text[*a..*b].to_string())
+                })
+            }
         }
     }
 
