@@ -10,6 +10,8 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
+use trailproof_core::canonical::TextCanonicalizer;
+
 use crate::hashing::{open_input, open_input_at, HashingReader, ReadMode};
 use crate::resume::Mark;
 use crate::row::{Cell, ColumnKind, Table};
@@ -29,6 +31,8 @@ pub struct CsvSource {
     record: csv::ByteRecord,
     /// The field ranges of the record just read.
     fields: Vec<Option<(usize, usize)>>,
+    /// Writes the rows' JSON text in canonical form.
+    canon: TextCanonicalizer,
     done: bool,
 }
 
@@ -115,6 +119,7 @@ impl CsvSource {
             row: 0,
             record: csv::ByteRecord::new(),
             fields: Vec::new(),
+            canon: TextCanonicalizer::default(),
             done: false,
         })
     }
@@ -145,7 +150,7 @@ impl CsvSource {
         if n == 1 && self.fields[0].is_none() {
             return None;
         }
-        self.table.text_row(text, &self.fields)
+        self.table.text_row(text, &self.fields, &mut self.canon)
     }
 
     /// Member names from the header row, in file order.
@@ -247,7 +252,7 @@ impl RecordSource for CsvSource {
                     }
                     let data = match bad {
                         Some(m) => RawData::Unreadable(m),
-                        None => self.table.record(cells, place),
+                        None => self.table.record(cells, &mut self.canon, place),
                     };
                     out.push(RawRecord {
                         loc: Location::Row(self.row),

@@ -12,6 +12,7 @@
 
 use std::sync::Arc;
 
+use trailproof_core::canonical::TextCanonicalizer;
 use trailproof_core::json::{JsonError, Value, MAX_SAFE_INTEGER};
 use trailproof_core::record::{RawData, Row, RowCell, RowShape};
 
@@ -236,9 +237,14 @@ impl Table {
     }
 
     /// The record of one row (`cells` in table order): the record [`build_record`] gives for
-    /// them; `place` prefixes its messages ("row 4 (line 5)").
-    pub fn record(&self, cells: Vec<Cell>, place: impl FnOnce() -> String) -> RawData {
-        match self.shared_row(&cells) {
+    /// them; `place` prefixes its messages ("row 4 (line 5)"). `canon` writes the JSON cells.
+    pub fn record(
+        &self,
+        cells: Vec<Cell>,
+        canon: &mut TextCanonicalizer,
+        place: impl FnOnce() -> String,
+    ) -> RawData {
+        match self.shared_row(&cells, canon) {
             Some(row) => RawData::Row(row),
             None => build_record(&self.columns, cells, &place()),
         }
@@ -246,12 +252,12 @@ impl Table {
 
     /// The row as a [`Row`], for cells that are each one; `None` for anything else (a BOOLEAN,
     /// a BLOB, an undecodable or unsafe value, JSON text that does not parse).
-    fn shared_row(&self, cells: &[Cell]) -> Option<Row> {
+    fn shared_row(&self, cells: &[Cell], canon: &mut TextCanonicalizer) -> Option<Row> {
         let shape = self.shape.as_ref()?;
         if cells.len() != self.columns.len() {
             return None;
         }
-        // One text for the row's strings (JSON text is parsed, not kept).
+        // One text for the row's strings, then the canonical form of its JSON text.
         let mut text = String::with_capacity(
             cells
                 .iter()
@@ -270,49 +276,111 @@ impl Table {
                 }
             }
         }
-        let out = shape.order().iter().map(|&i| {
+        let mut json = Json::new(text.into_bytes(), canon);
+        let mut out = Vec::with_capacity(cells.len());
+        for &i in shape.order() {
             let kind = self.columns[i].1;
-            Some(match &cells[i] {
+            out.push(match &cells[i] {
                 Cell::Null => RowCell::Null,
                 Cell::Int(v) => RowCell::Number(safe_int(*v)?),
                 // A number that is not finite makes `Row::new` refuse the row.
                 Cell::Real(r) => RowCell::Number(*r),
+                Cell::Text(s) if kind == ColumnKind::Json => json.cell(s)?,
                 Cell::Text(s) => text_cell(s, at[i], kind)?,
                 Cell::Bool(_) | Cell::Blob(_) | Cell::Bad(_) => return None,
-            })
-        });
-        Row::new(
-            Arc::clone(shape),
-            Arc::from(text),
-            out.collect::<Option<_>>()?,
-        )
+            });
+        }
+        Row::new(Arc::clone(shape), json.text()?, out)
     }
 
     /// The record of a row of text fields lying in `text` at `fields` (table order; `None` for
-    /// NULL), as a [`Row`] over a copy of `text`: the record [`Table::record`] gives for those
-    /// cells; `None` where it is not a row of shared text (then build the cells).
-    pub fn text_row(&self, text: &str, fields: &[Option<(usize, usize)>]) -> Option<RawData> {
+    /// NULL), as a [`Row`] over a copy of `text` (with the canonical form of its JSON fields
+    /// after it): the record [`Table::record`] gives for those cells; `None` where it is not a
+    /// row of shared text (then build the cells).
+    pub fn text_row(
+        &self,
+        text: &str,
+        fields: &[Option<(usize, usize)>],
+        canon: &mut TextCanonicalizer,
+    ) -> Option<RawData> {
         let shape = self.shape.as_ref()?;
         if fields.len() != self.columns.len() {
             return None;
         }
-        let out = shape.order().iter().map(|&i| match fields[i] {
-            None => Some(RowCell::Null),
-            Some((a, b)) => text_cell(text.get(a..b)?, a, self.columns[i].1),
-        });
-        let out = out.collect::<Option<_>>()?;
-        Row::new(Arc::clone(shape), Arc::from(text), out).map(RawData::Row)
+        let mut json = Json::new(Vec::new(), canon);
+        let mut out = Vec::with_capacity(fields.len());
+        for &i in shape.order() {
+            out.push(match fields[i] {
+                None => RowCell::Null,
+                Some((a, b)) => {
+                    let s = text.get(a..b)?;
+                    match self.columns[i].1 {
+                        ColumnKind::Json => json.cell_after(s, text.len())?,
+                        kind => text_cell(s, a, kind)?,
+                    }
+                }
+            });
+        }
+        let text = match json.written() {
+            None => Arc::from(text),
+            Some(canonical) => {
+                let mut whole = String::with_capacity(text.len() + canonical.len());
+                whole.push_str(text);
+                whole.push_str(canonical);
+                Arc::from(whole)
+            }
+        };
+        Row::new(Arc::clone(shape), text, out).map(RawData::Row)
+    }
+}
+
+/// The JSON cells of one row: each written in canonical form after the row's other text, or
+/// parsed when the canonicalizer declines it.
+struct Json<'c> {
+    buf: Vec<u8>,
+    canon: &'c mut TextCanonicalizer,
+}
+
+impl<'c> Json<'c> {
+    fn new(buf: Vec<u8>, canon: &'c mut TextCanonicalizer) -> Self {
+        Json { buf, canon }
+    }
+
+    /// The cell of JSON text `s`, written at the end of `buf`; `None` when it is not JSON.
+    fn cell(&mut self, s: &str) -> Option<RowCell> {
+        self.cell_after(s, 0)
+    }
+
+    /// [`Json::cell`] for a `buf` that will follow `offset` bytes of other text.
+    fn cell_after(&mut self, s: &str, offset: usize) -> Option<RowCell> {
+        let a = self.buf.len();
+        if self.canon.write(s.as_bytes(), &mut self.buf) {
+            return Some(RowCell::Canonical(offset + a, offset + self.buf.len()));
+        }
+        Value::parse(s.as_bytes()).ok().map(RowCell::Json)
+    }
+
+    /// What was written, when anything was.
+    fn written(&self) -> Option<&str> {
+        if self.buf.is_empty() {
+            return None;
+        }
+        std::str::from_utf8(&self.buf).ok()
+    }
+
+    /// The whole text (`buf` as given, then what was written).
+    fn text(self) -> Option<Arc<str>> {
+        String::from_utf8(self.buf).ok().map(Arc::from)
     }
 }
 
 /// The cell [`cell_value`] makes of text `s` (at byte `a` of the row's text) in a column of
-/// `kind`; `None` where it makes a boolean or an error.
+/// `kind` other than JSON (whose text [`Json`] writes); `None` where it makes a boolean.
 fn text_cell(s: &str, a: usize, kind: ColumnKind) -> Option<RowCell> {
     let whole = RowCell::Text(a, a + s.len());
     Some(match kind {
-        ColumnKind::Auto => whole,
+        ColumnKind::Auto | ColumnKind::Json => whole,
         ColumnKind::Char => RowCell::Text(a, a + s.trim_end_matches(' ').len()),
-        ColumnKind::Json => RowCell::Json(Value::parse(s.as_bytes()).ok()?),
         ColumnKind::Integer => match s.trim().parse::<i64>() {
             Ok(i) => RowCell::Number(safe_int(i)?),
             Err(_) => whole,
@@ -374,6 +442,9 @@ mod tests {
                 "f",
                 "false",
                 "{\"b\":1,\"a\":[2]}",
+                "{\"a\": 1, \"a\": 2}",
+                " [1.50, \"\\u00e9\", {\"z\": null, \"y\": -0}] ",
+                "{\"big\": 9007199254740993}",
                 "{bad",
                 "\"s\"",
                 "Zoë",
@@ -383,6 +454,7 @@ mod tests {
             v
         };
         let n = cells().len();
+        let mut canon = TextCanonicalizer::default();
         let mut shared = 0;
         let mut texts = 0;
         for names in [["seq", "b", "a"], ["z", "tenant_id", "é"], ["a", "b", "a"]] {
@@ -400,7 +472,7 @@ mod tests {
                             let all = cells();
                             vec![all[x].clone(), all[y].clone(), all[z].clone()]
                         };
-                        let got = table.record(row(), || "row 1".to_string());
+                        let got = table.record(row(), &mut canon, || "row 1".to_string());
                         let want = build_record(&columns, row(), "row 1");
                         let same = match (&got, &want) {
                             (RawData::Row(r), RawData::Value(v)) => {
@@ -434,8 +506,9 @@ mod tests {
                             });
                         }
                         if cells.len() == 3 {
-                            let want = table.record(cells.clone(), || "row 1".to_string());
-                            match (table.text_row(&text, &fields), &want) {
+                            let want =
+                                table.record(cells.clone(), &mut canon, || "row 1".to_string());
+                            match (table.text_row(&text, &fields, &mut canon), &want) {
                                 (Some(RawData::Row(r)), RawData::Row(w)) => {
                                     texts += 1;
                                     assert_eq!(r.to_value(), w.to_value(), "{cells:?}");
@@ -447,7 +520,7 @@ mod tests {
                     }
                 }
                 // A short row is build_record's message.
-                let short = table.record(vec![Cell::Null], || "row 2".to_string());
+                let short = table.record(vec![Cell::Null], &mut canon, || "row 2".to_string());
                 assert!(
                     matches!(short, RawData::Unreadable(m) if m == "row 2: 1 values for 3 columns")
                 );

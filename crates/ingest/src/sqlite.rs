@@ -17,10 +17,11 @@
 //! that same, unchanged file when reading is over.
 //!
 //! Speed: the reader thread steps SQLite and copies each page of rows into one buffer. A page
-//! whose text is all UTF-8 becomes [`Row`]s on that thread (JSON parsing of
-//! `changes`/`metadata`, members put in canonical order by a permutation computed once from the
-//! column names): each shares the page's text, so the core hashes it on all cores without
-//! building a `Value` per record. A row that cannot be a [`Row`] (a BLOB, JSON that does not
+//! whose text is all UTF-8 becomes [`Row`]s on that thread (the JSON text of
+//! `changes`/`metadata` written in canonical form after the page's text, without a `Value`;
+//! members put in canonical order by a permutation computed once from the column names): each
+//! shares the page's text, so the core hashes it on all cores without building a `Value` per
+//! record. A row that cannot be a [`Row`] (a BLOB, JSON that does not
 //! parse, an unsafe integer, text that is not UTF-8) is built as a `Value` by [`row_record`],
 //! on all cores, which gives the message for the first cell in column order that cannot be
 //! represented.
@@ -32,6 +33,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags};
+use trailproof_core::canonical::TextCanonicalizer;
 use trailproof_core::record::RowShape;
 
 use crate::hashing::{not_hashed, FileDigest, FileIdentity, ReadMode};
@@ -59,6 +61,8 @@ pub struct SqliteSource {
     done: bool,
     /// The page of rows being read, kept between batches so its buffers are reused.
     page: Page,
+    /// Writes the rows' JSON text in canonical form.
+    canon: TextCanonicalizer,
     /// `None` when opened with [`ReadMode::LookUp`].
     digest: Option<FileDigest>,
 }
@@ -205,6 +209,7 @@ impl SqliteSource {
             size,
             done: false,
             page: Page::default(),
+            canon: TextCanonicalizer::default(),
             digest: (mode == ReadMode::Verify).then(|| FileDigest::start(path, f, before)),
         })
     }
@@ -331,6 +336,9 @@ impl RecordSource for SqliteSource {
         }
         let columns = &self.columns[..];
         let order = self.shape.as_deref().map(RowShape::order);
+        if self.shape.is_some() {
+            self.page.write_json(columns, &mut self.canon);
+        }
         let page = &self.page;
         let ncols = columns.len();
         // Rows share the page's text (one copy of it), when all of it is UTF-8.
@@ -342,7 +350,7 @@ impl RecordSource for SqliteSource {
             let cells = &page.cells[r * ncols..(r + 1) * ncols];
             let rowid = page.rowids[r];
             rows.as_ref()
-                .and_then(|(shape, text)| shared_row(columns, shape, text, page, rowid, cells))
+                .and_then(|(shape, text)| shared_row(columns, shape, text, page, r))
                 .unwrap_or_else(|| row_record(columns, order, page, rowid, cells))
         };
         // Shared rows are cheap to make: made here, they leave every core to the hashing of

@@ -11,6 +11,8 @@ use std::io::{self, BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use trailproof_core::canonical::TextCanonicalizer;
+
 use super::splitter::{Splitter, Statement};
 use super::statement::{create_table, first_word, is_audit_log, is_kw, parse_copy, parse_insert};
 use super::tokenizer::{tokenize, Tok};
@@ -48,6 +50,8 @@ pub struct SqlDumpSource {
     inserting: Option<Arc<Table>>,
     /// The field ranges of the COPY data line being read.
     fields: Vec<Option<(usize, usize)>>,
+    /// Writes the rows' JSON text in canonical form.
+    canon: TextCanonicalizer,
     pending: VecDeque<RawRecord>,
     done: bool,
 }
@@ -84,6 +88,7 @@ impl SqlDumpSource {
             copying: Copying::No,
             inserting: None,
             fields: Vec::new(),
+            canon: TextCanonicalizer::default(),
             pending: VecDeque::new(),
             done: false,
         })
@@ -222,7 +227,7 @@ impl SqlDumpSource {
                         }
                     };
                     let data = match t {
-                        Ok(cells) => table.record(cells, place),
+                        Ok(cells) => table.record(cells, &mut self.canon, place),
                         Err(error) => RawData::Unreadable(format!("{}: {error}", place())),
                     };
                     self.pending.push_back(RawRecord { loc, data });
@@ -267,12 +272,13 @@ impl SqlDumpSource {
             _ => None,
         };
         let fields = &mut self.fields;
+        let canon = &mut self.canon;
         let got = match self.splitter.raw_line() {
             Ok(g) => g.map(|(l, n)| {
                 let end = copy::is_end_marker(l);
                 let data = table
                     .filter(|_| !end)
-                    .map(|table| copy_record(table, l, n, fields));
+                    .map(|table| copy_record(table, l, n, fields, canon));
                 (end, data, n)
             }),
             Err(e) => return Err(self.io(e)),
@@ -314,16 +320,17 @@ fn copy_record(
     line: &[u8],
     n: u64,
     fields: &mut Vec<Option<(usize, usize)>>,
+    canon: &mut TextCanonicalizer,
 ) -> RawData {
     let text = line.strip_suffix(b"\r").unwrap_or(line);
     if let Ok(text) = std::str::from_utf8(text) {
         if copy::plain_fields(text, fields) {
-            if let Some(data) = table.text_row(text, fields) {
+            if let Some(data) = table.text_row(text, fields, canon) {
                 return data;
             }
         }
     }
-    table.record(copy::decode_row(line), || format!("line {n}"))
+    table.record(copy::decode_row(line), canon, || format!("line {n}"))
 }
 
 impl RecordSource for SqlDumpSource {
@@ -429,10 +436,11 @@ mod tests {
             b"1\tac\xffme\t{}\tx\ty",
         ];
         let mut plain = 0;
+        let mut canon = TextCanonicalizer::default();
         for line in lines {
             let mut fields = Vec::new();
-            let got = copy_record(&table, line, 3, &mut fields);
-            let want = table.record(copy::decode_row(line), || "line 3".to_string());
+            let got = copy_record(&table, line, 3, &mut fields, &mut canon);
+            let want = table.record(copy::decode_row(line), &mut canon, || "line 3".to_string());
             assert_eq!(
                 meaning(&got),
                 meaning(&want),

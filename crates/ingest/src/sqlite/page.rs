@@ -9,6 +9,7 @@
 use std::sync::Arc;
 
 use rusqlite::types::ValueRef;
+use trailproof_core::canonical::TextCanonicalizer;
 use trailproof_core::json::Value;
 use trailproof_core::record::{Row, RowCell, RowShape};
 
@@ -36,8 +37,14 @@ pub(super) struct Page {
     /// The text of every cell, while the page is read.
     text: Vec<u8>,
     /// The same text once read, when all of it is valid UTF-8 (checked at once): a cell's text
-    /// is then valid exactly when both its ends are character boundaries.
+    /// is then valid exactly when both its ends are character boundaries. After it,
+    /// [`Page::write_json`] writes the canonical form of the JSON cells.
     pub(super) utf8: Option<String>,
+    /// Per cell, where `utf8` holds the canonical form of its JSON text (`None` for a cell of
+    /// another column, and for JSON text the canonicalizer declined).
+    json: Vec<Option<(usize, usize)>>,
+    /// The canonical JSON of the page while it is written.
+    written: Vec<u8>,
 }
 
 impl Page {
@@ -48,6 +55,7 @@ impl Page {
         self.rowids.clear();
         self.cells.clear();
         self.text.clear();
+        self.json.clear();
     }
 
     /// Appends one cell of the row being read (text goes to the page's buffer).
@@ -72,6 +80,44 @@ impl Page {
             Ok(s) => self.utf8 = Some(s),
             Err(e) => self.text = e.into_bytes(),
         }
+    }
+
+    /// Writes the canonical form of every JSON cell after the page's text (when it is all
+    /// UTF-8), for [`shared_row`]; `columns` are the page's, in table order.
+    pub(super) fn write_json(
+        &mut self,
+        columns: &[(String, ColumnKind)],
+        canon: &mut TextCanonicalizer,
+    ) {
+        self.json.clear();
+        let Some(text) = self.utf8.as_mut() else {
+            return;
+        };
+        let mut written = std::mem::take(&mut self.written);
+        written.clear();
+        let end = text.len();
+        for (k, cell) in self.cells.iter().enumerate() {
+            self.json.push(match (*cell, columns[k % columns.len()].1) {
+                (RawCell::Text(a, b), ColumnKind::Json) => text.get(a..b).and_then(|t| {
+                    let at = written.len();
+                    canon
+                        .write(t.as_bytes(), &mut written)
+                        .then(|| (end + at, end + written.len()))
+                }),
+                _ => None,
+            });
+        }
+        // Canonical text is UTF-8; were it not, every cell would go to the parser.
+        match std::str::from_utf8(&written) {
+            Ok(w) => text.push_str(w),
+            Err(_) => self.json.iter_mut().for_each(|j| *j = None),
+        }
+        self.written = written;
+    }
+
+    /// Where the canonical form of cell `k`'s JSON text lies in the page's text.
+    fn json(&self, k: usize) -> Option<(usize, usize)> {
+        self.json.get(k).copied().flatten()
     }
 
     fn bytes(&self, a: usize, b: usize) -> &[u8] {
@@ -167,10 +213,12 @@ pub(super) fn shared_row(
     shape: &Arc<RowShape>,
     text: &Arc<str>,
     page: &Page,
-    rowid: i64,
-    cells: &[RawCell],
+    row: usize,
 ) -> Option<RawRecord> {
-    let mut out = Vec::with_capacity(cells.len());
+    let n = columns.len();
+    let first = row * n;
+    let cells = &page.cells[first..first + n];
+    let mut out = Vec::with_capacity(n);
     for &i in shape.order() {
         out.push(match (cells[i], columns[i].1) {
             (RawCell::Null, _) => RowCell::Null,
@@ -178,16 +226,18 @@ pub(super) fn shared_row(
             // A number that is not finite makes `Row::new` refuse the row.
             (RawCell::Real(r), _) => RowCell::Number(r),
             (RawCell::Text(a, b), ColumnKind::Auto) => RowCell::Text(a, b),
-            (RawCell::Text(a, b), ColumnKind::Json) => {
-                RowCell::Json(Value::parse(page.str(a, b)?.as_bytes()).ok()?)
-            }
+            (RawCell::Text(a, b), ColumnKind::Json) => match page.json(first + i) {
+                Some((a, b)) => RowCell::Canonical(a, b),
+                // Text the canonicalizer declined: the strict parser judges it.
+                None => RowCell::Json(Value::parse(page.str(a, b)?.as_bytes()).ok()?),
+            },
             _ => return None,
         });
     }
-    let row = Row::new(Arc::clone(shape), Arc::clone(text), out)?;
+    let rowid = page.rowids[row];
     Some(RawRecord {
         loc: Location::Row(u64::try_from(rowid).unwrap_or(0)),
-        data: RawData::Row(row),
+        data: RawData::Row(Row::new(Arc::clone(shape), Arc::clone(text), out)?),
     })
 }
 
@@ -222,7 +272,8 @@ mod tests {
         }
     }
 
-    fn page_of(rows: &[Vec<ValueRef>]) -> Page {
+    /// A page of `rows`, its JSON written as the reader writes it.
+    fn page_of(cols: &[(String, ColumnKind)], rows: &[Vec<ValueRef>]) -> Page {
         let mut p = Page::default();
         for (i, row) in rows.iter().enumerate() {
             p.rowids.push(i as i64 + 1);
@@ -231,6 +282,7 @@ mod tests {
             }
         }
         p.seal();
+        p.write_json(cols, &mut TextCanonicalizer::default());
         p
     }
 
@@ -280,7 +332,7 @@ mod tests {
                 continue;
             };
             let text: Arc<str> = Arc::from(text.as_str());
-            match shared_row(cols, shape, &text, page, rowid, cells) {
+            match shared_row(cols, shape, &text, page, r) {
                 Some(rec) => {
                     assert!(matches!(rec.data, RawData::Row(_)), "row {rowid}");
                     assert!(
@@ -305,12 +357,13 @@ mod tests {
         assert!(shape.is_some());
         let order = shape.as_deref().map(RowShape::order);
         let t = |s: &'static str| ValueRef::Text(s.as_bytes());
+        let deep: &'static str = format!("{}7{}", "[".repeat(100), "]".repeat(100)).leak();
         let rows: Vec<Vec<ValueRef>> = vec![
             // Readable.
             vec![
                 ValueRef::Integer(3),
                 t("x"),
-                t(r#"{"b":1,"a":[1,2.5,"\u00e9"]}"#),
+                t(r#"{"b": 1, "a": [1, 2.5, "\u00e9"]}"#),
                 ValueRef::Real(0.25),
                 ValueRef::Null,
                 t("null"),
@@ -373,20 +426,30 @@ mod tests {
                 t("{}"),
                 t("z"),
             ],
+            // Readable, with JSON nested deeper than the canonicalizer writes (parsed instead).
+            vec![
+                ValueRef::Integer(4),
+                t("x"),
+                t(deep),
+                ValueRef::Null,
+                ValueRef::Null,
+                t("{ }"),
+                t("z"),
+            ],
         ];
         // One page with text that is not UTF-8 (each cell checked on its own), and each row as
         // a page of its own (pages of valid text are checked at once).
-        let page = page_of(&rows);
+        let page = page_of(&cols, &rows);
         assert!(page.utf8.is_none());
         assert_rows(&cols, &rows, &page);
         for row in &rows {
             assert_rows(
                 &cols,
                 std::slice::from_ref(row),
-                &page_of(std::slice::from_ref(row)),
+                &page_of(&cols, std::slice::from_ref(row)),
             );
         }
-        assert!(page_of(&rows[..1]).utf8.is_some());
+        assert!(page_of(&cols, &rows[..1]).utf8.is_some());
         // Two cells that are not UTF-8 alone, but are together: "x\xc3" + "\xa9{}" = "x\u{e9}{}".
         let split = vec![vec![
             ValueRef::Integer(1),
@@ -397,7 +460,7 @@ mod tests {
             t("{}"),
             t("z"),
         ]];
-        let split_page = page_of(&split);
+        let split_page = page_of(&cols, &split);
         assert!(split_page.utf8.is_some());
         assert_rows(&cols, &split, &split_page);
         let n = cols.len();
