@@ -184,6 +184,7 @@ fn csv_error(path: &Path, e: csv::Error) -> IngestError {
 
 impl RecordSource for CsvSource {
     fn next_batch(&mut self, out: &mut Vec<RawRecord>, max: usize) -> Result<bool, IngestError> {
+        self.table.renew_shape();
         let mut added = 0;
         while added < max.max(1) {
             if self.done {

@@ -231,6 +231,15 @@ impl Table {
         Table { columns, shape }
     }
 
+    /// Gives the rows made from now on a shape of their own (an equal copy): rows share their
+    /// shape's reference count, and the checking threads that drop one batch's rows would
+    /// otherwise contend for it with the reading thread that makes the next batch's.
+    pub fn renew_shape(&mut self) {
+        if let Some(shape) = &self.shape {
+            self.shape = Some(Arc::new(RowShape::clone(shape)));
+        }
+    }
+
     /// The columns, in table order.
     pub fn columns(&self) -> &[(String, ColumnKind)] {
         &self.columns

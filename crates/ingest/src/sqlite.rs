@@ -334,11 +334,13 @@ impl RecordSource for SqliteSource {
         if n < max {
             self.done = true;
         }
+        if let Some(shape) = &self.shape {
+            self.page.write_json(&self.columns, &mut self.canon);
+            // A shape of the page's own (see `Table::renew_shape`).
+            self.shape = Some(Arc::new(RowShape::clone(shape)));
+        }
         let columns = &self.columns[..];
         let order = self.shape.as_deref().map(RowShape::order);
-        if self.shape.is_some() {
-            self.page.write_json(columns, &mut self.canon);
-        }
         let page = &self.page;
         let ncols = columns.len();
         // Rows share the page's text (one copy of it), when all of it is UTF-8.

@@ -98,7 +98,7 @@ pub enum RawData {
 /// The columns of a table as record members: their names in canonical (RFC 8785) order, with
 /// their canonical `"name":` bytes, the column each comes from, and where the members a check
 /// reads lie.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct RowShape {
     pub(super) names: Vec<String>,
     /// `order[j]` is the column holding the `j`-th member.

@@ -335,6 +335,9 @@ fn copy_record(
 
 impl RecordSource for SqlDumpSource {
     fn next_batch(&mut self, out: &mut Vec<RawRecord>, max: usize) -> Result<bool, IngestError> {
+        if let Copying::AuditLog { table, .. } = &mut self.copying {
+            table.renew_shape();
+        }
         let max = max.max(1);
         let mut added = 0;
         loop {
