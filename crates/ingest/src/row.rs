@@ -366,7 +366,9 @@ impl<'c> Json<'c> {
         if self.canon.write(s.as_bytes(), &mut self.buf) {
             return Some(RowCell::Canonical(offset + a, offset + self.buf.len()));
         }
-        Value::parse(s.as_bytes()).ok().map(RowCell::Json)
+        Value::parse(s.as_bytes())
+            .ok()
+            .map(|v| RowCell::Json(Box::new(v)))
     }
 
     /// What was written, when anything was.

@@ -166,7 +166,7 @@ pub enum RowCell {
     /// Text: the byte range of the row's text buffer.
     Text(usize, usize),
     /// Text that was parsed as JSON (`changes`, `metadata`).
-    Json(Value),
+    Json(Box<Value>),
     /// JSON text (`changes`, `metadata`) in its canonical form: the byte range of the row's
     /// text buffer where [`TextCanonicalizer`](crate::canonical::TextCanonicalizer) wrote it.
     Canonical(usize, usize),
@@ -210,7 +210,7 @@ impl Row {
             RowCell::Null => Value::Null,
             RowCell::Number(n) => Value::Number(*n),
             RowCell::Text(a, b) => Value::String(self.text[*a..*b].to_string()),
-            RowCell::Json(v) => v.clone(),
+            RowCell::Json(v) => (**v).clone(),
             // Canonical text parses back to the value it was written from (the invariant of
             // `TextCanonicalizer`, held by its tests and fuzz target).
             RowCell::Canonical(a, b) => {

@@ -561,9 +561,9 @@ mod tests {
         ];
         let others = [
             text.cell("quote \" back \\ line \n tab \t \u{1} é 😀"),
-            RowCell::Json(
+            RowCell::Json(Box::new(
                 Value::parse(br#"{"z":[1,2.5e30,-0.0,null],"a":{"\u00e9":true}}"#).unwrap(),
-            ),
+            )),
             text.canonical(r#"{"z": [1, 2.5e30, -0.0, null], "a": {"\u00e9": true, "b": "\n"}}"#),
             RowCell::Number(1e21),
             RowCell::Number(-0.0),
@@ -660,7 +660,7 @@ mod tests {
                 Value::String(s) => text.cell(s),
                 Value::Number(n) => RowCell::Number(*n),
                 Value::Null => RowCell::Null,
-                other => RowCell::Json(other.clone()),
+                other => RowCell::Json(Box::new(other.clone())),
             })
             .collect();
         let names: Vec<&str> = m.iter().map(|(k, _)| k.as_str()).collect();

@@ -229,7 +229,7 @@ pub(super) fn shared_row(
             (RawCell::Text(a, b), ColumnKind::Json) => match page.json(first + i) {
                 Some((a, b)) => RowCell::Canonical(a, b),
                 // Text the canonicalizer declined: the strict parser judges it.
-                None => RowCell::Json(Value::parse(page.str(a, b)?.as_bytes()).ok()?),
+                None => RowCell::Json(Box::new(Value::parse(page.str(a, b)?.as_bytes()).ok()?)),
             },
             _ => return None,
         });
