@@ -1,8 +1,10 @@
 //! Turning one table row into a record object (AEF/1 section 8), shared by every dump reader.
 //!
 //! Invariants: integers stay numbers, text stays strings, SQL NULL is `null`, the text of
-//! `changes` and `metadata` (and of any `json`/`jsonb` column) is parsed as JSON with the core's
-//! strict parser; the `timestamp` text is left as found (the core converts it). A value that
+//! `changes` and `metadata` (and of any `json`/`jsonb` column) is JSON as the core's strict
+//! parser reads it: a [`Row`] holds it in canonical form, written by the core's
+//! `TextCanonicalizer` without a `Value` (or parsed, where that declines); the `timestamp` text
+//! is left as found (the core converts it). A value that
 //! cannot be represented makes the whole row [`RawData::Unreadable`] with a message naming the
 //! column, never a panic and never a silently altered value.
 //!
