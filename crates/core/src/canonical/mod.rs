@@ -88,29 +88,52 @@ pub fn write_number(n: f64, out: &mut Vec<u8>) {
     out.extend_from_slice(buf.format_finite(n).as_bytes());
 }
 
-/// Whether any byte of `bytes` must be escaped, tested eight bytes at a time with the
-/// well-known exact word tricks ("has a zero byte", "has a byte less than n" for n <= 128): a
-/// byte-wise loop took about a tenth of all the instructions of verifying a SQLite dump.
-fn needs_escape(bytes: &[u8]) -> bool {
+/// How many bytes at the start of `bytes` a JSON string holds as they are: anything but `"`,
+/// `\` and the control characters, and with `ASCII_ONLY` nothing from 0x80 up either. Tested
+/// eight bytes at a time with the well-known exact word tricks ("has a zero byte", "has a byte
+/// less than n" for n <= 128, exact on bytes from 0x80 up too): a byte-wise loop took about a
+/// tenth of all the instructions of verifying a SQLite dump.
+#[inline]
+pub(crate) fn literal_run<const ASCII_ONLY: bool>(bytes: &[u8]) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH != 0;
-    let mut words = bytes.chunks_exact(8);
-    for w in &mut words {
-        let mut x = [0u8; 8];
-        x.copy_from_slice(w);
-        let x = u64::from_le_bytes(x);
-        if x.wrapping_sub(ONES * 0x20) & !x & HIGH != 0
+    let mut n = 0;
+    for w in bytes.chunks_exact(8) {
+        let x = u64::from_le_bytes(w.try_into().expect("eight bytes"));
+        if (ASCII_ONLY && x & HIGH != 0)
+            || x.wrapping_sub(ONES * 0x20) & !x & HIGH != 0
             || has_zero(x ^ (ONES * u64::from(b'"')))
             || has_zero(x ^ (ONES * u64::from(b'\\')))
         {
-            return true;
+            break;
         }
+        n += 8;
     }
-    words
-        .remainder()
+    n + bytes[n..]
         .iter()
-        .any(|&b| b < 0x20 || b == b'"' || b == b'\\')
+        .take_while(|&&b| b >= 0x20 && b != b'"' && b != b'\\' && !(ASCII_ONLY && b >= 0x80))
+        .count()
+}
+
+/// Whether any byte of `bytes` must be escaped.
+fn needs_escape(bytes: &[u8]) -> bool {
+    literal_run::<false>(bytes) < bytes.len()
+}
+
+/// The byte a short escape (`\"`, `\\`, `\b`, `\f`, `\n`, `\r`, `\t`: the ones RFC 8785
+/// writes) stands for, by the letter after its backslash.
+pub(crate) fn short_escape(letter: u8) -> Option<u8> {
+    Some(match letter {
+        b'"' => b'"',
+        b'\\' => b'\\',
+        b'b' => 0x08,
+        b'f' => 0x0c,
+        b'n' => b'\n',
+        b'r' => b'\r',
+        b't' => b'\t',
+        _ => return None,
+    })
 }
 
 /// Appends a JSON string literal escaped as RFC 8785 section 3.2.2.2 requires.

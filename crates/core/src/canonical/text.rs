@@ -16,7 +16,7 @@
 
 use std::cmp::Ordering;
 
-use super::{write_number, write_string_bytes};
+use super::{literal_run, short_escape, write_number, write_string_bytes};
 use crate::json::{cmp_utf16_bytes, Value};
 
 /// Deepest nesting written here (the strict parser's limit is 128); deeper texts are declined.
@@ -72,30 +72,6 @@ struct Pass<'a, 'c> {
     i: usize,
     c: &'c mut TextCanonicalizer,
     out: &'c mut Vec<u8>,
-}
-
-/// How many bytes at the start of `bytes` a JSON string holds as they are: anything but `"`,
-/// `\` and the control characters, tested eight at a time with the exact word tricks of
-/// `needs_escape` ("has a byte less than 0x20" is exact on bytes of 0x80 and up too).
-fn literal_run(bytes: &[u8]) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH != 0;
-    let mut n = 0;
-    for w in bytes.chunks_exact(8) {
-        let x = u64::from_le_bytes(w.try_into().expect("eight bytes"));
-        if x.wrapping_sub(ONES * 0x20) & !x & HIGH != 0
-            || has_zero(x ^ (ONES * u64::from(b'"')))
-            || has_zero(x ^ (ONES * u64::from(b'\\')))
-        {
-            break;
-        }
-        n += 8;
-    }
-    n + bytes[n..]
-        .iter()
-        .take_while(|&&b| b >= 0x20 && b != b'"' && b != b'\\')
-        .count()
 }
 
 /// The value of four hex digits (either case), as the strict parser reads `\u` escapes.
@@ -207,7 +183,7 @@ impl Pass<'_, '_> {
     fn string(&mut self, name: bool) -> Option<()> {
         self.i += 1;
         let start = self.i;
-        self.i += literal_run(&self.src[start..]);
+        self.i += literal_run::<false>(&self.src[start..]);
         if self.peek()? == b'"' {
             let content = &self.src[start..self.i];
             std::str::from_utf8(content).ok()?;
@@ -254,14 +230,7 @@ impl Pass<'_, '_> {
                 _ => return None,
             }
             let byte = match *b.get(self.i + 1)? {
-                b'"' => b'"',
-                b'\\' => b'\\',
                 b'/' => b'/',
-                b'b' => 0x08,
-                b'f' => 0x0c,
-                b'n' => b'\n',
-                b'r' => b'\r',
-                b't' => b'\t',
                 b'u' => {
                     let unit = hex4(b.get(self.i + 2..self.i + 6)?)?;
                     self.i += 6;
@@ -284,15 +253,15 @@ impl Pass<'_, '_> {
                     let c = char::from_u32(code)?;
                     s.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
                     at = self.i;
-                    self.i += literal_run(&b[self.i..]);
+                    self.i += literal_run::<false>(&b[self.i..]);
                     continue;
                 }
-                _ => return None,
+                letter => short_escape(letter)?,
             };
             s.push(byte);
             self.i += 2;
             at = self.i;
-            self.i += literal_run(&b[self.i..]);
+            self.i += literal_run::<false>(&b[self.i..]);
         }
     }
 

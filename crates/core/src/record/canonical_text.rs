@@ -79,30 +79,6 @@ pub(super) fn check_canonical_text(text: &[u8], c: &mut Checked) -> bool {
     true
 }
 
-/// How many bytes at the start of `bytes` are printable ASCII other than `"` and `\`, tested
-/// eight at a time with the exact word tricks of `canonical::needs_escape`.
-fn ordinary_run(bytes: &[u8]) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH != 0;
-    let mut n = 0;
-    for w in bytes.chunks_exact(8) {
-        let x = u64::from_le_bytes(w.try_into().expect("eight bytes"));
-        if x & HIGH != 0
-            || x.wrapping_sub(ONES * 0x20) & !x & HIGH != 0
-            || has_zero(x ^ (ONES * u64::from(b'"')))
-            || has_zero(x ^ (ONES * u64::from(b'\\')))
-        {
-            break;
-        }
-        n += 8;
-    }
-    n + bytes[n..]
-        .iter()
-        .take_while(|&&b| (0x20..0x80).contains(&b) && b != b'"' && b != b'\\')
-        .count()
-}
-
 /// What the top-level object holds of the members a check reads (byte ranges of their string
 /// contents; for `hash` also the range of the whole member, name to value).
 #[derive(Default)]
@@ -211,7 +187,7 @@ impl Scan<'_> {
         let mut plain = true;
         let mut ascii = true;
         loop {
-            self.i += ordinary_run(&self.b[self.i..]);
+            self.i += canonical::literal_run::<true>(&self.b[self.i..]);
             match *self.b.get(self.i)? {
                 b'"' => {
                     self.i += 1;

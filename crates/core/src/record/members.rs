@@ -140,13 +140,6 @@ fn unescape(s: &[u8]) -> Result<Cow<'_, str>, ()> {
         }
         let c = *s.get(i + 1).ok_or(())?;
         let byte = match c {
-            b'"' => b'"',
-            b'\\' => b'\\',
-            b'b' => 0x08,
-            b'f' => 0x0c,
-            b'n' => b'\n',
-            b'r' => b'\r',
-            b't' => b'\t',
             b'u' => {
                 let hex = std::str::from_utf8(s.get(i + 2..i + 6).ok_or(())?).map_err(|_| ())?;
                 let n =
@@ -158,7 +151,7 @@ fn unescape(s: &[u8]) -> Result<Cow<'_, str>, ()> {
                 i += 6;
                 continue;
             }
-            _ => return Err(()),
+            letter => crate::canonical::short_escape(letter).ok_or(())?,
         };
         out.push(byte);
         i += 2;
