@@ -4,9 +4,9 @@
 //! `changes` and `metadata` (and of any `json`/`jsonb` column) is JSON as the core's strict
 //! parser reads it: a [`Row`] holds it in canonical form, written by the core's
 //! `TextCanonicalizer` without a `Value` (or parsed, where that declines); the `timestamp` text
-//! is left as found (the core converts it). A value that
-//! cannot be represented makes the whole row [`RawData::Unreadable`] with a message naming the
-//! column, never a panic and never a silently altered value.
+//! is left as found (the core converts it). A value that cannot be represented makes the whole
+//! row [`RawData::Unreadable`] with a message naming the column, never a panic and never a
+//! silently altered value.
 //!
 //! [`Table::record`] gives the same record as [`build_record`], as a [`Row`] over one shared
 //! text where every cell can be one (no `Value` tree, no sort, no name copies), and from
