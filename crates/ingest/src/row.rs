@@ -287,7 +287,11 @@ impl Table {
                 }
             }
         }
-        let mut json = Json::new(text.into_bytes(), canon);
+        let mut json = Json {
+            buf: text.into_bytes(),
+            offset: 0,
+            canon,
+        };
         let mut out = Vec::with_capacity(cells.len());
         for &i in shape.order() {
             let kind = self.columns[i].1;
@@ -318,7 +322,11 @@ impl Table {
         if fields.len() != self.columns.len() {
             return None;
         }
-        let mut json = Json::new(Vec::new(), canon);
+        let mut json = Json {
+            buf: Vec::new(),
+            offset: text.len(),
+            canon,
+        };
         let mut out = Vec::with_capacity(fields.len());
         for &i in shape.order() {
             out.push(match fields[i] {
@@ -326,7 +334,7 @@ impl Table {
                 Some((a, b)) => {
                     let s = text.get(a..b)?;
                     match self.columns[i].1 {
-                        ColumnKind::Json => json.cell_after(s, text.len())?,
+                        ColumnKind::Json => json.cell(s)?,
                         kind => text_cell(s, a, kind)?,
                     }
                 }
@@ -349,24 +357,17 @@ impl Table {
 /// parsed when the canonicalizer declines it.
 struct Json<'c> {
     buf: Vec<u8>,
+    /// Where `buf` will start in the row's text.
+    offset: usize,
     canon: &'c mut TextCanonicalizer,
 }
 
-impl<'c> Json<'c> {
-    fn new(buf: Vec<u8>, canon: &'c mut TextCanonicalizer) -> Self {
-        Json { buf, canon }
-    }
-
+impl Json<'_> {
     /// The cell of JSON text `s`, written at the end of `buf`; `None` when it is not JSON.
     fn cell(&mut self, s: &str) -> Option<RowCell> {
-        self.cell_after(s, 0)
-    }
-
-    /// [`Json::cell`] for a `buf` that will follow `offset` bytes of other text.
-    fn cell_after(&mut self, s: &str, offset: usize) -> Option<RowCell> {
-        let a = self.buf.len();
+        let a = self.offset + self.buf.len();
         if self.canon.write(s.as_bytes(), &mut self.buf) {
-            return Some(RowCell::Canonical(offset + a, offset + self.buf.len()));
+            return Some(RowCell::Canonical(a, self.offset + self.buf.len()));
         }
         Value::parse(s.as_bytes())
             .ok()
@@ -381,7 +382,7 @@ impl<'c> Json<'c> {
         std::str::from_utf8(&self.buf).ok()
     }
 
-    /// The whole text (`buf` as given, then what was written).
+    /// The whole text, when `buf` started as the row's text (`offset` 0).
     fn text(self) -> Option<Arc<str>> {
         String::from_utf8(self.buf).ok().map(Arc::from)
     }
