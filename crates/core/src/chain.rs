@@ -29,8 +29,10 @@ pub struct Entry {
     /// The record's seq.
     pub seq: u64,
     /// Its stored `hash`, when readable.
+    #[serde(with = "crate::spill::opt_digest")]
     pub stored: Option<Digest>,
     /// Its stored `prev_hash`, when readable.
+    #[serde(with = "crate::spill::opt_digest")]
     pub prev: Option<Digest>,
     /// Whether the record hashes to its own stored hash (`None` when either is unknown).
     pub content_ok: Option<bool>,

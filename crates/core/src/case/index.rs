@@ -87,8 +87,12 @@ pub(super) struct IndexBuilder {
     max_seq: Vec<u64>,
     /// (keys, unhashed) per tenant, to size the index exactly.
     counts: Vec<(usize, usize)>,
-    sorter: Sorter<(u32, u64), Option<Digest>>,
+    sorter: Sorter<(u32, u64), Key>,
 }
+
+/// A content key as a run holds it.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Key(#[serde(with = "crate::spill::opt_digest")] Option<Digest>);
 
 impl Default for IndexBuilder {
     fn default() -> Self {
@@ -122,7 +126,7 @@ impl IndexBuilder {
         }
         // A run that cannot be written stays in memory (nothing is lost): keep the rest there too
         // rather than try the disk again on every record.
-        if self.sorter.push((id, seq), &key).is_err() {
+        if self.sorter.push((id, seq), &Key(key)).is_err() {
             self.sorter.keep_in_memory();
         }
     }
@@ -141,7 +145,7 @@ impl IndexBuilder {
             .collect();
         let read = self.sorter.finish().and_then(|sorted| {
             for item in sorted {
-                let ((id, seq), key) = item?;
+                let ((id, seq), Key(key)) = item?;
                 let tenant_index = &mut tenant_indexes[id as usize];
                 match key {
                     Some(key) => tenant_index.keys.push((seq, key)),

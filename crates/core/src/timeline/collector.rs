@@ -56,8 +56,11 @@ struct Held {
     /// The actor of a failure (outcome `failure`), for `denial_burst`.
     failure_actor: Option<String>,
     /// Computed hash: copies with another one differ in content.
+    #[serde(with = "crate::spill::opt_digest")]
     content: Option<Digest>,
+    #[serde(with = "crate::spill::opt_digest")]
     stored: Option<Digest>,
+    #[serde(with = "crate::spill::opt_digest")]
     prev: Option<Digest>,
     hash_bad: bool,
     not_canonical: bool,
