@@ -29,6 +29,9 @@ use serde::Serialize;
 /// Default budget of a run's encoded bytes before it is spilled.
 pub(crate) const DEFAULT_BUDGET: usize = 48 << 20;
 
+/// A run's bytes past which its sorter takes the memory of a whole run at once.
+const RESERVE_AT: usize = 1 << 20;
+
 /// Names (tenants) numbered in order of first appearance: the small number a sort key or an
 /// index carries instead of a string per record.
 #[derive(Debug, Default)]
@@ -203,13 +206,36 @@ where
         let held = self.buf.len() + self.items.len() * std::mem::size_of::<(K, usize, usize)>();
         if held >= self.budget {
             self.spill()?;
+        } else if self.buf.len() >= RESERVE_AT && self.buf.capacity() < self.budget {
+            self.reserve_run(held);
         }
         Ok(())
     }
 
+    /// Takes the memory of a whole run at once, once a run passes [`RESERVE_AT`] bytes (it is
+    /// then likely to reach its budget): growing by doubling would touch, and have the system
+    /// zero, about twice as much fresh memory on the way, a visible cost on the thread that
+    /// pushes. Budgets past [`DEFAULT_BUDGET`] (a sorter kept in memory) grow as usual.
+    fn reserve_run(&mut self, held: usize) {
+        if self.budget > DEFAULT_BUDGET {
+            return;
+        }
+        // The run ends with the item that passes the budget: room for one more the size of
+        // the average so far.
+        let items = self.items.len().max(1);
+        let room = self.budget + self.buf.len() / items;
+        self.buf.reserve_exact(room.saturating_sub(self.buf.len()));
+        let projected = (items * self.budget).div_ceil(held.max(1)) + 1;
+        self.items
+            .reserve_exact(projected.saturating_sub(self.items.len()));
+    }
+
     fn sort_run(&mut self) {
-        // Stable: equal keys keep push order.
-        self.items.sort_by(|a, b| a.0.cmp(&b.0));
+        // Equal keys keep push order: items were pushed at increasing offsets (items that
+        // encode to no bytes share one: their end orders them, and two such are the same
+        // bytes). Unstable sorting takes no scratch memory.
+        self.items
+            .sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
     }
 
     fn spill(&mut self) -> io::Result<()> {
