@@ -48,8 +48,9 @@ pub fn write(tl: &Timeline, format: Format, out: &mut dyn Write) -> io::Result<(
     }
     let mut w = io::BufWriter::with_capacity(1 << 16, out);
     write_header(format, &mut w)?;
+    let mut line = Vec::new();
     for e in &tl.events {
-        write_line(e, format, &mut w)?;
+        write_line(e, format, &mut line, &mut w)?;
     }
     w.flush()
 }
@@ -65,8 +66,9 @@ pub fn write_stream(stream: &mut Stream, format: Format, out: &mut dyn Write) ->
     // call holds them, and `out` gets whole blocks.
     let mut w = io::BufWriter::with_capacity(1 << 16, out);
     write_header(format, &mut w)?;
+    let mut line = Vec::new();
     for e in stream {
-        write_line(&e?, format, &mut w)?;
+        write_line(&e?, format, &mut line, &mut w)?;
     }
     w.flush()
 }
@@ -78,10 +80,20 @@ fn write_header<W: Write>(format: Format, out: &mut W) -> io::Result<()> {
     Ok(())
 }
 
-/// One event in a line format (JSON Lines, CSV, Timesketch).
-fn write_line<W: Write>(e: &Event, format: Format, out: &mut W) -> io::Result<()> {
+/// One event in a line format (JSON Lines, CSV, Timesketch); `line` is a buffer kept from
+/// line to line.
+fn write_line<W: Write>(
+    e: &Event,
+    format: Format,
+    line: &mut Vec<u8>,
+    out: &mut W,
+) -> io::Result<()> {
     match format {
-        Format::Json | Format::Jsonl => jsonl::write_event(e, out),
+        Format::Json | Format::Jsonl => {
+            line.clear();
+            jsonl::write_line(e, line);
+            out.write_all(line)
+        }
         Format::Csv => csv::write_row(e, out),
         Format::Timesketch => timesketch::write_event(e, out),
     }
