@@ -32,19 +32,39 @@ pub fn is_end_marker(line: &[u8]) -> bool {
 /// (then [`decode_row`] decodes it).
 pub fn plain_fields(line: &str, out: &mut Vec<Option<(usize, usize)>>) -> bool {
     out.clear();
+    let bytes = line.as_bytes();
     let mut start = 0;
-    for field in split_fields(line.as_bytes()) {
-        let end = start + field.len();
-        if field == b"\\N" {
-            out.push(None);
-        } else if memchr::memchr(b'\\', field).is_some() {
-            return false;
-        } else {
-            out.push(Some((start, end)));
+    // One vectorized pass finds every tab and backslash (a byte-wise split and a search per
+    // field took a tenth of the reading thread of a pg_dump).
+    let mut marks = memchr::memchr2_iter(b'\t', b'\\', bytes);
+    loop {
+        let end = match marks.next() {
+            Some(i) if bytes[i] == b'\t' => i,
+            // A backslash: the whole field must be `\N`.
+            Some(i) => {
+                let field_end = match marks.next() {
+                    Some(j) if bytes[j] == b'\t' => j,
+                    Some(_) => return false,
+                    None => bytes.len(),
+                };
+                if i != start || &bytes[start..field_end] != b"\\N" {
+                    return false;
+                }
+                out.push(None);
+                if field_end == bytes.len() {
+                    return true;
+                }
+                start = field_end + 1;
+                continue;
+            }
+            None => bytes.len(),
+        };
+        out.push(Some((start, end)));
+        if end == bytes.len() {
+            return true;
         }
         start = end + 1;
     }
-    true
 }
 
 /// Splits one data line (without its newline) into raw fields.
@@ -139,6 +159,47 @@ pub fn decode_row(line: &[u8]) -> Vec<Cell> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The one-pass reading of plain fields agrees with splitting at tabs and judging each
+    /// field alone, on lines of every mix of plain, empty, `\N` and escaped fields.
+    #[test]
+    fn plain_fields_are_the_split_fields_judged_one_by_one() {
+        fn by_split(line: &str) -> Option<Vec<Option<(usize, usize)>>> {
+            let mut out = Vec::new();
+            let mut start = 0;
+            for field in split_fields(line.as_bytes()) {
+                let end = start + field.len();
+                if field == b"\\N" {
+                    out.push(None);
+                } else if field.contains(&b'\\') {
+                    return None;
+                } else {
+                    out.push(Some((start, end)));
+                }
+                start = end + 1;
+            }
+            Some(out)
+        }
+        let parts = [
+            "", "a", "\\N", "\\n", "x\\N", "\\Nx", "\\", "\\N\\N", "é\\t", "{}",
+        ];
+        let mut lines = Vec::new();
+        for a in parts {
+            lines.push(a.to_string());
+            for b in parts {
+                lines.push(format!("{a}\t{b}"));
+                for c in parts {
+                    lines.push(format!("{a}\t{b}\t{c}"));
+                }
+            }
+        }
+        let mut out = Vec::new();
+        for line in &lines {
+            let ok = plain_fields(line, &mut out);
+            assert_eq!(ok.then(|| out.clone()), by_split(line), "{line:?}");
+        }
+        assert_eq!(lines.len(), 1110);
+    }
 
     /// The messages are part of the reports: each variant prints what the reader always wrote.
     #[test]
