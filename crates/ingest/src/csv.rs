@@ -10,11 +10,9 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use trailproof_core::canonical::TextCanonicalizer;
-
 use crate::hashing::{open_input, open_input_at, HashingReader, ReadMode};
 use crate::resume::Mark;
-use crate::row::{Cell, ColumnKind, Table};
+use crate::row::{Cell, ColumnKind, RowBuffers, Table};
 use crate::{Digested, IngestError, Location, RawData, RawRecord, RecordSource};
 
 /// Streaming CSV source.
@@ -32,7 +30,7 @@ pub struct CsvSource {
     /// The field ranges of the record just read.
     fields: Vec<Option<(usize, usize)>>,
     /// Writes the rows' JSON text in canonical form.
-    canon: TextCanonicalizer,
+    bufs: RowBuffers,
     done: bool,
 }
 
@@ -119,7 +117,7 @@ impl CsvSource {
             row: 0,
             record: csv::ByteRecord::new(),
             fields: Vec::new(),
-            canon: TextCanonicalizer::default(),
+            bufs: RowBuffers::default(),
             done: false,
         })
     }
@@ -150,7 +148,7 @@ impl CsvSource {
         if n == 1 && self.fields[0].is_none() {
             return None;
         }
-        self.table.text_row(text, &self.fields, &mut self.canon)
+        self.table.text_row(text, &self.fields, &mut self.bufs)
     }
 
     /// Member names from the header row, in file order.
@@ -253,7 +251,7 @@ impl RecordSource for CsvSource {
                     }
                     let data = match bad {
                         Some(m) => RawData::Unreadable(m),
-                        None => self.table.record(cells, &mut self.canon, place),
+                        None => self.table.record(cells, &mut self.bufs, place),
                     };
                     out.push(RawRecord {
                         loc: Location::Row(self.row),

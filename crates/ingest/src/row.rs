@@ -248,14 +248,14 @@ impl Table {
     }
 
     /// The record of one row (`cells` in table order): the record [`build_record`] gives for
-    /// them; `place` prefixes its messages ("row 4 (line 5)"). `canon` writes the JSON cells.
+    /// them; `place` prefixes its messages ("row 4 (line 5)").
     pub fn record(
         &self,
         cells: Vec<Cell>,
-        canon: &mut TextCanonicalizer,
+        bufs: &mut RowBuffers,
         place: impl FnOnce() -> String,
     ) -> RawData {
-        match self.shared_row(&cells, canon) {
+        match self.shared_row(&cells, bufs) {
             Some(row) => RawData::Row(row),
             None => build_record(&self.columns, cells, &place()),
         }
@@ -263,35 +263,22 @@ impl Table {
 
     /// The row as a [`Row`], for cells that are each one; `None` for anything else (a BOOLEAN,
     /// a BLOB, an undecodable or unsafe value, JSON text that does not parse).
-    fn shared_row(&self, cells: &[Cell], canon: &mut TextCanonicalizer) -> Option<Row> {
+    fn shared_row(&self, cells: &[Cell], bufs: &mut RowBuffers) -> Option<Row> {
         let shape = self.shape.as_ref()?;
         if cells.len() != self.columns.len() {
             return None;
         }
         // One text for the row's strings, then the canonical form of its JSON text.
-        let mut text = String::with_capacity(
-            cells
-                .iter()
-                .map(|c| match c {
-                    Cell::Text(s) => s.len(),
-                    _ => 0,
-                })
-                .sum(),
-        );
+        let mut json = bufs.start(b"");
         let mut at = Vec::with_capacity(cells.len());
         for (cell, (_, kind)) in cells.iter().zip(&self.columns) {
-            at.push(text.len());
+            at.push(json.buf.len());
             if let (Cell::Text(s), kind) = (cell, kind) {
                 if *kind != ColumnKind::Json {
-                    text.push_str(s);
+                    json.buf.extend_from_slice(s.as_bytes());
                 }
             }
         }
-        let mut json = Json {
-            buf: text.into_bytes(),
-            offset: 0,
-            canon,
-        };
         let mut out = Vec::with_capacity(cells.len());
         for &i in shape.order() {
             let kind = self.columns[i].1;
@@ -316,17 +303,13 @@ impl Table {
         &self,
         text: &str,
         fields: &[Option<(usize, usize)>],
-        canon: &mut TextCanonicalizer,
+        bufs: &mut RowBuffers,
     ) -> Option<RawData> {
         let shape = self.shape.as_ref()?;
         if fields.len() != self.columns.len() {
             return None;
         }
-        let mut json = Json {
-            buf: Vec::new(),
-            offset: text.len(),
-            canon,
-        };
+        let mut json = bufs.start(text.as_bytes());
         let mut out = Vec::with_capacity(fields.len());
         for &i in shape.order() {
             out.push(match fields[i] {
@@ -340,51 +323,54 @@ impl Table {
                 }
             });
         }
-        let text = match json.written() {
-            None => Arc::from(text),
-            Some(canonical) => {
-                let mut whole = String::with_capacity(text.len() + canonical.len());
-                whole.push_str(text);
-                whole.push_str(canonical);
-                Arc::from(whole)
-            }
-        };
-        Row::new(Arc::clone(shape), text, out).map(RawData::Row)
+        Row::new(Arc::clone(shape), json.text()?, out).map(RawData::Row)
+    }
+}
+
+/// What a reader keeps from row to row to build rows: the JSON canonicalizer and the buffer a
+/// row's text is put together in (so that a row takes one allocation for its text, however
+/// its JSON cells grow).
+#[derive(Debug, Default)]
+pub struct RowBuffers {
+    canon: TextCanonicalizer,
+    text: Vec<u8>,
+}
+
+impl RowBuffers {
+    /// The JSON cells of a row whose text starts with `text`.
+    fn start(&mut self, text: &[u8]) -> Json<'_> {
+        self.text.clear();
+        self.text.extend_from_slice(text);
+        Json {
+            buf: &mut self.text,
+            canon: &mut self.canon,
+        }
     }
 }
 
 /// The JSON cells of one row: each written in canonical form after the row's other text, or
 /// parsed when the canonicalizer declines it.
 struct Json<'c> {
-    buf: Vec<u8>,
-    /// Where `buf` will start in the row's text.
-    offset: usize,
+    /// The row's text so far.
+    buf: &'c mut Vec<u8>,
     canon: &'c mut TextCanonicalizer,
 }
 
 impl Json<'_> {
     /// The cell of JSON text `s`, written at the end of `buf`; `None` when it is not JSON.
     fn cell(&mut self, s: &str) -> Option<RowCell> {
-        let a = self.offset + self.buf.len();
-        if self.canon.write(s.as_bytes(), &mut self.buf) {
-            return Some(RowCell::Canonical(a, self.offset + self.buf.len()));
+        let a = self.buf.len();
+        if self.canon.write(s.as_bytes(), self.buf) {
+            return Some(RowCell::Canonical(a, self.buf.len()));
         }
         Value::parse(s.as_bytes())
             .ok()
             .map(|v| RowCell::Json(Box::new(v)))
     }
 
-    /// What was written, when anything was.
-    fn written(&self) -> Option<&str> {
-        if self.buf.is_empty() {
-            return None;
-        }
-        std::str::from_utf8(&self.buf).ok()
-    }
-
-    /// The whole text, when `buf` started as the row's text (`offset` 0).
+    /// The row's whole text.
     fn text(self) -> Option<Arc<str>> {
-        String::from_utf8(self.buf).ok().map(Arc::from)
+        std::str::from_utf8(self.buf).ok().map(Arc::from)
     }
 }
 
@@ -468,7 +454,7 @@ mod tests {
             v
         };
         let n = cells().len();
-        let mut canon = TextCanonicalizer::default();
+        let mut canon = RowBuffers::default();
         let mut shared = 0;
         let mut texts = 0;
         for names in [["seq", "b", "a"], ["z", "tenant_id", "é"], ["a", "b", "a"]] {

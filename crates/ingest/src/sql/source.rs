@@ -11,15 +11,13 @@ use std::io::{self, BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use trailproof_core::canonical::TextCanonicalizer;
-
 use super::splitter::{Splitter, Statement};
 use super::statement::{create_table, first_word, is_audit_log, is_kw, parse_copy, parse_insert};
 use super::tokenizer::{tokenize, Tok};
 use super::Dialect;
 use crate::copy;
 use crate::hashing::{buffer_size, open_input, HashingReader, ReadMode};
-use crate::row::{ColumnKind, Table};
+use crate::row::{ColumnKind, RowBuffers, Table};
 use crate::{Digested, IngestError, Location, RawData, RawRecord, RecordSource};
 
 enum Copying {
@@ -51,7 +49,7 @@ pub struct SqlDumpSource {
     /// The field ranges of the COPY data line being read.
     fields: Vec<Option<(usize, usize)>>,
     /// Writes the rows' JSON text in canonical form.
-    canon: TextCanonicalizer,
+    bufs: RowBuffers,
     pending: VecDeque<RawRecord>,
     done: bool,
 }
@@ -88,7 +86,7 @@ impl SqlDumpSource {
             copying: Copying::No,
             inserting: None,
             fields: Vec::new(),
-            canon: TextCanonicalizer::default(),
+            bufs: RowBuffers::default(),
             pending: VecDeque::new(),
             done: false,
         })
@@ -227,7 +225,7 @@ impl SqlDumpSource {
                         }
                     };
                     let data = match t {
-                        Ok(cells) => table.record(cells, &mut self.canon, place),
+                        Ok(cells) => table.record(cells, &mut self.bufs, place),
                         Err(error) => RawData::Unreadable(format!("{}: {error}", place())),
                     };
                     self.pending.push_back(RawRecord { loc, data });
@@ -272,13 +270,13 @@ impl SqlDumpSource {
             _ => None,
         };
         let fields = &mut self.fields;
-        let canon = &mut self.canon;
+        let bufs = &mut self.bufs;
         let got = match self.splitter.raw_line() {
             Ok(g) => g.map(|(l, n)| {
                 let end = copy::is_end_marker(l);
                 let data = table
                     .filter(|_| !end)
-                    .map(|table| copy_record(table, l, n, fields, canon));
+                    .map(|table| copy_record(table, l, n, fields, bufs));
                 (end, data, n)
             }),
             Err(e) => return Err(self.io(e)),
@@ -320,17 +318,17 @@ fn copy_record(
     line: &[u8],
     n: u64,
     fields: &mut Vec<Option<(usize, usize)>>,
-    canon: &mut TextCanonicalizer,
+    bufs: &mut RowBuffers,
 ) -> RawData {
     let text = line.strip_suffix(b"\r").unwrap_or(line);
     if let Ok(text) = std::str::from_utf8(text) {
         if copy::plain_fields(text, fields) {
-            if let Some(data) = table.text_row(text, fields, canon) {
+            if let Some(data) = table.text_row(text, fields, bufs) {
                 return data;
             }
         }
     }
-    table.record(copy::decode_row(line), canon, || format!("line {n}"))
+    table.record(copy::decode_row(line), bufs, || format!("line {n}"))
 }
 
 impl RecordSource for SqlDumpSource {
@@ -439,7 +437,7 @@ mod tests {
             b"1\tac\xffme\t{}\tx\ty",
         ];
         let mut plain = 0;
-        let mut canon = TextCanonicalizer::default();
+        let mut canon = RowBuffers::default();
         for line in lines {
             let mut fields = Vec::new();
             let got = copy_record(&table, line, 3, &mut fields, &mut canon);
