@@ -94,14 +94,16 @@ pub fn build_case_with(
     opts: &RunOptions,
     col: Option<&mut Collector>,
 ) -> Result<Case, IngestError> {
-    build_case_zoned(paths, opts, col, &mut Vec::new())
+    build_case_zoned(paths, opts, None, col, &mut Vec::new())
 }
 
 /// Like [`build_case_with`], and when `opts.zones` is set, adds the [`Zones`] of every dump
-/// but SQLite files (looked up by their rows) to `zones`.
+/// but SQLite files (looked up by their rows) to `zones`. A caller that knows how many record
+/// sources it adds to the case after the files (a live check) says so in `sources_after`.
 pub(crate) fn build_case_zoned(
     paths: &[PathBuf],
     opts: &RunOptions,
+    sources_after: Option<usize>,
     mut col: Option<&mut Collector>,
     zones: &mut Vec<FileZones>,
 ) -> Result<Case, IngestError> {
@@ -118,6 +120,12 @@ pub(crate) fn build_case_zoned(
     // Exports and checkpoints first: they anchor the dumps.
     kinds.sort_by_key(|(_, k)| !is_export(k));
     let mut case = Case::new();
+    // The caller that knows what it adds after the files declares every record source, so
+    // that the one source of a case keeps no cross-source index.
+    if let Some(after) = sources_after {
+        let dumps = kinds.iter().filter(|(_, k)| !is_export(k)).count();
+        case.expect_record_sources(dumps + after);
+    }
     let mut exports_collected = false;
     for (path, kind) in &kinds {
         check_cancel(opts)?;

@@ -58,7 +58,13 @@ pub(crate) fn gather(
     mut col: Option<&mut Collector>,
 ) -> Result<Gathered, EngineError> {
     let mut zones = Vec::new();
-    let mut case = build_case_zoned(paths, run, col.as_deref_mut(), &mut zones)?;
+    let mut case = build_case_zoned(
+        paths,
+        run,
+        Some(usize::from(live.is_some())),
+        col.as_deref_mut(),
+        &mut zones,
+    )?;
     let mut verify_urls: Vec<String> = Vec::new();
     for u in case.exports().iter().filter_map(|a| a.verify_url.as_ref()) {
         if !verify_urls.contains(u) {

@@ -13,7 +13,9 @@
 //!   once each;
 //! * an index that spilled reads back exactly as one that stayed in memory; a run that cannot be
 //!   written stays in memory; an index that cannot be read back is empty and says why
-//!   ([`SourceIndex::broken`]), so no pair with it is reconciled.
+//!   ([`SourceIndex::broken`]), so no pair with it is reconciled;
+//! * a source of a case declared to hold one record source keeps no index
+//!   ([`IndexBuilder::skipped`]): its index is empty and says so, the same way.
 
 use std::collections::BTreeMap;
 
@@ -88,6 +90,8 @@ pub(super) struct IndexBuilder {
     /// (keys, unhashed) per tenant, to size the index exactly.
     counts: Vec<(usize, usize)>,
     sorter: Sorter<(u32, u64), Key>,
+    /// False for a source no other source will be reconciled with.
+    kept: bool,
 }
 
 /// A content key as a run holds it.
@@ -108,11 +112,28 @@ impl IndexBuilder {
             max_seq: Vec::new(),
             counts: Vec::new(),
             sorter: Sorter::new(dir, budget),
+            kept: true,
         }
+    }
+
+    /// An index that keeps nothing, for the one record source of a case.
+    pub(super) fn skipped() -> Self {
+        IndexBuilder {
+            kept: false,
+            ..IndexBuilder::default()
+        }
+    }
+
+    /// Whether records pushed are kept.
+    pub(super) fn kept(&self) -> bool {
+        self.kept
     }
 
     /// Adds the record at `seq` of `tenant`, with its content key (`None` when not canonical).
     pub(super) fn push(&mut self, tenant: &str, seq: u64, key: Option<Digest>) {
+        if !self.kept {
+            return;
+        }
         let (id, new) = self.tenants.id(tenant);
         if new {
             self.max_seq.push(0);
@@ -133,6 +154,16 @@ impl IndexBuilder {
 
     /// The index, read back in (tenant, seq) order; input order is kept within one seq.
     pub(super) fn build(self, input: String, subset: Option<Scope>) -> SourceIndex {
+        if !self.kept {
+            return SourceIndex {
+                broken: Some(format!(
+                    "no index of {input} was kept (the case was declared to hold one record source)"
+                )),
+                input,
+                subset,
+                tenants: BTreeMap::new(),
+            };
+        }
         let mut tenant_indexes: Vec<TenantIndex> = self
             .counts
             .iter()

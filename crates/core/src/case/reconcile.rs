@@ -225,6 +225,9 @@ impl SourceRun {
     /// record where it disagrees (for the field diff later) and notes records an earlier subset
     /// source should hold but lacks; then adds the record's content key to the index.
     pub(super) fn index_record(&mut self, tenant: &str, seq: u64, checked: &Checked) {
+        if self.peers.is_empty() && !self.index.kept() {
+            return;
+        }
         let key = content_key(checked);
         for (position, peer) in self.peers.iter().enumerate() {
             let Some(peer_tenant) = peer.tenants.get(tenant) else {

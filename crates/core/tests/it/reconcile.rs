@@ -274,3 +274,38 @@ fn without_a_second_read_a_divergence_stands_without_its_fields() {
     );
     assert_eq!(cross(&r)[0].0, Status::Failed);
 }
+
+/// A case declared to hold one record source keeps no index of it: reconciling nothing costs
+/// nothing. A second source started anyway is not reconciled with it, and the report says so
+/// (not possible) instead of passing the pair; declared as two, the same pair is reconciled.
+#[test]
+fn a_source_declared_alone_keeps_no_index_and_a_pair_with_it_is_not_possible() {
+    let declared = |n: usize| {
+        let mut case = Case::new();
+        case.expect_record_sources(n);
+        add_dump(&mut case, "dump.jsonl", lines());
+        add_live(&mut case, "live", &critical(), &critical_lines());
+        case.report("t", "0")
+    };
+    let alone = declared(1);
+    assert_eq!(errors(&alone), vec![]);
+    assert_eq!(
+        cross(&alone),
+        vec![(
+            Status::NotPossible,
+            String::new(),
+            "no index of dump.jsonl was kept (the case was declared to hold one record source): \
+             dump.jsonl and live are not reconciled record by record"
+                .to_string()
+        )]
+    );
+    let two = declared(2);
+    let c = cross(&two);
+    assert_eq!(c.len(), 1, "{c:?}");
+    assert_eq!(c[0].0, Status::Passed);
+    assert!(
+        c[0].2.contains("7 seq(s) held by both compared"),
+        "{}",
+        c[0].2
+    );
+}
