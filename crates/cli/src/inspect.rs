@@ -114,7 +114,7 @@ fn neighbours(path: &Path, tenant: &str, seq: u64) -> anyhow::Result<(Vec<Checke
                     break;
                 }
             }
-            if let Some(e) = evidence {
+            if let Some(mut e) = evidence {
                 let recovered = e
                     .findings(&Case::new(), &display(path))?
                     .into_iter()

@@ -407,7 +407,7 @@ fn add_records(
         digest
     })?;
     case.finish_source(run, digest.size, digest.sha256);
-    if let Some(evidence) = sqlite {
+    if let Some(mut evidence) = sqlite {
         let findings = evidence.findings(case, &name)?;
         case.add(findings, evidence.checks());
     }
