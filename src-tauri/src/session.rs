@@ -27,7 +27,9 @@ use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 use trailproof_core::report::Report;
-use trailproof_core::timeline::model::{Dimension, Event, Flag, Integrity, Summary, Timeline};
+use trailproof_core::timeline::model::{
+    Dimension, Event, Flag, Integrity, Kind, Summary, Timeline,
+};
 use trailproof_core::timeline::stream::Stream;
 use trailproof_ingest::hashing::FileIdentity;
 use trailproof_ingest::IngestError;
@@ -119,7 +121,7 @@ impl From<Stop> for AppError {
 
 /// The store of `events` (in timeline order) and the facets of the filter menus, except tenants.
 fn index(
-    events: impl Iterator<Item = io::Result<Event>>,
+    mut next: impl FnMut(&mut Event) -> io::Result<bool>,
     dict_cap: usize,
     cancel: Option<&AtomicBool>,
 ) -> Result<(Store, Facets), Stop> {
@@ -131,8 +133,9 @@ fn index(
         (SLOT_ACTOR, BTreeSet::new(), Vec::new()),
         (SLOT_RESOURCE_TYPE, BTreeSet::new(), Vec::new()),
     ];
-    for e in events {
-        let e = e.map_err(Stop::Io)?;
+    // One event, refilled by `next`: its strings are reused from entry to entry.
+    let mut e = Event::new(Kind::Event, String::new(), 0, Integrity::Verified);
+    while next(&mut e).map_err(Stop::Io)? {
         if b.len().is_multiple_of(CANCEL_EVERY) && cancel.is_some_and(|c| c.load(Ordering::Relaxed))
         {
             return Err(Stop::Cancelled);
@@ -210,7 +213,9 @@ impl Loaded {
         verification_urls: Vec<String>,
     ) -> Loaded {
         let Timeline { events, summary } = timeline;
-        let Ok((store, facets)) = index(events.into_iter().map(Ok), dict_cap, None) else {
+        let mut events = events.into_iter();
+        let next = |e: &mut Event| Ok(events.next().map(|next| *e = next).is_some());
+        let Ok((store, facets)) = index(next, dict_cap, None) else {
             unreachable!("no I/O and no cancel flag");
         };
         Loaded::assemble(
@@ -236,7 +241,7 @@ impl Loaded {
         verification_urls: Vec<String>,
         cancel: &AtomicBool,
     ) -> Result<Loaded, AppError> {
-        let (store, facets) = index(stream.by_ref(), store::DICT_CAP, Some(cancel))?;
+        let (store, facets) = index(|e| stream.next_into(e), store::DICT_CAP, Some(cancel))?;
         let summary = stream.summary().clone();
         drop(stream);
         Ok(Loaded::assemble(

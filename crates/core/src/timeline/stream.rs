@@ -124,57 +124,16 @@ impl Stream {
 }
 
 impl Stream {
-    /// The event of an entry and its key.
-    fn event(&mut self, key: TimeKey, entry: Entry) -> io::Result<Event> {
-        let (unread, nanos, rank, seq, kind, _) = key;
-        let nanos = (!unread).then_some(nanos);
-        // Ranks and source numbers come from this collector; one that names nothing can only
-        // come from a damaged run: an error, never a panic.
-        let damaged = || io::Error::new(io::ErrorKind::InvalidData, "a damaged timeline run");
-        let tenant = match entry.tenant {
-            Some(t) => t,
-            None => self.names.get(rank as usize).ok_or_else(damaged)?.clone(),
-        };
-        let integrity = entry.integrity;
-        let mut e = Event::new(kind, tenant, seq, integrity);
-        e.seq_end = entry.seq_end;
-        e.timestamp = nanos.map(|n| Instant { nanos: n }.canonical());
-        e.micros = nanos.map(|n| Instant { nanos: n }.micros());
-        let fields = match entry.members {
-            Dims::Log(p) => self.log.fields(p)?,
-            Dims::Here(f) => *f,
-        };
-        for (d, value) in Dimension::ALL.into_iter().zip(fields) {
-            *e.dimension_mut(d) = value;
-        }
-        e.sources = match entry.sources {
-            Sources::Numbered(ids) => ids
-                .iter()
-                .map(|&s| self.sources.get(s as usize).cloned().ok_or_else(damaged))
-                .collect::<io::Result<_>>()?,
-            Sources::Named(names) => names,
-        };
-        e.diverged_fields = entry.diverged_fields;
-        e.missing_from = entry.missing_from;
-        e.flags = entry.flags;
-        e.findings = entry.findings;
-        Ok(e)
-    }
-}
-
-impl Iterator for Stream {
-    type Item = io::Result<Event>;
-
-    fn next(&mut self) -> Option<io::Result<Event>> {
-        let (key, entry) = match self.events.next()? {
-            Ok(v) => v,
-            Err(err) => return Some(Err(err)),
+    /// Writes the next event into `e`, reusing its strings and lists (a caller that keeps one
+    /// event allocates next to nothing per event once they have grown); false at the end. The
+    /// event is the one [`Iterator::next`] hands out, field for field.
+    pub fn next_into(&mut self, e: &mut Event) -> io::Result<bool> {
+        let (key, entry) = match self.events.next() {
+            None => return Ok(false),
+            Some(item) => item?,
         };
         let (_, _, rank, seq, kind, version) = key;
-        let mut e = match self.event(key, entry) {
-            Ok(e) => e,
-            Err(err) => return Some(Err(err)),
-        };
+        self.fill(key, entry, e)?;
         if kind == Kind::Event && version == 0 && self.bursts.contains(&(rank, seq)) {
             e.flags.push(Flag::DenialBurst);
             e.flags.sort();
@@ -193,8 +152,98 @@ impl Iterator for Stream {
             if s.first_timestamp.is_none() {
                 s.first_timestamp = Some(t.clone());
             }
-            s.last_timestamp = Some(t.clone());
+            match &mut s.last_timestamp {
+                Some(last) => last.clone_from(t),
+                None => s.last_timestamp = Some(t.clone()),
+            }
         }
-        Some(Ok(e))
+        Ok(true)
+    }
+
+    /// Sets every field of `e` to the event of an entry and its key.
+    fn fill(&mut self, key: TimeKey, entry: Entry, e: &mut Event) -> io::Result<()> {
+        let (unread, nanos, rank, seq, kind, _) = key;
+        // Ranks and source numbers come from this collector; one that names nothing can only
+        // come from a damaged run: an error, never a panic.
+        let damaged = || io::Error::new(io::ErrorKind::InvalidData, "a damaged timeline run");
+        e.kind = kind;
+        match entry.tenant {
+            Some(t) => e.tenant_id = t,
+            None => {
+                let name = self.names.get(rank as usize).ok_or_else(damaged)?;
+                e.tenant_id.clone_from(name);
+            }
+        }
+        e.seq = seq;
+        e.seq_end = entry.seq_end;
+        if unread {
+            e.timestamp = None;
+            e.micros = None;
+        } else {
+            let at = Instant { nanos };
+            let text = at.canonical_bytes();
+            let text = std::str::from_utf8(&text).map_err(|_| damaged())?;
+            set(&mut e.timestamp, Some(text));
+            e.micros = Some(at.micros());
+        }
+        match entry.members {
+            Dims::Log(p) => {
+                let bytes = self.log.read(p)?;
+                let fields: [Option<&str>; Dimension::COUNT] = postcard::from_bytes(bytes)
+                    .map_err(|err| io::Error::new(io::ErrorKind::InvalidData, err))?;
+                for (d, value) in Dimension::ALL.into_iter().zip(fields) {
+                    set(e.dimension_mut(d), value);
+                }
+            }
+            Dims::Here(fields) => {
+                for (d, value) in Dimension::ALL.into_iter().zip(*fields) {
+                    *e.dimension_mut(d) = value;
+                }
+            }
+        }
+        match entry.sources {
+            Sources::Numbered(ids) => {
+                e.sources.truncate(ids.len());
+                for (i, &s) in ids.iter().enumerate() {
+                    let name = self.sources.get(s as usize).ok_or_else(damaged)?;
+                    match e.sources.get_mut(i) {
+                        Some(slot) => slot.clone_from(name),
+                        None => e.sources.push(name.clone()),
+                    }
+                }
+            }
+            Sources::Named(names) => e.sources = names,
+        }
+        e.integrity = entry.integrity;
+        e.diverged_fields = entry.diverged_fields;
+        e.missing_from = entry.missing_from;
+        e.flags = entry.flags;
+        e.findings = entry.findings;
+        Ok(())
+    }
+}
+
+/// Sets `slot` to `value`, in the string it holds when it holds one.
+fn set(slot: &mut Option<String>, value: Option<&str>) {
+    match (slot.as_mut(), value) {
+        (Some(s), Some(v)) => {
+            s.clear();
+            s.push_str(v);
+        }
+        (None, Some(v)) => *slot = Some(v.to_owned()),
+        (_, None) => *slot = None,
+    }
+}
+
+impl Iterator for Stream {
+    type Item = io::Result<Event>;
+
+    fn next(&mut self) -> Option<io::Result<Event>> {
+        let mut e = Event::new(Kind::Event, String::new(), 0, Integrity::Verified);
+        match self.next_into(&mut e) {
+            Ok(true) => Some(Ok(e)),
+            Ok(false) => None,
+            Err(err) => Some(Err(err)),
+        }
     }
 }

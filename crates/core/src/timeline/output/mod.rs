@@ -12,7 +12,7 @@ pub mod timesketch;
 
 use std::io::{self, Write};
 
-use super::model::{Event, Kind, Timeline};
+use super::model::{Event, Integrity, Kind, Timeline};
 use super::stream::Stream;
 
 /// Output formats of a timeline.
@@ -67,8 +67,10 @@ pub fn write_stream(stream: &mut Stream, format: Format, out: &mut dyn Write) ->
     let mut w = io::BufWriter::with_capacity(1 << 16, out);
     write_header(format, &mut w)?;
     let mut line = Vec::new();
-    for e in stream {
-        write_line(&e?, format, &mut line, &mut w)?;
+    // One event, refilled: its strings are reused from event to event.
+    let mut e = Event::new(Kind::Event, String::new(), 0, Integrity::Verified);
+    while stream.next_into(&mut e)? {
+        write_line(&e, format, &mut line, &mut w)?;
     }
     w.flush()
 }
