@@ -9,7 +9,9 @@
 //! Invariants:
 //! * order is by key, and items with equal keys come back in the order they were pushed (runs are
 //!   written in push order, sorting within a run is stable, the merge prefers the earlier run);
-//! * memory holds one run under the budget plus one read buffer per spilled run;
+//! * memory holds one run under the budget plus one read buffer per spilled run, and at most
+//!   [`MAX_RUNS`] runs are open at once: past that, the runs written so far are merged into one
+//!   (a case of any size needs a bounded number of open files);
 //! * spill files are created with [`tempfile::tempfile_in`] in the directory given (by default
 //!   the system's temporary directory, `TMPDIR`): unlinked at once, so the operating system
 //!   deletes them even if the process dies, and never next to the evidence;
@@ -27,7 +29,10 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 /// Default budget of a run's encoded bytes before it is spilled.
-pub(crate) const DEFAULT_BUDGET: usize = 48 << 20;
+pub(crate) const DEFAULT_BUDGET: usize = 16 << 20;
+
+/// Runs a sorter keeps open before it merges them into one.
+pub(crate) const MAX_RUNS: usize = 128;
 
 /// A run's bytes past which its sorter takes the memory of a whole run at once.
 const RESERVE_AT: usize = 1 << 20;
@@ -154,6 +159,8 @@ pub(crate) struct Sorter<K, T> {
     buf: Vec<u8>,
     items: Vec<(K, usize, usize)>,
     runs: Vec<File>,
+    /// Runs kept open before they are merged into one ([`MAX_RUNS`]).
+    max_runs: usize,
     len: u64,
     _item: PhantomData<fn() -> T>,
 }
@@ -171,6 +178,7 @@ where
             buf: Vec::new(),
             items: Vec::new(),
             runs: Vec::new(),
+            max_runs: MAX_RUNS,
             len: 0,
             _item: PhantomData,
         }
@@ -261,6 +269,38 @@ where
         self.runs.push(file);
         self.buf.clear();
         self.items.clear();
+        if self.runs.len() >= self.max_runs {
+            self.compact()?;
+        }
+        Ok(())
+    }
+
+    /// Merges every run written so far into one, frame by frame in key order (ties to the
+    /// earlier run, so push order holds), without decoding the items.
+    fn compact(&mut self) -> io::Result<()> {
+        let mut readers: Vec<Run> = std::mem::take(&mut self.runs)
+            .into_iter()
+            .map(Run::new)
+            .collect();
+        let mut heap = BinaryHeap::with_capacity(readers.len());
+        for (i, r) in readers.iter_mut().enumerate() {
+            if let Some(k) = r.next_frame::<K>()? {
+                heap.push(Reverse(Head(k, i)));
+            }
+        }
+        let mut w = BufWriter::with_capacity(1 << 16, tempfile::tempfile_in(&self.dir)?);
+        while let Some(Reverse(Head(_, i))) = heap.pop() {
+            let frame = &readers[i].frame;
+            let len = u32::try_from(frame.len()).expect("a frame read back fits its length");
+            w.write_all(&len.to_le_bytes())?;
+            w.write_all(frame)?;
+            if let Some(k) = readers[i].next_frame::<K>()? {
+                heap.push(Reverse(Head(k, i)));
+            }
+        }
+        let mut file = w.into_inner().map_err(|e| e.into_error())?;
+        file.rewind()?;
+        self.runs.push(file);
         Ok(())
     }
 
@@ -274,14 +314,7 @@ where
             }));
         }
         self.spill()?;
-        let mut readers: Vec<Run> = self
-            .runs
-            .into_iter()
-            .map(|f| Run {
-                r: BufReader::with_capacity(1 << 16, f),
-                frame: Vec::new(),
-            })
-            .collect();
+        let mut readers: Vec<Run> = self.runs.into_iter().map(Run::new).collect();
         let mut heap = BinaryHeap::with_capacity(readers.len());
         let mut heads = Vec::with_capacity(readers.len());
         for (i, r) in readers.iter_mut().enumerate() {
@@ -307,7 +340,15 @@ struct Run {
 }
 
 impl Run {
-    fn next<K: DeserializeOwned, T: DeserializeOwned>(&mut self) -> io::Result<Option<(K, T)>> {
+    fn new(f: File) -> Run {
+        Run {
+            r: BufReader::with_capacity(1 << 16, f),
+            frame: Vec::new(),
+        }
+    }
+
+    /// Reads the next frame into `frame`; its key, `None` at the end of the run.
+    fn next_frame<K: DeserializeOwned>(&mut self) -> io::Result<Option<K>> {
         // End of run only at a frame boundary; a partial frame is an error (`UnexpectedEof`).
         if self.r.fill_buf()?.is_empty() {
             return Ok(None);
@@ -316,7 +357,15 @@ impl Run {
         self.r.read_exact(&mut len)?;
         self.frame.resize(u32::from_le_bytes(len) as usize, 0);
         self.r.read_exact(&mut self.frame)?;
-        let (k, rest) = postcard::take_from_bytes::<K>(&self.frame).map_err(invalid)?;
+        let (k, _) = postcard::take_from_bytes::<K>(&self.frame).map_err(invalid)?;
+        Ok(Some(k))
+    }
+
+    fn next<K: DeserializeOwned, T: DeserializeOwned>(&mut self) -> io::Result<Option<(K, T)>> {
+        let Some(k) = self.next_frame::<K>()? else {
+            return Ok(None);
+        };
+        let (_, rest) = postcard::take_from_bytes::<K>(&self.frame).map_err(invalid)?;
         let t = postcard::from_bytes::<T>(rest).map_err(invalid)?;
         Ok(Some((k, t)))
     }
@@ -429,6 +478,27 @@ mod tests {
         // Ties in push order: key 0 holds items 0, 7, 14, ...
         assert_eq!(disk[0].1, "item 0");
         assert_eq!(disk[1].1, "item 7");
+    }
+
+    /// Past its limit of open runs a sorter merges them into one: the items come back in the
+    /// same order (ties in push order across merged and later runs), with few runs open.
+    #[test]
+    fn merged_runs_keep_order_and_ties() {
+        let items: Vec<(u32, String)> = (0..500u32)
+            .map(|i| ((i * 37) % 7, format!("item {i}")))
+            .collect();
+        let (_, expected) = sorted(usize::MAX, &items);
+        let dir = std::env::temp_dir();
+        let mut s = Sorter::new(&dir, 256);
+        s.max_runs = 3;
+        let mut most = 0;
+        for (k, v) in &items {
+            s.push(*k, v).unwrap();
+            most = most.max(s.spilled_runs());
+        }
+        assert_eq!(most, 2, "runs are merged once there are three");
+        let got: Vec<(u32, String)> = s.finish().unwrap().map(Result::unwrap).collect();
+        assert_eq!(got, expected);
     }
 
     #[test]
