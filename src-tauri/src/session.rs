@@ -30,6 +30,7 @@ use trailproof_core::report::Report;
 use trailproof_core::timeline::model::{
     Dimension, Event, Flag, Integrity, Kind, Summary, Timeline,
 };
+use trailproof_core::timeline::prefetch::with_prefetch;
 use trailproof_core::timeline::stream::Stream;
 use trailproof_ingest::hashing::FileIdentity;
 use trailproof_ingest::IngestError;
@@ -241,7 +242,10 @@ impl Loaded {
         verification_urls: Vec<String>,
         cancel: &AtomicBool,
     ) -> Result<Loaded, AppError> {
-        let (store, facets) = index(|e| stream.next_into(e), store::DICT_CAP, Some(cancel))?;
+        // The stream is read ahead on a thread of its own while this one indexes.
+        let (store, facets) = with_prefetch(&mut stream, |next| {
+            index(next, store::DICT_CAP, Some(cancel))
+        })?;
         let summary = stream.summary().clone();
         drop(stream);
         Ok(Loaded::assemble(

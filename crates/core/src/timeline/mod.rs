@@ -3,7 +3,7 @@
 //!
 //! Laid out like plaso's: the data model ([`model`]: entries, integrity states, flags, the
 //! summary), the [`collector`] that builds a timeline from the checked records of a case (with
-//! its [`stream`] of ordered events), the rules that judge an event ([`integrity`] and
+//! its [`stream`] of ordered events, which [`prefetch`] reads ahead on a thread of its own), the rules that judge an event ([`integrity`] and
 //! [`flags`]), and one writer per output format ([`output`]: JSON, JSON Lines, CSV, Timesketch).
 //!
 //! A [`collector::Collector`] takes checked records from any number of sources (export payload
@@ -22,4 +22,5 @@ pub mod integrity;
 mod members_log;
 pub mod model;
 pub mod output;
+pub mod prefetch;
 pub mod stream;

@@ -128,3 +128,55 @@ fn rechained_suffix_diverges_the_same_on_disk() {
         .collect();
     assert_eq!(diverged, vec![31, 39]);
 }
+
+/// A stream read ahead on its own thread gives the same events in the same order, and a caller
+/// that stops early stops the reading thread too (the call returns; nothing hangs).
+#[test]
+fn a_prefetched_stream_gives_the_same_events_and_can_stop_early() {
+    use trailproof_core::timeline::model::Event;
+    use trailproof_core::timeline::prefetch::with_prefetch;
+    let dir = scratch("prefetch");
+    // Past a few batches: the vectors' records under fifteen tenant names (the copies fail
+    // their hashes, which changes nothing here), and two more sources.
+    let mut records = Vec::new();
+    for k in 0..15 {
+        for mut r in trailproof_testkit::jsonl::records() {
+            let t = format!("{}-{k}", r["tenant_id"].as_str().unwrap());
+            r["tenant_id"] = t.into();
+            records.push(r);
+        }
+    }
+    let many = dir.join("many.jsonl");
+    trailproof_testkit::jsonl::write(&many, &records);
+    let paths = [
+        many,
+        vector("tampered/deleted-record.sqlite"),
+        vector("export-acme-critical.pdf"),
+    ];
+    let mut mem = Collector::with_spill(&dir, usize::MAX);
+    let report = collected(&paths, &mut mem);
+    let whole = mem.finish(&report, &opts()).unwrap();
+    assert!(whole.events.len() > 3 * 256, "{}", whole.events.len());
+    for stop in [Some(3), None] {
+        let mut col = Collector::with_spill(&dir, TINY);
+        let r = collected(&paths, &mut col);
+        let mut stream = col.finish_stream(&r, &opts()).unwrap();
+        let mut e = Event::new(Kind::Event, String::new(), 0, Integrity::Verified);
+        let got = with_prefetch(&mut stream, |next| {
+            let mut got = Vec::new();
+            while stop.is_none_or(|n| got.len() < n) && next(&mut e).unwrap() {
+                got.push(e.clone());
+            }
+            got
+        });
+        let want = match stop {
+            Some(n) => &whole.events[..n],
+            None => &whole.events[..],
+        };
+        assert_eq!(got, want);
+        if stop.is_none() {
+            assert_eq!(stream.summary(), &whole.summary);
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

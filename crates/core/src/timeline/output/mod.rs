@@ -13,6 +13,7 @@ pub mod timesketch;
 use std::io::{self, Write};
 
 use super::model::{Event, Integrity, Kind, Timeline};
+use super::prefetch::with_prefetch;
 use super::stream::Stream;
 
 /// Output formats of a timeline.
@@ -67,11 +68,15 @@ pub fn write_stream(stream: &mut Stream, format: Format, out: &mut dyn Write) ->
     let mut w = io::BufWriter::with_capacity(1 << 16, out);
     write_header(format, &mut w)?;
     let mut line = Vec::new();
-    // One event, refilled: its strings are reused from event to event.
+    // One event, refilled (its strings reused from event to event), read ahead on a thread of
+    // its own while this one writes.
     let mut e = Event::new(Kind::Event, String::new(), 0, Integrity::Verified);
-    while stream.next_into(&mut e)? {
-        write_line(&e, format, &mut line, &mut w)?;
-    }
+    with_prefetch(stream, |next| -> io::Result<()> {
+        while next(&mut e)? {
+            write_line(&e, format, &mut line, &mut w)?;
+        }
+        Ok(())
+    })?;
     w.flush()
 }
 
