@@ -461,12 +461,16 @@ mod tests {
         (runs, s.finish().unwrap().map(Result::unwrap).collect())
     }
 
+    /// 500 items whose keys repeat (k % 7), so ties cross run boundaries.
+    fn tied_items() -> Vec<(u32, String)> {
+        (0..500u32)
+            .map(|i| ((i * 37) % 7, format!("item {i}")))
+            .collect()
+    }
+
     #[test]
     fn spilled_and_in_memory_orders_agree_and_keep_push_order_on_ties() {
-        // Keys repeat (k % 7) so ties cross run boundaries.
-        let items: Vec<(u32, String)> = (0..500u32)
-            .map(|i| ((i * 37) % 7, format!("item {i}")))
-            .collect();
+        let items = tied_items();
         let (runs_mem, mem) = sorted(usize::MAX, &items);
         let (runs_disk, disk) = sorted(256, &items);
         assert_eq!(runs_mem, 0);
@@ -484,9 +488,7 @@ mod tests {
     /// same order (ties in push order across merged and later runs), with few runs open.
     #[test]
     fn merged_runs_keep_order_and_ties() {
-        let items: Vec<(u32, String)> = (0..500u32)
-            .map(|i| ((i * 37) % 7, format!("item {i}")))
-            .collect();
+        let items = tied_items();
         let (_, expected) = sorted(usize::MAX, &items);
         let dir = std::env::temp_dir();
         let mut s = Sorter::new(&dir, 256);
