@@ -337,6 +337,8 @@ where
 struct Run {
     r: BufReader<File>,
     frame: Vec<u8>,
+    /// Where the item starts in `frame`, after its key.
+    item_at: usize,
 }
 
 impl Run {
@@ -344,6 +346,7 @@ impl Run {
         Run {
             r: BufReader::with_capacity(1 << 16, f),
             frame: Vec::new(),
+            item_at: 0,
         }
     }
 
@@ -357,7 +360,8 @@ impl Run {
         self.r.read_exact(&mut len)?;
         self.frame.resize(u32::from_le_bytes(len) as usize, 0);
         self.r.read_exact(&mut self.frame)?;
-        let (k, _) = postcard::take_from_bytes::<K>(&self.frame).map_err(invalid)?;
+        let (k, rest) = postcard::take_from_bytes::<K>(&self.frame).map_err(invalid)?;
+        self.item_at = self.frame.len() - rest.len();
         Ok(Some(k))
     }
 
@@ -365,8 +369,7 @@ impl Run {
         let Some(k) = self.next_frame::<K>()? else {
             return Ok(None);
         };
-        let (_, rest) = postcard::take_from_bytes::<K>(&self.frame).map_err(invalid)?;
-        let t = postcard::from_bytes::<T>(rest).map_err(invalid)?;
+        let t = postcard::from_bytes::<T>(&self.frame[self.item_at..]).map_err(invalid)?;
         Ok(Some((k, t)))
     }
 }

@@ -91,9 +91,7 @@ impl SqliteEvidence {
         let check =
             |status, detail: String| Check::new("sqlite_journal", status, detail).input(name);
         if !recover && !wal && !journal {
-            evidence
-                .checks
-                .push(check(Status::Passed, NOTHING_BESIDE.into()));
+            evidence.checks.push(nothing_beside(name));
             return Ok(evidence);
         }
         if !wal && !journal {
@@ -169,8 +167,7 @@ impl SqliteEvidence {
     fn take_scan(&mut self, scan: Result<Scan, RecoverError>, name: &str) {
         match scan {
             Ok(scan) => {
-                self.checks
-                    .push(Check::new("sqlite_journal", Status::Passed, NOTHING_BESIDE).input(name));
+                self.checks.push(nothing_beside(name));
                 self.candidates = scan.candidates;
             }
             Err(e) => {
@@ -187,13 +184,8 @@ impl SqliteEvidence {
                 Ok(scan) => self.take_scan(scan, &name),
                 // A carver that panicked changes no verdict by itself, as one that failed.
                 Err(_) => self.checks.extend([
-                    Check::new("sqlite_journal", Status::Passed, NOTHING_BESIDE).input(&name),
-                    Check::new(
-                        "record_recovery",
-                        Status::NotPossible,
-                        "the database's pages could not be searched for earlier versions of records: the carving thread stopped unexpectedly",
-                    )
-                    .input(&name),
+                    nothing_beside(&name),
+                    not_searched(&"the carving thread stopped unexpectedly", &name),
                 ]),
             }
         }
@@ -373,19 +365,29 @@ fn scan_failed(
             .input(name),
         );
     } else {
-        checks.push(Check::new("sqlite_journal", Status::Passed, NOTHING_BESIDE).input(name));
+        checks.push(nothing_beside(name));
     }
     if recover {
-        checks.push(
-            Check::new(
-                "record_recovery",
-                Status::NotPossible,
-                format!("the database's pages could not be searched for earlier versions of records: {e}"),
-            )
-            .input(name),
-        );
+        checks.push(not_searched(&e, name));
     }
     checks
+}
+
+/// The `sqlite_journal` check of a database with nothing beside it.
+fn nothing_beside(name: &str) -> Check {
+    Check::new("sqlite_journal", Status::Passed, NOTHING_BESIDE).input(name)
+}
+
+/// The `record_recovery` check of a database whose pages could not be searched, and why.
+fn not_searched(why: &dyn std::fmt::Display, name: &str) -> Check {
+    Check::new(
+        "record_recovery",
+        Status::NotPossible,
+        format!(
+            "the database's pages could not be searched for earlier versions of records: {why}"
+        ),
+    )
+    .input(name)
 }
 
 /// A carved candidate as a record to grade, and as the finding shows it.

@@ -70,22 +70,29 @@ pub fn write_number(n: f64, out: &mut Vec<u8>) {
     // Integers below 2^53 (every `seq`) print as their digits in ECMAScript too; ryu-js is
     // for everything else.
     if n.fract() == 0.0 && n.abs() < 9_007_199_254_740_992.0 {
-        let mut v = n.abs() as u64;
-        let mut digits = [0u8; 20];
-        let mut i = digits.len();
-        while v > 0 {
-            i -= 1;
-            digits[i] = b'0' + (v % 10) as u8;
-            v /= 10;
-        }
         if n < 0.0 {
             out.push(b'-');
         }
-        out.extend_from_slice(&digits[i..]);
+        write_u64(n.abs() as u64, out);
         return;
     }
     let mut buf = ryu_js::Buffer::new();
     out.extend_from_slice(buf.format_finite(n).as_bytes());
+}
+
+/// Appends the decimal digits of `v`.
+pub(crate) fn write_u64(mut v: u64, out: &mut Vec<u8>) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[i..]);
 }
 
 /// How many bytes at the start of `bytes` a JSON string holds as they are: anything but `"`,

@@ -125,6 +125,11 @@ fn beyond() -> io::Error {
 impl LogReader {
     /// The dimensions appended at `p` (the bytes of a [`Fields`]).
     pub(crate) fn fields(&mut self, p: Place) -> io::Result<Fields> {
+        Ok(self.borrowed(p)?.map(|v| v.map(str::to_owned)))
+    }
+
+    /// The dimensions appended at `p`, borrowed from the log's bytes.
+    pub(crate) fn borrowed(&mut self, p: Place) -> io::Result<[Option<&str>; Dimension::COUNT]> {
         postcard::from_bytes(self.read(p)?)
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
     }

@@ -188,10 +188,7 @@ impl Stream {
         }
         match entry.members {
             Dims::Log(p) => {
-                let bytes = self.log.read(p)?;
-                let fields: [Option<&str>; Dimension::COUNT] = postcard::from_bytes(bytes)
-                    .map_err(|err| io::Error::new(io::ErrorKind::InvalidData, err))?;
-                for (d, value) in Dimension::ALL.into_iter().zip(fields) {
+                for (d, value) in Dimension::ALL.into_iter().zip(self.log.borrowed(p)?) {
                     set(e.dimension_mut(d), value);
                 }
             }

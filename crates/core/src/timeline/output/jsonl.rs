@@ -8,7 +8,7 @@
 
 use std::io::{self, Write};
 
-use crate::canonical::write_string;
+use crate::canonical::{write_string, write_u64};
 use crate::timeline::model::{Dimension, Event, Kind};
 
 /// Writes one event and its line end.
@@ -80,20 +80,6 @@ fn write_list<'a>(items: impl Iterator<Item = &'a str>, out: &mut Vec<u8>) {
         write_string(s, out);
     }
     out.push(b']');
-}
-
-fn write_u64(mut v: u64, out: &mut Vec<u8>) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(&digits[i..]);
 }
 
 #[cfg(test)]
