@@ -12,6 +12,8 @@
 
 use std::collections::HashSet;
 
+use crate::pages::PageSet;
+
 use crate::error::{AnomalyKind, RecoverError};
 use crate::record::read_varint;
 
@@ -308,7 +310,7 @@ pub(crate) fn walk_tree<S: PageSource>(
     root: u32,
     page_size: usize,
     usable: usize,
-    visited: &mut HashSet<u32>,
+    visited: &mut PageSet,
     visit: &mut Visit<'_, S>,
 ) -> Result<(), RecoverError> {
     let mut stack = vec![(root, 0usize)];

@@ -65,6 +65,14 @@ pub enum RecoverError {
         offset: u64,
         problem: JournalProblem,
     },
+    /// The temporary file that holds the live rows of a large table could not be written or
+    /// read back (it lives in [`crate::Options::temp_dir`], never beside the evidence).
+    #[error("the carver's temporary file in {}: {source}", dir.display())]
+    Temporary {
+        dir: std::path::PathBuf,
+        #[source]
+        source: io::Error,
+    },
 }
 
 fn frame_words(frame: Option<u32>) -> String {

@@ -24,8 +24,9 @@
 //! * memory stays bounded on hostile input: files are read a page at a time (evidence reaches
 //!   gigabytes), records are capped ([`Options::max_record_bytes`]), candidates are capped
 //!   ([`Options::max_candidates`]), overflow pages followed while carving are budgeted
-//!   ([`Options::max_overflow_reads`]); what grows with the file is one small entry per live
-//!   row of the table (8 bytes), per page visited, per WAL frame and per journal page;
+//!   ([`Options::max_overflow_reads`]); what grows with the file is a bit per page, an entry
+//!   per WAL frame and per journal page, and the live rows of the table past
+//!   [`Options::live_rows_in_memory`] go to a temporary file (8 bytes a row);
 //! * every loop is bounded: b-tree walks and the freelist keep a visited set (cycles and shared
 //!   pages stop there, as an [`Anomaly`]), overflow chains never revisit a page, carving moves
 //!   forward only;
@@ -39,6 +40,8 @@ mod error;
 mod header;
 mod io;
 mod journal;
+mod live;
+mod pages;
 mod record;
 mod scan;
 mod schema;
@@ -231,6 +234,11 @@ pub struct Options {
     pub max_candidates: usize,
     /// Overflow pages that carving may follow in one scan.
     pub max_overflow_reads: u64,
+    /// Live rows of the table noted in memory (8 bytes each) before the rest go to a
+    /// temporary file in [`Options::temp_dir`].
+    pub live_rows_in_memory: usize,
+    /// Where that temporary file is made (unlinked at once): the system's by default.
+    pub temp_dir: std::path::PathBuf,
 }
 
 impl Default for Options {
@@ -240,6 +248,8 @@ impl Default for Options {
             max_record_bytes: 16 << 20,
             max_candidates: 100_000,
             max_overflow_reads: 1 << 18,
+            live_rows_in_memory: 1 << 20,
+            temp_dir: std::env::temp_dir(),
         }
     }
 }

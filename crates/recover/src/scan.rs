@@ -26,6 +26,8 @@ use crate::error::{Anomalies, AnomalyKind, EvidenceFile, RecoverError};
 use crate::header::{DatabaseHeader, HEADER_LEN};
 use crate::io::{EvidenceReader, ReadSeek};
 use crate::journal;
+use crate::live::LiveRows;
+use crate::pages::PageSet;
 use crate::schema::{find_table, read_schema};
 use crate::view::{Evidence, Located, View, ViewSource};
 use crate::wal::{self, FrameStatus};
@@ -210,6 +212,11 @@ pub fn scan(
         options.max_record_bytes,
     )?;
     let table = find_table(&entries, &options.table)?;
+    // Every page the files can hold gets a bit in the page sets; other numbers are hashed.
+    let page_limit = ev
+        .main_pages
+        .saturating_add(ev.wal_info.as_ref().map_or(0, |w| w.frames.len() as u32))
+        .saturating_add(ev.journal_info.as_ref().map_or(0, |j| j.pages.len() as u32));
     let mut scanner = Scanner {
         carver: Carver::new(
             &table,
@@ -226,8 +233,8 @@ pub fn scan(
             full: false,
             compacted_at: None,
         },
-        live: Vec::new(),
-        overflow_pages: HashSet::new(),
+        live: LiveRows::new(options.temp_dir.clone(), options.live_rows_in_memory),
+        overflow_pages: PageSet::new(page_limit),
         max_record: options.max_record_bytes,
         usable,
     };
@@ -237,7 +244,7 @@ pub fn scan(
             roots.push(e.root_page);
         }
     }
-    let mut visited = HashSet::new();
+    let mut visited = PageSet::new(page_limit);
     for root in roots {
         scanner.walk_state_tree(&mut ev, root, root == table.root_page, &mut visited)?;
     }
@@ -328,9 +335,9 @@ struct Scanner {
     carver: Carver,
     out: Collector,
     /// (payload length, saturated to u32, and page) of every live row of the table.
-    live: Vec<(u32, u32)>,
+    live: LiveRows,
     /// Overflow pages of live cells of the state.
-    overflow_pages: HashSet<u32>,
+    overflow_pages: PageSet,
     max_record: u64,
     usable: usize,
 }
@@ -342,7 +349,7 @@ impl Scanner {
         ev: &mut Evidence<'_>,
         root: u32,
         is_table: bool,
-        visited: &mut HashSet<u32>,
+        visited: &mut PageSet,
     ) -> Result<(), RecoverError> {
         let ps = ev.page_size as usize;
         let usable = self.usable;
@@ -363,7 +370,12 @@ impl Scanner {
                     };
                     if is_table && header.kind == LEAF_TABLE {
                         let len = u32::try_from(cell.payload_len).unwrap_or(u32::MAX);
-                        self.live.push((len, page));
+                        self.live
+                            .push(len, page)
+                            .map_err(|source| RecoverError::Temporary {
+                                dir: self.live.dir().to_path_buf(),
+                                source,
+                            })?;
                     }
                     if let Some(first) = cell.overflow {
                         let needed = (cell.payload_len.min(self.max_record) as usize)
@@ -471,7 +483,7 @@ impl Scanner {
         &mut self,
         ev: &mut Evidence<'_>,
         header: &DatabaseHeader,
-        visited: &mut HashSet<u32>,
+        visited: &mut PageSet,
     ) -> Result<(), RecoverError> {
         let ps = ev.page_size as usize;
         let mut trunk = header.first_freelist_trunk;
@@ -553,7 +565,7 @@ impl Scanner {
         &mut self,
         ev: &mut Evidence<'_>,
         header: &DatabaseHeader,
-        visited: &HashSet<u32>,
+        visited: &PageSet,
     ) -> Result<(), RecoverError> {
         let wal_state = ev
             .wal_info
@@ -576,8 +588,8 @@ impl Scanner {
             if self.out.full {
                 break;
             }
-            if visited.contains(&page)
-                || self.overflow_pages.contains(&page)
+            if visited.contains(page)
+                || self.overflow_pages.contains(page)
                 || page == header.lock_byte_page()
                 || header.is_pointer_map_page(page)
             {
@@ -700,12 +712,11 @@ impl Scanner {
         for (i, c) in self.out.candidates.iter().enumerate() {
             by_len.entry(c.payload.len() as u64).or_default().push(i);
         }
-        let pages: BTreeSet<u32> = self
-            .live
-            .iter()
-            .filter(|&&(len, _)| by_len.contains_key(&u64::from(len)))
-            .map(|&(_, page)| page)
-            .collect();
+        let mut pages = PageSet::new(ev.main_pages);
+        let dir = self.live.dir().to_path_buf();
+        self.live
+            .pages_with(|len| by_len.contains_key(&u64::from(len)), &mut pages)
+            .map_err(|source| RecoverError::Temporary { dir, source })?;
         let ps = ev.page_size as usize;
         let usable = self.usable;
         let mut image = vec![0u8; ps];
@@ -714,7 +725,7 @@ impl Scanner {
             ev,
             view: View::State,
         };
-        for page in pages {
+        for page in pages.iter() {
             if !src.page(page, &mut image)? {
                 continue;
             }

@@ -12,10 +12,9 @@
 //! name: `seq` must be an integer >= 1, `hash` and `prev_hash` 64 hexadecimal digits. These
 //! rules, more than anything, keep random bytes from passing for a record.
 
-use std::collections::HashSet;
-
 use crate::btree::{cell_payload, parse_cell, walk_tree, PageSource, LEAF_TABLE};
 use crate::error::RecoverError;
+use crate::pages::PageSet;
 use crate::record::{decode_record, SqlValue};
 
 /// A column's type affinity.
@@ -106,7 +105,7 @@ pub(crate) fn read_schema<S: PageSource>(
     max_record_bytes: u64,
 ) -> Result<Vec<SchemaEntry>, RecoverError> {
     let mut entries = Vec::new();
-    let mut visited = HashSet::new();
+    let mut visited = PageSet::new(0);
     walk_tree(
         src,
         1,

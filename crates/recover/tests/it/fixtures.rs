@@ -6,8 +6,8 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 use trailproof_recover::{
-    scan, write_state, Candidate, EvidenceFile, FrameStatus, Options, ReadSeek, RecordHeader, Scan,
-    SqlValue,
+    scan, write_state, Candidate, EvidenceFile, FrameStatus, Options, ReadSeek, RecordHeader,
+    RecoverError, Scan, SqlValue,
 };
 
 fn dir() -> PathBuf {
@@ -20,6 +20,10 @@ fn expected() -> Value {
 }
 
 fn scan_fixture(files: &Value) -> Scan {
+    scan_fixture_with(files, &Options::default())
+}
+
+fn scan_fixture_with(files: &Value, options: &Options) -> Scan {
     let open = |key: &str| {
         files
             .get(key)
@@ -32,7 +36,7 @@ fn scan_fixture(files: &Value) -> Scan {
         &mut main,
         wal.as_mut().map(|f| f as &mut dyn ReadSeek),
         journal.as_mut().map(|f| f as &mut dyn ReadSeek),
-        &Options::default(),
+        options,
     )
     .expect("scan")
 }
@@ -83,6 +87,47 @@ fn every_fixture_gives_exactly_the_expected_candidates() {
                 .map(|c| (c.from, c.offset, c.region, c.header, c.rowid, c.wal_frame))
                 .collect::<Vec<_>>()
         );
+    }
+}
+
+/// Live rows written to the temporary file (here every one of them) are read back whole: the
+/// copies of live rows in superseded images are still dropped, and every fixture gives the
+/// same candidates and anomalies as with the rows held in memory.
+#[test]
+fn live_rows_spilled_to_a_temporary_file_change_nothing() {
+    let spill = Options {
+        live_rows_in_memory: 1,
+        ..Options::default()
+    };
+    let all = expected();
+    for (name, fixture) in all["fixtures"].as_object().unwrap() {
+        let held = scan_fixture(&fixture["files"]);
+        let spilled = scan_fixture_with(&fixture["files"], &spill);
+        assert_eq!(held.candidates, spilled.candidates, "{name}");
+        assert_eq!(held.anomalies, spilled.anomalies, "{name}");
+    }
+}
+
+/// A temporary directory that cannot be written is an error of the scan that names it, once
+/// the live rows outgrow memory (and none while they fit).
+#[test]
+fn an_unwritable_temporary_directory_is_named() {
+    let files = &expected()["fixtures"]["wal_edit"]["files"];
+    let missing = dir().join("no-such-directory");
+    let options = Options {
+        temp_dir: missing.clone(),
+        ..Options::default()
+    };
+    assert!(!scan_fixture_with(files, &options).candidates.is_empty());
+    let options = Options {
+        live_rows_in_memory: 1,
+        ..options
+    };
+    let open = |n: &str| File::open(dir().join(files[n].as_str().unwrap())).unwrap();
+    let err = scan(&mut open("main"), Some(&mut open("wal")), None, &options).unwrap_err();
+    match err {
+        RecoverError::Temporary { dir, .. } => assert_eq!(dir, missing),
+        other => panic!("{other}"),
     }
 }
 
