@@ -135,6 +135,9 @@ pub(crate) struct Carver {
     /// Overflow pages that carving may still read in this scan.
     pub overflow_budget: u64,
     pub overflow_budget_spent: bool,
+    /// Whether [`Carver::could_start`] can pass at a zero byte (it reads the first byte alone
+    /// there): when not, runs of zeros, the most of a page's unused space, are stepped over.
+    zero_starts: bool,
 }
 
 /// Where in a page image a region lies.
@@ -166,7 +169,7 @@ impl Carver {
             })
             .collect();
         let strong = specs.len() >= 4 && specs.iter().any(|s| s.rule == ColumnRule::Hex64);
-        Carver {
+        let mut carver = Carver {
             specs,
             strong,
             page_size,
@@ -174,7 +177,10 @@ impl Carver {
             max_record,
             overflow_budget,
             overflow_budget_spent: false,
-        }
+            zero_starts: true,
+        };
+        carver.zero_starts = carver.could_start(&[0]);
+        carver
     }
 
     /// Finds every record in `region`, in order, none overlapping.
@@ -209,6 +215,17 @@ impl Carver {
                     }
                     None => at = serial_start,
                 }
+                continue;
+            }
+            if !self.zero_starts && region.image.get(at) == Some(&0) {
+                // Up to the next nonzero byte or free block (the ones before `at` are passed).
+                let limit = blocks.peek().map_or(end, |&b| b.min(end));
+                let zeros = region.image.get(at..limit).unwrap_or_default();
+                at += zeros
+                    .iter()
+                    .position(|&b| b != 0)
+                    .unwrap_or(zeros.len())
+                    .max(1);
                 continue;
             }
             if !self.could_start(region.image.get(at..end).unwrap_or_default()) {
@@ -646,6 +663,24 @@ mod tests {
         let mut whole = h.clone();
         whole.extend_from_slice(&b);
         assert_eq!(found[0].payload, whole);
+    }
+
+    /// Zeros are stepped over up to a free block's start, never past it: the record under a
+    /// free-block header that starts with a zero byte, after a run of zeros, is found.
+    #[test]
+    fn a_run_of_zeros_stops_at_a_free_block() {
+        let (h, b) = record(5, None);
+        let mut image = vec![0u8; 1024];
+        let fb = 200;
+        let start = fb + 2;
+        image[start..start + h.len()].copy_from_slice(&h);
+        image[start + h.len()..start + h.len() + b.len()].copy_from_slice(&b);
+        let size = 2 + h.len() + b.len();
+        image[fb..fb + 4].copy_from_slice(&[0, 0, 0, size as u8]);
+        let found = carve(&image, 50..1024, &[fb]);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].start, start);
+        assert!(!Carver::new(&table(), 1024, 1024, 1 << 20, 10).zero_starts);
     }
 
     #[test]
