@@ -19,6 +19,9 @@ pub(crate) struct EvidenceReader<'a> {
     inner: &'a mut dyn ReadSeek,
     pub len: u64,
     pub file: EvidenceFile,
+    /// Where the reader stands, when known: a read that starts there needs no seek (a b-tree
+    /// walk reads its pages mostly in file order).
+    at: Option<u64>,
 }
 
 impl<'a> EvidenceReader<'a> {
@@ -30,7 +33,12 @@ impl<'a> EvidenceReader<'a> {
                 offset: 0,
                 source,
             })?;
-        Ok(EvidenceReader { inner, len, file })
+        Ok(EvidenceReader {
+            inner,
+            len,
+            file,
+            at: None,
+        })
     }
 
     /// Fills `buf` from `offset`: the number of bytes the file had there (the rest is zeroed).
@@ -41,9 +49,10 @@ impl<'a> EvidenceReader<'a> {
             source,
         };
         let available = self.len.saturating_sub(offset).min(buf.len() as u64) as usize;
-        if available > 0 {
+        if available > 0 && self.at != Some(offset) {
             self.inner.seek(SeekFrom::Start(offset)).map_err(io)?;
         }
+        self.at = None;
         let mut filled = 0;
         while filled < available {
             match self.inner.read(&mut buf[filled..available]) {
@@ -58,6 +67,9 @@ impl<'a> EvidenceReader<'a> {
                     })
                 }
             }
+        }
+        if available > 0 {
+            self.at = Some(offset + filled as u64);
         }
         buf[filled..].fill(0);
         Ok(filled)
@@ -79,5 +91,30 @@ mod tests {
         assert_eq!(buf, [3, 4, 0, 0]);
         assert_eq!(r.read_at(100, &mut buf).unwrap(), 0);
         assert_eq!(buf, [0; 4]);
+    }
+
+    /// Reads in file order skip the seek; any other read seeks.
+    #[test]
+    fn reads_in_order_and_out_of_order_give_the_bytes_asked_for() {
+        let bytes: Vec<u8> = (0..=255).collect();
+        let mut c = Cursor::new(bytes);
+        let mut r = EvidenceReader::new(&mut c, EvidenceFile::Main).unwrap();
+        let mut buf = [0u8; 4];
+        for (offset, first) in [
+            (0, 0u8),
+            (4, 4),
+            (8, 8),
+            (2, 2),
+            (6, 6),
+            (200, 200),
+            (204, 204),
+        ] {
+            r.read_at(offset, &mut buf).unwrap();
+            assert_eq!(buf, [first, first + 1, first + 2, first + 3], "at {offset}");
+        }
+        assert_eq!(r.read_at(254, &mut buf).unwrap(), 2);
+        assert_eq!(buf, [254, 255, 0, 0]);
+        r.read_at(0, &mut buf).unwrap();
+        assert_eq!(buf, [0, 1, 2, 3]);
     }
 }
