@@ -149,6 +149,8 @@ fn from_record(rec: Option<&Value>) -> (Fields, bool, bool) {
 /// The same from a canonical record's text: `None` when a dimension is neither a string nor
 /// null, or `metadata` names a `threshold` (the parsed record answers those).
 fn from_text(text: &[u8]) -> Option<(TextFields<'_>, bool, bool)> {
+    // Checked once as a whole: every string member is then sliced out of it.
+    let whole = std::str::from_utf8(text).ok()?;
     let m = Members::of(text)?;
     // One pass names each member once.
     let mut values: [Option<&[u8]>; Dimension::COUNT] = [None; Dimension::COUNT];
@@ -166,7 +168,7 @@ fn from_text(text: &[u8]) -> Option<(TextFields<'_>, bool, bool)> {
     }
     let mut fields: TextFields = Default::default();
     for (f, v) in fields.iter_mut().zip(values) {
-        *f = members::string_value(v).ok()?;
+        *f = members::string_value_within(whole, v).ok()?;
     }
     let changes = changes.is_some_and(|v| v != b"null");
     // A mass export needs both `row_count` and `threshold` in `metadata`.
