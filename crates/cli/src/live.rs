@@ -41,6 +41,9 @@ pub fn run(a: LiveArgs) -> anyhow::Result<u8> {
         url: a.url.clone(),
         options: opts,
     };
+    if let Some(out) = &a.report {
+        output::refuse_evidence("--report", out, &a.evidence)?;
+    }
     let investigation = Investigation::new(&a.evidence).live(Some(&req));
     let report = match &a.report {
         Some(path) => {

@@ -69,6 +69,9 @@ fn write(a: TimelineArgs, opts: &TimelineOptions, bar: &Bar) -> anyhow::Result<u
             a.format
         )
     })?;
+    if let Some(out) = &a.output {
+        output::refuse_evidence("-o", out, &a.files)?;
+    }
     let mut stream = match a.live {
         None => {
             let given = a.connect.given();

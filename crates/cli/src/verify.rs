@@ -58,6 +58,12 @@ pub fn run(mut a: VerifyArgs) -> anyhow::Result<u8> {
         }
     }
     a.files.splice(0..0, a.anchors.iter().cloned());
+    if let Some(out) = &a.report {
+        output::refuse_evidence("--report", out, &a.files)?;
+    }
+    if let Some(out) = &a.checkpoint_out {
+        output::refuse_evidence("--checkpoint-out", out, &a.files)?;
+    }
     let bar = Bar::new(!a.no_progress && std::io::stderr().is_terminal());
     let investigation = Investigation::new(&a.files)
         .progress(&bar)

@@ -29,6 +29,13 @@ fn evidence_paths(file: &CaseFile) -> anyhow::Result<Vec<PathBuf>> {
     Ok(paths)
 }
 
+/// Refuses an `out` that is the case file or one of the case's evidence files.
+fn refuse_case_files(file: &CaseFile, what: &str, out: &Path) -> anyhow::Result<()> {
+    let mut files = trailproof_casefile::intake::evidence_paths(file)?;
+    files.push(file.path().to_path_buf());
+    output::refuse_evidence(what, out, &files)
+}
+
 /// Writes `bytes` to `out`, logs it in the case, and names it with its SHA-256 on stderr.
 fn write_and_log(
     file: &mut CaseFile,
@@ -62,6 +69,7 @@ pub fn report(case: &Path, out: &Path) -> anyhow::Result<u8> {
         );
     };
     let mut file = CaseFile::open(case, true)?;
+    refuse_case_files(&file, "the report", out)?;
     let paths = evidence_paths(&file)?;
     let (h, _) = handover(&file)?;
     let outcome = Investigation::new(&paths).timeline(&TimelineOptions::default())?;
@@ -78,6 +86,7 @@ pub fn report(case: &Path, out: &Path) -> anyhow::Result<u8> {
 /// `case export CASE --format F [--annotated-only] -o OUT`.
 pub fn export(case: &Path, format: &str, annotated_only: bool, out: &Path) -> anyhow::Result<u8> {
     let mut file = CaseFile::open(case, true)?;
+    refuse_case_files(&file, "-o", out)?;
     let (h, state) = handover(&file)?;
     let mut bytes = Vec::new();
     if format == "case-uco" {

@@ -10,9 +10,12 @@
 //! reaches a terminal only through the human summary's filter of control characters; nothing
 //! here reads the clock or the locale.
 
+mod guard;
 mod human;
 mod offload;
 mod progress;
+
+pub use guard::refuse_evidence;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};

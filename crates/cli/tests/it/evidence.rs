@@ -88,3 +88,74 @@ fn no_command_changes_or_adds_a_file_beside_the_evidence() {
     }
     assert_eq!(snapshot(&evidence), before, "the evidence folder changed");
 }
+
+/// An output path that names evidence, however spelled, is refused (exit 2, the file named)
+/// before anything is read or written: the evidence stays byte for byte as it was.
+#[test]
+fn an_output_path_that_names_evidence_is_refused() {
+    let evidence = scratch("evidence-as-output");
+    let jsonl = evidence.join("records.jsonl");
+    std::fs::copy(vector("records.jsonl"), &jsonl).unwrap();
+    let recovery = root().join("tests/fixtures/recovery");
+    let db = evidence.join("wal_edit.sqlite");
+    std::fs::copy(recovery.join("wal_edit.sqlite"), &db).unwrap();
+    std::fs::copy(
+        recovery.join("wal_edit.sqlite-wal"),
+        evidence.join("wal_edit.sqlite-wal"),
+    )
+    .unwrap();
+    let pdf = evidence.join("two-updates.pdf");
+    std::fs::copy(
+        root().join("tests/fixtures/pdf-recovery/two-updates.pdf"),
+        &pdf,
+    )
+    .unwrap();
+    let before = snapshot(&evidence);
+    let spelled = evidence.join(".").join("records.jsonl");
+    let wal = evidence.join("wal_edit.sqlite-wal");
+    let cases: [(&[&str], &Path, &str); 5] = [
+        (
+            &["timeline", "--format", "jsonl", "-o"],
+            &jsonl,
+            "records.jsonl",
+        ),
+        (&["timeline", "-o"], &spelled, "records.jsonl"),
+        (
+            &["timeline", "--format", "csv", "-o"],
+            &wal,
+            "wal_edit.sqlite-wal",
+        ),
+        (&["verify", "--checkpoint-out"], &jsonl, "records.jsonl"),
+        (&["verify", "--report"], &pdf, "two-updates.pdf"),
+    ];
+    for (args, out, named) in cases {
+        let o = Command::new(env!("CARGO_BIN_EXE_trailproof"))
+            .args(args)
+            .arg(out)
+            .args([&jsonl, &db, &pdf])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("is the evidence file") && stderr.contains(named),
+            "{args:?}: {stderr}"
+        );
+    }
+    assert_eq!(snapshot(&evidence), before, "the evidence changed");
+    // The same commands with an output elsewhere run.
+    let out = scratch("evidence-as-output-out").join("t.jsonl");
+    let o = Command::new(env!("CARGO_BIN_EXE_trailproof"))
+        .args(["timeline", "--format", "jsonl", "-o"])
+        .arg(&out)
+        .arg(&jsonl)
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(out.is_file());
+}
