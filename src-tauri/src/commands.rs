@@ -291,6 +291,7 @@ pub async fn export_report(
     else {
         return Ok(None);
     };
+    work::refuse_evidence(&path, &case, state.case_file_path())?;
     // With a case file open, the report carries the case (its evidence re-hashed now) and
     // writing it is logged in the examiner log.
     let case_file = state.case_file_handover()?;
@@ -322,6 +323,7 @@ pub async fn save_checkpoint(
     ) else {
         return Ok(None);
     };
+    work::refuse_evidence(&path, &case, state.case_file_path())?;
     let saved = blocking(move || work::save(&path, &work::checkpoint_bytes(&case))).await?;
     if state.case_file_path().is_some() {
         state.with_case_file(|w| w.log_export(&saved, "checkpoint"))?;
@@ -383,6 +385,7 @@ pub async fn export_timeline(
     let Some(path) = dialogs::save_path(&app, name, label, ext) else {
         return Ok(None);
     };
+    work::refuse_evidence(&path, &case, state.case_file_path())?;
     // With a case file open, the timeline carries its annotations and analyst events, and
     // writing it is logged in the examiner log.
     let case_file = state.case_file_handover()?;

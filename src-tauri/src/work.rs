@@ -406,6 +406,20 @@ fn argv(case: &Loaded) -> Vec<String> {
     v
 }
 
+/// Refuses a save path that is one of the case's evidence files (or the `-wal` or `-journal`
+/// beside one), or the open case file: the save dialog lets the user pick any file, and the
+/// rename that puts an export in place would replace the evidence it was made from.
+pub fn refuse_evidence(
+    path: &Path,
+    case: &Loaded,
+    case_file: Option<String>,
+) -> Result<(), AppError> {
+    let mut files = case.paths.clone();
+    files.extend(case_file.map(PathBuf::from));
+    trailproof_engine::outputs::refuse_evidence(path, &files)
+        .map_err(|e| AppError::new(ErrorKind::Save, e.to_string()))
+}
+
 /// Writes `bytes` to `path` (through a temporary file beside it, renamed into place).
 pub fn save(path: &Path, bytes: &[u8]) -> Result<Saved, AppError> {
     let saved = save_with(path, |w| w.write_all(bytes))?;

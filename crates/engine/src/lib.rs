@@ -22,6 +22,7 @@
 
 pub mod files;
 mod investigate;
+pub mod outputs;
 pub mod zones;
 
 pub use files::{display, NoProgress, Progress, BATCH};

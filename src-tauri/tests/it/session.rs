@@ -404,6 +404,36 @@ fn exports_write_only_the_chosen_file() {
 }
 
 #[test]
+fn a_save_path_that_is_evidence_or_the_case_file_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let evidence = dir.path().join("records.jsonl");
+    std::fs::copy(vector("records.jsonl"), &evidence).unwrap();
+    let case = open(std::slice::from_ref(&evidence));
+    let e = work::refuse_evidence(&evidence, &case, None).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Save);
+    assert!(
+        e.message.contains("is the evidence file") && e.message.contains("records.jsonl"),
+        "{}",
+        e.message
+    );
+    // Another spelling of the same file is the same file.
+    let respelled = dir.path().join(".").join("records.jsonl");
+    assert!(work::refuse_evidence(&respelled, &case, None).is_err());
+    // The open case file is refused as well; a new path passes.
+    let case_file = dir.path().join("case.trailproof");
+    std::fs::write(&case_file, b"case").unwrap();
+    let named = Some(case_file.to_string_lossy().into_owned());
+    assert!(work::refuse_evidence(&case_file, &case, named.clone()).is_err());
+    assert!(work::refuse_evidence(&case_file, &case, None).is_ok());
+    let new = dir.path().join("report.html");
+    assert!(work::refuse_evidence(&new, &case, named).is_ok());
+    assert_eq!(
+        std::fs::read(&evidence).unwrap(),
+        std::fs::read(vector("records.jsonl")).unwrap()
+    );
+}
+
+#[test]
 fn verification_urls_come_from_the_export() {
     let case = open(&[vector("export-acme-critical.pdf")]);
     assert_eq!(

@@ -10,12 +10,9 @@
 //! reaches a terminal only through the human summary's filter of control characters; nothing
 //! here reads the clock or the locale.
 
-mod guard;
 mod human;
 mod offload;
 mod progress;
-
-pub use guard::refuse_evidence;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -51,6 +48,13 @@ pub fn parse_report_path(s: &str) -> Result<PathBuf, String> {
         Some(_) => Ok(p),
         None => Err("the report file must end in .html or .pdf".to_string()),
     }
+}
+
+/// Refuses an output path (given as `what`) that is one of `evidence`
+/// ([`trailproof_engine::outputs::refuse_evidence`]).
+pub fn refuse_evidence(what: &str, output: &Path, evidence: &[PathBuf]) -> anyhow::Result<()> {
+    trailproof_engine::outputs::refuse_evidence(output, evidence)
+        .map_err(|e| anyhow::anyhow!("{what} {e}"))
 }
 
 /// Writes the report, with the flagged events and gaps of `tl`, to `path` in the format its

@@ -1,16 +1,14 @@
-//! Outputs never land on evidence: a path given for an output (a timeline, a report, a
-//! checkpoint) that names one of the command's evidence files, or the `-wal` or `-journal` that
-//! SQLite keeps beside one, is refused before anything is read or written, so that a slip of
-//! the command line (`timeline -o dump.jsonl dump.jsonl`) cannot destroy the evidence it was
-//! meant to examine.
+//! Outputs never land on evidence: a path chosen for an output (a timeline, a report, a
+//! checkpoint; on the command line or in the app's save dialog) that names one of the case's
+//! evidence files, or the `-wal` or `-journal` that SQLite keeps beside one, is refused before
+//! anything is written, so that a slip (`timeline -o dump.jsonl dump.jsonl`) cannot destroy the
+//! evidence it was meant to examine.
 //!
 //! Files are compared by identity (device and inode on Unix, the canonical path elsewhere), so
 //! another spelling of the path, a hard link or a symbolic link to the evidence is refused too.
 //! An output path where nothing exists yet destroys nothing and passes.
 
 use std::path::{Path, PathBuf};
-
-use anyhow::bail;
 
 #[cfg(unix)]
 type Identity = (u64, u64);
@@ -35,9 +33,21 @@ fn beside(path: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// An error naming `output` (given as `what`) when it is one of `evidence` or the `-wal` or
-/// `-journal` beside one of them.
-pub fn refuse_evidence(what: &str, output: &Path, evidence: &[PathBuf]) -> anyhow::Result<()> {
+/// An output path that is an evidence file.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{} is the evidence file {}: an output never overwrites evidence, choose another path",
+    output.display(),
+    evidence.display()
+)]
+pub struct EvidenceAsOutput {
+    pub output: PathBuf,
+    /// The evidence file it is (one of those given, or the `-wal` or `-journal` beside one).
+    pub evidence: PathBuf,
+}
+
+/// An error when `output` is one of `evidence` or the `-wal` or `-journal` beside one of them.
+pub fn refuse_evidence(output: &Path, evidence: &[PathBuf]) -> Result<(), EvidenceAsOutput> {
     let Some(target) = identity(output) else {
         return Ok(());
     };
@@ -48,12 +58,10 @@ pub fn refuse_evidence(what: &str, output: &Path, evidence: &[PathBuf]) -> anyho
             beside(input, "-journal"),
         ] {
             if identity(&file).as_ref() == Some(&target) {
-                bail!(
-                    "{what} {} is the evidence file {}: an output never overwrites evidence, \
-                     choose another path",
-                    output.display(),
-                    file.display()
-                );
+                return Err(EvidenceAsOutput {
+                    output: output.to_path_buf(),
+                    evidence: file,
+                });
             }
         }
     }
@@ -72,14 +80,11 @@ mod tests {
         std::fs::write(&db, b"x").unwrap();
         std::fs::write(beside(&db, "-wal"), b"w").unwrap();
         let evidence = [db.clone()];
-        let err = |out: &Path| {
-            refuse_evidence("--report", out, &evidence)
-                .unwrap_err()
-                .to_string()
-        };
+        let err = |out: &Path| refuse_evidence(out, &evidence).unwrap_err().to_string();
         assert!(err(&db).contains("is the evidence file"), "{}", err(&db));
         assert!(err(&dir.join("./audit.sqlite")).contains("audit.sqlite"));
-        assert!(err(&beside(&db, "-wal")).contains("audit.sqlite-wal"));
+        let e = refuse_evidence(&beside(&db, "-wal"), &evidence).unwrap_err();
+        assert_eq!(e.evidence, beside(&db, "-wal"));
         #[cfg(unix)]
         {
             let link = dir.join("link");
@@ -88,11 +93,11 @@ mod tests {
             assert!(err(&link).contains("is the evidence file"));
         }
         // A -journal that is not there, a new file, another existing file: fine.
-        assert!(refuse_evidence("-o", &beside(&db, "-journal"), &evidence).is_ok());
-        assert!(refuse_evidence("-o", &dir.join("new.html"), &evidence).is_ok());
+        assert!(refuse_evidence(&beside(&db, "-journal"), &evidence).is_ok());
+        assert!(refuse_evidence(&dir.join("new.html"), &evidence).is_ok());
         let other = dir.join("other.json");
         std::fs::write(&other, b"{}").unwrap();
-        assert!(refuse_evidence("-o", &other, &evidence).is_ok());
+        assert!(refuse_evidence(&other, &evidence).is_ok());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
