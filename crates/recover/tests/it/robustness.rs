@@ -1,4 +1,4 @@
-//! Robustness: the scan, fed mutated fixture bytes (main file, -wal, -journal) and arbitrary
+//! Robustness: the scan and the table reader, fed mutated fixture bytes (main file, -wal, -journal) and arbitrary
 //! bytes behind a valid header, returns candidates or a typed error, never panics, never
 //! loops, and every candidate it returns lies inside its file with every column.
 
@@ -10,9 +10,11 @@ fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(trailproof_testkit::fixture("recovery", name)).expect("fixture")
 }
 
-/// Scans; errors are fine, panics are not; what is found is inside its file.
+/// Scans, and reads the tables with the table reader; errors are fine, panics are not; what
+/// is found is inside its file.
 fn exercise(main: &[u8], wal: Option<&[u8]>, journal: Option<&[u8]>) {
     trailproof_recover::check_scan(main, wal, journal, 500);
+    trailproof_recover::check_table(main);
 }
 
 /// A place in the file: mostly page headers and cell pointers, where damage matters most.
