@@ -16,7 +16,11 @@
 //! the header before SQLite opened the file; the digest is refused unless the path still names
 //! that same, unchanged file when reading is over.
 //!
-//! Speed: the reader thread steps SQLite and copies each page of rows into one buffer. A page
+//! Speed: the reader thread reads the rows of a healthy table straight from its b-tree
+//! ([`direct`], [`trailproof_recover::table`]; SQLite still opens the file, checks the schema
+//! and answers every other query), and steps SQLite instead for a table the b-tree reader
+//! cannot vouch for, or from the batch where it stops vouching; either way it copies each page
+//! of rows into one buffer. A page
 //! whose text is all UTF-8 becomes [`Row`]s on that thread (the JSON text of
 //! `changes`/`metadata` written in canonical form after the page's text, without a `Value`;
 //! members put in canonical order by a permutation computed once from the column names): each
@@ -35,11 +39,13 @@ use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags};
 use trailproof_core::canonical::TextCanonicalizer;
 use trailproof_core::record::RowShape;
+use trailproof_recover::table::Field;
 
 use crate::hashing::{not_hashed, FileDigest, FileIdentity, ReadMode};
 use crate::row::ColumnKind;
 use crate::{Digested, IngestError, Location, RawRecord, RecordSource};
 
+mod direct;
 mod page;
 
 use page::{row_record, shared_row, Page};
@@ -65,6 +71,9 @@ pub struct SqliteSource {
     canon: TextCanonicalizer,
     /// `None` when opened with [`ReadMode::LookUp`].
     digest: Option<FileDigest>,
+    /// Reads the rows straight from the table's b-tree while it can vouch for them
+    /// ([`direct`]); `None` once SQLite steps them.
+    direct: Option<trailproof_recover::table::TableReader>,
 }
 
 /// `file:` URI for a path: `%`, `?` and `#` are percent-encoded.
@@ -196,6 +205,7 @@ impl SqliteSource {
                     "cannot read table audit_log in rowid order (a WITHOUT ROWID table?): {e}"
                 ))
             })?;
+        let direct = direct::direct_reader(&conn, state, &names);
         let names: Vec<&str> = columns.iter().map(|(n, _)| n.as_str()).collect();
         let shape = RowShape::new(&names).map(Arc::new);
         Ok(SqliteSource {
@@ -211,7 +221,21 @@ impl SqliteSource {
             page: Page::default(),
             canon: TextCanonicalizer::default(),
             digest: (mode == ReadMode::Verify).then(|| FileDigest::start(path, f, before)),
+            direct,
         })
+    }
+
+    /// Steps every row out of SQLite, never reading the table's b-tree itself (the reading the
+    /// fast path is tested against).
+    pub fn sqlite_only(mut self) -> Self {
+        self.direct = None;
+        self
+    }
+
+    /// Whether the rows are still read straight from the table's b-tree (not yet, or no
+    /// longer, stepped out of SQLite).
+    pub fn reads_btree(&self) -> bool {
+        self.direct.is_some()
     }
 
     /// The records of `tenant` at `seqs` (every row that holds one, in rowid order): the
@@ -272,12 +296,47 @@ impl SqliteSource {
             .collect())
     }
 
-    /// Reads up to `max` rows after `last_rowid` into `self.page`; returns how many.
+    /// Reads up to `max` rows after `last_rowid` into `self.page`; returns how many. The rows
+    /// come from the table's b-tree while its reader vouches for them, then from SQLite, from
+    /// the last rowid read on.
     fn read_page(&mut self, max: usize) -> Result<usize, IngestError> {
+        self.page.clear();
+        if let Some(direct) = &mut self.direct {
+            let page = &mut self.page;
+            let mut push = |rowid: i64, payload: &[u8], fields: &[Field]| {
+                for f in fields {
+                    page.push_field(payload, *f);
+                }
+                page.rowids.push(rowid);
+            };
+            let mut read = Ok(true);
+            let mut n = 0;
+            while n < max && matches!(read, Ok(true)) {
+                read = direct.next_row(&mut push);
+                n += usize::from(matches!(read, Ok(true)));
+            }
+            if read.is_ok() {
+                if let Some(last) = self.page.rowids.last() {
+                    self.last_rowid = *last;
+                }
+                self.page.seal();
+                return Ok(n);
+            }
+            // SQLite reads the whole batch again, as it would have without the fast path: its
+            // paging from the same rowid gives the same rows.
+            self.direct = None;
+            self.page.clear();
+        }
+        self.step_rows(max)?;
+        self.page.seal();
+        Ok(self.page.rowids.len())
+    }
+
+    /// Steps up to `max` rows after `last_rowid` out of SQLite onto `self.page`.
+    fn step_rows(&mut self, max: usize) -> Result<(), IngestError> {
         let path = &self.path;
         let ncols = self.columns.len();
         let page = &mut self.page;
-        page.clear();
         let err = |e: rusqlite::Error, after: i64| {
             IngestError::malformed(
                 path,
@@ -311,9 +370,8 @@ impl SqliteSource {
             page.rowids.push(rowid);
             last = rowid;
         }
-        page.seal();
         self.last_rowid = last;
-        Ok(page.rowids.len())
+        Ok(())
     }
 }
 

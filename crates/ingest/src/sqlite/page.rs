@@ -12,6 +12,7 @@ use rusqlite::types::ValueRef;
 use trailproof_core::canonical::TextCanonicalizer;
 use trailproof_core::json::Value;
 use trailproof_core::record::{Row, RowCell, RowShape};
+use trailproof_recover::table::Field;
 
 use crate::row::{
     build_record, cell_value, safe_int, Cell, CellError, ColumnKind, ValueDecodeError,
@@ -72,6 +73,17 @@ impl Page {
             ValueRef::Blob(b) => RawCell::Blob(b.len()),
         };
         self.cells.push(cell);
+    }
+
+    /// Appends one cell read from a record's `payload` by the b-tree reader.
+    pub(super) fn push_field(&mut self, payload: &[u8], f: Field) {
+        self.push_cell(match f {
+            Field::Null => ValueRef::Null,
+            Field::Integer(i) => ValueRef::Integer(i),
+            Field::Real(r) => ValueRef::Real(r),
+            Field::Text(a, b) => ValueRef::Text(&payload[a..b]),
+            Field::Blob(a, b) => ValueRef::Blob(&payload[a..b]),
+        });
     }
 
     /// The page is read: check its text as UTF-8 in one pass.

@@ -2,6 +2,7 @@
 //! reader against the public vectors and named fixtures, and the readers under arbitrary bytes.
 
 mod bombs;
+mod btree;
 mod dumps;
 mod pdf;
 mod robustness;
