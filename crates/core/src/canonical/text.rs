@@ -74,6 +74,25 @@ struct Pass<'a, 'c> {
     out: &'c mut Vec<u8>,
 }
 
+/// Whether a decimal `whole.fraction` (no exponent; `whole` may carry a minus sign) is
+/// written by RFC 8785 exactly as it stands: the fraction ends in a nonzero digit, there are
+/// at most 15 significant digits, and the value is at least 1e-6 (at most five zeros open the
+/// fraction of a number below 1). A decimal of at most 15 significant digits is the only one
+/// of that length to round to its double (DBL_DIG), so it is that double's shortest form, and
+/// ECMAScript writes such a number in plain notation from 1e-6 up to 1e21.
+fn plain_decimal(whole: &[u8], fraction: &[u8]) -> bool {
+    let digits = whole.strip_prefix(b"-").unwrap_or(whole);
+    if fraction.last().is_none_or(|&d| d == b'0') {
+        return false;
+    }
+    if digits == b"0" {
+        let zeros = fraction.iter().take_while(|&&d| d == b'0').count();
+        zeros <= 5 && fraction.len() - zeros <= 15
+    } else {
+        digits.len() + fraction.len() <= 15
+    }
+}
+
 /// The value of four hex digits (either case), as the strict parser reads `\u` escapes.
 fn hex4(h: &[u8]) -> Option<u32> {
     h.iter().try_fold(0u32, |n, &d| {
@@ -147,6 +166,7 @@ impl Pass<'_, '_> {
         }
         let integer_digits = i - start - usize::from(negative);
         let mut integer = true;
+        let fraction_start = i + 1;
         if b.get(i) == Some(&b'.') {
             i += 1;
             if !digits(&mut i) {
@@ -154,6 +174,7 @@ impl Pass<'_, '_> {
             }
             integer = false;
         }
+        let fraction_end = i;
         if matches!(b.get(i), Some(b'e' | b'E')) {
             i += 1;
             if matches!(b.get(i), Some(b'+' | b'-')) {
@@ -168,6 +189,13 @@ impl Pass<'_, '_> {
         let token = &b[start..i];
         // `-0` is written `0`.
         if integer && integer_digits <= 15 && token != b"-0" {
+            self.out.extend_from_slice(token);
+            return Some(());
+        }
+        if !integer
+            && i == fraction_end
+            && plain_decimal(&b[start..fraction_start - 1], &b[fraction_start..i])
+        {
             self.out.extend_from_slice(token);
             return Some(());
         }
@@ -432,6 +460,62 @@ mod tests {
                 false
             }
         }
+    }
+
+    #[test]
+    fn plain_decimals_are_copied_only_where_rfc_8785_writes_them_so() {
+        for (whole, fraction, plain) in [
+            ("0", "63", true),
+            ("-0", "5", true),
+            ("0", "000001", true),
+            ("0", "0000001", false),
+            ("0", "10", false),
+            ("12", "5", true),
+            ("123456789012", "345", true),
+            ("123456789012", "3456", false),
+            ("0", "123456789012345", true),
+            ("0", "1234567890123456", false),
+            ("0", "000001234567890123456", false),
+        ] {
+            assert_eq!(
+                plain_decimal(whole.as_bytes(), fraction.as_bytes()),
+                plain,
+                "{whole}.{fraction}"
+            );
+        }
+        // Decimals of every length, leading and trailing zeros and sign, in and out of the
+        // copied form: each written as the strict parser and RFC 8785 write it.
+        let mut c = TextCanonicalizer::default();
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = |n: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % n
+        };
+        let mut written_out = 0;
+        for _ in 0..20_000 {
+            let mut t = String::new();
+            if next(2) == 0 {
+                t.push('-');
+            }
+            match next(17) {
+                0 => t.push('0'),
+                len => {
+                    t.push(char::from(b'1' + next(9) as u8));
+                    (1..len).for_each(|_| t.push(char::from(b'0' + next(10) as u8)));
+                }
+            }
+            t.push('.');
+            (0..next(8)).for_each(|_| t.push('0'));
+            (0..1 + next(18)).for_each(|_| t.push(char::from(b'0' + next(10) as u8)));
+            // `agrees` asserts; a number the strict parser refuses (an unsafe one) is declined.
+            if agrees(&mut c, t.as_bytes()) {
+                written_out += 1;
+            }
+            agrees(&mut c, format!("[{t}, {{\"x\": {t}}}]").as_bytes());
+        }
+        assert!(written_out > 15_000, "{written_out}");
     }
 
     #[test]
