@@ -16,8 +16,8 @@
 //! a value: a column declared `INTEGER PRIMARY KEY` gives the rowid, an integer stored in a
 //! column of REAL affinity gives a real, a stored NaN gives NULL.
 //!
-//! Memory: one page buffer per level of the tree and one overflow buffer of at most
-//! [`MAX_PAYLOAD`] bytes; the file is read a page at a time, never written.
+//! Memory: one page buffer per level of the tree, a read-ahead window of [`WINDOW_BYTES`] and
+//! one overflow buffer of at most [`MAX_PAYLOAD`] bytes; the file is only read, never written.
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
@@ -31,6 +31,9 @@ use crate::record::{content_size, read_varint};
 
 /// No real b-tree is this deep (SQLite's own limit is 20).
 const MAX_DEPTH: usize = 40;
+
+/// How much of the file one read brings in.
+const WINDOW_BYTES: usize = 256 << 10;
 
 /// A row whose record is larger than this is left to SQLite.
 pub const MAX_PAYLOAD: u64 = 64 << 20;
@@ -90,8 +93,10 @@ struct Leaf {
 /// Reads the rows of one table b-tree in rowid order ([module docs](self)).
 pub struct TableReader {
     file: Box<dyn ReadSeek + Send>,
-    /// Where the file stands after the last read (a read there needs no seek).
-    at: Option<u64>,
+    /// Pages read ahead: `window_pages` pages from page `window_first`.
+    window: Vec<u8>,
+    window_first: u32,
+    window_pages: u32,
     page_size: usize,
     usable: usize,
     pages: u32,
@@ -165,7 +170,9 @@ impl TableReader {
         }
         Ok(TableReader {
             file,
-            at: Some(HEADER_LEN as u64),
+            window: Vec::new(),
+            window_first: 0,
+            window_pages: 0,
             page_size,
             usable: header.usable_size() as usize,
             pages,
@@ -193,22 +200,28 @@ impl TableReader {
         if number < 2 || number > self.pages || number == self.lock_byte_page {
             return stop(number, "a page number outside the file");
         }
-        let offset = u64::from(number - 1) * self.page_size as u64;
-        buf.resize(self.page_size, 0);
-        if self.at != Some(offset) {
-            self.file
+        let ps = self.page_size;
+        let cached = self.window_pages;
+        if !(self.window_first..self.window_first + cached).contains(&number) {
+            // The pages of a table are mostly in file order: one read brings the next ones.
+            let count = (WINDOW_BYTES / ps).max(1) as u32;
+            let count = count.min(self.pages - number + 1);
+            self.window.resize(count as usize * ps, 0);
+            let offset = u64::from(number - 1) * ps as u64;
+            let read = self
+                .file
                 .seek(SeekFrom::Start(offset))
-                .map_err(|_| Deviation {
-                    page: number,
-                    reason: "the page cannot be read",
-                })?;
+                .and_then(|_| self.file.read_exact(&mut self.window));
+            if read.is_err() {
+                self.window_pages = 0;
+                return stop(number, "the page cannot be read");
+            }
+            self.window_first = number;
+            self.window_pages = count;
         }
-        self.at = None;
-        self.file.read_exact(buf).map_err(|_| Deviation {
-            page: number,
-            reason: "the page cannot be read",
-        })?;
-        self.at = Some(offset + self.page_size as u64);
+        let at = (number - self.window_first) as usize * ps;
+        buf.clear();
+        buf.extend_from_slice(&self.window[at..at + ps]);
         Ok(())
     }
 
