@@ -102,6 +102,20 @@ pub struct Chains {
     /// Tenant names by the number their entries are keyed with.
     tenants: Interner,
     sorter: Sorter<Key, Entry>,
+    /// Each tenant's chain checked as its entries arrive ([`Chains::scanning`]).
+    live: Option<Live>,
+}
+
+/// The chains of one input checked as their entries arrive, while every tenant's arrive in
+/// (seq, location) order, the order [`Chains::analyze`] reads them back in: the checks are
+/// then the same, and the sort is not read back at all. One entry out of that order drops
+/// them all, and the sort decides.
+struct Live {
+    input: String,
+    mode: Mode,
+    /// By tenant number: the last key seen and the scan so far.
+    scans: Vec<((u64, Location), Scan)>,
+    ordered: bool,
 }
 
 impl Default for Chains {
@@ -135,7 +149,21 @@ impl Chains {
         Chains {
             tenants: Interner::default(),
             sorter: Sorter::new(dir, budget),
+            live: None,
         }
+    }
+
+    /// Also checks each tenant's chain as its entries arrive, for [`Chains::analyze`] with the
+    /// same `input` and `mode`: an input whose tenants each arrive in seq order (a dump as the
+    /// service writes it) is then analysed without reading its sorted entries back.
+    pub fn scanning(mut self, input: &str, mode: Mode) -> Self {
+        self.live = Some(Live {
+            input: input.to_owned(),
+            mode,
+            scans: Vec::new(),
+            ordered: true,
+        });
+        self
     }
 
     /// Adds the chain entry of one record of `tenant`.
@@ -146,6 +174,31 @@ impl Chains {
         if self.sorter.push((id, e.seq, e.loc), &e).is_err() {
             self.sorter.keep_in_memory();
         }
+        if let Some(live) = self.live.as_mut().filter(|l| l.ordered) {
+            let key = (e.seq, e.loc);
+            let known = live.scans.len();
+            match live.scans.get_mut(id as usize) {
+                Some((last, scan)) if *last <= key => {
+                    *last = key;
+                    scan.step(e);
+                }
+                None if known == id as usize => {
+                    let mut scan = Scan::new(tenant, live.mode, &live.input);
+                    scan.step(e);
+                    live.scans.push((key, scan));
+                }
+                _ => {
+                    live.ordered = false;
+                    live.scans = Vec::new();
+                }
+            }
+        }
+    }
+
+    /// Whether every tenant's entries so far arrived in order and are being checked as they
+    /// arrive.
+    pub fn checked_as_they_arrive(&self) -> bool {
+        self.live.as_ref().is_some_and(|l| l.ordered)
     }
 
     /// Runs written to temporary files so far.
@@ -162,15 +215,25 @@ impl Chains {
         input: &str,
         mode: Mode,
     ) -> (Vec<Finding>, Vec<Check>, Vec<TenantSummary>) {
-        let Chains { tenants, sorter } = self;
+        let Chains {
+            tenants,
+            sorter,
+            live,
+        } = self;
         let mut done: Vec<Option<Result<Scanned, String>>> =
             (0..tenants.len()).map(|_| None).collect();
         let failure = |e: &io::Error| {
             format!("the chain entries could not be read back from their temporary file ({e}), so the chain was not checked")
         };
-        match sorter.finish() {
-            Err(e) => done.iter_mut().for_each(|d| *d = Some(Err(failure(&e)))),
-            Ok(sorted) => {
+        let live = live.filter(|l| l.ordered && l.input == input && l.mode == mode);
+        match live.map(|l| l.scans).ok_or_else(|| sorter.finish()) {
+            Ok(scans) => {
+                for (d, (_, scan)) in done.iter_mut().zip(scans) {
+                    *d = Some(Ok(scan.finish()));
+                }
+            }
+            Err(Err(e)) => done.iter_mut().for_each(|d| *d = Some(Err(failure(&e)))),
+            Err(Ok(sorted)) => {
                 let mut scan: Option<(u32, Scan)> = None;
                 for item in sorted {
                     match item {
@@ -327,10 +390,10 @@ impl Scanned {
 
 /// One tenant's entries, checked one at a time in (seq, location) order: each record against
 /// the one before it, so nothing but the first, the previous and the last entry is held.
-struct Scan<'a> {
-    t: &'a str,
+struct Scan {
+    t: String,
     mode: Mode,
-    input: &'a str,
+    input: String,
     first: Option<Entry>,
     /// The record each later one links to: the first occurrence of the previous seq.
     prev: Option<Entry>,
@@ -339,12 +402,12 @@ struct Scan<'a> {
     out: Vec<Finding>,
 }
 
-impl<'a> Scan<'a> {
-    fn new(t: &'a str, mode: Mode, input: &'a str) -> Self {
+impl Scan {
+    fn new(t: &str, mode: Mode, input: &str) -> Self {
         Scan {
-            t,
+            t: t.to_owned(),
             mode,
-            input,
+            input: input.to_owned(),
             first: None,
             prev: None,
             last: None,
@@ -388,8 +451,8 @@ impl<'a> Scan<'a> {
                 e.seq
             );
             self.out.push(
-                Finding::new(Code::SeqGap, Some(self.t), Some(1), msg)
-                    .input(self.input)
+                Finding::new(Code::SeqGap, Some(&self.t), Some(1), msg)
+                    .input(&self.input)
                     .seq_end(last),
             );
         }
@@ -399,7 +462,7 @@ impl<'a> Scan<'a> {
     fn check(&mut self, e: &Entry, prev: Option<&Entry>) -> bool {
         let mode = self.mode;
         let fd = |code, seq, msg: String| {
-            Finding::new(code, Some(self.t), Some(seq), msg).input(self.input)
+            Finding::new(code, Some(&self.t), Some(seq), msg).input(&self.input)
         };
         let out = &mut self.out;
         if let Some(p) = prev {
@@ -633,6 +696,43 @@ mod tests {
         assert_eq!(status("b", "genesis"), Some(Status::Passed));
         assert_eq!(status("b", "chain_links"), Some(Status::Failed));
         assert_eq!(status("a", "chain_links"), Some(Status::Passed));
+    }
+
+    /// Every entry of `all` pushed in turn, analysed as a dump.
+    fn analyzed_from(
+        mut c: Chains,
+        all: &[(String, Entry)],
+    ) -> (Vec<Finding>, Vec<Check>, Vec<TenantSummary>, bool) {
+        for (t, x) in all {
+            c.push(t, x.clone());
+        }
+        let live = c.checked_as_they_arrive();
+        let (f, k, s) = c.analyze("dump.sqlite", Mode::Full);
+        (f, k, s, live)
+    }
+
+    #[test]
+    fn chains_checked_as_they_arrive_equal_the_sorted_reading() {
+        let dir = std::env::temp_dir();
+        let sorted_only = || Chains::with_spill(&dir, 1);
+        let scanning = |mode| Chains::with_spill(&dir, 1).scanning("dump.sqlite", mode);
+        // The tenants interleaved, each in (seq, row) order: gaps, a duplicate, broken links
+        // and a regression all found as they arrive.
+        let mut in_order = entries();
+        in_order.sort_by_key(|(_, x)| (x.seq, x.loc));
+        let want = analyzed_from(sorted_only(), &in_order);
+        let got = analyzed_from(scanning(Mode::Full), &in_order);
+        assert!(got.3, "every tenant arrived in order");
+        assert_eq!((&got.0, &got.1, &got.2), (&want.0, &want.1, &want.2));
+        assert_eq!(want.0.len(), 6);
+        // Out of order (the fixture's reverse order): the sort decides, with the same result.
+        let got = analyzed_from(scanning(Mode::Full), &entries());
+        assert!(!got.3);
+        assert_eq!((&got.0, &got.1, &got.2), (&want.0, &want.1, &want.2));
+        // Scans made for another mode are not used.
+        let subset = analyzed_from(scanning(Mode::Subset), &in_order);
+        assert!(subset.3);
+        assert_eq!((&subset.0, &subset.1), (&want.0, &want.1));
     }
 
     #[test]

@@ -86,7 +86,7 @@ impl SourceRun {
             path: path.to_string(),
             kind: kind.to_string(),
             mode,
-            chains: Chains::default(),
+            chains: Chains::default().scanning(path, mode),
             findings: Vec::new(),
             records: 0,
             hash_failures: 0,
