@@ -9,9 +9,11 @@
 //! Invariants:
 //! * order is by key, and items with equal keys come back in the order they were pushed (runs are
 //!   written in push order, sorting within a run is stable, the merge prefers the earlier run);
-//! * memory holds one run under the budget plus one read buffer per spilled run, and at most
-//!   [`MAX_RUNS`] runs are open at once: past that, the runs written so far are merged into one
-//!   (a case of any size needs a bounded number of open files);
+//! * memory holds one run under the budget, the run being sorted and written on a thread of its
+//!   own (the pushing thread never waits for the sort or the disk, only for the run before),
+//!   and one read buffer per spilled run; at most [`MAX_RUNS`] runs are open at once: past
+//!   that, the runs written so far are merged into one (a case of any size needs a bounded
+//!   number of open files);
 //! * spill files are created with [`tempfile::tempfile_in`] in the directory given (by default
 //!   the system's temporary directory, `TMPDIR`): unlinked at once, so the operating system
 //!   deletes them even if the process dies, and never next to the evidence;
@@ -24,6 +26,7 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Seek, Write};
 use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
+use std::thread::JoinHandle;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -152,6 +155,9 @@ pub(crate) mod opt_digest {
     }
 }
 
+/// A run's items: each key and where its item's bytes are in the run's buffer.
+type Items<K> = Vec<(K, usize, usize)>;
+
 /// Sorts `(K, T)` items by `K`, spilling sorted runs to temporary files (see the module docs).
 pub(crate) struct Sorter<K, T> {
     dir: PathBuf,
@@ -159,15 +165,55 @@ pub(crate) struct Sorter<K, T> {
     buf: Vec<u8>,
     items: Vec<(K, usize, usize)>,
     runs: Vec<File>,
+    /// The run being sorted and written on a thread of its own ([`Sorter::spill`]).
+    pending: Option<JoinHandle<Written<K>>>,
+    /// The buffers of the last run written, emptied, for the next one.
+    spare: Option<(Vec<u8>, Items<K>)>,
     /// Runs kept open before they are merged into one ([`MAX_RUNS`]).
     max_runs: usize,
     len: u64,
     _item: PhantomData<fn() -> T>,
 }
 
+/// A run written on its own thread: the file (or why it could not be written) and the run's
+/// buffers, handed back for reuse or, when the write failed, to be kept in memory.
+struct Written<K> {
+    file: io::Result<File>,
+    buf: Vec<u8>,
+    items: Vec<(K, usize, usize)>,
+}
+
+/// Sorts a run (equal keys in push order: items were pushed at increasing offsets, and items
+/// that encode to no bytes share one, their end ordering them, two such being the same
+/// bytes; unstable sorting takes no scratch memory) and writes it to a temporary file in
+/// `dir`, frame by frame.
+fn write_run<K: Ord + Serialize>(
+    dir: &Path,
+    buf: &[u8],
+    items: &mut [(K, usize, usize)],
+) -> io::Result<File> {
+    items.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    let file = tempfile::tempfile_in(dir)?;
+    let mut w = BufWriter::with_capacity(1 << 16, file);
+    let mut key_bytes = Vec::new();
+    for (key, s, e) in items.iter() {
+        key_bytes.clear();
+        key_bytes = postcard::to_extend(key, key_bytes).map_err(invalid)?;
+        let frame = key_bytes.len() + (e - s);
+        let frame = u32::try_from(frame)
+            .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "item over 4 GiB"))?;
+        w.write_all(&frame.to_le_bytes())?;
+        w.write_all(&key_bytes)?;
+        w.write_all(&buf[*s..*e])?;
+    }
+    let mut file = w.into_inner().map_err(|e| e.into_error())?;
+    file.rewind()?;
+    Ok(file)
+}
+
 impl<K, T> Sorter<K, T>
 where
-    K: Ord + Clone + Serialize + DeserializeOwned,
+    K: Ord + Clone + Serialize + DeserializeOwned + Send + 'static,
     T: Serialize + DeserializeOwned,
 {
     /// A sorter that spills to `dir` once a run's encoded bytes pass `budget`.
@@ -178,6 +224,8 @@ where
             buf: Vec::new(),
             items: Vec::new(),
             runs: Vec::new(),
+            pending: None,
+            spare: None,
             max_runs: MAX_RUNS,
             len: 0,
             _item: PhantomData,
@@ -200,9 +248,9 @@ where
         self.budget = usize::MAX;
     }
 
-    /// Runs written to disk so far.
+    /// Runs written to disk so far (the one being written among them).
     pub(crate) fn spilled_runs(&self) -> usize {
-        self.runs.len()
+        self.runs.len() + usize::from(self.pending.is_some())
     }
 
     /// Adds one item; writes a run to disk when the budget is passed.
@@ -239,39 +287,68 @@ where
     }
 
     fn sort_run(&mut self) {
-        // Equal keys keep push order: items were pushed at increasing offsets (items that
-        // encode to no bytes share one: their end orders them, and two such are the same
-        // bytes). Unstable sorting takes no scratch memory.
+        // As `write_run` sorts.
         self.items
             .sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
     }
 
+    /// Waits for the run being written. Written, it joins the runs and its buffers are kept
+    /// for the next one; not written, its items go back into memory before the items pushed
+    /// since (push order holds), and the error is returned.
+    fn settle(&mut self) -> io::Result<()> {
+        let Some(pending) = self.pending.take() else {
+            return Ok(());
+        };
+        let Written {
+            file,
+            mut buf,
+            mut items,
+        } = pending
+            .join()
+            .map_err(|_| io::Error::other("the thread writing a sorted run panicked"))?;
+        match file {
+            Ok(file) => {
+                self.runs.push(file);
+                buf.clear();
+                items.clear();
+                self.spare = Some((buf, items));
+                Ok(())
+            }
+            Err(e) => {
+                let shift = buf.len();
+                buf.extend_from_slice(&self.buf);
+                items.extend(
+                    self.items
+                        .drain(..)
+                        .map(|(k, s, e)| (k, s + shift, e + shift)),
+                );
+                self.buf = buf;
+                self.items = items;
+                Err(e)
+            }
+        }
+    }
+
+    /// Hands the run in memory to a thread that sorts and writes it (after the one before is
+    /// written), and goes on with empty buffers: the thread that pushes does not wait for the
+    /// sort or the disk.
     fn spill(&mut self) -> io::Result<()> {
+        self.settle()?;
         if self.items.is_empty() {
             return Ok(());
         }
-        self.sort_run();
-        let file = tempfile::tempfile_in(&self.dir)?;
-        let mut w = BufWriter::with_capacity(1 << 16, file);
-        let mut key_bytes = Vec::new();
-        for (key, s, e) in &self.items {
-            key_bytes.clear();
-            key_bytes = postcard::to_extend(key, key_bytes).map_err(invalid)?;
-            let frame = key_bytes.len() + (e - s);
-            let frame = u32::try_from(frame)
-                .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "item over 4 GiB"))?;
-            w.write_all(&frame.to_le_bytes())?;
-            w.write_all(&key_bytes)?;
-            w.write_all(&self.buf[*s..*e])?;
-        }
-        let mut file = w.into_inner().map_err(|e| e.into_error())?;
-        file.rewind()?;
-        self.runs.push(file);
-        self.buf.clear();
-        self.items.clear();
-        if self.runs.len() >= self.max_runs {
+        // The run about to be written counts among the open ones.
+        if self.runs.len() + 1 >= self.max_runs {
             self.compact()?;
         }
+        let (buf, items) = self.spare.take().unwrap_or_default();
+        let buf = std::mem::replace(&mut self.buf, buf);
+        let mut items = std::mem::replace(&mut self.items, items);
+        let dir = self.dir.clone();
+        self.pending = Some(std::thread::spawn(move || {
+            let file = write_run(&dir, &buf, &mut items);
+            Written { file, buf, items }
+        }));
         Ok(())
     }
 
@@ -306,6 +383,12 @@ where
 
     /// Every item in key order.
     pub(crate) fn finish(mut self) -> io::Result<Sorted<K, T>> {
+        if let Err(e) = self.settle() {
+            // Its items are back in memory: with nothing else on disk they are all there is.
+            if !self.runs.is_empty() {
+                return Err(e);
+            }
+        }
         if self.runs.is_empty() {
             self.sort_run();
             return Ok(Sorted(Inner::Memory {
@@ -313,7 +396,10 @@ where
                 items: self.items.into_iter(),
             }));
         }
-        self.spill()?;
+        if !self.items.is_empty() {
+            let file = write_run::<K>(&self.dir, &self.buf, &mut self.items)?;
+            self.runs.push(file);
+        }
         let mut readers: Vec<Run> = self.runs.into_iter().map(Run::new).collect();
         let mut heap = BinaryHeap::with_capacity(readers.len());
         let mut heads = Vec::with_capacity(readers.len());
@@ -506,6 +592,29 @@ mod tests {
         assert_eq!(got, expected);
     }
 
+    /// A run that cannot be written is an error at the next spill, and its items are back in
+    /// memory before the later ones: nothing is lost, and ties keep push order.
+    #[test]
+    fn a_run_that_cannot_be_written_comes_back_into_memory() {
+        let dir = std::env::temp_dir().join("trailproof-no-such-dir-for-spill");
+        let mut s: Sorter<u32, String> = Sorter::new(&dir, 1);
+        s.push(2, &"first".to_string()).unwrap();
+        let e = s.push(2, &"second".to_string()).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::NotFound);
+        s.keep_in_memory();
+        s.push(1, &"third".to_string()).unwrap();
+        assert_eq!(s.spilled_runs(), 0);
+        let got: Vec<(u32, String)> = s.finish().unwrap().map(Result::unwrap).collect();
+        assert_eq!(
+            got,
+            [
+                (1, "third".into()),
+                (2, "first".into()),
+                (2, "second".into())
+            ]
+        );
+    }
+
     #[test]
     fn empty_sorter_yields_nothing() {
         let (runs, out) = sorted(16, &[]);
@@ -519,7 +628,8 @@ mod tests {
         let mut s: Sorter<u32, String> = Sorter::new(&dir, 1);
         s.push(1, &"a".to_string()).unwrap();
         s.push(2, &"b".to_string()).unwrap();
-        // Truncate the second run behind the sorter's back.
+        // Truncate the second run behind the sorter's back, once it is written.
+        s.settle().unwrap();
         s.runs[1].set_len(3).unwrap();
         let out: Vec<io::Result<(u32, String)>> = s
             .finish()
