@@ -69,19 +69,10 @@ pub enum Field {
 /// field per column.
 pub type OnRow<'a> = dyn FnMut(i64, &[u8], &[Field]) + 'a;
 
-/// An interior page being walked: its image, the next child to descend into, and the rowid
-/// bounds `(lo, hi]` that the page's keys and its subtrees must keep.
+/// A page being walked (an interior page on the stack, or the leaf whose rows are being
+/// yielded): its image, the next child or cell, and the rowid bounds `(lo, hi]` that the
+/// page's keys and its subtrees must keep.
 struct Level {
-    number: u32,
-    image: Vec<u8>,
-    header: PageHeader,
-    next: usize,
-    lo: Option<i64>,
-    hi: Option<i64>,
-}
-
-/// The leaf whose cells are being yielded.
-struct Leaf {
     number: u32,
     image: Vec<u8>,
     header: PageHeader,
@@ -104,7 +95,7 @@ pub struct TableReader {
     columns: Vec<ColumnRead>,
     visited: PageSet,
     levels: Vec<Level>,
-    leaf: Option<Leaf>,
+    leaf: Option<Level>,
     /// Page images of levels that were left, to be reused.
     spare: Vec<Vec<u8>>,
     last_rowid: Option<i64>,
@@ -252,29 +243,18 @@ impl TableReader {
         // by binary search, which agrees with reading it in order only when all its keys
         // ascend within the bounds its parent gives.
         self.check_keys(number, &image, &header, lo, hi)?;
-        match header.kind {
-            INTERIOR_TABLE => self.levels.push(Level {
-                number,
-                image,
-                header,
-                next: 0,
-                lo,
-                hi,
-            }),
-            LEAF_TABLE => {
-                if let Some(old) = self.leaf.take() {
-                    self.spare.push(old.image);
-                }
-                self.leaf = Some(Leaf {
-                    number,
-                    image,
-                    header,
-                    next: 0,
-                    lo,
-                    hi,
-                });
-            }
-            _ => return stop(number, "not a table b-tree page"),
+        let page = Level {
+            number,
+            image,
+            header,
+            next: 0,
+            lo,
+            hi,
+        };
+        if header.kind == INTERIOR_TABLE {
+            self.levels.push(page);
+        } else if let Some(old) = self.leaf.replace(page) {
+            self.spare.push(old.image);
         }
         Ok(())
     }
