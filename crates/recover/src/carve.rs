@@ -637,18 +637,27 @@ mod tests {
         assert_eq!(found[0].values[2], SqlValue::Text("x".into()));
     }
 
-    #[test]
-    fn a_free_block_that_ate_the_header_size_and_the_first_type() {
+    /// A page with a deleted record at 202 under a free block at 200: paylen and rowid took 2
+    /// bytes, so the header starts at 202 and its size byte and the serial type of seq are
+    /// under the 4-byte free-block header. The image, the block's start and size, the record.
+    fn record_under_a_free_block() -> (Vec<u8>, usize, usize, Vec<u8>) {
         let (h, b) = record(5, None);
         let mut image = vec![0u8; 1024];
         let fb = 200;
-        // paylen and rowid took 2 bytes: the header starts at fb + 2, its size byte and the
-        // serial type of seq are under the 4-byte free-block header
         let start = fb + 2;
         image[start..start + h.len()].copy_from_slice(&h);
         image[start + h.len()..start + h.len() + b.len()].copy_from_slice(&b);
         let size = 2 + h.len() + b.len();
         image[fb..fb + 4].copy_from_slice(&[0, 0, 0, size as u8]);
+        let mut whole = h;
+        whole.extend_from_slice(&b);
+        (image, fb, size, whole)
+    }
+
+    #[test]
+    fn a_free_block_that_ate_the_header_size_and_the_first_type() {
+        let (image, fb, size, whole) = record_under_a_free_block();
+        let start = fb + 2;
         let found = carve(&image, fb..fb + size, &[fb]);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].start, start);
@@ -660,8 +669,6 @@ mod tests {
             }
         );
         assert_eq!(found[0].values[0], SqlValue::Integer(5));
-        let mut whole = h.clone();
-        whole.extend_from_slice(&b);
         assert_eq!(found[0].payload, whole);
     }
 
@@ -669,17 +676,10 @@ mod tests {
     /// free-block header that starts with a zero byte, after a run of zeros, is found.
     #[test]
     fn a_run_of_zeros_stops_at_a_free_block() {
-        let (h, b) = record(5, None);
-        let mut image = vec![0u8; 1024];
-        let fb = 200;
-        let start = fb + 2;
-        image[start..start + h.len()].copy_from_slice(&h);
-        image[start + h.len()..start + h.len() + b.len()].copy_from_slice(&b);
-        let size = 2 + h.len() + b.len();
-        image[fb..fb + 4].copy_from_slice(&[0, 0, 0, size as u8]);
+        let (image, fb, _, _) = record_under_a_free_block();
         let found = carve(&image, 50..1024, &[fb]);
         assert_eq!(found.len(), 1);
-        assert_eq!(found[0].start, start);
+        assert_eq!(found[0].start, fb + 2);
         assert!(!Carver::new(&table(), 1024, 1024, 1 << 20, 10).zero_starts);
     }
 
