@@ -138,9 +138,10 @@ done
   awk -v a="${best[trailproof-sqlite]}" -v b="${best[sqlite3-scan]}" \
     -v ma="${med[trailproof-sqlite]}" -v mb="${med[sqlite3-scan]}" \
     -v ca="${cpu[trailproof-sqlite]}" -v cb="${cpu[sqlite3-scan]}" \
-    -v n="$n" -v k="$rss_kib" -v lim="$rss_limit_mib" 'BEGIN {
-    printf "sqlite, %d records: trailproof / sqlite3 | sha256sum = %.2fx (median %.2fx, CPU %.2fx; %.0f records/s)  goal <= 1x: %s\n",
-      n, a / b, ma / mb, ca / cb, n / a, a / b <= 1 ? "met" : "NOT met"
+    -v n="$n" -v k="$rss_kib" -v lim="$rss_limit_mib" \
+    -v goal="$(grep -q sha_ni /proc/cpuinfo && echo 0.75 || echo 1)" 'BEGIN {
+    printf "sqlite, %d records: trailproof / sqlite3 | sha256sum = %.2fx (median %.2fx, CPU %.2fx; %.0f records/s)  goal <= %sx: %s\n",
+      n, a / b, ma / mb, ca / cb, n / a, goal, a / b <= goal ? "met" : "NOT met"
     printf "sqlite, %d records: trailproof peak RSS = %.1f MiB  goal < %d MiB: %s\n",
       n, k / 1024, lim, k / 1024 < lim ? "met" : "NOT met" }'
   awk -v a="${best[trailproof-pdf]}" -v b="${best[pdftotext]}" \

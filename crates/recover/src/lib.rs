@@ -18,6 +18,10 @@
 //! is not reported"); everything else found is reported, with the live leaf pages of the table
 //! still searched for free blocks and gaps.
 //!
+//! The same knowledge of the format reads the live rows fast: [`table::TableReader`] walks one
+//! table's b-tree in rowid order, strictly, and stops at the first page it cannot vouch for, so
+//! that the SQLite reader of `trailproof-ingest` steps SQLite only from there.
+//!
 //! Invariants:
 //! * nothing is written next to the evidence, and nothing of it is executed: the schema's
 //!   `CREATE TABLE` text is parsed, not run;
