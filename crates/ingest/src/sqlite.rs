@@ -20,12 +20,11 @@
 //! ([`direct`], [`trailproof_recover::table`]; SQLite still opens the file, checks the schema
 //! and answers every other query), and steps SQLite instead for a table the b-tree reader
 //! cannot vouch for, or from the batch where it stops vouching; either way it copies each page
-//! of rows into one buffer. A page
-//! whose text is all UTF-8 becomes [`Row`]s on that thread (the JSON text of
-//! `changes`/`metadata` written in canonical form after the page's text, without a `Value`;
-//! members put in canonical order by a permutation computed once from the column names): each
-//! shares the page's text, so the core hashes it on all cores without building a `Value` per
-//! record. A row that cannot be a [`Row`] (a BLOB, JSON that does not
+//! of rows into one buffer. A page whose text is all UTF-8 becomes [`Row`]s on that thread
+//! (the JSON text of `changes`/`metadata` written in canonical form after the page's text,
+//! without a `Value`; members put in canonical order by a permutation computed once from the
+//! column names): each shares the page's text, so the core hashes it on all cores without
+//! building a `Value` per record. A row that cannot be a [`Row`] (a BLOB, JSON that does not
 //! parse, an unsafe integer, text that is not UTF-8) is built as a `Value` by [`row_record`],
 //! on all cores, which gives the message for the first cell in column order that cannot be
 //! represented.
@@ -297,8 +296,8 @@ impl SqliteSource {
     }
 
     /// Reads up to `max` rows after `last_rowid` into `self.page`; returns how many. The rows
-    /// come from the table's b-tree while its reader vouches for them, then from SQLite, from
-    /// the last rowid read on.
+    /// come from the table's b-tree while its reader vouches for them; from the batch where it
+    /// stops, SQLite steps them.
     fn read_page(&mut self, max: usize) -> Result<usize, IngestError> {
         self.page.clear();
         if let Some(direct) = &mut self.direct {

@@ -16,14 +16,16 @@
 //! a value: a column declared `INTEGER PRIMARY KEY` gives the rowid, an integer stored in a
 //! column of REAL affinity gives a real, a stored NaN gives NULL.
 //!
-//! Memory: one page buffer per level of the tree, a read-ahead window of [`WINDOW_BYTES`] and
-//! one overflow buffer of at most [`MAX_PAYLOAD`] bytes; the file is only read, never written.
+//! Memory: one page buffer per level of the tree, a read-ahead window of [`WINDOW_BYTES`], and
+//! for a row with an overflow chain its record (at most [`MAX_PAYLOAD`] bytes) and the chain
+//! read for it; the file is only read, never written.
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
-use crate::btree::{be32, parse_cell, PageHeader, INTERIOR_TABLE, LEAF_TABLE};
+use crate::btree::{parse_cell, read_overflow, PageHeader, PageSource, INTERIOR_TABLE, LEAF_TABLE};
+use crate::error::{AnomalyKind, RecoverError};
 use crate::header::{DatabaseHeader, HEADER_LEN};
 use crate::io::ReadSeek;
 use crate::pages::PageSet;
@@ -35,8 +37,9 @@ const MAX_DEPTH: usize = 40;
 /// How much of the file one read brings in.
 const WINDOW_BYTES: usize = 256 << 10;
 
-/// A row whose record is larger than this is left to SQLite.
-pub const MAX_PAYLOAD: u64 = 64 << 20;
+/// A row whose record is larger than this is left to SQLite (the carver's default cap on a
+/// record, [`crate::Options::max_record_bytes`], is the same).
+pub const MAX_PAYLOAD: u64 = 16 << 20;
 
 /// Why the fast path stopped: the page it was on and what it found. Nothing is wrong with the
 /// evidence because of it; SQLite reads on from there.
@@ -98,7 +101,6 @@ pub struct TableReader {
     leaf: Option<Level>,
     /// Page images of levels that were left, to be reused.
     spare: Vec<Vec<u8>>,
-    last_rowid: Option<i64>,
     overflow: Vec<u8>,
     fields: Vec<Field>,
     started: bool,
@@ -173,7 +175,6 @@ impl TableReader {
             levels: Vec::new(),
             leaf: None,
             spare: Vec::new(),
-            last_rowid: None,
             overflow: Vec::new(),
             fields: Vec::new(),
             started: false,
@@ -182,12 +183,13 @@ impl TableReader {
         })
     }
 
-    /// The last rowid yielded.
-    pub fn last_rowid(&self) -> Option<i64> {
-        self.last_rowid
+    fn read_page(&mut self, number: u32, buf: &mut Vec<u8>) -> Result<(), Deviation> {
+        buf.resize(self.page_size, 0);
+        self.fill(number, buf)
     }
 
-    fn read_page(&mut self, number: u32, buf: &mut Vec<u8>) -> Result<(), Deviation> {
+    /// Fills `buf` (one page) with page `number`, from the read-ahead window.
+    fn fill(&mut self, number: u32, buf: &mut [u8]) -> Result<(), Deviation> {
         if number < 2 || number > self.pages || number == self.lock_byte_page {
             return stop(number, "a page number outside the file");
         }
@@ -211,8 +213,7 @@ impl TableReader {
             self.window_pages = count;
         }
         let at = (number - self.window_first) as usize * ps;
-        buf.clear();
-        buf.extend_from_slice(&self.window[at..at + ps]);
+        buf.copy_from_slice(&self.window[at..at + ps]);
         Ok(())
     }
 
@@ -343,13 +344,11 @@ impl TableReader {
             } else {
                 Some(self.key_of(level, i - 1)?.1)
             };
+            // The page's keys were checked when it was loaded (`check_keys`).
             let (child, hi) = if i == n {
                 (level.header.right_child, level.hi)
             } else {
                 let (child, key) = self.key_of(level, i)?;
-                if lo.is_some_and(|lo| key <= lo) || level.hi.is_some_and(|hi| key > hi) {
-                    return stop(level.number, "interior keys out of order");
-                }
                 (child, Some(key))
             };
             self.levels.last_mut().expect("a level").next += 1;
@@ -399,24 +398,32 @@ impl TableReader {
         let Some(cell) = parse_cell(&leaf.image, at, LEAF_TABLE, self.usable) else {
             return stop(number, "a cell leaves the page");
         };
+        // The leaf's rowids were checked to ascend within its bounds when it was loaded.
         let rowid = cell.rowid.expect("a table leaf cell has a rowid");
-        if leaf.lo.is_some_and(|lo| rowid <= lo)
-            || leaf.hi.is_some_and(|hi| rowid > hi)
-            || self.last_rowid.is_some_and(|last| rowid <= last)
-        {
-            return stop(number, "rowids out of order");
-        }
         if cell.payload_len > MAX_PAYLOAD {
             return stop(number, "a record larger than the fast path reads");
         }
         let local = cell.payload_start..cell.payload_start + cell.local_len;
         if let Some(first) = cell.overflow {
-            let mut bytes = std::mem::take(&mut self.overflow);
-            bytes.clear();
-            bytes.extend_from_slice(&leaf.image[local.clone()]);
-            let got = self.read_overflow(first, cell.payload_len as usize, &mut bytes);
-            self.overflow = bytes;
-            got?;
+            self.overflow.clear();
+            self.overflow.extend_from_slice(&leaf.image[local.clone()]);
+            let needed = cell.payload_len as usize - cell.local_len;
+            let (page_size, usable) = (self.page_size, self.usable);
+            let chain =
+                read_overflow(self, first, needed, page_size, usable).map_err(|_| Deviation {
+                    page: first,
+                    reason: "an overflow page cannot be read",
+                })?;
+            if !chain.complete {
+                return stop(first, "an overflow chain ends early");
+            }
+            // Overflow pages are not tree pages, and no page serves twice.
+            for page in chain.pages {
+                if !self.visited.insert(page) {
+                    return stop(page, "a page is named twice");
+                }
+            }
+            self.overflow.extend_from_slice(&chain.bytes);
         }
         let payload = match cell.overflow {
             Some(_) => &self.overflow[..],
@@ -427,42 +434,19 @@ impl TableReader {
             reason: "a record that does not decode as a row of the table",
         })?;
         row(rowid, payload, &self.fields);
-        self.last_rowid = Some(rowid);
         self.leaf.as_mut().expect("a leaf").next += 1;
         Ok(true)
     }
+}
 
-    /// Appends the overflow chain from `first` to `bytes` until it holds `total` bytes.
-    fn read_overflow(
-        &mut self,
-        first: u32,
-        total: usize,
-        bytes: &mut Vec<u8>,
-    ) -> Result<(), Deviation> {
-        let per_page = self.usable - 4;
-        let mut buf = self.spare.pop().unwrap_or_default();
-        let mut next = first;
-        let result = loop {
-            if bytes.len() >= total {
-                break Ok(());
-            }
-            if next == 0 {
-                break stop(first, "an overflow chain ends early");
-            }
-            // Overflow pages are not tree pages, but no page may serve twice.
-            if !self.visited.insert(next) {
-                break stop(next, "a page is named twice");
-            }
-            if let Err(d) = self.read_page(next, &mut buf) {
-                break Err(d);
-            }
-            let take = per_page.min(total - bytes.len());
-            bytes.extend_from_slice(&buf[4..4 + take]);
-            next = be32(&buf, 0).unwrap_or(0);
-        };
-        self.spare.push(buf);
-        result
+/// The overflow chains of the table's rows are read through the carver's chain reader
+/// ([`read_overflow`]): a page it cannot have ends the chain, which the reader then stops at.
+impl PageSource for TableReader {
+    fn page(&mut self, number: u32, buf: &mut [u8]) -> Result<bool, RecoverError> {
+        Ok(self.fill(number, buf).is_ok())
     }
+
+    fn anomaly(&mut self, _: u32, _: AnomalyKind) {}
 }
 
 /// The columns of a `CREATE TABLE` text as this reader reads them, with their names and
