@@ -122,8 +122,10 @@ pub struct Checked {
     pub problems: Vec<String>,
     /// The canonical record (timestamp normalized); `None` when unreadable.
     pub record: Option<Value>,
-    /// The record's own JSON text, when it is canonical and its tree was not built because a
-    /// reader of its members only ([`Keep::TextOrRecord`]) was asked for (see [`members`]).
+    /// The record's canonical text, when its tree was not built because a reader of its
+    /// members only ([`Keep::TextOrRecord`]) was asked for (see [`members`]): a JSON record's
+    /// own text when it is canonical, a row's canonical bytes (the hashed form, without
+    /// `hash`) when it is checked as a row.
     pub text: Option<Vec<u8>>,
 }
 
@@ -134,8 +136,8 @@ pub enum Keep {
     Nothing,
     /// The record as a [`Value`] tree.
     Record,
-    /// The record's canonical text as it lies, where it is canonical (no tree is built), and
-    /// otherwise its tree.
+    /// The record's canonical text (no tree is built): a JSON record's text as it lies, where
+    /// it is canonical, or a row's hashed bytes; otherwise its tree.
     TextOrRecord,
 }
 
@@ -235,17 +237,25 @@ fn check_on(
         RawData::Row(row) => {
             if !check_row(&row, &mut c, buf) {
                 check_value(row.to_value(), &mut c, buf);
-            } else if keep(c.tenant_id.as_deref()) {
-                let mut v = row.to_value();
-                if let (Some(i), Some(t)) = (&c.timestamp, row.text_of(row.shape.timestamp)) {
-                    if i.canonical_bytes() != t.as_bytes() {
-                        v.set("timestamp", Value::String(i.canonical()));
-                    }
+                if !keep(c.tenant_id.as_deref()) {
+                    c.record = None;
                 }
-                c.record = Some(v);
+                return c;
             }
-            if !keep(c.tenant_id.as_deref()) {
-                c.record = None;
+            match keep_what(c.tenant_id.as_deref()) {
+                Keep::Nothing => {}
+                // The canonical bytes just hashed are the record's canonical text without
+                // `hash`: a reader of members needs no tree.
+                Keep::TextOrRecord => c.text = Some(buf.clone()),
+                Keep::Record => {
+                    let mut v = row.to_value();
+                    if let (Some(i), Some(t)) = (&c.timestamp, row.text_of(row.shape.timestamp)) {
+                        if i.canonical_bytes() != t.as_bytes() {
+                            v.set("timestamp", Value::String(i.canonical()));
+                        }
+                    }
+                    c.record = Some(v);
+                }
             }
             return c;
         }

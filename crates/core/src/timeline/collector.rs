@@ -678,4 +678,81 @@ mod tests {
         // edits of each are written canonically, and none of them does.
         assert_eq!((from_text, total), (52 * 8, 52 * 9));
     }
+
+    /// The same for a record checked as a table's row: its hashed bytes stand for its text.
+    /// Every vector record with the edits above, as the row a database holds (objects and
+    /// arrays as canonical JSON text, as the SQLite reader writes them).
+    #[test]
+    fn a_sighting_from_a_rows_bytes_is_the_sighting_from_its_record() {
+        use crate::record::{Row, RowCell, RowShape};
+        use std::sync::Arc;
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let lines = std::fs::read_to_string(root.join("tests/vectors/records.jsonl")).unwrap();
+        let edits: [(&str, &str); 5] = [
+            ("actor_display", r#""line\none \"quoted\" \u0001 Zoë 🙂""#),
+            ("changes", r#"{"role":{"from":"a","to":"b"}}"#),
+            ("metadata", r#"{"row_count":500,"threshold":100}"#),
+            ("actor_user_id", "42"),
+            ("timestamp", r#""2026-04-30 15:41:23.12+02""#),
+        ];
+        let (mut from_text, mut total) = (0, 0);
+        for line in lines.lines() {
+            let base = Value::parse(line.as_bytes()).unwrap();
+            let mut records = vec![base.clone()];
+            for (name, v) in edits {
+                let mut r = base.clone();
+                r.set(name, Value::parse(v.as_bytes()).unwrap());
+                records.push(r);
+            }
+            for r in records {
+                let Value::Object(m) = &r else { panic!() };
+                let mut text = String::new();
+                let mut span = |t: &str| {
+                    text.push_str(t);
+                    (text.len() - t.len(), text.len())
+                };
+                let cells: Vec<RowCell> = m
+                    .iter()
+                    .map(|(_, v)| match v {
+                        Value::Null => RowCell::Null,
+                        Value::Number(n) => RowCell::Number(*n),
+                        Value::String(s) => {
+                            let (a, b) = span(s);
+                            RowCell::Text(a, b)
+                        }
+                        other => {
+                            let json = crate::canonical::to_vec(other);
+                            let (a, b) = span(std::str::from_utf8(&json).unwrap());
+                            RowCell::Canonical(a, b)
+                        }
+                    })
+                    .collect();
+                let names: Vec<&str> = m.iter().map(|(k, _)| k.as_str()).collect();
+                let shape = Arc::new(RowShape::new(&names).unwrap());
+                // Cells in the shape's member order.
+                let cells = shape.order().iter().map(|&i| cells[i].clone()).collect();
+                let row = Row::new(shape, Arc::from(text.as_str()), cells).unwrap();
+                let check = |keep| {
+                    let raw = RawRecord {
+                        loc: Location::Row(1),
+                        data: RawData::Row(row.clone()),
+                    };
+                    check_with(raw, &mut Vec::new(), |_| keep)
+                };
+                let (lean, full) = (check(Keep::TextOrRecord), check(Keep::Record));
+                assert!(full.record.is_some() && full.text.is_none());
+                assert_eq!(
+                    Sighting::of(SourceId(1), &lean),
+                    Sighting::of(SourceId(1), &full)
+                );
+                total += 1;
+                if lean.text.is_some() {
+                    assert!(lean.record.is_none());
+                    from_text += 1;
+                }
+            }
+        }
+        // Every row checks as a row: none builds a tree.
+        assert_eq!((from_text, total), (52 * 6, 52 * 6));
+    }
 }
