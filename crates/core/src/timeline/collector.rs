@@ -634,14 +634,32 @@ mod tests {
         check_with(raw, &mut Vec::new(), |_| keep)
     }
 
+    /// Each vector record's line, with the record it parses to and that record with each of
+    /// `edits` (a member set to a JSON value).
+    fn vector_records(edits: &[(&str, &str)]) -> Vec<(String, Vec<Value>)> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let lines = std::fs::read_to_string(root.join("tests/vectors/records.jsonl")).unwrap();
+        lines
+            .lines()
+            .map(|line| {
+                let base = Value::parse(line.as_bytes()).unwrap();
+                let mut records = vec![base.clone()];
+                for (name, v) in edits {
+                    let mut r = base.clone();
+                    r.set(name, Value::parse(v.as_bytes()).unwrap());
+                    records.push(r);
+                }
+                (line.to_string(), records)
+            })
+            .collect()
+    }
+
     /// The collector keeps the same of a canonical record read from its text as from its tree:
     /// the vectors' records, and the same records with members the text reader reads itself
     /// (escapes, non-ASCII, `changes`, `metadata`) or leaves to the parser (a number, a mass
     /// export).
     #[test]
     fn a_sighting_from_canonical_text_is_the_sighting_from_the_record() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let lines = std::fs::read_to_string(root.join("tests/vectors/records.jsonl")).unwrap();
         let edits: [(&str, &str); 8] = [
             ("actor_display", r#""line\none \"quoted\" \u0001 Zoë 🙂""#),
             ("outcome_reason", "null"),
@@ -653,15 +671,10 @@ mod tests {
             ("action", r#""a}b]c,d""#),
         ];
         let (mut from_text, mut total) = (0, 0);
-        for line in lines.lines() {
-            let base = Value::parse(line.as_bytes()).unwrap();
-            let mut texts = vec![line.as_bytes().to_vec()];
-            for (name, v) in edits {
-                let mut r = base.clone();
-                r.set(name, Value::parse(v.as_bytes()).unwrap());
-                texts.push(crate::canonical::to_vec(&r));
-            }
-            for t in texts {
+        for (line, records) in vector_records(&edits) {
+            // The line as written, its edits written canonically.
+            let edited = records[1..].iter().map(crate::canonical::to_vec);
+            for t in std::iter::once(line.into_bytes()).chain(edited) {
                 let lean = checked(&t, Keep::TextOrRecord);
                 let full = checked(&t, Keep::Record);
                 assert!(full.record.is_some() && full.text.is_none());
@@ -686,8 +699,6 @@ mod tests {
     fn a_sighting_from_a_rows_bytes_is_the_sighting_from_its_record() {
         use crate::record::{Row, RowCell, RowShape};
         use std::sync::Arc;
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let lines = std::fs::read_to_string(root.join("tests/vectors/records.jsonl")).unwrap();
         let edits: [(&str, &str); 5] = [
             ("actor_display", r#""line\none \"quoted\" \u0001 Zoë 🙂""#),
             ("changes", r#"{"role":{"from":"a","to":"b"}}"#),
@@ -696,14 +707,7 @@ mod tests {
             ("timestamp", r#""2026-04-30 15:41:23.12+02""#),
         ];
         let (mut from_text, mut total) = (0, 0);
-        for line in lines.lines() {
-            let base = Value::parse(line.as_bytes()).unwrap();
-            let mut records = vec![base.clone()];
-            for (name, v) in edits {
-                let mut r = base.clone();
-                r.set(name, Value::parse(v.as_bytes()).unwrap());
-                records.push(r);
-            }
+        for (_, records) in vector_records(&edits) {
             for r in records {
                 let Value::Object(m) = &r else { panic!() };
                 let mut text = String::new();
