@@ -248,6 +248,17 @@ where
         self.budget = usize::MAX;
     }
 
+    /// Bytes of the run held in memory (its encoded items and their keys).
+    pub(crate) fn held(&self) -> usize {
+        self.buf.len() + self.items.len() * std::mem::size_of::<(K, usize, usize)>()
+    }
+
+    /// An empty sorter spilling where this one does, within the same budget: what a caller
+    /// that drops every item it pushed makes of it.
+    pub(crate) fn emptied(&self) -> Self {
+        Sorter::new(&self.dir, self.budget)
+    }
+
     /// Runs written to disk so far (the one being written among them).
     pub(crate) fn spilled_runs(&self) -> usize {
         self.runs.len() + usize::from(self.pending.is_some())
@@ -259,7 +270,7 @@ where
         self.buf = postcard::to_extend(item, std::mem::take(&mut self.buf)).map_err(invalid)?;
         self.items.push((key, start, self.buf.len()));
         self.len += 1;
-        let held = self.buf.len() + self.items.len() * std::mem::size_of::<(K, usize, usize)>();
+        let held = self.held();
         if held >= self.budget {
             self.spill()?;
         } else if self.buf.len() >= RESERVE_AT && self.buf.capacity() < self.budget {

@@ -255,8 +255,7 @@ impl Case {
     /// Closes a record source with the size and SHA-256 of the bytes it parsed.
     pub fn finish_source(&mut self, mut run: SourceRun, size: u64, sha256: String) {
         let path = run.path.clone();
-        let (chain_findings, chain_checks, chain_summaries) =
-            std::mem::take(&mut run.chains).analyze(&path, run.mode);
+        let (chain_findings, chain_checks, chain_summaries) = run.analyze_chains(&sha256);
         self.checks.extend(run.record_checks());
         run.finish_watches();
         self.findings.append(&mut run.findings);

@@ -19,7 +19,7 @@ use rayon::prelude::*;
 use super::exports::Watch;
 use super::index::{IndexBuilder, SourceIndex};
 use super::reconcile::{RecordKey, SubsetGap};
-use crate::chain::{Chains, Entry, Mode};
+use crate::chain::{Chains, Entry, Mode, TenantSummary, ORDERED_KEEP};
 use crate::export::hash_finding;
 use crate::finding::{Check, Code, Finding, Status};
 use crate::json::Value;
@@ -149,8 +149,70 @@ impl SourceRun {
     /// Tells the case how to read this source again, should reconciliation with another source
     /// need some of its records (field-level diffs, scope tests). A source without one (live
     /// records) is still compared by content key; what needs its records is reported as such.
+    ///
+    /// A source that can be read again keeps no chain entries past [`ORDERED_KEEP`] bytes while
+    /// each tenant arrives in seq order (its chains are then checked as they arrive); one
+    /// record out of that order after that, and the chains are checked from a second read.
     pub fn set_reread(&mut self, reread: Reread) {
+        self.set_reread_keeping(reread, ORDERED_KEEP);
+    }
+
+    /// [`SourceRun::set_reread`], keeping at most `keep` bytes of chain entries while every
+    /// tenant arrives in order.
+    pub fn set_reread_keeping(&mut self, reread: Reread, keep: usize) {
         self.reread = Some(reread);
+        self.chains = std::mem::take(&mut self.chains).rereadable(keep);
+    }
+
+    /// The chain findings, checks and tenant summaries of this source, once it has streamed:
+    /// from the chains kept while reading it or, when they dropped their entries and then met
+    /// one out of order, from a second read whose SHA-256 must equal the first read's
+    /// (`sha256`). A second read that fails or differs leaves the chain checks not possible.
+    pub(super) fn analyze_chains(
+        &mut self,
+        sha256: &str,
+    ) -> (Vec<Finding>, Vec<Check>, Vec<TenantSummary>) {
+        let chains = std::mem::take(&mut self.chains);
+        let (path, mode) = (self.path.as_str(), self.mode);
+        if !chains.needs_reread() {
+            return chains.analyze(path, mode);
+        }
+        let mut again = Chains::default();
+        let reread = self.reread.as_mut();
+        // As on the first read, the reader reads the next batch while the last one is checked.
+        let read = std::thread::scope(|s| {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<RawRecord>>(2);
+            let again = &mut again;
+            let checking = s.spawn(move || {
+                for batch in rx {
+                    for (tenant, entry) in chain_entries(batch) {
+                        again.push(&tenant, entry);
+                    }
+                }
+            });
+            let read = match reread {
+                Some(reread) => reread(&mut |batch| {
+                    // A checker that stopped is reported below.
+                    let _ = tx.send(batch);
+                }),
+                None => Err("no reader was given for it".into()),
+            };
+            drop(tx);
+            checking
+                .join()
+                .map_err(|_| "the checking thread panicked".to_string())
+                .and(read)
+        });
+        let why = match read {
+            Ok(digest) if digest == sha256 => return again.analyze(path, mode),
+            Ok(digest) => format!(
+                "a record arrived out of seq order after the chain entries were dropped to keep memory flat, and the input read again is not the one read first (SHA-256 {digest}, first {sha256}), so the chain was not checked"
+            ),
+            Err(e) => format!(
+                "a record arrived out of seq order after the chain entries were dropped to keep memory flat, and the input could not be read again ({e}), so the chain was not checked"
+            ),
+        };
+        chains.not_checked(path, mode, &why)
     }
 
     /// Canonicalizes and hashes a batch on all cores, then absorbs it in input order.
@@ -234,6 +296,23 @@ impl SourceRun {
             self.chains.push(tenant, entry);
         }
     }
+}
+
+/// The tenant and chain entry of each record of `batch` that has both, in input order, checked
+/// on all cores.
+fn chain_entries(batch: Vec<RawRecord>) -> Vec<(String, Entry)> {
+    batch
+        .into_par_iter()
+        .with_min_len(64)
+        .map_init(
+            || Vec::with_capacity(2048),
+            |buffer, raw| {
+                let checked = record::check_with(raw, buffer, |_| Keep::Nothing);
+                Entry::from_checked(&checked).map(|(tenant, entry)| (tenant.to_owned(), entry))
+            },
+        )
+        .flatten()
+        .collect()
 }
 
 /// Checks a source's batches on all cores ([`SourceRun::checker`]): canonicalizes and hashes

@@ -11,6 +11,13 @@
 //! memory; if a written run cannot be read back, the chain checks of the tenants concerned end
 //! as not possible, with the reason: they are never skipped.
 //!
+//! Chains [`Chains::scanning`] their input also check each tenant as its entries arrive, which
+//! is the whole analysis while every tenant arrives in (seq, location) order. An input its
+//! reader can read again ([`Chains::rereadable`]) then stops keeping entries past
+//! [`ORDERED_KEEP`] bytes; one entry out of order after that, and the chains ask to be fed the
+//! whole input again ([`Chains::needs_reread`]). Chains that dropped entries never analyse
+//! what they do not hold: without that second read, their checks end as not possible.
+//!
 //! Two modes: a dump holds a whole chain ([`Mode::Full`]: gaps are deletions, seq 1 must be
 //! there); an export holds a scope's subset ([`Mode::Subset`]: only records with consecutive
 //! seqs can be linked, and absent seqs are expected).
@@ -97,8 +104,28 @@ pub struct TenantSummary {
 /// a temporary file (see [`crate::spill`]).
 pub const CHAIN_BUDGET: usize = 16 << 20;
 
+/// Bytes of chain entries an input that can be read again keeps while every tenant arrives in
+/// order ([`Chains::rereadable`]): a small dump is analysed as before, a big one stops keeping
+/// them.
+pub const ORDERED_KEEP: usize = CHAIN_BUDGET / 2;
+
 /// Sort key of an entry: tenant (by first appearance), seq, location.
 type Key = (u32, u64, Location);
+
+/// What a [`Chains`] keeps of the entries pushed to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Store {
+    /// Every entry, in the external sort.
+    All,
+    /// Every entry until this many bytes of them are held while every tenant arrives in order;
+    /// then they are dropped ([`Chains::rereadable`]).
+    UntilOrdered(usize),
+    /// None: every tenant arrived in order so far, and the scans are the analysis.
+    Dropped,
+    /// None, and an entry then arrived out of order: the input must be read again
+    /// ([`Chains::needs_reread`]).
+    Reread,
+}
 
 /// Chain entries of every tenant of one input, kept in an external sort so that memory stays
 /// flat however many records the input holds.
@@ -108,6 +135,7 @@ pub struct Chains {
     sorter: Sorter<Key, Entry>,
     /// Each tenant's chain checked as its entries arrive ([`Chains::scanning`]).
     live: Option<Live>,
+    store: Store,
 }
 
 /// The chains of one input checked as their entries arrive, while every tenant's arrive in
@@ -134,6 +162,7 @@ impl std::fmt::Debug for Chains {
             .field("tenants", &self.tenants.names())
             .field("entries", &self.sorter.len())
             .field("spilled_runs", &self.sorter.spilled_runs())
+            .field("store", &self.store)
             .finish()
     }
 }
@@ -154,6 +183,7 @@ impl Chains {
             tenants: Interner::default(),
             sorter: Sorter::new(dir, budget),
             live: None,
+            store: Store::All,
         }
     }
 
@@ -170,14 +200,49 @@ impl Chains {
         self
     }
 
+    /// For chains [`Chains::scanning`] an input that its reader can read again: once `keep`
+    /// bytes of entries are held while every tenant still arrives in order, they are dropped
+    /// and no more are kept (the scans check the chains, so a dump as the service writes it is
+    /// checked in the memory of one entry per tenant, without writing or sorting its entries).
+    /// Should an entry then arrive out of order, [`Chains::needs_reread`] says so, and the
+    /// caller reads the input again into chains that keep every entry.
+    pub fn rereadable(mut self, keep: usize) -> Self {
+        if self.live.is_some() && matches!(self.store, Store::All | Store::UntilOrdered(_)) {
+            self.store = Store::UntilOrdered(keep);
+        }
+        self
+    }
+
+    /// Whether these chains dropped their entries and then met one out of order: only a second
+    /// read of the input can check them ([`Chains::rereadable`]).
+    pub fn needs_reread(&self) -> bool {
+        self.store == Store::Reread
+    }
+
     /// Adds the chain entry of one record of `tenant`.
     pub fn push(&mut self, tenant: &str, e: Entry) {
         let (id, _) = self.tenants.id(tenant);
-        // A run that cannot be written stays in memory (a failed push loses nothing): keep the
-        // rest there too rather than try the disk again on every record.
-        if self.sorter.push((id, e.seq, e.loc), &e).is_err() {
-            self.sorter.keep_in_memory();
+        if matches!(self.store, Store::All | Store::UntilOrdered(_)) {
+            // A run that cannot be written stays in memory (a failed push loses nothing): keep
+            // the rest there too rather than try the disk again on every record.
+            if self.sorter.push((id, e.seq, e.loc), &e).is_err() {
+                self.sorter.keep_in_memory();
+            }
         }
+        self.scan(id, tenant, e);
+        let ordered = self.checked_as_they_arrive();
+        match self.store {
+            Store::UntilOrdered(keep) if ordered && self.sorter.held() >= keep => {
+                self.sorter = self.sorter.emptied();
+                self.store = Store::Dropped;
+            }
+            Store::Dropped if !ordered => self.store = Store::Reread,
+            _ => {}
+        }
+    }
+
+    /// Steps the scan of tenant `id` while every tenant arrives in order.
+    fn scan(&mut self, id: u32, tenant: &str, e: Entry) {
         if let Some(live) = self.live.as_mut().filter(|l| l.ordered) {
             let key = (e.seq, e.loc);
             let known = live.scans.len();
@@ -223,6 +288,7 @@ impl Chains {
             tenants,
             sorter,
             live,
+            store,
         } = self;
         let mut done: Vec<Option<Result<Scanned, String>>> =
             (0..tenants.len()).map(|_| None).collect();
@@ -230,7 +296,12 @@ impl Chains {
             format!("the chain entries could not be read back from their temporary file ({e}), so the chain was not checked")
         };
         let live = live.filter(|l| l.ordered && l.input == input && l.mode == mode);
+        let dropped = matches!(store, Store::Dropped | Store::Reread);
         match live.map(|l| l.scans).ok_or_else(|| sorter.finish()) {
+            Err(_) if dropped => {
+                let why = "the chain entries were dropped to keep memory flat, and the input was not read again to check them, so the chain was not checked";
+                done.iter_mut().for_each(|d| *d = Some(Err(why.into())));
+            }
             Ok(scans) => {
                 for (d, (_, scan)) in done.iter_mut().zip(scans) {
                     *d = Some(Ok(scan.finish()));
@@ -268,43 +339,68 @@ impl Chains {
                 }
             }
         }
-        let mut order: Vec<u32> = (0..tenants.len() as u32).collect();
-        order.sort_by(|&a, &b| tenants.name(a).cmp(tenants.name(b)));
-        let mut findings = Vec::new();
-        let mut checks = Vec::new();
-        let mut summaries = Vec::new();
-        for id in order {
-            let t = tenants.name(id);
-            match done[id as usize].take() {
-                Some(Ok(sc)) => {
-                    sc.checks(t, mode, input, &mut checks);
-                    summaries.push(sc.summary(t));
-                    findings.extend(sc.findings);
-                }
-                Some(Err(why)) => {
-                    let ids: &[&str] = match mode {
-                        Mode::Full => &[
-                            "chain_links",
-                            "seq_continuity",
-                            "genesis",
-                            "timestamp_order",
-                        ],
-                        Mode::Subset => &["chain_links", "seq_unique", "timestamp_order"],
-                    };
-                    for id in ids {
-                        checks.push(
-                            Check::new(id, Status::NotPossible, why.clone())
-                                .input(input)
-                                .tenant(t),
-                        );
-                    }
-                }
-                // A tenant with no entry cannot be named (it was named by its first entry).
-                None => {}
-            }
-        }
-        (findings, checks, summaries)
+        outcomes(&tenants, done, input, mode)
     }
+
+    /// The chain checks of every tenant as not possible, for `why` (the input could not be
+    /// read again when [`Chains::needs_reread`] asked for it): no finding, no summary.
+    pub fn not_checked(
+        self,
+        input: &str,
+        mode: Mode,
+        why: &str,
+    ) -> (Vec<Finding>, Vec<Check>, Vec<TenantSummary>) {
+        let done = (0..self.tenants.len())
+            .map(|_| Some(Err(why.to_owned())))
+            .collect();
+        outcomes(&self.tenants, done, input, mode)
+    }
+}
+
+/// Each tenant's scan (or why it has none) turned into the findings, checks and summaries of
+/// `input`, tenant by tenant in name order.
+fn outcomes(
+    tenants: &Interner,
+    mut done: Vec<Option<Result<Scanned, String>>>,
+    input: &str,
+    mode: Mode,
+) -> (Vec<Finding>, Vec<Check>, Vec<TenantSummary>) {
+    let mut order: Vec<u32> = (0..tenants.len() as u32).collect();
+    order.sort_by(|&a, &b| tenants.name(a).cmp(tenants.name(b)));
+    let mut findings = Vec::new();
+    let mut checks = Vec::new();
+    let mut summaries = Vec::new();
+    for id in order {
+        let t = tenants.name(id);
+        match done[id as usize].take() {
+            Some(Ok(sc)) => {
+                sc.checks(t, mode, input, &mut checks);
+                summaries.push(sc.summary(t));
+                findings.extend(sc.findings);
+            }
+            Some(Err(why)) => {
+                let ids: &[&str] = match mode {
+                    Mode::Full => &[
+                        "chain_links",
+                        "seq_continuity",
+                        "genesis",
+                        "timestamp_order",
+                    ],
+                    Mode::Subset => &["chain_links", "seq_unique", "timestamp_order"],
+                };
+                for id in ids {
+                    checks.push(
+                        Check::new(id, Status::NotPossible, why.clone())
+                            .input(input)
+                            .tenant(t),
+                    );
+                }
+            }
+            // A tenant with no entry cannot be named (it was named by its first entry).
+            None => {}
+        }
+    }
+    (findings, checks, summaries)
 }
 
 #[cfg(test)]
@@ -451,6 +547,64 @@ mod tests {
         let subset = analyzed_from(scanning(Mode::Subset), &in_order);
         assert!(subset.3);
         assert_eq!((&subset.0, &subset.1), (&want.0, &want.1));
+    }
+
+    #[test]
+    fn rereadable_chains_drop_their_entries_while_in_order_and_ask_for_a_reread_after() {
+        let dir = std::env::temp_dir();
+        let mut in_order = entries();
+        in_order.sort_by_key(|(_, x)| (x.seq, x.loc));
+        let want = analyzed_from(Chains::with_spill(&dir, usize::MAX), &in_order);
+        let rereadable = |keep| {
+            Chains::with_spill(&dir, usize::MAX)
+                .scanning("dump.sqlite", Mode::Full)
+                .rereadable(keep)
+        };
+        // In order: dropped at the first entry past `keep`, analysed by the scans alone.
+        let mut c = rereadable(1);
+        for (t, x) in &in_order {
+            c.push(t, x.clone());
+        }
+        assert_eq!((c.store, c.sorter.len()), (Store::Dropped, 0));
+        assert!(!c.needs_reread());
+        let (f, k, s) = c.analyze("dump.sqlite", Mode::Full);
+        assert_eq!((&f, &k, &s), (&want.0, &want.1, &want.2));
+        // The last entry (tenant b's seq 9) arrives before the one before it (seq 8): with
+        // the entries dropped, only a second read can check the chains.
+        let mut swapped = in_order.clone();
+        let n = swapped.len();
+        swapped.swap(n - 2, n - 1);
+        assert_eq!((swapped[n - 1].1.seq, swapped[n - 2].1.seq), (8, 9));
+        let mut c = rereadable(1);
+        for (t, x) in &swapped {
+            c.push(t, x.clone());
+        }
+        assert!(c.needs_reread());
+        let (f, k, s) = c.analyze("dump.sqlite", Mode::Full);
+        assert!(f.is_empty() && s.is_empty());
+        assert_eq!(k.len(), 8, "four chain checks of each of two tenants");
+        assert!(k.iter().all(|c| c.status == Status::NotPossible
+            && c.detail.contains("the chain entries were dropped")));
+        // Chains that kept the disordered entries within `keep` analyse them as ever.
+        let got = analyzed_from(rereadable(usize::MAX), &swapped);
+        assert!(!got.3);
+        assert_eq!((&got.0, &got.1, &got.2), (&want.0, &want.1, &want.2));
+        // Disorder before anything was dropped: every entry is kept from then on.
+        let mut c = rereadable(1000);
+        for (t, x) in entries() {
+            c.push(&t, x);
+        }
+        assert_eq!((c.store, c.sorter.len()), (Store::UntilOrdered(1000), 11));
+        let (f, k, s) = c.analyze("dump.sqlite", Mode::Full);
+        assert_eq!((&f, &k, &s), (&want.0, &want.1, &want.2));
+        // What a caller does when asked: not checked, for its reason.
+        let mut c = rereadable(1);
+        for (t, x) in &swapped {
+            c.push(t, x.clone());
+        }
+        let (_, k, _) = c.not_checked("dump.sqlite", Mode::Full, "the input changed");
+        assert_eq!(k.len(), 8);
+        assert!(k.iter().all(|c| c.detail == "the input changed"));
     }
 
     #[test]
