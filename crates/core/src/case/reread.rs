@@ -14,10 +14,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use rayon::prelude::*;
-
 use super::index::SourceIndex;
 use super::reconcile::{Finished, Pair, RecordKey};
+use super::source_run::on_all_cores;
 use super::Case;
 use crate::finding::{Check, Status};
 use crate::json::Value;
@@ -70,14 +69,7 @@ impl Reading {
     /// Checks one batch of the second read on all cores, then keeps the records `wanted` and
     /// runs the scope `tests` on every record in canonical form, in input order.
     fn scan(&mut self, batch: Vec<RawRecord>, wanted: &BTreeSet<RecordKey>, tests: &[ScopeTest]) {
-        let checked: Vec<Checked> = batch
-            .into_par_iter()
-            .with_min_len(64)
-            .map_init(
-                || Vec::with_capacity(2048),
-                |buffer, raw| record::check(raw, buffer),
-            )
-            .collect();
+        let checked: Vec<Checked> = on_all_cores(batch, record::check);
         for checked in checked {
             let (Some(tenant), Some(seq), Some(record)) = (
                 checked.tenant_id.as_deref(),

@@ -301,17 +301,25 @@ impl SourceRun {
 /// The tenant and chain entry of each record of `batch` that has both, in input order, checked
 /// on all cores.
 fn chain_entries(batch: Vec<RawRecord>) -> Vec<(String, Entry)> {
+    on_all_cores(batch, |raw, buffer| {
+        let checked = record::check_with(raw, buffer, |_| Keep::Nothing);
+        Entry::from_checked(&checked).map(|(tenant, entry)| (tenant.to_owned(), entry))
+    })
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// `f` applied to every record of `batch` on all cores, in input order; each worker lends it
+/// one buffer for canonical bytes, reused from record to record.
+pub(super) fn on_all_cores<T: Send>(
+    batch: Vec<RawRecord>,
+    f: impl Fn(RawRecord, &mut Vec<u8>) -> T + Sync + Send,
+) -> Vec<T> {
     batch
         .into_par_iter()
         .with_min_len(64)
-        .map_init(
-            || Vec::with_capacity(2048),
-            |buffer, raw| {
-                let checked = record::check_with(raw, buffer, |_| Keep::Nothing);
-                Entry::from_checked(&checked).map(|(tenant, entry)| (tenant.to_owned(), entry))
-            },
-        )
-        .flatten()
+        .map_init(|| Vec::with_capacity(2048), |buffer, raw| f(raw, buffer))
         .collect()
 }
 
@@ -334,34 +342,26 @@ impl Checker {
         prepare: impl Fn(&Checked) -> T + Sync,
     ) -> Vec<(Checked, T)> {
         let watched = &self.watched;
-        batch
-            .into_par_iter()
-            .with_min_len(64)
-            .map_init(
-                || Vec::with_capacity(2048),
-                |buffer, raw| {
-                    let wanted = |tenant: Option<&str>| {
-                        tenant.is_some_and(|tenant| watched.contains(tenant))
-                    };
-                    // `prepare` reads a canonical record's members from its text; the tree
-                    // is built only where the case compares the record.
-                    let mut checked = record::check_with(raw, buffer, |tenant| {
-                        if wanted(tenant) {
-                            Keep::Record
-                        } else if prepare_every_record {
-                            Keep::TextOrRecord
-                        } else {
-                            Keep::Nothing
-                        }
-                    });
-                    let prepared_value = prepare(&checked);
-                    checked.text = None;
-                    if !wanted(checked.tenant_id.as_deref()) {
-                        checked.record = None;
-                    }
-                    (checked, prepared_value)
-                },
-            )
-            .collect()
+        on_all_cores(batch, |raw, buffer| {
+            let wanted =
+                |tenant: Option<&str>| tenant.is_some_and(|tenant| watched.contains(tenant));
+            // `prepare` reads a canonical record's members from its text; the tree is built
+            // only where the case compares the record.
+            let mut checked = record::check_with(raw, buffer, |tenant| {
+                if wanted(tenant) {
+                    Keep::Record
+                } else if prepare_every_record {
+                    Keep::TextOrRecord
+                } else {
+                    Keep::Nothing
+                }
+            });
+            let prepared_value = prepare(&checked);
+            checked.text = None;
+            if !wanted(checked.tenant_id.as_deref()) {
+                checked.record = None;
+            }
+            (checked, prepared_value)
+        })
     }
 }

@@ -9,21 +9,10 @@ use std::sync::Arc;
 
 use trailproof_core::case::Case;
 use trailproof_core::finding::{Code, Status};
-use trailproof_core::record::{Location, RawData, RawRecord};
+use trailproof_core::record::RawRecord;
 use trailproof_core::report::Report;
 
-use super::reconcile::lines;
-
-fn raw(lines: &[String]) -> Vec<RawRecord> {
-    lines
-        .iter()
-        .enumerate()
-        .map(|(i, l)| RawRecord {
-            loc: Location::Line(i as u64 + 1),
-            data: RawData::Json(l.clone().into_bytes()),
-        })
-        .collect()
-}
+use super::reconcile::{lines, raw};
 
 /// The vectors' records without globex seq 5 (line 19): a deletion in a whole chain. Acme seq 8
 /// comes before seq 7 (lines 7 and 8), as in the vectors.

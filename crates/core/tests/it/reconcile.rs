@@ -19,7 +19,8 @@ pub(super) fn lines() -> Vec<String> {
         .collect()
 }
 
-fn raw(lines: &[String]) -> Vec<RawRecord> {
+/// `lines` as JSON Lines records, line 1 first.
+pub(super) fn raw(lines: &[String]) -> Vec<RawRecord> {
     lines
         .iter()
         .enumerate()
