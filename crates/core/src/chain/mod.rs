@@ -107,7 +107,7 @@ pub const CHAIN_BUDGET: usize = 16 << 20;
 /// Bytes of chain entries an input that can be read again keeps while every tenant arrives in
 /// order ([`Chains::rereadable`]): a small dump is analysed as before, a big one stops keeping
 /// them.
-pub const ORDERED_KEEP: usize = CHAIN_BUDGET / 2;
+pub const ORDERED_KEEP: usize = 1 << 20;
 
 /// Sort key of an entry: tenant (by first appearance), seq, location.
 type Key = (u32, u64, Location);
