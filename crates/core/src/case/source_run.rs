@@ -203,15 +203,14 @@ impl SourceRun {
                 .map_err(|_| "the checking thread panicked".to_string())
                 .and(read)
         });
-        let why = match read {
+        let what = match read {
             Ok(digest) if digest == sha256 => return again.analyze(path, mode),
             Ok(digest) => format!(
-                "a record arrived out of seq order after the chain entries were dropped to keep memory flat, and the input read again is not the one read first (SHA-256 {digest}, first {sha256}), so the chain was not checked"
+                "the input read again is not the one read first (SHA-256 {digest}, first {sha256})"
             ),
-            Err(e) => format!(
-                "a record arrived out of seq order after the chain entries were dropped to keep memory flat, and the input could not be read again ({e}), so the chain was not checked"
-            ),
+            Err(e) => format!("the input could not be read again ({e})"),
         };
+        let why = format!("a record arrived out of seq order after the chain entries were dropped to keep memory flat, and {what}, so the chain was not checked");
         chains.not_checked(path, mode, &why)
     }
 

@@ -120,11 +120,9 @@ enum Store {
     /// Every entry until this many bytes of them are held while every tenant arrives in order;
     /// then they are dropped ([`Chains::rereadable`]).
     UntilOrdered(usize),
-    /// None: every tenant arrived in order so far, and the scans are the analysis.
+    /// None: while every tenant arrives in order the scans are the analysis; once one does
+    /// not, the input must be read again ([`Chains::needs_reread`]).
     Dropped,
-    /// None, and an entry then arrived out of order: the input must be read again
-    /// ([`Chains::needs_reread`]).
-    Reread,
 }
 
 /// Chain entries of every tenant of one input, kept in an external sort so that memory stays
@@ -207,7 +205,7 @@ impl Chains {
     /// Should an entry then arrive out of order, [`Chains::needs_reread`] says so, and the
     /// caller reads the input again into chains that keep every entry.
     pub fn rereadable(mut self, keep: usize) -> Self {
-        if self.live.is_some() && matches!(self.store, Store::All | Store::UntilOrdered(_)) {
+        if self.live.is_some() && self.store != Store::Dropped {
             self.store = Store::UntilOrdered(keep);
         }
         self
@@ -216,13 +214,13 @@ impl Chains {
     /// Whether these chains dropped their entries and then met one out of order: only a second
     /// read of the input can check them ([`Chains::rereadable`]).
     pub fn needs_reread(&self) -> bool {
-        self.store == Store::Reread
+        self.store == Store::Dropped && !self.checked_as_they_arrive()
     }
 
     /// Adds the chain entry of one record of `tenant`.
     pub fn push(&mut self, tenant: &str, e: Entry) {
         let (id, _) = self.tenants.id(tenant);
-        if matches!(self.store, Store::All | Store::UntilOrdered(_)) {
+        if self.store != Store::Dropped {
             // A run that cannot be written stays in memory (a failed push loses nothing): keep
             // the rest there too rather than try the disk again on every record.
             if self.sorter.push((id, e.seq, e.loc), &e).is_err() {
@@ -230,14 +228,11 @@ impl Chains {
             }
         }
         self.scan(id, tenant, e);
-        let ordered = self.checked_as_they_arrive();
-        match self.store {
-            Store::UntilOrdered(keep) if ordered && self.sorter.held() >= keep => {
+        if let Store::UntilOrdered(keep) = self.store {
+            if self.checked_as_they_arrive() && self.sorter.held() >= keep {
                 self.sorter = self.sorter.emptied();
                 self.store = Store::Dropped;
             }
-            Store::Dropped if !ordered => self.store = Store::Reread,
-            _ => {}
         }
     }
 
@@ -296,7 +291,7 @@ impl Chains {
             format!("the chain entries could not be read back from their temporary file ({e}), so the chain was not checked")
         };
         let live = live.filter(|l| l.ordered && l.input == input && l.mode == mode);
-        let dropped = matches!(store, Store::Dropped | Store::Reread);
+        let dropped = store == Store::Dropped;
         match live.map(|l| l.scans).ok_or_else(|| sorter.finish()) {
             Err(_) if dropped => {
                 let why = "the chain entries were dropped to keep memory flat, and the input was not read again to check them, so the chain was not checked";
@@ -512,14 +507,20 @@ mod tests {
         assert_eq!(status("a", "chain_links"), Some(Status::Passed));
     }
 
-    /// Every entry of `all` pushed in turn, analysed as a dump.
-    fn analyzed_from(
-        mut c: Chains,
-        all: &[(String, Entry)],
-    ) -> (Vec<Finding>, Vec<Check>, Vec<TenantSummary>, bool) {
+    /// `c` with every entry of `all` pushed in turn.
+    fn fed(mut c: Chains, all: &[(String, Entry)]) -> Chains {
         for (t, x) in all {
             c.push(t, x.clone());
         }
+        c
+    }
+
+    /// Every entry of `all` pushed in turn, analysed as a dump.
+    fn analyzed_from(
+        c: Chains,
+        all: &[(String, Entry)],
+    ) -> (Vec<Finding>, Vec<Check>, Vec<TenantSummary>, bool) {
+        let c = fed(c, all);
         let live = c.checked_as_they_arrive();
         let (f, k, s) = c.analyze("dump.sqlite", Mode::Full);
         (f, k, s, live)
@@ -561,10 +562,7 @@ mod tests {
                 .rereadable(keep)
         };
         // In order: dropped at the first entry past `keep`, analysed by the scans alone.
-        let mut c = rereadable(1);
-        for (t, x) in &in_order {
-            c.push(t, x.clone());
-        }
+        let c = fed(rereadable(1), &in_order);
         assert_eq!((c.store, c.sorter.len()), (Store::Dropped, 0));
         assert!(!c.needs_reread());
         let (f, k, s) = c.analyze("dump.sqlite", Mode::Full);
@@ -575,10 +573,7 @@ mod tests {
         let n = swapped.len();
         swapped.swap(n - 2, n - 1);
         assert_eq!((swapped[n - 1].1.seq, swapped[n - 2].1.seq), (8, 9));
-        let mut c = rereadable(1);
-        for (t, x) in &swapped {
-            c.push(t, x.clone());
-        }
+        let c = fed(rereadable(1), &swapped);
         assert!(c.needs_reread());
         let (f, k, s) = c.analyze("dump.sqlite", Mode::Full);
         assert!(f.is_empty() && s.is_empty());
@@ -590,18 +585,12 @@ mod tests {
         assert!(!got.3);
         assert_eq!((&got.0, &got.1, &got.2), (&want.0, &want.1, &want.2));
         // Disorder before anything was dropped: every entry is kept from then on.
-        let mut c = rereadable(1000);
-        for (t, x) in entries() {
-            c.push(&t, x);
-        }
+        let c = fed(rereadable(1000), &entries());
         assert_eq!((c.store, c.sorter.len()), (Store::UntilOrdered(1000), 11));
         let (f, k, s) = c.analyze("dump.sqlite", Mode::Full);
         assert_eq!((&f, &k, &s), (&want.0, &want.1, &want.2));
         // What a caller does when asked: not checked, for its reason.
-        let mut c = rereadable(1);
-        for (t, x) in &swapped {
-            c.push(t, x.clone());
-        }
+        let c = fed(rereadable(1), &swapped);
         let (_, k, _) = c.not_checked("dump.sqlite", Mode::Full, "the input changed");
         assert_eq!(k.len(), 8);
         assert!(k.iter().all(|c| c.detail == "the input changed"));
