@@ -637,8 +637,7 @@ mod tests {
     /// Each vector record's line, with the record it parses to and that record with each of
     /// `edits` (a member set to a JSON value).
     fn vector_records(edits: &[(&str, &str)]) -> Vec<(String, Vec<Value>)> {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let lines = std::fs::read_to_string(root.join("tests/vectors/records.jsonl")).unwrap();
+        let lines = std::fs::read_to_string(trailproof_testkit::vector("records.jsonl")).unwrap();
         lines
             .lines()
             .map(|line| {
