@@ -344,8 +344,8 @@ impl Checker {
         on_all_cores(batch, |raw, buffer| {
             let wanted =
                 |tenant: Option<&str>| tenant.is_some_and(|tenant| watched.contains(tenant));
-            // `prepare` reads a canonical record's members from its text; the tree is built
-            // only where the case compares the record.
+            // `prepare` reads a record's members from its canonical text or its row cells
+            // ([`record::Kept`]); the tree is built only where the case compares the record.
             let mut checked = record::check_with(raw, buffer, |tenant| {
                 if wanted(tenant) {
                     Keep::Record
@@ -356,7 +356,7 @@ impl Checker {
                 }
             });
             let prepared_value = prepare(&checked);
-            checked.text = None;
+            checked.kept = None;
             if !wanted(checked.tenant_id.as_deref()) {
                 checked.record = None;
             }

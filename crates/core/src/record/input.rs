@@ -172,6 +172,21 @@ pub enum RowCell {
     Canonical(usize, usize),
 }
 
+/// A cell of a [`Row`] as the member value it is, borrowed ([`Row::cell`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Cell<'a> {
+    /// SQL `NULL` or JSON `null`.
+    Null,
+    /// A finite number.
+    Number(f64),
+    /// A string.
+    Text(&'a str),
+    /// JSON the reader parsed.
+    Json(&'a Value),
+    /// JSON text in its canonical form.
+    Canonical(&'a str),
+}
+
 /// A record as one row of a table: the same record as [`Row::to_value`] gives, which
 /// [`check`] canonicalizes and hashes without building that value unless it is kept.
 /// Invariant (kept by [`Row::new`]): one cell per name of the shape, every text range a `str`
@@ -220,6 +235,21 @@ impl Row {
                 })
             }
         }
+    }
+
+    /// The cell of member `name`, if the row has it, without building its value.
+    pub fn cell(&self, name: &str) -> Option<Cell<'_>> {
+        // The shape's names are unique and in canonical (UTF-16) order.
+        let i = (self.shape.names)
+            .binary_search_by(|n| cmp_utf16(n, name))
+            .ok()?;
+        Some(match &self.cells[i] {
+            RowCell::Null => Cell::Null,
+            RowCell::Number(n) => Cell::Number(*n),
+            RowCell::Text(a, b) => Cell::Text(&self.text[*a..*b]),
+            RowCell::Json(v) => Cell::Json(v),
+            RowCell::Canonical(a, b) => Cell::Canonical(&self.text[*a..*b]),
+        })
     }
 
     /// The value of member `name`, if the row has it.

@@ -18,7 +18,7 @@ use crate::time::{self, Instant};
 mod canonical_text;
 mod input;
 pub mod members;
-pub use input::{Location, RawData, RawRecord, Row, RowCell, RowShape};
+pub use input::{Cell, Location, RawData, RawRecord, Row, RowCell, RowShape};
 
 /// A SHA-256 digest.
 pub type Digest = [u8; 32];
@@ -122,11 +122,20 @@ pub struct Checked {
     pub problems: Vec<String>,
     /// The canonical record (timestamp normalized); `None` when unreadable.
     pub record: Option<Value>,
-    /// The record's canonical text, when its tree was not built because a reader of its
-    /// members only ([`Keep::TextOrRecord`]) was asked for (see [`members`]): a JSON record's
-    /// own text when it is canonical, a row's canonical bytes (the hashed form, without
-    /// `hash`) when it is checked as a row.
-    pub text: Option<Vec<u8>>,
+    /// What stands for the record when its tree was not built because a reader of its
+    /// members only ([`Keep::TextOrRecord`]) was asked for.
+    pub kept: Option<Kept>,
+}
+
+/// What [`Keep::TextOrRecord`] keeps of a record instead of its tree: what its members can be
+/// read from without building it.
+#[derive(Debug, Clone)]
+pub enum Kept {
+    /// A JSON record's own text, canonical as it lies (see [`members`]).
+    Text(Vec<u8>),
+    /// A row checked as a row: its cells are its members ([`Row::cell`]). Its canonical text
+    /// is not copied out of the buffer it was hashed in.
+    Row(Row),
 }
 
 /// What [`check_with`] keeps of a record, besides what every check reads.
@@ -136,8 +145,8 @@ pub enum Keep {
     Nothing,
     /// The record as a [`Value`] tree.
     Record,
-    /// The record's canonical text (no tree is built): a JSON record's text as it lies, where
-    /// it is canonical, or a row's hashed bytes; otherwise its tree.
+    /// What its members can be read from without a tree ([`Kept`]): a JSON record's text as
+    /// it lies, where it is canonical, or a row checked as a row; otherwise its tree.
     TextOrRecord,
 }
 
@@ -155,7 +164,7 @@ impl Checked {
             stored_hash_text: None,
             problems: Vec::new(),
             record: None,
-            text: None,
+            kept: None,
         }
     }
 
@@ -213,7 +222,7 @@ fn check_on(
                 match keep_what(c.tenant_id.as_deref()) {
                     Keep::Nothing => return c,
                     Keep::TextOrRecord => {
-                        c.text = Some(bytes);
+                        c.kept = Some(Kept::Text(bytes));
                         return c;
                     }
                     Keep::Record => {}
@@ -244,9 +253,8 @@ fn check_on(
             }
             match keep_what(c.tenant_id.as_deref()) {
                 Keep::Nothing => {}
-                // The canonical bytes just hashed are the record's canonical text without
-                // `hash`: a reader of members needs no tree.
-                Keep::TextOrRecord => c.text = Some(buf.clone()),
+                // A row's cells are its members: a reader of members needs no tree.
+                Keep::TextOrRecord => c.kept = Some(Kept::Row(row)),
                 Keep::Record => {
                     let mut v = row.to_value();
                     if let (Some(i), Some(t)) = (&c.timestamp, row.text_of(row.shape.timestamp)) {

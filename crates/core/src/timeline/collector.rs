@@ -33,7 +33,7 @@ use super::stream::{recovered_key, time_key, Dims, Entry, Sources, Stream, TimeK
 use crate::finding::{Code, Finding, Proof};
 use crate::json::Value;
 use crate::record::members::{self, Members};
-use crate::record::{Checked, Digest};
+use crate::record::{Cell, Checked, Digest, Kept, Row};
 use crate::report::Report;
 use crate::spill::{self, Interner, Sorter};
 use crate::time::Instant;
@@ -77,21 +77,24 @@ pub struct Sighting {
 }
 
 impl Sighting {
-    /// The copy `c` of source `src` as the collector keeps it: from its record, or from its
-    /// canonical text where the record was not built ([`Checked::text`]).
+    /// The copy `c` of source `src` as the collector keeps it: from its record, or from what
+    /// stands for it where the tree was not built ([`Checked::kept`]).
     pub fn of(src: SourceId, c: &Checked) -> Sighting {
-        if c.record.is_none() {
-            if let Some(text) = &c.text {
-                if let Some((fields, changes, mass_export)) = from_text(text) {
-                    return Sighting::from_members(src, c, &fields, changes, mass_export);
-                }
-                // A member the text reader leaves to the parser: canonical text parses.
-                let rec = Value::parse(text).ok();
-                let (fields, changes, mass_export) = from_record(rec.as_ref());
-                return Sighting::from_members(src, c, &fields, changes, mass_export);
-            }
+        let lean = match &c.kept {
+            Some(Kept::Text(text)) => from_text(text),
+            Some(Kept::Row(row)) => from_row(row),
+            None => None,
+        };
+        if let Some((fields, changes, mass_export)) = lean {
+            return Sighting::from_members(src, c, &fields, changes, mass_export);
         }
-        let (fields, changes, mass_export) = from_record(c.record.as_ref());
+        // A member the lean readers leave to the tree: build it (canonical text parses).
+        let tree = match (&c.record, &c.kept) {
+            (None, Some(Kept::Text(text))) => Value::parse(text).ok(),
+            (None, Some(Kept::Row(row))) => Some(row.to_value()),
+            _ => None,
+        };
+        let (fields, changes, mass_export) = from_record(c.record.as_ref().or(tree.as_ref()));
         Sighting::from_members(src, c, &fields, changes, mass_export)
     }
 
@@ -154,7 +157,7 @@ fn from_record(rec: Option<&Value>) -> (Fields, bool, bool) {
 }
 
 /// The same from a canonical record's text: `None` when a dimension is neither a string nor
-/// null, or `metadata` names a `threshold` (the parsed record answers those).
+/// null (the parsed record answers those).
 fn from_text(text: &[u8]) -> Option<(TextFields<'_>, bool, bool)> {
     // Checked once as a whole: every string member is then sliced out of it.
     let whole = std::str::from_utf8(text).ok()?;
@@ -178,11 +181,43 @@ fn from_text(text: &[u8]) -> Option<(TextFields<'_>, bool, bool)> {
         *f = members::string_value_within(whole, v).ok()?;
     }
     let changes = changes.is_some_and(|v| v != b"null");
-    // A mass export needs both `row_count` and `threshold` in `metadata`.
-    if metadata.is_some_and(|v| memchr::memmem::find(v, b"\"threshold\"").is_some()) {
-        return None;
+    Some((fields, changes, metadata.map_or(Some(false), mass_export)?))
+}
+
+/// The same from a row's cells: `None` when a dimension is neither text nor null (the row's
+/// value answers those).
+fn from_row(row: &Row) -> Option<(TextFields<'_>, bool, bool)> {
+    let mut fields: TextFields = Default::default();
+    for (f, d) in fields.iter_mut().zip(Dimension::ALL) {
+        *f = match row.cell(d.name()) {
+            None | Some(Cell::Null) => None,
+            Some(Cell::Text(s)) => Some(Cow::Borrowed(s)),
+            Some(_) => return None,
+        };
     }
-    Some((fields, changes, false))
+    let changes = match row.cell("changes") {
+        None | Some(Cell::Null) => false,
+        Some(Cell::Json(v)) => !v.is_null(),
+        Some(Cell::Canonical(t)) => t != "null",
+        Some(Cell::Number(_) | Cell::Text(_)) => true,
+    };
+    let mass_export = match row.cell("metadata") {
+        Some(Cell::Json(m)) => flags::is_mass_export_metadata(m),
+        Some(Cell::Canonical(t)) => mass_export(t.as_bytes())?,
+        _ => false,
+    };
+    Some((fields, changes, mass_export))
+}
+
+/// Whether canonical `metadata` text makes a mass export; `None` if it does not parse. Only
+/// metadata that names a `threshold` can: canonical JSON writes that name as it is spelled,
+/// so only that metadata is parsed.
+fn mass_export(metadata: &[u8]) -> Option<bool> {
+    if memchr::memmem::find(metadata, b"\"threshold\"").is_none() {
+        return Some(false);
+    }
+    let m = Value::parse(metadata).ok()?;
+    Some(flags::is_mass_export_metadata(&m))
 }
 
 /// Every copy of one (tenant, seq), joined: the first copy's members, every source, and the
@@ -659,12 +694,14 @@ mod tests {
     /// export).
     #[test]
     fn a_sighting_from_canonical_text_is_the_sighting_from_the_record() {
-        let edits: [(&str, &str); 8] = [
+        let edits: [(&str, &str); 10] = [
             ("actor_display", r#""line\none \"quoted\" \u0001 Zoë 🙂""#),
             ("outcome_reason", "null"),
             ("changes", r#"{"role":{"from":"a","to":"b"}}"#),
             ("metadata", r#"{"row_count":500,"threshold":100}"#),
             ("metadata", r#"{"row_count":5,"threshold":100}"#),
+            ("metadata", r#"{"row_count":"500","threshold":100}"#),
+            ("metadata", r#""threshold""#),
             ("actor_user_id", "42"),
             ("resource_id", r#"["x"]"#),
             ("action", r#""a}b]c,d""#),
@@ -676,86 +713,89 @@ mod tests {
             for t in std::iter::once(line.into_bytes()).chain(edited) {
                 let lean = checked(&t, Keep::TextOrRecord);
                 let full = checked(&t, Keep::Record);
-                assert!(full.record.is_some() && full.text.is_none());
+                assert!(full.record.is_some() && full.kept.is_none());
                 let src = SourceId(3);
                 assert_eq!(Sighting::of(src, &lean), Sighting::of(src, &full));
                 total += 1;
-                if lean.text.is_some() {
+                if lean.kept.is_some() {
                     assert!(lean.record.is_none());
                     from_text += 1;
                 }
             }
         }
-        // The vectors' lines are not canonical (they have spaces): they build a tree; the eight
+        // The vectors' lines are not canonical (they have spaces): they build a tree; the ten
         // edits of each are written canonically, and none of them does.
-        assert_eq!((from_text, total), (52 * 8, 52 * 9));
+        assert_eq!((from_text, total), (52 * 10, 52 * 11));
     }
 
-    /// The same for a record checked as a table's row: its hashed bytes stand for its text.
-    /// Every vector record with the edits above, as the row a database holds (objects and
-    /// arrays as canonical JSON text, as the SQLite reader writes them).
+    /// The same for a record checked as a table's row: its cells stand for its members. Every
+    /// vector record with the edits above, as the row a database holds (objects and arrays as
+    /// canonical JSON text, as the SQLite reader writes them, or as parsed JSON).
     #[test]
     fn a_sighting_from_a_rows_bytes_is_the_sighting_from_its_record() {
         use crate::record::{Row, RowCell, RowShape};
         use std::sync::Arc;
-        let edits: [(&str, &str); 5] = [
+        let edits: [(&str, &str); 8] = [
             ("actor_display", r#""line\none \"quoted\" \u0001 Zoë 🙂""#),
             ("changes", r#"{"role":{"from":"a","to":"b"}}"#),
             ("metadata", r#"{"row_count":500,"threshold":100}"#),
+            ("metadata", r#"{"row_count":5,"threshold":100}"#),
+            ("metadata", r#""threshold""#),
+            ("changes", "0"),
             ("actor_user_id", "42"),
             ("timestamp", r#""2026-04-30 15:41:23.12+02""#),
         ];
         let (mut from_text, mut total) = (0, 0);
-        for (_, records) in vector_records(&edits) {
-            for r in records {
-                let Value::Object(m) = &r else { panic!() };
-                let mut text = String::new();
-                let mut span = |t: &str| {
-                    text.push_str(t);
-                    (text.len() - t.len(), text.len())
+        let records = vector_records(&edits).into_iter().flat_map(|(_, r)| r);
+        for (r, parsed) in records.flat_map(|r| [(r.clone(), false), (r, true)]) {
+            let Value::Object(m) = &r else { panic!() };
+            let mut text = String::new();
+            let mut span = |t: &str| {
+                text.push_str(t);
+                (text.len() - t.len(), text.len())
+            };
+            let cells: Vec<RowCell> = m
+                .iter()
+                .map(|(_, v)| match v {
+                    Value::Null => RowCell::Null,
+                    Value::Number(n) => RowCell::Number(*n),
+                    Value::String(s) => {
+                        let (a, b) = span(s);
+                        RowCell::Text(a, b)
+                    }
+                    other if parsed => RowCell::Json(Box::new(other.clone())),
+                    other => {
+                        let json = crate::canonical::to_vec(other);
+                        let (a, b) = span(std::str::from_utf8(&json).unwrap());
+                        RowCell::Canonical(a, b)
+                    }
+                })
+                .collect();
+            let names: Vec<&str> = m.iter().map(|(k, _)| k.as_str()).collect();
+            let shape = Arc::new(RowShape::new(&names).unwrap());
+            // Cells in the shape's member order.
+            let cells = shape.order().iter().map(|&i| cells[i].clone()).collect();
+            let row = Row::new(shape, Arc::from(text.as_str()), cells).unwrap();
+            let check = |keep| {
+                let raw = RawRecord {
+                    loc: Location::Row(1),
+                    data: RawData::Row(row.clone()),
                 };
-                let cells: Vec<RowCell> = m
-                    .iter()
-                    .map(|(_, v)| match v {
-                        Value::Null => RowCell::Null,
-                        Value::Number(n) => RowCell::Number(*n),
-                        Value::String(s) => {
-                            let (a, b) = span(s);
-                            RowCell::Text(a, b)
-                        }
-                        other => {
-                            let json = crate::canonical::to_vec(other);
-                            let (a, b) = span(std::str::from_utf8(&json).unwrap());
-                            RowCell::Canonical(a, b)
-                        }
-                    })
-                    .collect();
-                let names: Vec<&str> = m.iter().map(|(k, _)| k.as_str()).collect();
-                let shape = Arc::new(RowShape::new(&names).unwrap());
-                // Cells in the shape's member order.
-                let cells = shape.order().iter().map(|&i| cells[i].clone()).collect();
-                let row = Row::new(shape, Arc::from(text.as_str()), cells).unwrap();
-                let check = |keep| {
-                    let raw = RawRecord {
-                        loc: Location::Row(1),
-                        data: RawData::Row(row.clone()),
-                    };
-                    check_with(raw, &mut Vec::new(), |_| keep)
-                };
-                let (lean, full) = (check(Keep::TextOrRecord), check(Keep::Record));
-                assert!(full.record.is_some() && full.text.is_none());
-                assert_eq!(
-                    Sighting::of(SourceId(1), &lean),
-                    Sighting::of(SourceId(1), &full)
-                );
-                total += 1;
-                if lean.text.is_some() {
-                    assert!(lean.record.is_none());
-                    from_text += 1;
-                }
+                check_with(raw, &mut Vec::new(), |_| keep)
+            };
+            let (lean, full) = (check(Keep::TextOrRecord), check(Keep::Record));
+            assert!(full.record.is_some() && full.kept.is_none());
+            assert_eq!(
+                Sighting::of(SourceId(1), &lean),
+                Sighting::of(SourceId(1), &full)
+            );
+            total += 1;
+            if lean.kept.is_some() {
+                assert!(lean.record.is_none());
+                from_text += 1;
             }
         }
         // Every row checks as a row: none builds a tree.
-        assert_eq!((from_text, total), (52 * 6, 52 * 6));
+        assert_eq!((from_text, total), (52 * 9 * 2, 52 * 9 * 2));
     }
 }

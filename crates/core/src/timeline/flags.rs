@@ -40,9 +40,11 @@ pub fn off_hours(nanos: i64) -> bool {
 
 /// Whether a record is a mass export: `metadata.row_count` > `metadata.threshold`, both numbers.
 pub fn is_mass_export(rec: &Value) -> bool {
-    let Some(m) = rec.get("metadata") else {
-        return false;
-    };
+    rec.get("metadata").is_some_and(is_mass_export_metadata)
+}
+
+/// The same from a record's `metadata` alone.
+pub fn is_mass_export_metadata(m: &Value) -> bool {
     match (
         m.get("row_count").and_then(Value::as_f64),
         m.get("threshold").and_then(Value::as_f64),
