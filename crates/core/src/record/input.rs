@@ -143,6 +143,12 @@ impl RowShape {
         })
     }
 
+    /// Which member (cell of a [`Row`]) `name` is, if the table has it.
+    pub fn member(&self, name: &str) -> Option<usize> {
+        // Unique names in canonical (UTF-16) order.
+        self.names.binary_search_by(|n| cmp_utf16(n, name)).ok()
+    }
+
     /// The column of each member, in member (canonical) order.
     pub fn order(&self) -> &[usize] {
         &self.order
@@ -237,13 +243,14 @@ impl Row {
         }
     }
 
-    /// The cell of member `name`, if the row has it, without building its value.
-    pub fn cell(&self, name: &str) -> Option<Cell<'_>> {
-        // The shape's names are unique and in canonical (UTF-16) order.
-        let i = (self.shape.names)
-            .binary_search_by(|n| cmp_utf16(n, name))
-            .ok()?;
-        Some(match &self.cells[i] {
+    /// The shape of the row (shared by every row of its table).
+    pub fn shape(&self) -> &Arc<RowShape> {
+        &self.shape
+    }
+
+    /// The cell of the `i`-th member ([`RowShape::member`]), without building its value.
+    pub fn cell(&self, i: usize) -> Option<Cell<'_>> {
+        Some(match self.cells.get(i)? {
             RowCell::Null => Cell::Null,
             RowCell::Number(n) => Cell::Number(*n),
             RowCell::Text(a, b) => Cell::Text(&self.text[*a..*b]),

@@ -19,9 +19,11 @@
 //! version).
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -33,7 +35,7 @@ use super::stream::{recovered_key, time_key, Dims, Entry, Sources, Stream, TimeK
 use crate::finding::{Code, Finding, Proof};
 use crate::json::Value;
 use crate::record::members::{self, Members};
-use crate::record::{Cell, Checked, Digest, Kept, Row};
+use crate::record::{Cell, Checked, Digest, Kept, Row, RowShape};
 use crate::report::Report;
 use crate::spill::{self, Interner, Sorter};
 use crate::time::Instant;
@@ -187,26 +189,59 @@ fn from_text(text: &[u8]) -> Option<(TextFields<'_>, bool, bool)> {
 /// The same from a row's cells: `None` when a dimension is neither text nor null (the row's
 /// value answers those).
 fn from_row(row: &Row) -> Option<(TextFields<'_>, bool, bool)> {
+    let members = RowMembers::of(row.shape());
+    let cell = |i: Option<usize>| i.and_then(|i| row.cell(i));
     let mut fields: TextFields = Default::default();
-    for (f, d) in fields.iter_mut().zip(Dimension::ALL) {
-        *f = match row.cell(d.name()) {
+    for (f, &i) in fields.iter_mut().zip(&members.dimensions) {
+        *f = match cell(i) {
             None | Some(Cell::Null) => None,
             Some(Cell::Text(s)) => Some(Cow::Borrowed(s)),
             Some(_) => return None,
         };
     }
-    let changes = match row.cell("changes") {
+    let changes = match cell(members.changes) {
         None | Some(Cell::Null) => false,
         Some(Cell::Json(v)) => !v.is_null(),
         Some(Cell::Canonical(t)) => t != "null",
         Some(Cell::Number(_) | Cell::Text(_)) => true,
     };
-    let mass_export = match row.cell("metadata") {
+    let mass_export = match cell(members.metadata) {
         Some(Cell::Json(m)) => flags::is_mass_export_metadata(m),
         Some(Cell::Canonical(t)) => mass_export(t.as_bytes())?,
         _ => false,
     };
     Some((fields, changes, mass_export))
+}
+
+/// Where a table's rows hold the members a sighting reads ([`RowShape::member`]).
+#[derive(Clone, Copy)]
+struct RowMembers {
+    dimensions: [Option<usize>; Dimension::COUNT],
+    changes: Option<usize>,
+    metadata: Option<usize>,
+}
+
+impl RowMembers {
+    /// The members of `shape`, found once per table and thread: the rows of a table share
+    /// their shape, and looking ten names up in every row cost more than reading them.
+    fn of(shape: &Arc<RowShape>) -> RowMembers {
+        thread_local! {
+            static LAST: RefCell<Option<(Arc<RowShape>, RowMembers)>> = const { RefCell::new(None) };
+        }
+        LAST.with_borrow_mut(|last| match last {
+            // The shape is held here, so its address names no other shape.
+            Some((s, m)) if Arc::ptr_eq(s, shape) => *m,
+            _ => {
+                let m = RowMembers {
+                    dimensions: Dimension::ALL.map(|d| shape.member(d.name())),
+                    changes: shape.member("changes"),
+                    metadata: shape.member("metadata"),
+                };
+                *last = Some((Arc::clone(shape), m));
+                m
+            }
+        })
+    }
 }
 
 /// Whether canonical `metadata` text makes a mass export; `None` if it does not parse. Only
