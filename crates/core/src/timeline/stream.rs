@@ -8,7 +8,7 @@
 //! Invariant: an event is the same whichever way its entry was ordered (in memory or through
 //! spilled runs), and the summary counts exactly the events handed out.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::io;
 
 use serde::{Deserialize, Serialize};
@@ -143,9 +143,9 @@ impl Stream {
             Kind::Event => s.events += 1,
             Kind::Gap => s.gaps += 1,
         }
-        *s.integrity.entry(e.integrity.as_str().into()).or_default() += 1;
+        count(&mut s.integrity, e.integrity.as_str());
         for f in &e.flags {
-            *s.flags.entry(f.as_str().into()).or_default() += 1;
+            count(&mut s.flags, f.as_str());
         }
         self.flagged += u64::from(!e.flags.is_empty());
         if let Some(t) = &e.timestamp {
@@ -217,6 +217,17 @@ impl Stream {
         e.flags = entry.flags;
         e.findings = entry.findings;
         Ok(())
+    }
+}
+
+/// Counts one more `name` in `counts`; allocates its key only the first time (`entry` took a
+/// new `String` for every event).
+fn count(counts: &mut BTreeMap<String, u64>, name: &str) {
+    match counts.get_mut(name) {
+        Some(n) => *n += 1,
+        None => {
+            counts.insert(name.to_string(), 1);
+        }
     }
 }
 
