@@ -153,6 +153,21 @@ pub(crate) mod opt_digest {
     pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Digest>, D::Error> {
         d.deserialize_option(Opt)
     }
+
+    /// The same for a `Digest` that is always there.
+    pub(crate) mod exact {
+        use serde::{Deserializer, Serializer};
+
+        use crate::record::Digest;
+
+        pub(crate) fn serialize<S: Serializer>(d: &Digest, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_bytes(d)
+        }
+
+        pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Digest, D::Error> {
+            d.deserialize_bytes(super::Exact)
+        }
+    }
 }
 
 /// A run's items: each key and where its item's bytes are in the run's buffer.

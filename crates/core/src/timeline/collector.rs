@@ -27,9 +27,9 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::flags::{self, Failure};
+use super::flags::{self, Failure, FlagSet};
 use super::integrity::{self, Evidence};
-use super::members_log::{Fields, LogReader, LogWriter, Place};
+use super::members_log::{Fields, LogReader, LogWriter, Logged, Place};
 use super::model::{Dimension, Event, Flag, Integrity, Kind, Summary, Timeline, TimelineOptions};
 use super::stream::{recovered_key, time_key, Dims, Entry, Sources, Stream, TimeKey};
 use crate::finding::{Code, Finding, Proof};
@@ -54,18 +54,57 @@ struct Held {
     /// Where the log holds the record's dimensions ([`Fields`], postcard).
     members: Place,
     /// Every flag of the record but `denial_burst` ([`flags::record_flags`]).
-    flags: Vec<Flag>,
+    flags: FlagSet,
     /// The actor of a failure (outcome `failure`), for `denial_burst`.
     failure_actor: Option<String>,
-    /// Computed hash: copies with another one differ in content.
-    #[serde(with = "crate::spill::opt_digest")]
-    content: Option<Digest>,
-    #[serde(with = "crate::spill::opt_digest")]
-    stored: Option<Digest>,
-    #[serde(with = "crate::spill::opt_digest")]
-    prev: Option<Digest>,
+    /// What the copy hashes to and its stored `hash`: copies that hash apart differ in
+    /// content. (Its `prev_hash` is in the members log, read only where copies differ.)
+    hashes: Hashes,
     hash_bad: bool,
     not_canonical: bool,
+}
+
+/// A copy's computed and stored hashes: one digest where they agree (nearly every copy of a
+/// case), both where they do not. Half the bytes a copy was sorted with.
+#[derive(Serialize, Deserialize, Debug, PartialEq)]
+enum Hashes {
+    /// The copy hashes to its stored `hash`.
+    Agree(#[serde(with = "crate::spill::opt_digest::exact")] Digest),
+    /// Anything else.
+    Apart(Box<Apart>),
+}
+
+#[derive(Serialize, Deserialize, Debug, PartialEq)]
+struct Apart {
+    /// `None` when the copy is not canonical.
+    #[serde(with = "crate::spill::opt_digest")]
+    computed: Option<Digest>,
+    /// `None` when its `hash` is not 64 lowercase hex digits.
+    #[serde(with = "crate::spill::opt_digest")]
+    stored: Option<Digest>,
+}
+
+impl Hashes {
+    fn of(computed: Option<Digest>, stored: Option<Digest>) -> Hashes {
+        match (computed, stored) {
+            (Some(a), Some(b)) if a == b => Hashes::Agree(a),
+            _ => Hashes::Apart(Box::new(Apart { computed, stored })),
+        }
+    }
+
+    fn computed(&self) -> Option<Digest> {
+        match self {
+            Hashes::Agree(d) => Some(*d),
+            Hashes::Apart(a) => a.computed,
+        }
+    }
+
+    fn stored(&self) -> Option<Digest> {
+        match self {
+            Hashes::Agree(d) => Some(*d),
+            Hashes::Apart(a) => a.stored,
+        }
+    }
 }
 
 /// What the collector keeps of one checked record of one source, read from the record alone
@@ -126,21 +165,24 @@ impl Sighting {
             failure_actor: get(Dimension::ActorUserId)
                 .filter(|_| outcome == Some("failure"))
                 .map(str::to_string),
-            content: c.computed_hash,
-            stored: c.stored_hash,
-            prev: c.prev_hash,
+            hashes: Hashes::of(c.computed_hash, c.stored_hash),
             hash_bad: c.content_ok() == Some(false),
             not_canonical: !c.problems.is_empty(),
         };
-        // The bytes of a `Fields` (postcard writes a `str` the same whoever owns it), in a
-        // buffer of their size (an option's tag, a length's varint, the bytes): grown from
-        // empty, it took six allocations and copies a record.
+        // The bytes of a `Fields` (postcard writes a `str` the same whoever owns it) and the
+        // `prev_hash`, in a buffer of their size (an option's tag, a length's varint, the
+        // bytes): grown from empty, it took six allocations and copies a record.
         let size = fields
             .iter()
             .map(|f| f.as_ref().map_or(1, |s| 1 + 5 + s.as_ref().len()))
-            .sum();
+            .sum::<usize>()
+            + 34;
+        let logged = Logged {
+            fields,
+            prev: c.prev_hash,
+        };
         let members =
-            postcard::to_extend(fields, Vec::with_capacity(size)).expect("strings always encode");
+            postcard::to_extend(&logged, Vec::with_capacity(size)).expect("strings always encode");
         Sighting { held, members }
     }
 }
@@ -289,9 +331,9 @@ impl Slot {
         self.hash_bad |= c.hash_bad;
         self.not_canonical |= c.not_canonical;
         let f = &self.first;
-        let differs = match (f.content, c.content) {
+        let differs = match (f.hashes.computed(), c.hashes.computed()) {
             (Some(a), Some(b)) => a != b,
-            _ => f.stored != c.stored,
+            _ => f.hashes.stored() != c.hashes.stored(),
         };
         if !differs {
             return Ok(());
@@ -306,10 +348,10 @@ impl Slot {
         if f.nanos != c.nanos {
             self.diverged.insert("timestamp".into());
         }
-        if f.stored != c.stored {
+        if f.hashes.stored() != c.hashes.stored() {
             self.diverged.insert("hash".into());
         }
-        if f.prev != c.prev {
+        if log.prev_hash(f.members)? != log.prev_hash(c.members)? {
             self.diverged.insert("prev_hash".into());
         }
         if self.diverged.is_empty() {
@@ -680,7 +722,9 @@ fn recovered_event(f: &Finding) -> Option<(Event, Option<i64>)> {
         flags::is_mass_export(&record),
         e.outcome.as_deref(),
         nanos,
-    );
+    )
+    .iter()
+    .collect();
     e.flags.push(match f.proof {
         Some(Proof::Chain) => Flag::ProofChain,
         Some(Proof::OwnHashOnly) => Flag::ProofSelf,

@@ -13,6 +13,8 @@
 
 use std::collections::HashSet;
 
+use serde::{Deserialize, Serialize};
+
 use super::model::{Flag, TimelineOptions};
 use crate::json::Value;
 
@@ -54,17 +56,49 @@ pub fn is_mass_export_metadata(m: &Value) -> bool {
     }
 }
 
-/// Every flag of a record but `denial_burst`, in [`Flag`] order: from its action, whether its
-/// `changes` is not null, whether it is a mass export ([`is_mass_export`]), its outcome and its
-/// time (nanoseconds since the epoch).
+/// A set of flags, one bit each: what the collector keeps of an event's flags while it orders
+/// the events, with no list to allocate for each.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FlagSet(u16);
+
+// One bit for each flag.
+const _: () = assert!(Flag::ALL.len() <= 16);
+
+impl FlagSet {
+    /// Adds `f`.
+    pub fn push(&mut self, f: Flag) {
+        self.0 |= 1 << f as u16;
+    }
+
+    /// The flags, in [`Flag`] order.
+    pub fn iter(self) -> impl Iterator<Item = Flag> {
+        Flag::ALL
+            .into_iter()
+            .filter(move |&f| self.0 & (1 << f as u16) != 0)
+    }
+}
+
+impl FromIterator<Flag> for FlagSet {
+    fn from_iter<I: IntoIterator<Item = Flag>>(flags: I) -> FlagSet {
+        let mut set = FlagSet::default();
+        for f in flags {
+            set.push(f);
+        }
+        set
+    }
+}
+
+/// Every flag of a record but `denial_burst`: from its action, whether its `changes` is not
+/// null, whether it is a mass export ([`is_mass_export`]), its outcome and its time
+/// (nanoseconds since the epoch).
 pub fn record_flags(
     action: Option<&str>,
     changes: bool,
     mass_export: bool,
     outcome: Option<&str>,
     nanos: Option<i64>,
-) -> Vec<Flag> {
-    let mut flags = Vec::new();
+) -> FlagSet {
+    let mut flags = FlagSet::default();
     if action.is_some_and(|a| PRIVILEGED_ACTIONS.contains(&a)) {
         flags.push(Flag::PrivilegedIntervention);
     }

@@ -25,11 +25,21 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::model::Dimension;
+use crate::record::Digest;
 
 /// A record's dimensions, as the log holds them (postcard), by [`Dimension::index`].
 pub(crate) type Fields = [Option<String>; Dimension::COUNT];
 
 /// The largest window read back at once.
+/// What the log holds of one copy: its dimensions, then its `prev_hash` (read back only where
+/// copies of a record differ, [`LogReader::prev_hash`]).
+#[derive(Serialize)]
+pub(crate) struct Logged<'a, S> {
+    pub(crate) fields: &'a [Option<S>; Dimension::COUNT],
+    #[serde(with = "crate::spill::opt_digest")]
+    pub(crate) prev: Option<Digest>,
+}
+
 pub(crate) const WINDOW: usize = 256 << 10;
 
 /// The smallest window, for a read away from the last one.
@@ -115,6 +125,10 @@ pub(crate) enum LogReader {
     },
 }
 
+fn damaged(e: postcard::Error) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, e)
+}
+
 fn beyond() -> io::Error {
     io::Error::new(
         io::ErrorKind::UnexpectedEof,
@@ -130,8 +144,19 @@ impl LogReader {
 
     /// The dimensions appended at `p`, borrowed from the log's bytes.
     pub(crate) fn borrowed(&mut self, p: Place) -> io::Result<[Option<&str>; Dimension::COUNT]> {
-        postcard::from_bytes(self.read(p)?)
-            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+        let (fields, _prev) = postcard::take_from_bytes(self.read(p)?).map_err(damaged)?;
+        Ok(fields)
+    }
+
+    /// The `prev_hash` logged after the dimensions at `p` ([`Logged`]).
+    pub(crate) fn prev_hash(&mut self, p: Place) -> io::Result<Option<Digest>> {
+        #[derive(Deserialize)]
+        struct Prev(#[serde(with = "crate::spill::opt_digest")] Option<Digest>);
+        let bytes = self.read(p)?;
+        let (_, rest) = postcard::take_from_bytes::<[Option<&str>; Dimension::COUNT]>(bytes)
+            .map_err(damaged)?;
+        let (Prev(prev), _) = postcard::take_from_bytes(rest).map_err(damaged)?;
+        Ok(prev)
     }
 
     /// The bytes appended at `p`.

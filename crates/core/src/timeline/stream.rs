@@ -13,6 +13,7 @@ use std::io;
 
 use serde::{Deserialize, Serialize};
 
+use super::flags::FlagSet;
 use super::members_log::{Fields, LogReader, Place};
 use super::model::{Dimension, Event, Flag, Integrity, Kind, Summary};
 use crate::finding::Code;
@@ -52,7 +53,7 @@ pub(super) struct Entry {
     pub(super) integrity: Integrity,
     pub(super) diverged_fields: Vec<String>,
     pub(super) missing_from: Vec<String>,
-    pub(super) flags: Vec<Flag>,
+    pub(super) flags: FlagSet,
     pub(super) findings: Vec<Code>,
 }
 
@@ -85,7 +86,7 @@ impl Entry {
             integrity: e.integrity,
             diverged_fields: e.diverged_fields,
             missing_from: e.missing_from,
-            flags: e.flags,
+            flags: e.flags.into_iter().collect(),
             findings: e.findings,
         }
     }
@@ -214,7 +215,8 @@ impl Stream {
         e.integrity = entry.integrity;
         e.diverged_fields = entry.diverged_fields;
         e.missing_from = entry.missing_from;
-        e.flags = entry.flags;
+        e.flags.clear();
+        e.flags.extend(entry.flags.iter());
         e.findings = entry.findings;
         Ok(())
     }
