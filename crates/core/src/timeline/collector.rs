@@ -562,21 +562,51 @@ impl Collector {
         let rank = |t: &str| names.binary_search(&t).map_or(u32::MAX, |i| i as u32);
         let ranks: Vec<u32> = tenants.iter().map(|t| rank(t)).collect();
 
+        // What each slot looks up, by tenant number: the slots come in (tenant number, seq)
+        // order, so their findings are walked beside them; a map per slot cost more than
+        // joining it.
+        let number: HashMap<&str, u32> = (0u32..)
+            .zip(&tenants)
+            .map(|(i, t)| (t.as_str(), i))
+            .collect();
+        let mut placed: Vec<(u32, u64, &Finding)> = report
+            .findings
+            .iter()
+            .filter_map(|f| Some((*number.get(f.tenant_id.as_deref()?)?, f.seq?, f)))
+            .collect();
+        // Stable: a record's findings stay in report order.
+        placed.sort_by_key(|&(t, s, _)| (t, s));
+        let mut placed = placed.into_iter().peekable();
+        let mut found: Vec<&Finding> = Vec::new();
+        let heads: Vec<Option<u64>> = tenants
+            .iter()
+            .map(|t| heads.get(t.as_str()).copied())
+            .collect();
+
         let mut log = log.finish()?;
         let mut ordered: Sorter<TimeKey, Entry> = Sorter::new(&dir, budget);
         let mut failures: Vec<Failure> = Vec::new();
         let mut emit = |slot: Slot| -> io::Result<()> {
             let tenant = tenants[slot.tenant as usize].as_str();
             let nanos = slot.first.nanos;
-            if let Some(n) = neighbours.get_mut(&(tenant, slot.seq)) {
-                *n = nanos;
+            if !neighbours.is_empty() {
+                if let Some(n) = neighbours.get_mut(&(tenant, slot.seq)) {
+                    *n = nanos;
+                }
             }
-            let found: &[&Finding] = by_record
-                .get(&(tenant, slot.seq))
-                .map(Vec::as_slice)
-                .unwrap_or(&[]);
+            let key = (slot.tenant, slot.seq);
+            found.clear();
+            while let Some(&(t, s, f)) = placed.peek() {
+                if (t, s) > key {
+                    break;
+                }
+                if (t, s) == key {
+                    found.push(f);
+                }
+                placed.next();
+            }
             let holders = tenant_sources[slot.tenant as usize].len();
-            let head = heads.get(tenant).copied();
+            let head = heads[slot.tenant as usize];
             let rank = ranks[slot.tenant as usize];
             let seq = slot.seq;
             if let (Some(actor), Some(nanos)) = (&slot.first.failure_actor, nanos) {
@@ -588,7 +618,7 @@ impl Collector {
                     seq,
                 });
             }
-            let e = entry_of(slot, found, holders, head);
+            let e = entry_of(slot, &found, holders, head);
             ordered.push(time_key(nanos, rank, seq, Kind::Event), &e)
         };
         let mut current: Option<Slot> = None;
