@@ -22,7 +22,7 @@ fn opts() -> TimelineOptions {
 }
 
 /// A spill budget small enough that the vectors go through many runs.
-const TINY: usize = 512;
+const TINY: usize = 320;
 
 fn collected(paths: &[PathBuf], col: &mut Collector) -> trailproof_core::report::Report {
     let run = RunOptions::default();
