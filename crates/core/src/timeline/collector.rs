@@ -31,7 +31,7 @@ use super::flags::{self, Failure, FlagSet};
 use super::integrity::{self, Evidence};
 use super::members_log::{Fields, LogReader, LogWriter, Logged, Place};
 use super::model::{Dimension, Event, Flag, Integrity, Kind, Summary, Timeline, TimelineOptions};
-use super::stream::{recovered_key, time_key, Dims, Entry, Sources, Stream, TimeKey};
+use super::stream::{recovered_key, time_key, Dims, Entry, Filler, Sources, Stream, TimeKey};
 use crate::finding::{Code, Finding, Proof};
 use crate::json::Value;
 use crate::record::members::{self, Members};
@@ -686,12 +686,14 @@ impl Collector {
         let names = names.into_iter().map(str::to_string).collect();
         Ok(Stream {
             events: ordered.finish()?,
-            log,
-            names,
-            sources,
-            bursts: flags::bursts(failures, opts),
-            summary,
-            flagged: 0,
+            filler: Filler {
+                log,
+                names,
+                sources,
+                bursts: flags::bursts(failures, opts),
+                summary,
+                flagged: 0,
+            },
         })
     }
 }

@@ -1,19 +1,21 @@
-//! A [`Stream`] read ahead on a thread of its own, in batches, while the caller writes or
-//! indexes the events before: ordering the entries back and rebuilding each event, and
-//! writing or indexing it, were the one busy core of a large timeline's last stage.
+//! A [`Stream`] read ahead in batches, while the caller writes or indexes the events before:
+//! one thread orders the entries back (merging the sorted runs, decoding each), another turns
+//! them into events, and the caller's thread takes the events. Ordering the entries and
+//! rebuilding each event were the one busy core of a large timeline's last stage, beside a
+//! caller that waited half the time.
 //!
 //! Invariants: the caller sees exactly the events [`Stream::next_into`] gives, in order, and
-//! the first error in their place; events circulate between the two threads (the caller's
-//! event is swapped with the batch's, and batches go back to be refilled), so their strings
-//! are allocated, reused and freed on the reading thread only; at most two batches wait, so
-//! memory stays flat; the reading thread stops as soon as the caller is done, whatever it
-//! read.
+//! the first error in their place; events circulate between the caller's thread and the one
+//! that fills them (the caller's event is swapped with the batch's, and batches go back to be
+//! refilled), so their strings are allocated, reused and freed on that thread only; at most two
+//! batches wait at each stage, so memory stays flat; both threads stop as soon as the caller is
+//! done, whatever they read.
 
 use std::io;
 use std::sync::mpsc::{channel, sync_channel};
 
 use super::model::{Event, Integrity, Kind};
-use super::stream::Stream;
+use super::stream::{Entry, Stream, TimeKey};
 
 /// Events per batch.
 const BATCH: usize = 256;
@@ -24,15 +26,52 @@ pub fn with_prefetch<R>(
     stream: &mut Stream,
     consume: impl FnOnce(&mut dyn FnMut(&mut Event) -> io::Result<bool>) -> R,
 ) -> R {
+    let (entries, filler) = stream.halves();
     std::thread::scope(|s| {
+        // Entries in order, in batches; emptied batches come back to be refilled.
+        let (ordered_tx, ordered_rx) = sync_channel::<io::Result<Vec<(TimeKey, Entry)>>>(2);
+        let (spent_tx, spent_rx) = channel::<Vec<(TimeKey, Entry)>>();
+        let orderer = s.spawn(move || loop {
+            let mut batch = spent_rx
+                .try_recv()
+                .unwrap_or_else(|_| Vec::with_capacity(BATCH));
+            while batch.len() < BATCH {
+                match entries.next() {
+                    Some(Ok(item)) => batch.push(item),
+                    Some(Err(e)) => {
+                        let _ = ordered_tx.send(Err(e));
+                        return;
+                    }
+                    None => break,
+                }
+            }
+            let last = batch.len() < BATCH;
+            if ordered_tx.send(Ok(batch)).is_err() || last {
+                return;
+            }
+        });
         let (full_tx, full_rx) = sync_channel::<io::Result<Vec<Event>>>(2);
         let (empty_tx, empty_rx) = channel::<Vec<Event>>();
         let reader = s.spawn(move || loop {
+            let mut ordered = match ordered_rx.recv() {
+                Ok(Ok(batch)) => batch,
+                Ok(Err(e)) => {
+                    let _ = full_tx.send(Err(e));
+                    return;
+                }
+                Err(_) => {
+                    let _ = full_tx.send(Err(io::Error::other(
+                        "the thread ordering the timeline stopped before its end",
+                    )));
+                    return;
+                }
+            };
+            let last = ordered.len() < BATCH;
             let mut batch = empty_rx
                 .try_recv()
                 .unwrap_or_else(|_| Vec::with_capacity(BATCH));
             let mut n = 0;
-            while n < BATCH {
+            for (key, entry) in ordered.drain(..) {
                 if n == batch.len() {
                     batch.push(Event::new(
                         Kind::Event,
@@ -41,17 +80,15 @@ pub fn with_prefetch<R>(
                         Integrity::Verified,
                     ));
                 }
-                match stream.next_into(&mut batch[n]) {
-                    Ok(true) => n += 1,
-                    Ok(false) => break,
-                    Err(e) => {
-                        let _ = full_tx.send(Err(e));
-                        return;
-                    }
+                if let Err(e) = filler.event(key, entry, &mut batch[n]) {
+                    let _ = full_tx.send(Err(e));
+                    return;
                 }
+                n += 1;
             }
+            let _ = spent_tx.send(ordered);
             batch.truncate(n);
-            if full_tx.send(Ok(batch)).is_err() || n < BATCH {
+            if full_tx.send(Ok(batch)).is_err() || last {
                 return;
             }
         });
@@ -91,10 +128,12 @@ pub fn with_prefetch<R>(
             }
         };
         let out = consume(&mut next);
-        // The reading thread stops at its next batch once nobody takes it. Joined here, a
-        // thread that panicked (its events then end in an error) does not panic the caller.
+        // The filling thread stops at its next batch once nobody takes it, and the ordering
+        // thread at its next one after that. Joined here, a thread that panicked (its events
+        // then end in an error) does not panic the caller.
         drop(next);
         let _ = reader.join();
+        let _ = orderer.join();
         out
     })
 }

@@ -98,6 +98,13 @@ impl Entry {
 pub struct Stream {
     /// The ordered entries.
     pub(super) events: Sorted<TimeKey, Entry>,
+    /// What turns each into its event.
+    pub(super) filler: Filler,
+}
+
+/// The half of a [`Stream`] that turns its ordered entries into events and counts them: on
+/// a thread of its own while another orders the entries ([`super::prefetch`]).
+pub(super) struct Filler {
     /// The dimensions of the entries ([`Dims::Log`]).
     pub(super) log: LogReader,
     /// Every tenant by rank.
@@ -115,24 +122,37 @@ pub struct Stream {
 impl Stream {
     /// The summary of the events handed out so far (all of them, once exhausted).
     pub fn summary(&self) -> &Summary {
-        &self.summary
+        &self.filler.summary
     }
 
     /// Events handed out so far that carry at least one flag.
     pub fn flagged(&self) -> u64 {
-        self.flagged
+        self.filler.flagged
     }
-}
 
-impl Stream {
     /// Writes the next event into `e`, reusing its strings and lists (a caller that keeps one
     /// event allocates next to nothing per event once they have grown); false at the end. The
     /// event is the one [`Iterator::next`] hands out, field for field.
     pub fn next_into(&mut self, e: &mut Event) -> io::Result<bool> {
-        let (key, entry) = match self.events.next() {
-            None => return Ok(false),
-            Some(item) => item?,
-        };
+        match self.events.next() {
+            None => Ok(false),
+            Some(item) => {
+                let (key, entry) = item?;
+                self.filler.event(key, entry, e)?;
+                Ok(true)
+            }
+        }
+    }
+
+    /// The two halves, for two threads: the entries in order, and what makes their events.
+    pub(super) fn halves(&mut self) -> (&mut Sorted<TimeKey, Entry>, &mut Filler) {
+        (&mut self.events, &mut self.filler)
+    }
+}
+
+impl Filler {
+    /// Writes the event of the next entry in order (`key`, `entry`) into `e`, and counts it.
+    pub(super) fn event(&mut self, key: TimeKey, entry: Entry, e: &mut Event) -> io::Result<()> {
         let (_, _, rank, seq, kind, version) = key;
         self.fill(key, entry, e)?;
         if kind == Kind::Event && version == 0 && self.bursts.contains(&(rank, seq)) {
@@ -158,7 +178,7 @@ impl Stream {
                 None => s.last_timestamp = Some(t.clone()),
             }
         }
-        Ok(true)
+        Ok(())
     }
 
     /// Sets every field of `e` to the event of an entry and its key.
