@@ -32,6 +32,7 @@ use super::integrity::{self, Evidence};
 use super::members_log::{Fields, LogReader, LogWriter, Logged, Place};
 use super::model::{Dimension, Event, Flag, Integrity, Kind, Summary, Timeline, TimelineOptions};
 use super::stream::{recovered_key, time_key, Dims, Entry, Filler, Sources, Stream, TimeKey};
+use crate::ahead::read_ahead;
 use crate::finding::{Code, Finding, Proof};
 use crate::json::Value;
 use crate::record::members::{self, Members};
@@ -621,21 +622,26 @@ impl Collector {
             let e = entry_of(slot, &found, holders, head);
             ordered.push(time_key(nanos, rank, seq, Kind::Event), &e)
         };
-        let mut current: Option<Slot> = None;
-        for item in copies.finish()? {
-            let ((tenant, seq), held) = item?;
-            match &mut current {
-                Some(s) if s.tenant == tenant && s.seq == seq => s.join(held, &mut log)?,
-                _ => {
-                    if let Some(s) = current.replace(Slot::new(tenant, seq, held)) {
-                        emit(s)?;
+        // The copies are merged back and decoded on a thread of their own while this one joins
+        // them and orders the entries.
+        read_ahead(copies.finish()?, |copies| -> io::Result<()> {
+            let mut current: Option<Slot> = None;
+            for item in copies {
+                let ((tenant, seq), held) = item?;
+                match &mut current {
+                    Some(s) if s.tenant == tenant && s.seq == seq => s.join(held, &mut log)?,
+                    _ => {
+                        if let Some(s) = current.replace(Slot::new(tenant, seq, held)) {
+                            emit(s)?;
+                        }
                     }
                 }
             }
-        }
-        if let Some(s) = current {
-            emit(s)?;
-        }
+            match current {
+                Some(s) => emit(s),
+                None => Ok(()),
+            }
+        })?;
         for ((t, first, last), inputs) in gaps {
             let near = |s: Option<u64>| s.and_then(|s| neighbours.get(&(t, s)).copied().flatten());
             let nanos = near(first.checked_sub(1)).or_else(|| near(last.checked_add(1)));

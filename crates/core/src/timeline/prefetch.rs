@@ -15,10 +15,8 @@ use std::io;
 use std::sync::mpsc::{channel, sync_channel};
 
 use super::model::{Event, Integrity, Kind};
-use super::stream::{Entry, Stream, TimeKey};
-
-/// Events per batch.
-const BATCH: usize = 256;
+use super::stream::Stream;
+use crate::ahead::{read_ahead, BATCH};
 
 /// Runs `consume` with a `next` that fills the caller's event with the stream's next one (false
 /// at the end), while the stream is read ahead on a thread of its own.
@@ -28,69 +26,39 @@ pub fn with_prefetch<R>(
 ) -> R {
     let (entries, filler) = stream.halves();
     std::thread::scope(|s| {
-        // Entries in order, in batches; emptied batches come back to be refilled.
-        let (ordered_tx, ordered_rx) = sync_channel::<io::Result<Vec<(TimeKey, Entry)>>>(2);
-        let (spent_tx, spent_rx) = channel::<Vec<(TimeKey, Entry)>>();
-        let orderer = s.spawn(move || loop {
-            let mut batch = spent_rx
-                .try_recv()
-                .unwrap_or_else(|_| Vec::with_capacity(BATCH));
-            while batch.len() < BATCH {
-                match entries.next() {
-                    Some(Ok(item)) => batch.push(item),
-                    Some(Err(e)) => {
-                        let _ = ordered_tx.send(Err(e));
-                        return;
-                    }
-                    None => break,
-                }
-            }
-            let last = batch.len() < BATCH;
-            if ordered_tx.send(Ok(batch)).is_err() || last {
-                return;
-            }
-        });
         let (full_tx, full_rx) = sync_channel::<io::Result<Vec<Event>>>(2);
         let (empty_tx, empty_rx) = channel::<Vec<Event>>();
-        let reader = s.spawn(move || loop {
-            let mut ordered = match ordered_rx.recv() {
-                Ok(Ok(batch)) => batch,
-                Ok(Err(e)) => {
-                    let _ = full_tx.send(Err(e));
+        // The entries are ordered back on a thread of their own ([`read_ahead`]) while this
+        // one fills their events.
+        let reader = s.spawn(move || {
+            read_ahead(entries, |ordered| loop {
+                let mut batch = empty_rx
+                    .try_recv()
+                    .unwrap_or_else(|_| Vec::with_capacity(BATCH));
+                let mut n = 0;
+                while n < BATCH {
+                    let Some(item) = ordered.next() else { break };
+                    if n == batch.len() {
+                        batch.push(Event::new(
+                            Kind::Event,
+                            String::new(),
+                            0,
+                            Integrity::Verified,
+                        ));
+                    }
+                    if let Err(e) =
+                        item.and_then(|(key, entry)| filler.event(key, entry, &mut batch[n]))
+                    {
+                        let _ = full_tx.send(Err(e));
+                        return;
+                    }
+                    n += 1;
+                }
+                batch.truncate(n);
+                if full_tx.send(Ok(batch)).is_err() || n < BATCH {
                     return;
                 }
-                Err(_) => {
-                    let _ = full_tx.send(Err(io::Error::other(
-                        "the thread ordering the timeline stopped before its end",
-                    )));
-                    return;
-                }
-            };
-            let last = ordered.len() < BATCH;
-            let mut batch = empty_rx
-                .try_recv()
-                .unwrap_or_else(|_| Vec::with_capacity(BATCH));
-            let mut n = 0;
-            for (key, entry) in ordered.drain(..) {
-                if n == batch.len() {
-                    batch.push(Event::new(
-                        Kind::Event,
-                        String::new(),
-                        0,
-                        Integrity::Verified,
-                    ));
-                }
-                if let Err(e) = filler.event(key, entry, &mut batch[n]) {
-                    let _ = full_tx.send(Err(e));
-                    return;
-                }
-                n += 1;
-            }
-            let _ = spent_tx.send(ordered);
-            batch.truncate(n);
-            if full_tx.send(Ok(batch)).is_err() || last {
-                return;
-            }
+            })
         });
         let mut current: Vec<Event> = Vec::new();
         let mut at = 0;
@@ -133,7 +101,6 @@ pub fn with_prefetch<R>(
         // then end in an error) does not panic the caller.
         drop(next);
         let _ = reader.join();
-        let _ = orderer.join();
         out
     })
 }
