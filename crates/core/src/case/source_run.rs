@@ -346,7 +346,7 @@ impl Checker {
                 |tenant: Option<&str>| tenant.is_some_and(|tenant| watched.contains(tenant));
             // `prepare` reads a record's members from its canonical text or its row cells
             // ([`record::Kept`]); the tree is built only where the case compares the record.
-            let mut checked = record::check_with(raw, buffer, |tenant| {
+            let keep = |tenant: Option<&str>| {
                 if wanted(tenant) {
                     Keep::Record
                 } else if prepare_every_record {
@@ -354,7 +354,12 @@ impl Checker {
                 } else {
                     Keep::Nothing
                 }
-            });
+            };
+            let mut checked = if prepare_every_record {
+                record::check_with_members(raw, buffer, keep)
+            } else {
+                record::check_with(raw, buffer, keep)
+            };
             let prepared_value = prepare(&checked);
             checked.kept = None;
             if !wanted(checked.tenant_id.as_deref()) {

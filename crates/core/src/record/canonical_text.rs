@@ -16,6 +16,7 @@
 
 use std::cmp::Ordering;
 
+use super::members::Spans;
 use super::{parse_hex_bytes, Checked, Digest};
 use crate::canonical;
 use crate::json::{cmp_utf16_bytes, Value};
@@ -25,12 +26,18 @@ use crate::time;
 pub(super) const MAX_DEPTH: usize = 32;
 
 /// Fills `c` from `text` and returns true when `text` is a canonical record object in the
-/// common form; returns false, with `c` untouched, for anything else.
-pub(super) fn check_canonical_text(text: &[u8], c: &mut Checked) -> bool {
+/// common form; returns false, with `c` untouched, for anything else. Notes where its
+/// top-level members lie in `spans`, when given (meaningful when true is returned).
+pub(super) fn check_canonical_text(
+    text: &[u8],
+    c: &mut Checked,
+    spans: Option<&mut Spans>,
+) -> bool {
     let mut scan = Scan {
         b: text,
         i: 0,
         top: Top::default(),
+        spans,
     };
     if scan.object(1).is_none() || scan.i != scan.b.len() {
         return false;
@@ -96,6 +103,7 @@ struct Scan<'a> {
     b: &'a [u8],
     i: usize,
     top: Top,
+    spans: Option<&'a mut Spans>,
 }
 
 /// The kind of value just scanned, for the members a check reads.
@@ -280,8 +288,12 @@ impl Scan<'_> {
             }
             previous = Some(name);
             self.eat(b':')?;
+            let value_start = self.i;
             let value = self.value(depth)?;
             if depth == 1 {
+                if let Some(spans) = self.spans.as_deref_mut() {
+                    spans.note((a, z), (value_start, self.i));
+                }
                 self.note(name, value, member_start)?;
             }
             if self.after_item(b'}')? {
@@ -326,13 +338,13 @@ mod tests {
             data: RawData::Json(text.to_vec()),
         };
         let keep = if keep { Keep::Record } else { Keep::Nothing };
-        check_on(raw, &mut Vec::new(), |_| keep, as_written)
+        check_on(raw, &mut Vec::new(), |_| keep, as_written, false)
     }
 
     /// The path taken, and the same judgment as the full parser's, kept record included.
     fn same_as_parsed(text: &[u8]) -> bool {
         let mut c = checked(b"", false, false);
-        let taken = check_canonical_text(text, &mut c);
+        let taken = check_canonical_text(text, &mut c, None);
         // A declined text goes the parser's way whatever is kept.
         let keeps: &[bool] = if taken { &[false, true] } else { &[false] };
         for &keep in keeps {
@@ -380,6 +392,35 @@ mod tests {
             super::super::hex(&c.computed_hash.unwrap()),
             v.get("hash").unwrap().as_str().unwrap()
         );
+    }
+
+    /// The spans the scan notes are the members a reader of the text finds, in order; a record
+    /// with more members than [`Spans::MAX`] has none noted.
+    #[test]
+    fn the_scan_notes_where_each_member_lies() {
+        use super::super::members::Members;
+        let spans_of = |text: &[u8]| {
+            let mut spans = Spans::default();
+            let mut c = checked(b"", false, false);
+            assert!(check_canonical_text(text, &mut c, Some(&mut spans)));
+            spans.to_boxed()
+        };
+        for text in canonical_records() {
+            let spans = spans_of(&text).expect("every member noted");
+            let at: Vec<_> = Members::at(&text, &spans).unwrap().iter().collect();
+            let of: Vec<_> = Members::of(&text).unwrap().iter().collect();
+            assert_eq!(at, of);
+            assert_eq!(at.len(), spans.len());
+            assert!(at
+                .iter()
+                .any(|(n, v)| *n == b"metadata" && v.starts_with(b"{")));
+        }
+        // The first record with members `m00`..`m39` added.
+        let mut wide = Value::parse(&canonical_records()[0]).unwrap();
+        for i in 0..40 {
+            wide.set(&format!("m{i:02}"), Value::Null);
+        }
+        assert_eq!(spans_of(&canonical::to_vec(&wide)), None);
     }
 
     /// `hash` first, last and alone beside the other four: the comma that joins it goes with it.

@@ -63,7 +63,66 @@ pub fn value_end(b: &[u8], mut i: usize) -> Option<usize> {
     }
 }
 
+/// Where one top-level member of a canonical text lies, as the scan that found the text
+/// canonical noted it ([`Spans`]): its name's contents and its value's text, as byte ranges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Span {
+    name: (u32, u32),
+    value: (u32, u32),
+}
+
+/// The spans of a text's top-level members, noted while it is scanned, for up to
+/// [`Spans::MAX`] members (a record has about twenty); none past that.
+#[derive(Debug, Clone)]
+pub struct Spans {
+    spans: [Span; Spans::MAX],
+    /// Members noted; `None` past [`Spans::MAX`] or an offset past `u32::MAX`.
+    len: Option<usize>,
+}
+
+impl Default for Spans {
+    fn default() -> Spans {
+        Spans {
+            spans: [Span::default(); Spans::MAX],
+            len: Some(0),
+        }
+    }
+}
+
+impl Spans {
+    /// Members noted at most.
+    pub const MAX: usize = 32;
+
+    /// Notes a member: its name's contents `name` and its value `value` (byte ranges).
+    pub(crate) fn note(&mut self, name: (usize, usize), value: (usize, usize)) {
+        let small = |(a, z): (usize, usize)| Some((u32::try_from(a).ok()?, u32::try_from(z).ok()?));
+        self.len = match (self.len, small(name), small(value)) {
+            (Some(n), Some(name), Some(value)) if n < Spans::MAX => {
+                self.spans[n] = Span { name, value };
+                Some(n + 1)
+            }
+            _ => None,
+        };
+    }
+
+    /// The members noted, if every one was.
+    pub fn to_boxed(&self) -> Option<Box<[Span]>> {
+        self.len.map(|n| self.spans[..n].into())
+    }
+}
+
 impl<'a> Members<'a> {
+    /// The members of `text` at `spans`, as the scan that found `text` canonical noted them;
+    /// `None` when a span lies outside it.
+    pub fn at(text: &'a [u8], spans: &[Span]) -> Option<Members<'a>> {
+        let slice = |(a, z): (u32, u32)| text.get(a as usize..z as usize);
+        let members = spans
+            .iter()
+            .map(|s| Some((slice(s.name)?, slice(s.value)?)))
+            .collect::<Option<Vec<_>>>()?;
+        Some(Members { members })
+    }
+
     /// The members of `text`, a canonical object; `None` when it is not an object.
     pub fn of(text: &'a [u8]) -> Option<Members<'a>> {
         let b = text;

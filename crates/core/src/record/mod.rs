@@ -132,7 +132,13 @@ pub struct Checked {
 #[derive(Debug, Clone)]
 pub enum Kept {
     /// A JSON record's own text, canonical as it lies (see [`members`]).
-    Text(Vec<u8>),
+    Text {
+        /// The text.
+        text: Vec<u8>,
+        /// Where its top-level members lie, as the scan that found it canonical noted them
+        /// ([`check_with_members`]; `None` when it did not note them all).
+        members: Option<Box<[members::Span]>>,
+    },
     /// A row checked as a row: its cells are its members ([`Row::cell`]). Its canonical text
     /// is not copied out of the buffer it was hashed in.
     Row(Row),
@@ -202,27 +208,44 @@ pub fn check_with(
     buf: &mut Vec<u8>,
     keep: impl Fn(Option<&str>) -> Keep,
 ) -> Checked {
-    check_on(raw, buf, keep, true)
+    check_on(raw, buf, keep, true, false)
+}
+
+/// Like [`check_with`], for a caller that asks for [`Keep::TextOrRecord`]: the scan of a
+/// canonical JSON text also notes where its members lie ([`Kept::Text`]), so that a reader of
+/// members does not look for them again. A check that keeps nothing is better off without it.
+pub fn check_with_members(
+    raw: RawRecord,
+    buf: &mut Vec<u8>,
+    keep: impl Fn(Option<&str>) -> Keep,
+) -> Checked {
+    check_on(raw, buf, keep, true, true)
 }
 
 /// [`check_keeping`], taking the canonical-text path for JSON only when `as_written` is set
-/// (the tests compare the two).
+/// (the tests compare the two), noting where a canonical text's members lie when
+/// `note_members` is.
 fn check_on(
     raw: RawRecord,
     buf: &mut Vec<u8>,
     keep_what: impl Fn(Option<&str>) -> Keep,
     as_written: bool,
+    note_members: bool,
 ) -> Checked {
     let keep = |t: Option<&str>| keep_what(t) != Keep::Nothing;
     let mut c = Checked::nothing_read(raw.loc);
     let value = match raw.data {
         RawData::Value(v) => v,
         RawData::Json(bytes) => {
-            if as_written && canonical_text::check_canonical_text(&bytes, &mut c) {
+            let mut spans = note_members.then(members::Spans::default);
+            if as_written && canonical_text::check_canonical_text(&bytes, &mut c, spans.as_mut()) {
                 match keep_what(c.tenant_id.as_deref()) {
                     Keep::Nothing => return c,
                     Keep::TextOrRecord => {
-                        c.kept = Some(Kept::Text(bytes));
+                        c.kept = Some(Kept::Text {
+                            text: bytes,
+                            members: spans.and_then(|s| s.to_boxed()),
+                        });
                         return c;
                     }
                     Keep::Record => {}

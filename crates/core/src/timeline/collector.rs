@@ -35,7 +35,7 @@ use super::stream::{recovered_key, time_key, Dims, Entry, Filler, Sources, Strea
 use crate::ahead::read_ahead;
 use crate::finding::{Code, Finding, Proof};
 use crate::json::Value;
-use crate::record::members::{self, Members};
+use crate::record::members::{self, Members, Span};
 use crate::record::{Cell, Checked, Digest, Kept, Row, RowShape};
 use crate::report::Report;
 use crate::spill::{self, Interner, Sorter};
@@ -123,7 +123,7 @@ impl Sighting {
     /// stands for it where the tree was not built ([`Checked::kept`]).
     pub fn of(src: SourceId, c: &Checked) -> Sighting {
         let lean = match &c.kept {
-            Some(Kept::Text(text)) => from_text(text),
+            Some(Kept::Text { text, members }) => from_text(text, members.as_deref()),
             Some(Kept::Row(row)) => from_row(row),
             None => None,
         };
@@ -132,7 +132,7 @@ impl Sighting {
         }
         // A member the lean readers leave to the tree: build it (canonical text parses).
         let tree = match (&c.record, &c.kept) {
-            (None, Some(Kept::Text(text))) => Value::parse(text).ok(),
+            (None, Some(Kept::Text { text, .. })) => Value::parse(text).ok(),
             (None, Some(Kept::Row(row))) => Some(row.to_value()),
             _ => None,
         };
@@ -203,10 +203,13 @@ fn from_record(rec: Option<&Value>) -> (Fields, bool, bool) {
 
 /// The same from a canonical record's text: `None` when a dimension is neither a string nor
 /// null (the parsed record answers those).
-fn from_text(text: &[u8]) -> Option<(TextFields<'_>, bool, bool)> {
+fn from_text<'a>(text: &'a [u8], spans: Option<&[Span]>) -> Option<(TextFields<'a>, bool, bool)> {
     // Checked once as a whole: every string member is then sliced out of it.
     let whole = std::str::from_utf8(text).ok()?;
-    let m = Members::of(text)?;
+    let m = match spans {
+        Some(spans) => Members::at(text, spans)?,
+        None => Members::of(text)?,
+    };
     // One pass names each member once.
     let mut values: [Option<&[u8]>; Dimension::COUNT] = [None; Dimension::COUNT];
     let (mut changes, mut metadata) = (None, None);
@@ -776,7 +779,7 @@ fn recovered_event(f: &Finding) -> Option<(Event, Option<i64>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::{check_with, Keep, Location, RawData, RawRecord};
+    use crate::record::{check_with, check_with_members, Keep, Location, RawData, RawRecord};
 
     fn checked(text: &[u8], keep: Keep) -> Checked {
         let raw = RawRecord {
@@ -784,6 +787,15 @@ mod tests {
             data: RawData::Json(text.to_vec()),
         };
         check_with(raw, &mut Vec::new(), |_| keep)
+    }
+
+    /// The same, with the members noted as the text is scanned.
+    fn noted(text: &[u8]) -> Checked {
+        let raw = RawRecord {
+            loc: Location::Line(1),
+            data: RawData::Json(text.to_vec()),
+        };
+        check_with_members(raw, &mut Vec::new(), |_| Keep::TextOrRecord)
     }
 
     /// Each vector record's line, with the record it parses to and that record with each of
@@ -833,6 +845,12 @@ mod tests {
                 assert!(full.record.is_some() && full.kept.is_none());
                 let src = SourceId(3);
                 assert_eq!(Sighting::of(src, &lean), Sighting::of(src, &full));
+                // Read at the spans the scan noted, or found again in the text: the same.
+                let with_spans = noted(&t);
+                assert_eq!(Sighting::of(src, &with_spans), Sighting::of(src, &full));
+                if let Some(Kept::Text { members, .. }) = &with_spans.kept {
+                    assert!(members.is_some());
+                }
                 total += 1;
                 if lean.kept.is_some() {
                     assert!(lean.record.is_none());
