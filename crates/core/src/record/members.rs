@@ -3,7 +3,7 @@
 //! building the record's [`Value`](crate::json::Value) tree.
 //!
 //! Invariant: only for a text [`check_canonical_text`](super::canonical_text) accepted (the
-//! caller holds it as [`Checked::text`](super::Checked::text)): every member is then well formed,
+//! caller holds it as [`Kept::Text`](super::Kept::Text)): every member is then well formed,
 //! names are unique and need no unescaping (RFC 8785 escapes only `"`, `\` and control
 //! characters), and a string's escapes are the six short ones and `\u00XX`. Anything else makes
 //! [`Members::string`] answer `Err(())`, and the caller reads the parsed value instead.

@@ -147,7 +147,7 @@ pub enum Kept {
 /// What [`check_with`] keeps of a record, besides what every check reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Keep {
-    /// Nothing: [`Checked::record`] and [`Checked::text`] stay `None`.
+    /// Nothing: [`Checked::record`] and [`Checked::kept`] stay `None`.
     Nothing,
     /// The record as a [`Value`] tree.
     Record,
