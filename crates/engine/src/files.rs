@@ -23,7 +23,8 @@ use trailproof_core::export::{payload_refused, verify_payload, verify_payload_by
 use trailproof_core::payload::Payload;
 use trailproof_core::record;
 use trailproof_core::report::InputInfo;
-use trailproof_core::timeline::collector::{Collector, Sighting};
+use trailproof_core::timeline::collector::Collector;
+use trailproof_core::timeline::sighting::Sighting;
 
 use crate::zones::{FileZones, Zones};
 

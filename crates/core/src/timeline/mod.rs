@@ -23,4 +23,5 @@ mod members_log;
 pub mod model;
 pub mod output;
 pub mod prefetch;
+pub mod sighting;
 pub mod stream;
