@@ -227,19 +227,17 @@ impl Row {
 
     /// The member value of cell `i`.
     pub(super) fn value(&self, i: usize) -> Value {
-        match &self.cells[i] {
-            RowCell::Null => Value::Null,
-            RowCell::Number(n) => Value::Number(*n),
-            RowCell::Text(a, b) => Value::String(self.text[*a..*b].to_string()),
-            RowCell::Json(v) => (**v).clone(),
+        match self.cell(i).expect("a member of the row's shape") {
+            Cell::Null => Value::Null,
+            Cell::Number(n) => Value::Number(n),
+            Cell::Text(s) => Value::String(s.to_string()),
+            Cell::Json(v) => v.clone(),
             // Canonical text parses back to the value it was written from (the invariant of
             // `TextCanonicalizer`, held by its tests and fuzz target).
-            RowCell::Canonical(a, b) => {
-                Value::parse(self.text[*a..*b].as_bytes()).unwrap_or_else(|e| {
-                    debug_assert!(false, "canonical text that does not parse: {e}");
-                    Value::String(self.text[*a..*b].to_string())
-                })
-            }
+            Cell::Canonical(t) => Value::parse(t.as_bytes()).unwrap_or_else(|e| {
+                debug_assert!(false, "canonical text that does not parse: {e}");
+                Value::String(t.to_string())
+            }),
         }
     }
 
@@ -261,8 +259,7 @@ impl Row {
 
     /// The value of member `name`, if the row has it.
     pub fn member(&self, name: &str) -> Option<Value> {
-        let i = self.shape.names.iter().position(|n| n == name)?;
-        Some(self.value(i))
+        Some(self.value(self.shape.member(name)?))
     }
 
     /// The record object.

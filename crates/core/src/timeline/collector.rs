@@ -245,12 +245,6 @@ impl Collector {
         if let Some(e) = error {
             return Err(e);
         }
-        let mut by_record: HashMap<(&str, u64), Vec<&Finding>> = HashMap::new();
-        for f in &report.findings {
-            if let (Some(t), Some(s)) = (f.tenant_id.as_deref(), f.seq) {
-                by_record.entry((t, s)).or_default().push(f);
-            }
-        }
         // How far the anchors of the case reach, by tenant: every anchor the report names for a
         // source of the tenant (exports' chain heads and records, checkpoints, the live head,
         // other sources).
@@ -282,6 +276,16 @@ impl Collector {
                 .flatten()
             {
                 neighbours.insert((t, s), None);
+            }
+        }
+        // The findings of each record, for the codes of the gaps (the slots walk the findings
+        // beside them, below).
+        let mut by_record: HashMap<(&str, u64), Vec<&Finding>> = HashMap::new();
+        if !gaps.is_empty() {
+            for f in &report.findings {
+                if let (Some(t), Some(s)) = (f.tenant_id.as_deref(), f.seq) {
+                    by_record.entry((t, s)).or_default().push(f);
+                }
             }
         }
         // Tenants are ordered by name: rank them once.
