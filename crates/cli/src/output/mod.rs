@@ -148,13 +148,14 @@ pub fn write_timeline(
             let f = std::fs::File::create(p)
                 .with_context(|| format!("cannot create {}", p.display()))?;
             let mut w = Offload::new(f)?;
-            timeline::write_stream(stream, format, &mut w)
+            timeline::write_stream_blocks(stream, format, &mut |b| w.hand(b))
                 .and_then(|_| w.finish())
                 .with_context(|| format!("cannot write {}", p.display()))?;
         }
         None => {
             let mut w = Offload::new(std::io::stdout())?;
-            timeline::write_stream(stream, format, &mut w).and_then(|_| w.finish())?;
+            timeline::write_stream_blocks(stream, format, &mut |b| w.hand(b))
+                .and_then(|_| w.finish())?;
         }
     }
     let s = stream.summary();

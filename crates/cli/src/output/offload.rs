@@ -74,6 +74,15 @@ impl Offload {
         }
     }
 
+    /// Hands a whole block over as it is (after the bytes written before it), without copying
+    /// it; returns a buffer to fill next.
+    pub fn hand(&mut self, block: Vec<u8>) -> io::Result<Vec<u8>> {
+        self.hand_over()?;
+        let spare = std::mem::replace(&mut self.buf, block);
+        self.hand_over()?;
+        Ok(spare)
+    }
+
     /// Waits for the thread; its error, if it had one.
     fn join(&mut self) -> io::Result<()> {
         self.to_writer = None;
@@ -167,6 +176,45 @@ mod tests {
         }
         w.finish().unwrap();
         assert!(*s.got.lock().unwrap() == expected);
+    }
+
+    #[test]
+    fn whole_blocks_arrive_in_order_among_written_bytes() {
+        let s = sink(usize::MAX);
+        let mut w = Offload::new(s.clone()).unwrap();
+        let mut expected = Vec::new();
+        let mut next = Vec::new();
+        for i in 0..40usize {
+            // Written bytes, then a handed block (empty, short, a block and more), in turn.
+            let written: Vec<u8> = (0..i * 101).map(|k| (k + i) as u8).collect();
+            w.write_all(&written).unwrap();
+            expected.extend_from_slice(&written);
+            let len = [0, 1, 4096, BLOCK, BLOCK + 777][i % 5];
+            next.clear();
+            next.extend((0..len).map(|k| (k * 3 + i) as u8));
+            expected.extend_from_slice(&next);
+            next = w.hand(std::mem::take(&mut next)).unwrap();
+        }
+        w.finish().unwrap();
+        assert!(*s.got.lock().unwrap() == expected);
+    }
+
+    #[test]
+    fn an_error_of_the_inner_writer_is_returned_to_a_handed_block() {
+        let s = sink(3 * BLOCK);
+        let mut w = Offload::new(s).unwrap();
+        let mut failed = None;
+        for _ in 0..10 {
+            if let Err(e) = w.hand(vec![7u8; BLOCK]) {
+                failed = Some(e);
+                break;
+            }
+        }
+        let e = match failed {
+            Some(e) => e,
+            None => w.finish().unwrap_err(),
+        };
+        assert_eq!(e.kind(), io::ErrorKind::StorageFull, "{e}");
     }
 
     #[test]

@@ -23,7 +23,8 @@ pub fn write(tl: &Timeline, out: &mut dyn Write) -> io::Result<()> {
 /// Writes the events of `stream` as they come, then its summary.
 pub fn write_stream(stream: &mut Stream, out: &mut dyn Write) -> io::Result<()> {
     let doc = StreamDoc(RefCell::new(stream));
-    // The serializer writes in many small pieces: see `super::write_stream`.
+    // The serializer writes in many small pieces: a buffer it reaches without a virtual call
+    // holds them.
     let mut w = io::BufWriter::with_capacity(1 << 16, out);
     serde_json::to_writer_pretty(&mut w, &doc)?;
     writeln!(w)?;

@@ -51,7 +51,9 @@ pub fn write(tl: &Timeline, format: Format, out: &mut dyn Write) -> io::Result<(
     write_header(format, &mut w)?;
     let mut line = Vec::new();
     for e in &tl.events {
-        write_line(e, format, &mut line, &mut w)?;
+        line.clear();
+        write_line(e, format, &mut line)?;
+        w.write_all(&line)?;
     }
     w.flush()
 }
@@ -60,24 +62,89 @@ pub fn write(tl: &Timeline, format: Format, out: &mut dyn Write) -> io::Result<(
 /// [`write()`] writes for the [`Timeline`] of the same case (JSON puts the summary after the
 /// events, so it is complete when written).
 pub fn write_stream(stream: &mut Stream, format: Format, out: &mut dyn Write) -> io::Result<()> {
+    write_stream_blocks(stream, format, &mut |mut block| {
+        out.write_all(&block)?;
+        block.clear();
+        Ok(block)
+    })?;
+    out.flush()
+}
+
+/// Bytes gathered before they are handed on (a line may take a block a little past it).
+pub const BLOCK: usize = 1 << 20;
+
+/// [`write_stream`] in blocks of about [`BLOCK`] bytes: each full block is handed to `hand`,
+/// which takes it and gives a buffer to fill next (the one it took, emptied, or another), so a
+/// writer on another thread gets the bytes without one more copy. The same bytes, in order.
+pub fn write_stream_blocks(
+    stream: &mut Stream,
+    format: Format,
+    hand: &mut dyn FnMut(Vec<u8>) -> io::Result<Vec<u8>>,
+) -> io::Result<()> {
+    let mut blocks = Blocks {
+        buf: Vec::with_capacity(BLOCK + SLACK),
+        hand,
+    };
     if format == Format::Json {
-        return json::write_stream(stream, out);
+        json::write_stream(stream, &mut blocks)?;
+        return blocks.hand_on();
     }
-    // Serializers write an event in many small pieces: a buffer they reach without a virtual
-    // call holds them, and `out` gets whole blocks.
-    let mut w = io::BufWriter::with_capacity(1 << 16, out);
-    write_header(format, &mut w)?;
-    let mut line = Vec::new();
+    write_header(format, &mut blocks)?;
     // One event, refilled (its strings reused from event to event), read ahead on a thread of
-    // its own while this one writes.
+    // its own while this one writes each line straight into the block.
     let mut e = Event::new(Kind::Event, String::new(), 0, Integrity::Verified);
     with_prefetch(stream, |next| -> io::Result<()> {
         while next(&mut e)? {
-            write_line(&e, format, &mut line, &mut w)?;
+            write_line(&e, format, &mut blocks.buf)?;
+            blocks.full()?;
         }
         Ok(())
     })?;
-    w.flush()
+    blocks.hand_on()
+}
+
+/// Room past [`BLOCK`] for the line that fills a block.
+const SLACK: usize = 64 << 10;
+
+/// A block being filled, and where it goes when full.
+struct Blocks<'a> {
+    buf: Vec<u8>,
+    hand: &'a mut dyn FnMut(Vec<u8>) -> io::Result<Vec<u8>>,
+}
+
+impl Blocks<'_> {
+    /// Hands the block on once it holds [`BLOCK`] bytes.
+    fn full(&mut self) -> io::Result<()> {
+        if self.buf.len() >= BLOCK {
+            self.hand_on()?;
+        }
+        Ok(())
+    }
+
+    /// Hands on what the block holds, if anything.
+    fn hand_on(&mut self) -> io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let mut next = (self.hand)(std::mem::take(&mut self.buf))?;
+        next.clear();
+        next.reserve(BLOCK + SLACK);
+        self.buf = next;
+        Ok(())
+    }
+}
+
+impl Write for Blocks<'_> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        self.full()?;
+        Ok(data.len())
+    }
+
+    /// Blocks are handed on when full and at the end, not at a flush in between.
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 fn write_header<W: Write>(format: Format, out: &mut W) -> io::Result<()> {
@@ -87,19 +154,12 @@ fn write_header<W: Write>(format: Format, out: &mut W) -> io::Result<()> {
     Ok(())
 }
 
-/// One event in a line format (JSON Lines, CSV, Timesketch); `line` is a buffer kept from
-/// line to line.
-fn write_line<W: Write>(
-    e: &Event,
-    format: Format,
-    line: &mut Vec<u8>,
-    out: &mut W,
-) -> io::Result<()> {
+/// Appends one event in a line format (JSON Lines, CSV, Timesketch) to `out`.
+fn write_line(e: &Event, format: Format, out: &mut Vec<u8>) -> io::Result<()> {
     match format {
         Format::Json | Format::Jsonl => {
-            line.clear();
-            jsonl::write_line(e, line);
-            out.write_all(line)
+            jsonl::write_line(e, out);
+            Ok(())
         }
         Format::Csv => csv::write_row(e, out),
         Format::Timesketch => timesketch::write_event(e, out),
@@ -159,4 +219,47 @@ pub fn message(e: &Event) -> String {
         m.push_str(&format!(" flags: {}", join(&flag_names(e), ", ")));
     }
     m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocks_are_handed_on_full_in_order_and_reused() {
+        let mut handed: Vec<Vec<u8>> = Vec::new();
+        let mut expected = Vec::new();
+        let mut reused = 0;
+        let mut hand = |block: Vec<u8>| -> io::Result<Vec<u8>> {
+            handed.push(block.clone());
+            Ok(block)
+        };
+        let mut blocks = Blocks {
+            buf: Vec::with_capacity(BLOCK + SLACK),
+            hand: &mut hand,
+        };
+        for i in 0..9000usize {
+            let piece: Vec<u8> = (0..(i * 53) % 900).map(|k| (k ^ i) as u8).collect();
+            let before = blocks.buf.as_ptr();
+            blocks.write_all(&piece).unwrap();
+            expected.extend_from_slice(&piece);
+            reused += usize::from(
+                !piece.is_empty() && blocks.buf.is_empty() && blocks.buf.as_ptr() == before,
+            );
+        }
+        // A flush hands nothing on; the end hands on the rest, once.
+        blocks.write_all(b"the rest").unwrap();
+        expected.extend_from_slice(b"the rest");
+        blocks.flush().unwrap();
+        blocks.hand_on().unwrap();
+        blocks.hand_on().unwrap();
+        let (last, full) = handed.split_last().unwrap();
+        assert!(full.len() >= 3, "{} blocks", handed.len());
+        for b in full {
+            assert!((BLOCK..BLOCK + 900).contains(&b.len()), "{}", b.len());
+        }
+        assert!(!last.is_empty() && last.len() < BLOCK + 900);
+        assert!(handed.concat() == expected);
+        assert_eq!(reused, full.len());
+    }
 }
