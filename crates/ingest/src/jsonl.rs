@@ -109,6 +109,43 @@ pub(crate) fn read_line<R: BufRead>(
     }
 }
 
+/// The record of line `line_no` (its bytes without the `\n`): `None` for a blank line. The
+/// first non-blank line must open an object (`seen_record` says whether one was met).
+fn line_record(
+    mut line: &[u8],
+    line_no: u64,
+    seen_record: &mut bool,
+    path: &Path,
+) -> Result<Option<RawRecord>, IngestError> {
+    if line_no == 1 {
+        line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
+    }
+    if let Some(l) = line.strip_suffix(b"\r") {
+        line = l;
+    }
+    let trimmed = line.trim_ascii();
+    if trimmed.is_empty() {
+        return Ok(None);
+    }
+    if !*seen_record && trimmed[0] != b'{' {
+        return Err(IngestError::malformed(
+            path,
+            Location::Line(line_no),
+            "not JSON Lines: the first non-blank line does not start with '{'",
+        ));
+    }
+    *seen_record = true;
+    let loc = Location::Line(line_no);
+    let data = match std::str::from_utf8(line) {
+        Ok(_) => RawData::Json(line.to_vec()),
+        Err(e) => RawData::Unreadable(format!(
+            "line {line_no}: not valid UTF-8 (byte {} of the line)",
+            e.valid_up_to() + 1
+        )),
+    };
+    Ok(Some(RawRecord { loc, data }))
+}
+
 impl RecordSource for JsonlSource {
     fn next_batch(&mut self, out: &mut Vec<RawRecord>, max: usize) -> Result<bool, IngestError> {
         let mut added = 0;
@@ -116,53 +153,47 @@ impl RecordSource for JsonlSource {
             if self.done {
                 return Ok(added > 0);
             }
-            let mut buf = std::mem::take(&mut self.buf);
-            let more = read_line(&mut self.reader, &mut buf, MAX_LINE).map_err(|e| {
-                let line = self.line_no + 1;
-                if e.kind() == std::io::ErrorKind::InvalidData {
-                    IngestError::malformed(&self.path, Location::Line(line), e.to_string())
-                } else {
-                    self.io(e)
-                }
+            // The common line lies whole in the reader's buffer: its record is copied from
+            // there, once. A line across the buffer's end, the last line and an overlong one
+            // go through `read_line`.
+            let path = &self.path;
+            let chunk = self.reader.fill_buf().map_err(|source| IngestError::Io {
+                path: path.clone(),
+                source,
             })?;
-            if !more {
-                self.done = true;
-                self.buf = buf;
-                return Ok(added > 0);
-            }
-            self.line_no += 1;
-            let mut line: &[u8] = &buf;
-            if self.line_no == 1 {
-                line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
-            }
-            if let Some(l) = line.strip_suffix(b"\r") {
-                line = l;
-            }
-            let trimmed = line.trim_ascii();
-            if trimmed.is_empty() {
-                self.buf = buf;
-                continue;
-            }
-            if !self.seen_record && trimmed[0] != b'{' {
-                return Err(IngestError::malformed(
-                    &self.path,
-                    Location::Line(self.line_no),
-                    "not JSON Lines: the first non-blank line does not start with '{'",
-                ));
-            }
-            self.seen_record = true;
-            let loc = Location::Line(self.line_no);
-            let data = match std::str::from_utf8(line) {
-                Ok(_) => RawData::Json(line.to_vec()),
-                Err(e) => RawData::Unreadable(format!(
-                    "line {}: not valid UTF-8 (byte {} of the line)",
-                    self.line_no,
-                    e.valid_up_to() + 1
-                )),
+            let record = match memchr::memchr(b'\n', chunk) {
+                Some(end) => {
+                    self.line_no += 1;
+                    let record =
+                        line_record(&chunk[..end], self.line_no, &mut self.seen_record, path);
+                    self.reader.consume(end + 1);
+                    record?
+                }
+                None => {
+                    let mut buf = std::mem::take(&mut self.buf);
+                    let more = read_line(&mut self.reader, &mut buf, MAX_LINE).map_err(|e| {
+                        let line = self.line_no + 1;
+                        if e.kind() == std::io::ErrorKind::InvalidData {
+                            IngestError::malformed(&self.path, Location::Line(line), e.to_string())
+                        } else {
+                            self.io(e)
+                        }
+                    })?;
+                    if !more {
+                        self.done = true;
+                        self.buf = buf;
+                        return Ok(added > 0);
+                    }
+                    self.line_no += 1;
+                    let record = line_record(&buf, self.line_no, &mut self.seen_record, &self.path);
+                    self.buf = buf;
+                    record?
+                }
             };
-            out.push(RawRecord { loc, data });
-            added += 1;
-            self.buf = buf;
+            if let Some(r) = record {
+                out.push(r);
+                added += 1;
+            }
         }
         Ok(true)
     }
