@@ -186,7 +186,10 @@ fn from_record(rec: Option<&Value>) -> (Fields, bool, bool) {
 
 /// The same from a canonical record's text: `None` when a dimension is neither a string nor
 /// null (the parsed record answers those).
-fn from_text<'a>(text: &'a [u8], spans: Option<&[Span]>) -> Option<(TextFields<'a>, bool, bool)> {
+fn from_text<'a>(
+    text: &'a [u8],
+    spans: Option<&'a [Span]>,
+) -> Option<(TextFields<'a>, bool, bool)> {
     // Checked once as a whole: every string member is then sliced out of it.
     let whole = std::str::from_utf8(text).ok()?;
     let m = match spans {
