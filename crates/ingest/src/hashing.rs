@@ -213,6 +213,7 @@ impl FileDigest {
         let flag = Arc::clone(&stop);
         let work = move || -> io::Result<Digested> {
             file.seek(SeekFrom::Start(0))?;
+            crate::background::lower_this_thread();
             let mut ctx = Context::new(&SHA256);
             let mut buf = vec![0u8; CHUNK];
             let mut size = 0u64;

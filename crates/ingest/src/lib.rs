@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 
 pub use trailproof_core::record::{Location, RawData, RawRecord};
 
+mod background;
 pub mod copy;
 pub mod csv;
 pub mod detect;

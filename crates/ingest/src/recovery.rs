@@ -96,7 +96,10 @@ impl SqliteEvidence {
         }
         if !wal && !journal {
             let file = path.to_path_buf();
-            let carve = move || trailproof_recover::scan_files(&file, &Options::default());
+            let carve = move || {
+                crate::background::lower_this_thread();
+                trailproof_recover::scan_files(&file, &Options::default())
+            };
             // Without a thread, carve here: the same outcome, later.
             match std::thread::Builder::new()
                 .name("sqlite-carver".into())

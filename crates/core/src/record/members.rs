@@ -339,11 +339,17 @@ mod tests {
         let at: Vec<_> = Members::at(t, &noted).unwrap().iter().collect();
         let of: Vec<_> = Members::of(t).unwrap().iter().collect();
         assert_eq!(at, of);
-        assert_eq!(Members::at(t, &noted).unwrap().get("bb"), Some(&br#""x""#[..]));
+        assert_eq!(
+            Members::at(t, &noted).unwrap().get("bb"),
+            Some(&br#""x""#[..])
+        );
         for bad in [((2, 3), (5, 31)), ((4, 3), (5, 6))] {
             let mut spans = Spans::default();
             spans.note(bad.0, bad.1);
-            assert!(Members::at(t, &spans.to_boxed().unwrap()).is_none(), "{bad:?}");
+            assert!(
+                Members::at(t, &spans.to_boxed().unwrap()).is_none(),
+                "{bad:?}"
+            );
         }
     }
 }
