@@ -13,8 +13,9 @@
 //!
 //! Digest: SQLite reads the pages itself, so the file's SHA-256 is computed by a
 //! [`FileDigest`] on a thread of its own (at a lower priority, [`crate::background`]) while
-//! the rows are read, from the handle that checked the header before SQLite opened the file; the digest is refused unless the path still names
-//! that same, unchanged file when reading is over.
+//! the rows are read, from the handle that checked the header before SQLite opened the file;
+//! the digest is refused unless the path still names that same, unchanged file when reading is
+//! over.
 //!
 //! Speed: the reader thread reads the rows of a healthy table straight from its b-tree
 //! ([`direct`], [`trailproof_recover::table`]; SQLite still opens the file, checks the schema
