@@ -74,6 +74,14 @@ impl Progress for Reporter<'_> {
             (self.send)(ProgressEvent::Advance { bytes, records });
         }
     }
+    /// The window shows the second read as a read of the same file, its kind saying why.
+    fn read_again(&self, path: &Path, kind: InputKind, total: Option<u64>) {
+        (self.send)(ProgressEvent::Input {
+            path: path.to_string_lossy().into_owned(),
+            kind: format!("{}, read again: a record out of seq order", kind.as_str()),
+            total,
+        });
+    }
 }
 
 impl LiveProgress for Reporter<'_> {

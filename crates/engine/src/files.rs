@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 
-use trailproof_core::case::{Case, Reread};
+use trailproof_core::case::{Case, ReadAgain, Reread};
 use trailproof_core::checkpoint::Checkpoint;
 use trailproof_core::export::{payload_refused, verify_payload, verify_payload_bytes};
 use trailproof_core::payload::Payload;
@@ -46,6 +46,10 @@ pub trait Progress: Sync {
     fn advance(&self, _bytes: u64, _records: u64) {}
     /// The current input is done.
     fn input_done(&self) {}
+    /// The input just read is read again from its start (a record arrived out of seq order
+    /// after its chains' entries were dropped to keep memory flat): [`Progress::advance`] then
+    /// reports that second read, before the input is done.
+    fn read_again(&self, _path: &Path, _kind: InputKind, _total: Option<u64>) {}
 }
 
 /// A [`Progress`] that reports nothing.
@@ -407,7 +411,10 @@ fn add_records(
         }
         digest
     })?;
-    case.finish_source(run, digest.size, digest.sha256);
+    case.finish_source_reporting(run, digest.size, digest.sha256, &mut |r| match r {
+        ReadAgain::Started => opts.progress.read_again(path, kind, total),
+        ReadAgain::Advanced { bytes, records } => opts.progress.advance(bytes, records),
+    });
     if let Some(mut evidence) = sqlite {
         let findings = evidence.findings(case, &name)?;
         case.add(findings, evidence.checks());
@@ -422,7 +429,7 @@ fn add_records(
 fn reread(path: &Path, kind: InputKind, sqlite: Option<&SqliteEvidence>) -> Reread {
     let path = path.to_path_buf();
     let state = sqlite.map(SqliteEvidence::state);
-    Box::new(move |sink: &mut dyn FnMut(Vec<RawRecord>)| {
+    Box::new(move |sink: &mut dyn FnMut(Vec<RawRecord>, u64)| {
         let mut src = match &state {
             Some((path, state, _private)) => {
                 SqliteSource::open_state(path, state, ReadMode::Verify)
@@ -437,7 +444,7 @@ fn reread(path: &Path, kind: InputKind, sqlite: Option<&SqliteEvidence>) -> Rere
                 .next_batch(&mut batch, BATCH)
                 .map_err(|e| e.to_string())?;
             if !batch.is_empty() {
-                sink(batch);
+                sink(batch, src.bytes_read());
             }
             if !more {
                 break;

@@ -58,6 +58,17 @@ impl Progress for Bar {
             b.set_position(bytes);
         }
     }
+
+    fn read_again(&self, path: &Path, kind: InputKind, total: Option<u64>) {
+        self.input(path, kind, total);
+        if let Some(b) = &self.bar {
+            b.set_message(format!(
+                "{} ({}), read again: a record out of seq order",
+                path.display(),
+                kind.as_str()
+            ));
+        }
+    }
 }
 
 /// Pages and records on stderr, on one line redrawn in place (terminal only).

@@ -30,7 +30,7 @@ mod reread;
 mod source_run;
 
 pub use diff::field_diffs;
-pub use source_run::{Checker, Reread, SourceRun};
+pub use source_run::{Checker, ReadAgain, Reread, SourceRun};
 
 use std::sync::Arc;
 
@@ -253,9 +253,22 @@ impl Case {
     }
 
     /// Closes a record source with the size and SHA-256 of the bytes it parsed.
-    pub fn finish_source(&mut self, mut run: SourceRun, size: u64, sha256: String) {
+    pub fn finish_source(&mut self, run: SourceRun, size: u64, sha256: String) {
+        self.finish_source_reporting(run, size, sha256, &mut |_| ());
+    }
+
+    /// [`Case::finish_source`], telling `progress` how far the source is read again when its
+    /// chains need a second read (a record arrived out of seq order after their entries were
+    /// dropped to keep memory flat): that read can take as long as the first.
+    pub fn finish_source_reporting(
+        &mut self,
+        mut run: SourceRun,
+        size: u64,
+        sha256: String,
+        progress: &mut dyn FnMut(ReadAgain),
+    ) {
         let path = run.path.clone();
-        let (chain_findings, chain_checks, chain_summaries) = run.analyze_chains(&sha256);
+        let (chain_findings, chain_checks, chain_summaries) = run.analyze_chains(&sha256, progress);
         self.checks.extend(run.record_checks());
         run.finish_watches();
         self.findings.append(&mut run.findings);

@@ -182,7 +182,7 @@ impl Case {
             return Err(format!("{input} cannot be read again"));
         };
         let mut reading = Reading::default();
-        let result = reread(&mut |batch: Vec<RawRecord>| reading.scan(batch, wanted, tests));
+        let result = reread(&mut |batch: Vec<RawRecord>, _| reading.scan(batch, wanted, tests));
         self.sources[source].reread = Some(reread);
         let first_sha256 = &self.sources[source].sha256;
         let why = match result {

@@ -31,10 +31,29 @@ use crate::scope::Scope;
 /// each recovered record still to be graded, and the seq after it.
 pub type Wanted = BTreeMap<String, BTreeSet<u64>>;
 
-/// Reads a record source again from its start for the second, targeted pass of cross-source
-/// reconciliation: hands every batch of raw records to the sink, in the order of the first read,
-/// and returns the SHA-256 (lowercase hex) of the bytes read, or why it could not read them.
-pub type Reread = Box<dyn FnMut(&mut dyn FnMut(Vec<RawRecord>)) -> Result<String, String> + Send>;
+/// Reads a record source again from its start (for its chains, or for the second, targeted
+/// pass of cross-source reconciliation): hands every batch of raw records to the sink, in the
+/// order of the first read, with the bytes of the source read so far, and returns the SHA-256
+/// (lowercase hex) of the bytes read, or why it could not read them.
+pub type Reread =
+    Box<dyn FnMut(&mut dyn FnMut(Vec<RawRecord>, u64)) -> Result<String, String> + Send>;
+
+/// How far a second read of a source for its chains went ([`Case::finish_source_reporting`]):
+/// said once when it starts, then after every batch.
+///
+/// [`Case::finish_source_reporting`]: super::Case::finish_source_reporting
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadAgain {
+    /// The source is read again from its start.
+    Started,
+    /// So far into the second read.
+    Advanced {
+        /// Bytes of the source read again.
+        bytes: u64,
+        /// Records read again.
+        records: u64,
+    },
+}
 
 /// One record source being read. Feed it batches, then hand it to [`Case::finish_source`].
 ///
@@ -171,6 +190,7 @@ impl SourceRun {
     pub(super) fn analyze_chains(
         &mut self,
         sha256: &str,
+        progress: &mut dyn FnMut(ReadAgain),
     ) -> (Vec<Finding>, Vec<Check>, Vec<TenantSummary>) {
         let chains = std::mem::take(&mut self.chains);
         let (path, mode) = (self.path.as_str(), self.mode);
@@ -179,6 +199,10 @@ impl SourceRun {
         }
         let mut again = Chains::default();
         let reread = self.reread.as_mut();
+        if reread.is_some() {
+            progress(ReadAgain::Started);
+        }
+        let mut records = 0u64;
         // As on the first read, the reader reads the next batch while the last one is checked.
         let read = std::thread::scope(|s| {
             let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<RawRecord>>(2);
@@ -191,9 +215,11 @@ impl SourceRun {
                 }
             });
             let read = match reread {
-                Some(reread) => reread(&mut |batch| {
+                Some(reread) => reread(&mut |batch, bytes| {
+                    records += batch.len() as u64;
                     // A checker that stopped is reported below.
                     let _ = tx.send(batch);
+                    progress(ReadAgain::Advanced { bytes, records });
                 }),
                 None => Err("no reader was given for it".into()),
             };

@@ -7,7 +7,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use trailproof_core::case::Case;
+use trailproof_core::case::{Case, ReadAgain};
 use trailproof_core::finding::{Code, Status};
 use trailproof_core::record::RawRecord;
 use trailproof_core::report::Report;
@@ -28,21 +28,26 @@ fn tampered() -> Vec<String> {
 
 /// The report of `lines` read as one dump; with `second` (what the second read yields, and
 /// its digest), the source keeps one byte of chain entries while in order. Also returns how
-/// many times the source was read again.
-fn report(
+/// many times the source was read again, and what the second read reported as it went (its
+/// batches of 7 lines "at" 100 bytes a line).
+fn report_reporting(
     lines: Vec<String>,
     second: Option<Result<(Vec<String>, String), String>>,
-) -> (Report, usize) {
+) -> (Report, usize, Vec<ReadAgain>) {
     let mut case = Case::new();
     let mut run = case.source("dump.jsonl", "jsonl");
     let reads = Arc::new(AtomicUsize::new(0));
     if let Some(second) = second {
         let count = reads.clone();
         run.set_reread_keeping(
-            Box::new(move |sink: &mut dyn FnMut(Vec<RawRecord>)| {
+            Box::new(move |sink: &mut dyn FnMut(Vec<RawRecord>, u64)| {
                 count.fetch_add(1, Ordering::SeqCst);
                 let (again, digest) = second.clone()?;
-                sink(raw(&again));
+                let mut bytes = 0;
+                for chunk in raw(&again).chunks(7) {
+                    bytes += 100 * chunk.len() as u64;
+                    sink(chunk.to_vec(), bytes);
+                }
                 Ok(digest)
             }),
             1,
@@ -51,8 +56,39 @@ fn report(
     for chunk in raw(&lines).chunks(7) {
         run.push_batch(chunk.to_vec());
     }
-    case.finish_source(run, 0, "first".into());
-    (case.report("t", "0"), reads.load(Ordering::SeqCst))
+    let mut told = Vec::new();
+    case.finish_source_reporting(run, 0, "first".into(), &mut |r| told.push(r));
+    (case.report("t", "0"), reads.load(Ordering::SeqCst), told)
+}
+
+/// [`report_reporting`] without what the second read reported.
+fn report(
+    lines: Vec<String>,
+    second: Option<Result<(Vec<String>, String), String>>,
+) -> (Report, usize) {
+    let (r, reads, _) = report_reporting(lines, second);
+    (r, reads)
+}
+
+#[test]
+fn a_second_read_reports_its_start_and_every_batch() {
+    let lines = tampered();
+    let n = lines.len() as u64;
+    let (_, reads, told) = report_reporting(lines.clone(), Some(Ok((lines, "first".into()))));
+    assert_eq!(reads, 1);
+    let mut want = vec![ReadAgain::Started];
+    let mut records = 0;
+    while records < n {
+        records = (records + 7).min(n);
+        want.push(ReadAgain::Advanced {
+            bytes: 100 * records,
+            records,
+        });
+    }
+    assert_eq!(told, want);
+    // In seq order, or with nothing to read again, nothing is reported.
+    let (_, reads, told) = report_reporting(tampered(), None);
+    assert_eq!((reads, told), (0, vec![]));
 }
 
 fn json(r: &Report) -> String {

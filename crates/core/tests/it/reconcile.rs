@@ -62,10 +62,12 @@ pub(super) fn add_dump(case: &mut Case, name: &str, lines: Vec<String>) {
     let mut run = case.source(name, "jsonl");
     run.push_batch(raw(&lines));
     let again = lines.clone();
-    run.set_reread(Box::new(move |sink: &mut dyn FnMut(Vec<RawRecord>)| {
-        sink(raw(&again));
-        Ok("sha-of-".to_string() + &again.len().to_string())
-    }));
+    run.set_reread(Box::new(
+        move |sink: &mut dyn FnMut(Vec<RawRecord>, u64)| {
+            sink(raw(&again), 0);
+            Ok("sha-of-".to_string() + &again.len().to_string())
+        },
+    ));
     let n = lines.len();
     case.finish_source(run, 0, format!("sha-of-{n}"));
 }
