@@ -4,5 +4,6 @@
 mod bombs;
 mod btree;
 mod dumps;
+mod jsonl;
 mod pdf;
 mod robustness;
