@@ -47,27 +47,33 @@ pub fn write(tl: &Timeline, format: Format, out: &mut dyn Write) -> io::Result<(
     if format == Format::Json {
         return json::write(tl, out);
     }
-    let mut w = io::BufWriter::with_capacity(1 << 16, out);
-    write_header(format, &mut w)?;
-    let mut line = Vec::new();
-    for e in &tl.events {
-        line.clear();
-        write_line(e, format, &mut line)?;
-        w.write_all(&line)?;
+    {
+        let mut hand = written_to(out);
+        let mut blocks = Blocks::new(&mut hand);
+        write_header(format, &mut blocks)?;
+        for e in &tl.events {
+            blocks.line(e, format)?;
+        }
+        blocks.hand_on()?;
     }
-    w.flush()
+    out.flush()
 }
 
 /// Writes the events of `stream` in `format` as they come, in flat memory: the same bytes
 /// [`write()`] writes for the [`Timeline`] of the same case (JSON puts the summary after the
 /// events, so it is complete when written).
 pub fn write_stream(stream: &mut Stream, format: Format, out: &mut dyn Write) -> io::Result<()> {
-    write_stream_blocks(stream, format, &mut |mut block| {
+    write_stream_blocks(stream, format, &mut written_to(out))?;
+    out.flush()
+}
+
+/// A `hand` ([`write_stream_blocks`]) that writes each block to `out` and gives it back.
+fn written_to(out: &mut dyn Write) -> impl FnMut(Vec<u8>) -> io::Result<Vec<u8>> + '_ {
+    move |mut block| {
         out.write_all(&block)?;
         block.clear();
         Ok(block)
-    })?;
-    out.flush()
+    }
 }
 
 /// Bytes gathered before they are handed on (a line may take a block a little past it).
@@ -81,10 +87,7 @@ pub fn write_stream_blocks(
     format: Format,
     hand: &mut dyn FnMut(Vec<u8>) -> io::Result<Vec<u8>>,
 ) -> io::Result<()> {
-    let mut blocks = Blocks {
-        buf: Vec::with_capacity(BLOCK + SLACK),
-        hand,
-    };
+    let mut blocks = Blocks::new(hand);
     if format == Format::Json {
         json::write_stream(stream, &mut blocks)?;
         return blocks.hand_on();
@@ -95,8 +98,7 @@ pub fn write_stream_blocks(
     let mut e = Event::new(Kind::Event, String::new(), 0, Integrity::Verified);
     with_prefetch(stream, |next| -> io::Result<()> {
         while next(&mut e)? {
-            write_line(&e, format, &mut blocks.buf)?;
-            blocks.full()?;
+            blocks.line(&e, format)?;
         }
         Ok(())
     })?;
@@ -112,7 +114,20 @@ struct Blocks<'a> {
     hand: &'a mut dyn FnMut(Vec<u8>) -> io::Result<Vec<u8>>,
 }
 
-impl Blocks<'_> {
+impl<'a> Blocks<'a> {
+    fn new(hand: &'a mut dyn FnMut(Vec<u8>) -> io::Result<Vec<u8>>) -> Blocks<'a> {
+        Blocks {
+            buf: Vec::with_capacity(BLOCK + SLACK),
+            hand,
+        }
+    }
+
+    /// Appends one event in a line format, straight into the block.
+    fn line(&mut self, e: &Event, format: Format) -> io::Result<()> {
+        write_line(e, format, &mut self.buf)?;
+        self.full()
+    }
+
     /// Hands the block on once it holds [`BLOCK`] bytes.
     fn full(&mut self) -> io::Result<()> {
         if self.buf.len() >= BLOCK {
@@ -234,10 +249,7 @@ mod tests {
             handed.push(block.clone());
             Ok(block)
         };
-        let mut blocks = Blocks {
-            buf: Vec::with_capacity(BLOCK + SLACK),
-            hand: &mut hand,
-        };
+        let mut blocks = Blocks::new(&mut hand);
         for i in 0..9000usize {
             let piece: Vec<u8> = (0..(i * 53) % 900).map(|k| (k ^ i) as u8).collect();
             let before = blocks.buf.as_ptr();
