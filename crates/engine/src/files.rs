@@ -3,9 +3,9 @@
 //!
 //! Order: every file is sniffed by content first (an unreadable file stops the run before any
 //! work, exit 2); export payloads and PDFs are verified next, so their chain heads and records
-//! anchor the dumps; then each dump streams through the core in batches, in three stages: a
-//! reader thread parses a batch while a checking thread canonicalizes and hashes the one before
-//! on all cores and the calling thread absorbs the one before that, in input order.
+//! anchor the dumps; then each dump streams through the core in batches, in three stages
+//! ([`crate::stages`]): a reader thread parses batches, a checking thread per core canonicalizes
+//! and hashes one batch each, and the calling thread absorbs them in input order.
 //!
 //! Invariants: each input is read once for both the case and the timeline ([`build_case_with`]);
 //! sources are named in the collector as in the report (exports first, then dumps in the order
@@ -15,7 +15,6 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc;
 
 use trailproof_core::case::{Case, ReadAgain, Reread};
 use trailproof_core::checkpoint::Checkpoint;
@@ -26,6 +25,7 @@ use trailproof_core::report::InputInfo;
 use trailproof_core::timeline::collector::Collector;
 use trailproof_core::timeline::sighting::Sighting;
 
+use crate::stages::{self, Panicked};
 use crate::zones::{FileZones, Zones};
 
 use trailproof_ingest::detect::{open_records, sniff};
@@ -343,74 +343,66 @@ fn add_records(
         (c, id)
     });
     let mut zones = (opts.zones && kind != InputKind::Sqlite).then(Zones::default);
-    // Three stages: a reader thread parses batch n+2 while a checker thread canonicalizes and
-    // hashes batch n+1 on all cores and this thread absorbs batch n in input order.
+    // Three stages ([`crate::stages`]): a reader thread parses batches, a checking thread per
+    // core canonicalizes and hashes one batch each, and this thread absorbs them in input order.
     let checker = run.checker();
     let sighting_of = col.as_ref().map(|(_, id)| *id);
-    let digest = std::thread::scope(|s| -> Result<_, IngestError> {
-        let (tx, rx) = mpsc::sync_channel::<(Vec<RawRecord>, u64, Option<Mark>)>(2);
-        let reader = s.spawn(move || -> Result<_, IngestError> {
-            loop {
-                let mut batch = Vec::with_capacity(BATCH);
-                let mark = src.mark();
-                let more = src.next_batch(&mut batch, BATCH)?;
-                let bytes = src.bytes_read();
-                if !batch.is_empty() && tx.send((batch, bytes, mark)).is_err() {
-                    break;
-                }
-                if !more {
-                    break;
-                }
-            }
-            src.digest()
-        });
-        type CheckedBatch = Vec<(record::Checked, Option<Sighting>)>;
-        let (checked_tx, checked_rx) = mpsc::sync_channel::<(CheckedBatch, u64, Option<Mark>)>(1);
-        let checking = s.spawn(move || {
-            // The timeline sees every record; without one, only what the case compares.
-            let every = sighting_of.is_some();
-            for (batch, bytes, mark) in rx.iter() {
-                let checked =
-                    checker.check(batch, every, |c| sighting_of.map(|id| Sighting::of(id, c)));
-                if checked_tx.send((checked, bytes, mark)).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut cancelled = false;
-        for (checked, bytes, mark) in checked_rx.iter() {
-            if check_cancel(opts).is_err() {
-                cancelled = true;
+    // The timeline sees every record; without one, only what the case compares.
+    let every = sighting_of.is_some();
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut cancelled = false;
+    let produce = |hand: &mut dyn FnMut((Vec<RawRecord>, u64, Option<Mark>)) -> bool| {
+        loop {
+            let mut batch = Vec::with_capacity(BATCH);
+            let mark = src.mark();
+            let more = src.next_batch(&mut batch, BATCH)?;
+            let bytes = src.bytes_read();
+            if !batch.is_empty() && !hand((batch, bytes, mark)) {
                 break;
             }
-            if let Some(z) = zones.as_mut() {
-                z.start(mark, checked.len());
+            if !more {
+                break;
             }
-            run.absorb_checked(checked, |c, sighting| {
-                if let Some(z) = zones.as_mut() {
-                    z.note(c);
-                }
-                if let (Some((col, _)), Some(s)) = (col.as_mut(), sighting) {
-                    col.add_sighting(c, s);
-                }
-            });
-            opts.progress.advance(bytes, run.records());
         }
-        // Stop the checker (and through it the reader) if this thread stopped early.
-        drop(checked_rx);
-        // A checker that panicked would leave the source short: that is an error, never fewer
-        // records.
-        checking.join().map_err(|_| {
-            IngestError::malformed(path, Location::Reader, "the checking thread panicked")
-        })?;
-        let digest = reader.join().map_err(|_| {
-            IngestError::malformed(path, Location::Reader, "the reader thread panicked")
-        })?;
-        if cancelled {
-            return Err(IngestError::Cancelled);
+        src.digest()
+    };
+    let check = |(batch, bytes, mark): (Vec<RawRecord>, u64, Option<Mark>)| {
+        let checked =
+            checker.check_here(batch, every, |c| sighting_of.map(|id| Sighting::of(id, c)));
+        (checked, bytes, mark)
+    };
+    let absorb = |(checked, bytes, mark): (Vec<_>, u64, Option<Mark>)| {
+        if check_cancel(opts).is_err() {
+            cancelled = true;
+            return false;
         }
-        digest
+        if let Some(z) = zones.as_mut() {
+            z.start(mark, checked.len());
+        }
+        run.absorb_checked(checked, |c, sighting| {
+            if let Some(z) = zones.as_mut() {
+                z.note(c);
+            }
+            if let (Some((col, _)), Some(s)) = (col.as_mut(), sighting) {
+                col.add_sighting(c, s);
+            }
+        });
+        opts.progress.advance(bytes, run.records());
+        true
+    };
+    // A thread that panicked would leave the source short: that is an error, never fewer
+    // records.
+    let digest = stages::run(workers, produce, check, absorb).map_err(|p| {
+        let stage = match p {
+            Panicked::Producer => "the reader thread panicked",
+            Panicked::Checker => "a checking thread panicked",
+        };
+        IngestError::malformed(path, Location::Reader, stage)
     })?;
+    if cancelled {
+        return Err(IngestError::Cancelled);
+    }
+    let digest = digest?;
     case.finish_source_reporting(run, digest.size, digest.sha256, &mut |r| match r {
         ReadAgain::Started => opts.progress.read_again(path, kind, total),
         ReadAgain::Advanced { bytes, records } => opts.progress.advance(bytes, records),

@@ -23,6 +23,7 @@
 pub mod files;
 mod investigate;
 pub mod outputs;
+mod stages;
 pub mod zones;
 
 pub use files::{display, NoProgress, Progress, BATCH};

@@ -366,32 +366,57 @@ impl Checker {
         prepare_every_record: bool,
         prepare: impl Fn(&Checked) -> T + Sync,
     ) -> Vec<(Checked, T)> {
-        let watched = &self.watched;
         on_all_cores(batch, |raw, buffer| {
-            let wanted =
-                |tenant: Option<&str>| tenant.is_some_and(|tenant| watched.contains(tenant));
-            // `prepare` reads a record's members from its canonical text or its row cells
-            // ([`record::Kept`]); the tree is built only where the case compares the record.
-            let keep = |tenant: Option<&str>| {
-                if wanted(tenant) {
-                    Keep::Record
-                } else if prepare_every_record {
-                    Keep::TextOrRecord
-                } else {
-                    Keep::Nothing
-                }
-            };
-            let mut checked = if prepare_every_record {
-                record::check_with_members(raw, buffer, keep)
-            } else {
-                record::check_with(raw, buffer, keep)
-            };
-            let prepared_value = prepare(&checked);
-            checked.kept = None;
-            if !wanted(checked.tenant_id.as_deref()) {
-                checked.record = None;
-            }
-            (checked, prepared_value)
+            self.check_one(raw, buffer, prepare_every_record, &prepare)
         })
+    }
+
+    /// Like [`Checker::check`], on the calling thread alone: for callers that check several
+    /// batches at once, one per thread, rather than one batch at a time on all cores.
+    pub fn check_here<T>(
+        &self,
+        batch: Vec<RawRecord>,
+        prepare_every_record: bool,
+        prepare: impl Fn(&Checked) -> T,
+    ) -> Vec<(Checked, T)> {
+        let mut buffer = Vec::with_capacity(2048);
+        batch
+            .into_iter()
+            .map(|raw| self.check_one(raw, &mut buffer, prepare_every_record, &prepare))
+            .collect()
+    }
+
+    /// One record of [`Checker::check`], canonicalized into `buffer`.
+    fn check_one<T>(
+        &self,
+        raw: RawRecord,
+        buffer: &mut Vec<u8>,
+        prepare_every_record: bool,
+        prepare: &impl Fn(&Checked) -> T,
+    ) -> (Checked, T) {
+        let watched = &self.watched;
+        let wanted = |tenant: Option<&str>| tenant.is_some_and(|tenant| watched.contains(tenant));
+        // `prepare` reads a record's members from its canonical text or its row cells
+        // ([`record::Kept`]); the tree is built only where the case compares the record.
+        let keep = |tenant: Option<&str>| {
+            if wanted(tenant) {
+                Keep::Record
+            } else if prepare_every_record {
+                Keep::TextOrRecord
+            } else {
+                Keep::Nothing
+            }
+        };
+        let mut checked = if prepare_every_record {
+            record::check_with_members(raw, buffer, keep)
+        } else {
+            record::check_with(raw, buffer, keep)
+        };
+        let prepared_value = prepare(&checked);
+        checked.kept = None;
+        if !wanted(checked.tenant_id.as_deref()) {
+            checked.record = None;
+        }
+        (checked, prepared_value)
     }
 }
