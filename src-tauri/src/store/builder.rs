@@ -5,7 +5,7 @@
 //! Invariant: every record is read back and compared with its event as it is written; an event
 //! that would not come back identical is stored verbatim (as JSON) instead.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use super::*;
 
