@@ -292,7 +292,7 @@ impl Text {
         sources
             || match v.ts {
                 Some(Ts::Derived(_)) if !self.in_canonical_ts => false,
-                Some(ts) => contains_ci(ts.as_str(), &self.t),
+                Some(ts) => contains_ci(ts.text(&mut [0; 30]), &self.t),
                 None => false,
             }
     }

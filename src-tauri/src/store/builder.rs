@@ -126,9 +126,9 @@ impl Builder {
             s.hot[slot].push(*v);
         }
         let start = s.arena.len();
-        s.encode(e, &hot);
+        let proven = s.encode(e, &hot);
         s.offsets.push(s.arena.len() as u64);
-        if !s.holds(i as u32, e) {
+        if !s.holds_proven(i as u32, e, proven) {
             // Not representable compactly (for instance flags out of order): keep it whole.
             s.arena.truncate(start);
             put(&mut s.arena, HDR_VERBATIM);
@@ -252,26 +252,30 @@ impl Builder {
     }
 }
 
-fn ts_form(e: &Event) -> (u64, u64) {
+/// How `e`'s timestamp is stored: its form, the nanoseconds below the microsecond of a derived
+/// one, and the instant found to render to the timestamp's very string.
+fn ts_form(e: &Event) -> (u64, u64, Option<i64>) {
     let Some(ts) = &e.timestamp else {
-        return (TS_NONE, 0);
+        return (TS_NONE, 0, None);
     };
     let derived = e.micros.and_then(|m| {
         let b = ts.as_bytes();
         let frac: u32 = std::str::from_utf8(b.get(20..29)?).ok()?.parse().ok()?;
         let rem = i64::from(frac % 1000);
         let nanos = m.checked_mul(1000)?.checked_add(rem)?;
-        (Instant { nanos }.canonical_bytes().as_slice() == b).then_some(rem as u64)
+        (Instant { nanos }.canonical_bytes().as_slice() == b).then_some((rem, nanos))
     });
     match derived {
-        Some(rem) => (TS_DERIVED, rem),
-        None => (TS_EXPLICIT, 0),
+        Some((rem, nanos)) => (TS_DERIVED, rem as u64, Some(nanos)),
+        None => (TS_EXPLICIT, 0, None),
     }
 }
 
 impl Store {
-    fn encode(&mut self, e: &Event, hot: &[u32; 5]) {
-        let (ts, rem) = ts_form(e);
+    /// Appends `e`'s record to the arena; returns the instant its derived timestamp renders from
+    /// (see [`ts_form`]).
+    fn encode(&mut self, e: &Event, hot: &[u32; 5]) -> Option<i64> {
+        let (ts, rem, proven) = ts_form(e);
         let mut hdr = ts;
         if e.seq_end.is_some() {
             hdr |= HAS_SEQ_END;
@@ -320,6 +324,7 @@ impl Store {
         }
         let k = self.codes.intern(e.findings.as_slice()).unwrap_or(0);
         put(out, u64::from(k));
+        proven
     }
 }
 

@@ -172,18 +172,38 @@ impl<'a> Rd<'a> {
     }
 }
 
-/// A timestamp as stored.
+/// A timestamp as stored: derived from the entry's instant (rendered only when its text is
+/// asked for), or the string itself.
 #[derive(Clone, Copy)]
 pub enum Ts<'a> {
-    Derived([u8; 30]),
+    /// The instant, in nanoseconds since the epoch.
+    Derived(i64),
     Explicit(&'a str),
 }
 
-impl Ts<'_> {
-    pub fn as_str(&self) -> &str {
+impl<'a> Ts<'a> {
+    /// The timestamp's text; a derived one is rendered into `buf`.
+    pub fn text<'b>(&'b self, buf: &'b mut [u8; 30]) -> &'b str {
         match self {
-            Ts::Derived(b) => std::str::from_utf8(b).unwrap_or(""),
+            Ts::Derived(nanos) => {
+                *buf = Instant { nanos: *nanos }.canonical_bytes();
+                std::str::from_utf8(buf).unwrap_or("")
+            }
             Ts::Explicit(s) => s,
+        }
+    }
+
+    /// The timestamp's text, owned.
+    pub fn to_text(&self) -> String {
+        self.text(&mut [0; 30]).to_string()
+    }
+
+    /// Whether the text is `t`; `proven`: an instant known to render to `t` (no rendering then
+    /// when it is this one's).
+    fn is(&self, t: &str, proven: Option<i64>) -> bool {
+        match self {
+            Ts::Derived(nanos) if proven == Some(*nanos) => true,
+            ts => ts.text(&mut [0; 30]) == t,
         }
     }
 }
@@ -278,7 +298,7 @@ impl Store {
             TS_DERIVED => {
                 let rem = r.u64() as i64;
                 let nanos = self.micros[i as usize].wrapping_mul(1000).wrapping_add(rem);
-                Some(Ts::Derived(Instant { nanos }.canonical_bytes()))
+                Some(Ts::Derived(nanos))
             }
             TS_EXPLICIT => Some(Ts::Explicit(r.str())),
             _ => None,
@@ -383,7 +403,7 @@ impl Store {
         let tenant = self.tenants[self.tenant[ix] as usize].clone();
         let mut e = Event::new(kind, tenant, self.seq[ix], self.integrity(i));
         e.seq_end = v.seq_end;
-        e.timestamp = v.ts.map(|t| t.as_str().to_string());
+        e.timestamp = v.ts.map(|t| t.to_text());
         e.micros = (bits & TIMED != 0).then_some(self.micros[ix]);
         for d in Dimension::ALL {
             *e.dimension_mut(d) = self.val(d, v.dims[d.index()]).map(str::to_string);
@@ -402,6 +422,12 @@ impl Store {
     /// Whether entry `i` rebuilds to `e` (`event(i).as_ref() == Some(e)`, field by field), read
     /// in place without building the event: the builder asks it of every entry it stores.
     pub fn holds(&self, i: u32, e: &Event) -> bool {
+        self.holds_proven(i, e, None)
+    }
+
+    /// [`Store::holds`], where `proven` is an instant the encoder found to render to the
+    /// event's timestamp (a derived timestamp that decodes to it is not rendered again).
+    pub(crate) fn holds_proven(&self, i: u32, e: &Event, proven: Option<i64>) -> bool {
         let ix = i as usize;
         if ix >= self.len() {
             return false;
@@ -428,7 +454,11 @@ impl Store {
             && self.tenants[self.tenant[ix] as usize] == e.tenant_id
             && self.seq[ix] == e.seq
             && v.seq_end == e.seq_end
-            && v.ts.as_ref().map(Ts::as_str) == e.timestamp.as_deref()
+            && match (&v.ts, e.timestamp.as_deref()) {
+                (Some(ts), Some(t)) => ts.is(t, proven),
+                (None, None) => true,
+                _ => false,
+            }
             && (bits & TIMED != 0).then_some(self.micros[ix]) == e.micros
             && Dimension::ALL
                 .into_iter()
@@ -446,7 +476,7 @@ impl Store {
         match self.view(i) {
             Some(v) => v.ts.map(|t| match t {
                 Ts::Explicit(s) => Cow::Borrowed(s),
-                Ts::Derived(_) => Cow::Owned(t.as_str().to_string()),
+                Ts::Derived(_) => Cow::Owned(t.to_text()),
             }),
             None => self.verbatim(i).and_then(|e| e.timestamp).map(Cow::Owned),
         }
