@@ -11,8 +11,10 @@
 use std::io;
 use std::sync::mpsc::{channel, sync_channel, Receiver, Sender};
 
-/// Items per batch.
-pub(crate) const BATCH: usize = 256;
+/// Items per batch: each hand-over can wake a sleeping thread, which costs a VM more than a
+/// machine; 4096 (not 256) halves nothing in memory that matters (a few MiB of events) and
+/// wakes the threads 16 times less often.
+pub(crate) const BATCH: usize = 4096;
 
 /// Runs `consume` over the items of `items`, read ahead on a thread of its own.
 pub(crate) fn read_ahead<T: Send, R>(
@@ -117,8 +119,8 @@ mod tests {
 
     #[test]
     fn a_reader_that_panics_ends_the_items_with_an_error() {
-        let items = (0..1000).map(|i| {
-            assert!(i < 700, "item {i}");
+        let items = (0..3 * BATCH).map(|i| {
+            assert!(i < 2 * BATCH + BATCH / 2, "item {i}");
             Ok::<usize, io::Error>(i)
         });
         let got: Vec<io::Result<usize>> = read_ahead(items, |a| a.collect());
