@@ -8,6 +8,7 @@
 //! refilled, so memory stays flat; the reading thread stops at its next batch once the caller
 //! is done, whatever it read.
 
+use std::collections::VecDeque;
 use std::io;
 use std::sync::mpsc::{channel, sync_channel, Receiver, Sender};
 
@@ -22,13 +23,13 @@ pub(crate) fn read_ahead<T: Send, R>(
     consume: impl FnOnce(&mut Ahead<T>) -> R,
 ) -> R {
     std::thread::scope(|s| {
-        let (full_tx, full_rx) = sync_channel::<Vec<io::Result<T>>>(2);
-        let (empty_tx, empty_rx) = channel::<Vec<io::Result<T>>>();
+        let (full_tx, full_rx) = sync_channel::<VecDeque<io::Result<T>>>(2);
+        let (empty_tx, empty_rx) = channel::<VecDeque<io::Result<T>>>();
         let mut items = items;
         let reader = s.spawn(move || loop {
             let mut batch = empty_rx
                 .try_recv()
-                .unwrap_or_else(|_| Vec::with_capacity(BATCH));
+                .unwrap_or_else(|_| VecDeque::with_capacity(BATCH));
             batch.extend(items.by_ref().take(BATCH));
             let last = batch.len() < BATCH;
             if full_tx.send(batch).is_err() || last {
@@ -38,7 +39,7 @@ pub(crate) fn read_ahead<T: Send, R>(
         let mut ahead = Ahead {
             full: full_rx,
             empty: empty_tx,
-            current: Vec::new(),
+            current: VecDeque::new(),
             done: false,
         };
         let out = consume(&mut ahead);
@@ -51,10 +52,11 @@ pub(crate) fn read_ahead<T: Send, R>(
 
 /// The items [`read_ahead`] hands over, in order.
 pub(crate) struct Ahead<T> {
-    full: Receiver<Vec<io::Result<T>>>,
-    empty: Sender<Vec<io::Result<T>>>,
-    /// The batch being handed over, reversed (its next item last).
-    current: Vec<io::Result<T>>,
+    full: Receiver<VecDeque<io::Result<T>>>,
+    empty: Sender<VecDeque<io::Result<T>>>,
+    /// The batch being handed over, its next item first (taken from the front: reversing each
+    /// batch to pop from its end moved every item once more).
+    current: VecDeque<io::Result<T>>,
     done: bool,
 }
 
@@ -63,7 +65,7 @@ impl<T> Iterator for Ahead<T> {
 
     fn next(&mut self) -> Option<io::Result<T>> {
         loop {
-            if let Some(item) = self.current.pop() {
+            if let Some(item) = self.current.pop_front() {
                 return Some(item);
             }
             if self.done {
@@ -71,9 +73,8 @@ impl<T> Iterator for Ahead<T> {
             }
             let _ = self.empty.send(std::mem::take(&mut self.current));
             match self.full.recv() {
-                Ok(mut batch) => {
+                Ok(batch) => {
                     self.done = batch.len() < BATCH;
-                    batch.reverse();
                     self.current = batch;
                 }
                 Err(_) => {
