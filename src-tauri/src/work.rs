@@ -22,7 +22,7 @@ use trailproof_core::record::{hex, sha256};
 use trailproof_core::report::Report;
 use trailproof_core::timeline::model::{Timeline, TimelineOptions};
 use trailproof_core::timeline::output;
-use trailproof_engine::{EngineError, Investigation, LiveRequest, Progress};
+use trailproof_engine::{EngineError, Investigation, LiveRequest, Progress, READ_AGAIN};
 use trailproof_ingest::{IngestError, InputKind};
 use trailproof_live::{HttpPolicy, LiveOptions, LiveProgress, Token};
 use trailproof_report::{Format, TimelineExcerpt};
@@ -78,7 +78,7 @@ impl Progress for Reporter<'_> {
     fn read_again(&self, path: &Path, kind: InputKind, total: Option<u64>) {
         (self.send)(ProgressEvent::Input {
             path: path.to_string_lossy().into_owned(),
-            kind: format!("{}, read again: a record out of seq order", kind.as_str()),
+            kind: format!("{}, {READ_AGAIN}", kind.as_str()),
             total,
         });
     }

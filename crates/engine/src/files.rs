@@ -38,6 +38,10 @@ use trailproof_ingest::{pdf, Digested, IngestError, InputKind, Location, RawData
 /// Records handed to the core at a time.
 pub const BATCH: usize = 4096;
 
+/// What a progress display says of an input read again ([`Progress::read_again`]), the same in
+/// the CLI and the app.
+pub const READ_AGAIN: &str = "read again: a record out of seq order";
+
 /// Progress of a run, reported from the thread that runs it.
 pub trait Progress: Sync {
     /// A new input starts; `total` is its size in bytes when known.

@@ -26,7 +26,7 @@ pub mod outputs;
 mod stages;
 pub mod zones;
 
-pub use files::{display, NoProgress, Progress, BATCH};
+pub use files::{display, NoProgress, Progress, BATCH, READ_AGAIN};
 pub use investigate::LiveRequest;
 
 use std::path::PathBuf;

@@ -122,7 +122,7 @@ where
         }
         // Every batch was absorbed unless this thread stopped: a batch missing means a checker
         // died without its panic being seen, which must not pass for a shorter input.
-        if !stopped && panicked.is_none() && !waiting.is_empty() {
+        if !stopped && !waiting.is_empty() {
             return Err(Panicked::Checker);
         }
         Ok(produced)

@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::Path;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use trailproof_engine::Progress;
+use trailproof_engine::{Progress, READ_AGAIN};
 use trailproof_ingest::InputKind;
 use trailproof_live::{LiveProgress, NoProgress};
 
@@ -63,7 +63,7 @@ impl Progress for Bar {
         self.input(path, kind, total);
         if let Some(b) = &self.bar {
             b.set_message(format!(
-                "{} ({}), read again: a record out of seq order",
+                "{} ({}), {READ_AGAIN}",
                 path.display(),
                 kind.as_str()
             ));
