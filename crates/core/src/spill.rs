@@ -252,11 +252,6 @@ where
         self.len
     }
 
-    /// Whether no item was pushed.
-    pub(crate) fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
     /// Keeps every later item in memory (no more runs are written): for a caller whose run could
     /// not be written, which keeps what it pushed (a failed [`Sorter::push`] loses nothing).
     pub(crate) fn keep_in_memory(&mut self) {

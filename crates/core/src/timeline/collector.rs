@@ -5,7 +5,10 @@
 //! record (actor, action, context, outcome), the sources that hold it, whether each copy hashed
 //! to its own hash, and a content digest to notice copies that differ. It never keeps a raw record.
 //! The dimensions are written once, to the [`members log`](super::members_log), and both orders
-//! (copies by tenant and seq, entries by time) carry their place in it.
+//! (copies by tenant and seq, entries by time) carry their place in it. A collector told to
+//! expect timeline order ([`Collector::expect_timeline_order`]) keeps the copies as they arrive
+//! while they arrive in that order, and makes each entry as the stream is read, with no join and
+//! no sort ([`super::arrival`]); the events are the same either way.
 //! [`Collector::finish`] joins the slots with the findings of the case's [`Report`] and returns a
 //! [`Timeline`]: events ordered by canonical timestamp, then tenant, then seq, with deleted seq
 //! ranges (`seq_gap` findings) as gap entries between their neighbours, and the recovered
@@ -22,12 +25,15 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io;
 use std::path::{Path, PathBuf};
 
+use super::arrival::Arrivals;
 use super::flags::{self, Failure};
-use super::integrity::{self, Evidence};
+use super::integrity::{self, Evidence, Judged};
 use super::members_log::{LogReader, LogWriter};
 use super::model::{Dimension, Event, Flag, Integrity, Kind, Summary, Timeline, TimelineOptions};
 use super::sighting::{text, Held, Sighting};
-use super::stream::{recovered_key, time_key, Dims, Entry, Filler, Sources, Stream, TimeKey};
+use super::stream::{
+    recovered_key, time_key, Dims, Entry, Filler, Ordered, Sources, Stream, TimeKey,
+};
 use crate::ahead::read_ahead;
 use crate::finding::{Code, Finding, Proof};
 use crate::json::Value;
@@ -40,7 +46,7 @@ pub use super::sighting::SourceId;
 
 /// Every copy of one (tenant, seq), joined: the first copy's members, every source, and the
 /// members in which later copies differ from the first.
-struct Slot {
+pub(super) struct Slot {
     tenant: u32,
     seq: u64,
     first: Held,
@@ -51,7 +57,7 @@ struct Slot {
 }
 
 impl Slot {
-    fn new(tenant: u32, seq: u64, first: Held) -> Slot {
+    pub(super) fn new(tenant: u32, seq: u64, first: Held) -> Slot {
         Slot {
             tenant,
             seq,
@@ -113,14 +119,69 @@ pub struct Collector {
     /// Sources holding records of each tenant.
     tenant_sources: Vec<BTreeSet<u16>>,
     sources: Vec<String>,
-    /// Copies by (tenant, seq), in arrival order within one key.
-    copies: Sorter<(u32, u64), Held>,
+    /// The copies collected so far.
+    copies: Copies,
     /// The dimensions of every copy, by [`Held::members`].
     log: LogWriter,
     unplaced: u64,
     error: Option<io::Error>,
     dir: PathBuf,
     budget: usize,
+}
+
+/// Where a collector keeps its copies.
+enum Copies {
+    /// By (tenant, seq), in arrival order within one key: joined and ordered by time at the end.
+    Keyed(Sorter<(u32, u64), Held>),
+    /// In arrival order, while that is the timeline order ([`super::arrival`]).
+    Arrival(Arrivals),
+}
+
+impl Copies {
+    fn len(&self) -> u64 {
+        match self {
+            Copies::Keyed(k) => k.len(),
+            Copies::Arrival(a) => a.len(),
+        }
+    }
+
+    fn spilled_runs(&self) -> usize {
+        match self {
+            Copies::Keyed(k) => k.spilled_runs(),
+            Copies::Arrival(a) => a.spilled_runs(),
+        }
+    }
+
+    /// Keeps a copy: in arrival order while that stays the timeline order; otherwise by
+    /// (tenant, seq), where the copies kept in arrival order go first.
+    fn push(
+        &mut self,
+        tenant: u32,
+        seq: u64,
+        held: &Held,
+        dir: &Path,
+        budget: usize,
+    ) -> io::Result<()> {
+        if let Copies::Arrival(a) = self {
+            if a.admit(tenant, seq, held.nanos) {
+                return a.push(tenant, seq, held);
+            }
+            let arrived = std::mem::replace(self, Copies::Keyed(Sorter::new(dir, budget)));
+            *self = Copies::Keyed(arrived.into_keyed(dir, budget)?);
+        }
+        if let Copies::Keyed(k) = self {
+            k.push((tenant, seq), held)?;
+        }
+        Ok(())
+    }
+
+    /// The copies by (tenant, seq).
+    fn into_keyed(self, dir: &Path, budget: usize) -> io::Result<Sorter<(u32, u64), Held>> {
+        match self {
+            Copies::Keyed(k) => Ok(k),
+            Copies::Arrival(a) => a.into_keyed(dir, budget),
+        }
+    }
 }
 
 impl Default for Collector {
@@ -143,7 +204,7 @@ impl Collector {
             tenants: Interner::default(),
             tenant_sources: Vec::new(),
             sources: Vec::new(),
-            copies: Sorter::new(dir, budget),
+            copies: Copies::Keyed(Sorter::new(dir, budget)),
             // The log lives as long as the collector and its stream, beside a sorter's full
             // run: an eighth of the budget keeps the peak where it was without the log.
             log: LogWriter::new(dir, budget / 8),
@@ -152,6 +213,22 @@ impl Collector {
             dir: dir.to_path_buf(),
             budget,
         }
+    }
+
+    /// Keeps the copies in the order they arrive for as long as that is the timeline order, which
+    /// spares the join by (tenant, seq) and the ordering by time at the end ([`super::arrival`]):
+    /// for a case that is likely to come in that order (one dump). Whatever comes, the events
+    /// are the same. Call before the first copy; after it, this changes nothing.
+    pub fn expect_timeline_order(&mut self) {
+        if self.copies.len() == 0 {
+            self.copies = Copies::Arrival(Arrivals::new(&self.dir, self.budget));
+        }
+    }
+
+    /// Whether the copies so far arrived in timeline order and are kept so
+    /// ([`Collector::expect_timeline_order`]).
+    pub fn in_timeline_order(&self) -> bool {
+        matches!(self.copies, Copies::Arrival(_))
     }
 
     /// Registers a source (an input path as the report names it).
@@ -170,7 +247,7 @@ impl Collector {
 
     /// Whether no copy was collected.
     pub fn is_empty(&self) -> bool {
-        self.copies.is_empty()
+        self.copies.len() == 0
     }
 
     /// Where runs are spilled.
@@ -204,9 +281,10 @@ impl Collector {
         }
         let Sighting { mut held, members } = s;
         self.tenant_sources[tenant as usize].insert(held.src);
+        let (dir, budget) = (&self.dir, self.budget);
         let pushed = self.log.append(&members).and_then(|place| {
             held.members = place;
-            self.copies.push((tenant, seq), &held)
+            self.copies.push(tenant, seq, &held, dir, budget)
         });
         if let Err(e) = pushed {
             self.error = Some(e);
@@ -313,104 +391,133 @@ impl Collector {
             .collect();
         // Stable: a record's findings stay in report order.
         placed.sort_by_key(|&(t, s, _)| (t, s));
-        let mut placed = placed.into_iter().peekable();
-        let mut found: Vec<&Finding> = Vec::new();
         let heads: Vec<Option<u64>> = tenants
             .iter()
             .map(|t| heads.get(t.as_str()).copied())
             .collect();
 
-        let mut log = log.finish()?;
-        let mut ordered: Sorter<TimeKey, Entry> = Sorter::new(&dir, budget);
-        let mut failures: Vec<Failure> = Vec::new();
-        let mut emit = |slot: Slot| -> io::Result<()> {
-            let tenant = tenants[slot.tenant as usize].as_str();
-            let nanos = slot.first.nanos;
-            if !neighbours.is_empty() {
-                if let Some(n) = neighbours.get_mut(&(tenant, slot.seq)) {
-                    *n = nanos;
-                }
-            }
-            let key = (slot.tenant, slot.seq);
-            found.clear();
-            while let Some(&(t, s, f)) = placed.peek() {
-                if (t, s) > key {
-                    break;
-                }
-                if (t, s) == key {
-                    found.push(f);
-                }
-                placed.next();
-            }
-            let holders = tenant_sources[slot.tenant as usize].len();
-            let head = heads[slot.tenant as usize];
-            let rank = ranks[slot.tenant as usize];
-            let seq = slot.seq;
-            if let (Some(actor), Some(nanos)) = (&slot.first.failure_actor, nanos) {
-                failures.push(Failure {
-                    rank,
-                    actor: actor.clone(),
-                    nanos,
-                    micros: Instant { nanos }.micros(),
-                    seq,
-                });
-            }
-            let e = entry_of(slot, &found, holders, head);
-            ordered.push(time_key(nanos, rank, seq, Kind::Event), &e)
-        };
-        // The copies are merged back and decoded on a thread of their own while this one joins
-        // them and orders the entries.
-        read_ahead(copies.finish()?, |copies| -> io::Result<()> {
-            let mut current: Option<Slot> = None;
-            for item in copies {
-                let ((tenant, seq), held) = item?;
-                match &mut current {
-                    Some(s) if s.tenant == tenant && s.seq == seq => s.join(held, &mut log)?,
-                    _ => {
-                        if let Some(s) = current.replace(Slot::new(tenant, seq, held)) {
-                            emit(s)?;
-                        }
-                    }
-                }
-            }
-            match current {
-                Some(s) => emit(s),
-                None => Ok(()),
-            }
-        })?;
-        for ((t, first, last), inputs) in gaps {
-            let near = |s: Option<u64>| s.and_then(|s| neighbours.get(&(t, s)).copied().flatten());
-            let nanos = near(first.checked_sub(1)).or_else(|| near(last.checked_add(1)));
-            let mut codes: Vec<Code> = (first..=last.min(first.saturating_add(10_000)))
-                .flat_map(|s| by_record.get(&(t, s)).into_iter().flatten())
-                .map(|f| f.code)
-                .collect();
-            codes.sort();
-            codes.dedup();
-            let gap = Event {
-                timestamp: nanos.map(|n| Instant { nanos: n }.canonical()),
-                micros: nanos.map(|n| Instant { nanos: n }.micros()),
-                sources: inputs.into_iter().map(str::to_string).collect(),
-                findings: codes,
-                ..Event::gap(t.to_string(), first, Some(last))
-            };
-            ordered.push(
-                time_key(nanos, rank(t), first, Kind::Gap),
-                &Entry::of(gap, None),
-            )?;
-        }
-        // Recovered versions: entries of their own, after the current entry of their seq.
-        let recovered = report
+        // Recovered versions: entries of their own, after the current entry of their seq
+        // (numbered from 1 among the `record_recovered` findings, in report order).
+        let recovered: Vec<(TimeKey, Entry)> = report
             .findings
             .iter()
-            .filter(|f| f.code == Code::RecordRecovered);
-        for (version, f) in (1u32..).zip(recovered) {
-            if let Some((e, nanos)) = recovered_event(f) {
+            .filter(|f| f.code == Code::RecordRecovered)
+            .zip(1u32..)
+            .filter_map(|(f, version)| {
+                let (e, nanos) = recovered_event(f)?;
                 let key = recovered_key(nanos, rank(&e.tenant_id), e.seq, version);
                 let tenant = Some(e.tenant_id.clone());
-                ordered.push(key, &Entry::of(e, tenant))?;
+                Some((key, Entry::of(e, tenant)))
+            })
+            .collect();
+        let mut log = log.finish()?;
+        let holders: Vec<usize> = tenant_sources.iter().map(BTreeSet::len).collect();
+        let mut failures: Vec<Failure> = Vec::new();
+        let events = match copies {
+            // Copies that came in timeline order become their entries as the stream is read
+            // (no gap entry needs a neighbour's timestamp).
+            Copies::Arrival(arrived) if gaps.is_empty() && arrived.in_name_order(&ranks) => {
+                let mut judged = HashMap::new();
+                for group in placed.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
+                    let found: Vec<&Finding> = group.iter().map(|p| p.2).collect();
+                    judged.insert((group[0].0, group[0].1), Judged::of(&found));
+                }
+                let (entries, arrived_failures) =
+                    arrived.finish(judged, holders, heads, ranks, recovered)?;
+                failures = arrived_failures;
+                Ordered::Arrival(Box::new(entries))
             }
-        }
+            copies => {
+                let copies = copies.into_keyed(&dir, budget)?;
+                let mut placed = placed.into_iter().peekable();
+                let mut found: Vec<&Finding> = Vec::new();
+                let mut ordered: Sorter<TimeKey, Entry> = Sorter::new(&dir, budget);
+                let mut emit = |slot: Slot| -> io::Result<()> {
+                    let tenant = tenants[slot.tenant as usize].as_str();
+                    let nanos = slot.first.nanos;
+                    if !neighbours.is_empty() {
+                        if let Some(n) = neighbours.get_mut(&(tenant, slot.seq)) {
+                            *n = nanos;
+                        }
+                    }
+                    let key = (slot.tenant, slot.seq);
+                    found.clear();
+                    while let Some(&(t, s, f)) = placed.peek() {
+                        if (t, s) > key {
+                            break;
+                        }
+                        if (t, s) == key {
+                            found.push(f);
+                        }
+                        placed.next();
+                    }
+                    let holders = holders[slot.tenant as usize];
+                    let head = heads[slot.tenant as usize];
+                    let rank = ranks[slot.tenant as usize];
+                    let seq = slot.seq;
+                    if let (Some(actor), Some(nanos)) = (&slot.first.failure_actor, nanos) {
+                        failures.push(Failure {
+                            rank,
+                            actor: actor.clone(),
+                            nanos,
+                            micros: Instant { nanos }.micros(),
+                            seq,
+                        });
+                    }
+                    let judged = (!found.is_empty()).then(|| Judged::of(&found));
+                    let e = entry_of(slot, judged.as_ref(), holders, head);
+                    ordered.push(time_key(nanos, rank, seq, Kind::Event), &e)
+                };
+                // The copies are merged back and decoded on a thread of their own while this one joins
+                // them and orders the entries.
+                read_ahead(copies.finish()?, |copies| -> io::Result<()> {
+                    let mut current: Option<Slot> = None;
+                    for item in copies {
+                        let ((tenant, seq), held) = item?;
+                        match &mut current {
+                            Some(s) if s.tenant == tenant && s.seq == seq => {
+                                s.join(held, &mut log)?
+                            }
+                            _ => {
+                                if let Some(s) = current.replace(Slot::new(tenant, seq, held)) {
+                                    emit(s)?;
+                                }
+                            }
+                        }
+                    }
+                    match current {
+                        Some(s) => emit(s),
+                        None => Ok(()),
+                    }
+                })?;
+                for ((t, first, last), inputs) in gaps {
+                    let near =
+                        |s: Option<u64>| s.and_then(|s| neighbours.get(&(t, s)).copied().flatten());
+                    let nanos = near(first.checked_sub(1)).or_else(|| near(last.checked_add(1)));
+                    let mut codes: Vec<Code> = (first..=last.min(first.saturating_add(10_000)))
+                        .flat_map(|s| by_record.get(&(t, s)).into_iter().flatten())
+                        .map(|f| f.code)
+                        .collect();
+                    codes.sort();
+                    codes.dedup();
+                    let gap = Event {
+                        timestamp: nanos.map(|n| Instant { nanos: n }.canonical()),
+                        micros: nanos.map(|n| Instant { nanos: n }.micros()),
+                        sources: inputs.into_iter().map(str::to_string).collect(),
+                        findings: codes,
+                        ..Event::gap(t.to_string(), first, Some(last))
+                    };
+                    ordered.push(
+                        time_key(nanos, rank(t), first, Kind::Gap),
+                        &Entry::of(gap, None),
+                    )?;
+                }
+                for (key, e) in recovered {
+                    ordered.push(key, &e)?;
+                }
+                Ordered::Sorted(ordered.finish()?)
+            }
+        };
         let summary = Summary {
             unplaced_records: unplaced,
             tenants: {
@@ -427,7 +534,7 @@ impl Collector {
         };
         let names = names.into_iter().map(str::to_string).collect();
         Ok(Stream {
-            events: ordered.finish()?,
+            events,
             filler: Filler {
                 log,
                 names,
@@ -440,51 +547,40 @@ impl Collector {
     }
 }
 
-/// The entry of a joined slot, with every flag but `denial_burst`.
-fn entry_of(slot: Slot, found: &[&Finding], holders: usize, head: Option<u64>) -> Entry {
+/// The entry of a joined slot, with every flag but `denial_burst`; `judged` is what the
+/// report's findings say about its (tenant, seq), `None` where they say nothing.
+pub(super) fn entry_of(
+    slot: Slot,
+    judged: Option<&Judged>,
+    holders: usize,
+    head: Option<u64>,
+) -> Entry {
     // Most slots have no finding and one copy: nothing to gather then (the gathering, on every
     // slot, was a tenth of the join's time).
-    let (diverged, missing_from) = if found.is_empty() {
-        (slot.diverged, BTreeSet::new())
-    } else {
-        (
-            integrity::diverged_members(slot.diverged, found),
-            integrity::missing_from(found),
-        )
-    };
+    let none = Judged::default();
+    let judged = judged.unwrap_or(&none);
+    let mut diverged = slot.diverged;
+    diverged.extend(judged.diverged.iter().cloned());
     let integrity = integrity::state(&Evidence {
         not_canonical: slot.not_canonical,
         hash_bad: slot.hash_bad,
-        findings: found,
+        codes: &judged.codes,
         diverged: &diverged,
-        missing_from: &missing_from,
+        missing_from: &judged.missing_from,
         beyond_anchors: head.is_none_or(|h| slot.seq > h),
         tenant_sources: holders,
         record_sources: slot.sources.len(),
     });
-    let mut codes: Vec<Code> = Vec::new();
-    if !found.is_empty() {
-        codes.extend(found.iter().map(|f| f.code));
-        codes.sort();
-        codes.dedup();
-    }
-    let list = |set: BTreeSet<String>| {
-        if set.is_empty() {
-            Vec::new()
-        } else {
-            set.into_iter().collect()
-        }
-    };
     Entry {
         seq_end: None,
         tenant: None,
         members: Dims::Log(slot.first.members),
         sources: Sources::Numbered(slot.sources),
         integrity,
-        diverged_fields: list(diverged),
-        missing_from: list(missing_from),
+        diverged_fields: diverged.into_iter().collect(),
+        missing_from: judged.missing_from.iter().cloned().collect(),
         flags: slot.first.flags,
-        findings: codes,
+        findings: judged.codes.clone(),
     }
 }
 

@@ -25,8 +25,8 @@ pub struct Evidence<'a> {
     pub not_canonical: bool,
     /// A copy does not hash to its own `hash`.
     pub hash_bad: bool,
-    /// The report's findings about this (tenant, seq).
-    pub findings: &'a [&'a Finding],
+    /// The codes of the report's findings about this (tenant, seq).
+    pub codes: &'a [Code],
     /// The members that differ between sources ([`diverged_members`]).
     pub diverged: &'a BTreeSet<String>,
     /// The inputs that should hold it and do not ([`missing_from`]).
@@ -41,7 +41,7 @@ pub struct Evidence<'a> {
 
 /// The integrity state of an event (see the module docs for the precedence).
 pub fn state(e: &Evidence) -> Integrity {
-    let has = |codes: &[Code]| e.findings.iter().any(|f| codes.contains(&f.code));
+    let has = |codes: &[Code]| e.codes.iter().any(|c| codes.contains(c));
     if e.not_canonical || has(&[Code::NotCanonical]) {
         Integrity::NotCanonical
     } else if e.hash_bad || has(&[Code::RecordHashMismatch]) {
@@ -88,4 +88,31 @@ pub fn missing_from(found: &[&Finding]) -> BTreeSet<String> {
         .filter(|f| f.code == Code::RecordMissing)
         .filter_map(|f| f.input.clone())
         .collect()
+}
+
+/// What the report's findings say about one (tenant, seq), as its entry needs it: their codes
+/// (sorted, each once), the members they name as diverged ([`diverged_members`] of nothing
+/// seen) and the inputs that should hold it and do not ([`missing_from`]).
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Judged {
+    /// The findings' codes, sorted, each once.
+    pub codes: Vec<Code>,
+    /// The members the findings name as diverged.
+    pub diverged: BTreeSet<String>,
+    /// The inputs that should hold the record and do not.
+    pub missing_from: BTreeSet<String>,
+}
+
+impl Judged {
+    /// What `found`, the findings about one (tenant, seq), say.
+    pub fn of(found: &[&Finding]) -> Judged {
+        let mut codes: Vec<Code> = found.iter().map(|f| f.code).collect();
+        codes.sort();
+        codes.dedup();
+        Judged {
+            codes,
+            diverged: diverged_members(BTreeSet::new(), found),
+            missing_from: missing_from(found),
+        }
+    }
 }

@@ -13,6 +13,7 @@ use std::io;
 
 use serde::{Deserialize, Serialize};
 
+use super::arrival::Entries;
 use super::flags::FlagSet;
 use super::members_log::{Fields, LogReader, Place};
 use super::model::{Dimension, Event, Flag, Integrity, Kind, Summary};
@@ -97,9 +98,27 @@ impl Entry {
 /// is complete once the stream is exhausted.
 pub struct Stream {
     /// The ordered entries.
-    pub(super) events: Sorted<TimeKey, Entry>,
+    pub(super) events: Ordered,
     /// What turns each into its event.
     pub(super) filler: Filler,
+}
+
+/// The entries of a [`Stream`] in timeline order: ordered by their keys through the sorter, or
+/// made in the order their copies arrived when that is the timeline order ([`super::arrival`]).
+pub(super) enum Ordered {
+    Sorted(Sorted<TimeKey, Entry>),
+    Arrival(Box<Entries>),
+}
+
+impl Iterator for Ordered {
+    type Item = io::Result<(TimeKey, Entry)>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            Ordered::Sorted(s) => s.next(),
+            Ordered::Arrival(a) => a.next(),
+        }
+    }
 }
 
 /// The half of a [`Stream`] that turns its ordered entries into events and counts them: on
@@ -145,7 +164,7 @@ impl Stream {
     }
 
     /// The two halves, for two threads: the entries in order, and what makes their events.
-    pub(super) fn halves(&mut self) -> (&mut Sorted<TimeKey, Entry>, &mut Filler) {
+    pub(super) fn halves(&mut self) -> (&mut Ordered, &mut Filler) {
         (&mut self.events, &mut self.filler)
     }
 }

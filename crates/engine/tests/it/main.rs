@@ -5,5 +5,6 @@
 mod cross_source;
 mod live;
 mod read_again;
+mod timeline_arrival;
 mod timeline_spill;
 mod zones;
