@@ -69,14 +69,7 @@ pub(super) fn check_canonical_text(
     } else {
         (&b[..hash_at.0 - 1], &b[hash_at.1..])
     };
-    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
-    ctx.update(before);
-    ctx.update(after);
-    let computed: Digest = ctx
-        .finish()
-        .as_ref()
-        .try_into()
-        .expect("SHA-256 digests are 32 bytes");
+    let computed = super::sha256_of(&[before, after]);
     c.tenant_id = Some(tenant.to_string());
     c.seq = Some(seq);
     c.stored_hash = Some(hash);

@@ -73,8 +73,53 @@ pub(crate) fn parse_hex_bytes(b: &[u8]) -> Option<Digest> {
 
 /// SHA-256 of bytes.
 pub fn sha256(bytes: &[u8]) -> Digest {
-    let d = ring::digest::digest(&ring::digest::SHA256, bytes);
-    d.as_ref().try_into().expect("SHA-256 digests are 32 bytes")
+    sha256_of(&[bytes])
+}
+
+/// SHA-256 of the concatenation of `parts`, by the code that costs least on this CPU: a
+/// record's few hundred bytes hash ~12% faster with the sha2 crate's SHA-NI code than with
+/// ring's where the CPU has SHA extensions (ring's set-up and finish cost more; in bulk the two
+/// are equal), while without them ring's AVX assembly runs ~1.8x the sha2 crate. The digest is
+/// the same either way.
+pub fn sha256_of(parts: &[&[u8]]) -> Digest {
+    if sha_extensions() {
+        sha256_sha2(parts)
+    } else {
+        sha256_ring(parts)
+    }
+}
+
+/// Whether the CPU has SHA extensions (looked up once).
+fn sha_extensions() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        static SHA: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+        *SHA.get_or_init(|| std::arch::is_x86_feature_detected!("sha"))
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+fn sha256_sha2(parts: &[&[u8]]) -> Digest {
+    use sha2::Digest as _;
+    let mut h = sha2::Sha256::new();
+    for p in parts {
+        h.update(p);
+    }
+    h.finalize().into()
+}
+
+fn sha256_ring(parts: &[&[u8]]) -> Digest {
+    let mut c = ring::digest::Context::new(&ring::digest::SHA256);
+    for p in parts {
+        c.update(p);
+    }
+    c.finish()
+        .as_ref()
+        .try_into()
+        .expect("SHA-256 digests are 32 bytes")
 }
 
 /// Appends the canonical bytes that are hashed for a record: the object without `hash`.
@@ -520,6 +565,21 @@ pub fn differing_fields(a: &Value, b: &Value) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+
+    /// Both ways of hashing give SHA-256 (FIPS 180-2's "abc"; a message of two blocks split
+    /// across parts), whichever this CPU takes.
+    #[test]
+    fn both_sha256_backends_agree_with_the_standard() {
+        let abc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+        for f in [sha256_sha2, sha256_ring] {
+            assert_eq!(hex(&f(&[b"abc"])), abc);
+            assert_eq!(hex(&f(&[b"a", b"", b"bc"])), abc);
+            let long: Vec<u8> = (0..1000u32).map(|i| (i % 251) as u8).collect();
+            assert_eq!(f(&[&long[..300], &long[300..]]), sha256_ring(&[&long]));
+            assert_eq!(f(&[]), sha256_ring(&[b""]));
+        }
+        assert_eq!(hex(&sha256(b"abc")), abc);
+    }
     use std::sync::Arc;
 
     use super::*;
