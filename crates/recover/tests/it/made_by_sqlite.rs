@@ -238,3 +238,88 @@ fn scan_files_reads_the_wal_beside_the_path() {
     assert_eq!(by_path.candidates.len(), 4);
     std::fs::remove_dir_all(&d).ok();
 }
+
+/// Counts the bytes read through it.
+struct Counting {
+    inner: File,
+    read: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl std::io::Read for Counting {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read
+            .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+impl std::io::Seek for Counting {
+    fn seek(&mut self, pos: std::io::SeekFrom) -> std::io::Result<u64> {
+        self.inner.seek(pos)
+    }
+}
+
+/// The b-tree reader reads a table of three levels (interior pages among the leaves, as
+/// appending rows leaves them) about once: every row, and the file's bytes plus at most 1% (the
+/// header, an interior page read alone and again in the window of the leaves after it). A
+/// read-ahead window at each interior page had the leaves' window read again after it: 1.82x
+/// the file here, 1.23x for a 1M-row table.
+#[test]
+fn the_table_reader_reads_a_deep_table_once() {
+    use trailproof_recover::table::{table_columns, TableReader};
+    let d = temp_dir("deep-table");
+    let path = d.join("db.sqlite");
+    let conn = Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "PRAGMA page_size=1024;
+         CREATE TABLE audit_log (seq INTEGER NOT NULL, tenant_id TEXT NOT NULL, body TEXT);",
+    )
+    .unwrap();
+    let tx = conn.unchecked_transaction().unwrap();
+    for seq in 1..=30_000i64 {
+        tx.execute(
+            "INSERT INTO audit_log VALUES (?1, 'acme', ?2)",
+            rusqlite::params![seq, format!("{seq:0>40}")],
+        )
+        .unwrap();
+    }
+    tx.commit().unwrap();
+    let (root, sql): (u32, String) = conn
+        .query_row(
+            "SELECT rootpage, sql FROM sqlite_master WHERE name = 'audit_log'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    drop(conn);
+    let columns = table_columns(&sql)
+        .unwrap()
+        .into_iter()
+        .map(|c| c.2)
+        .collect();
+    let read = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let file = Counting {
+        inner: File::open(&path).unwrap(),
+        read: read.clone(),
+    };
+    let mut reader = TableReader::from_reader(Box::new(file), root, columns).unwrap();
+    let mut rows = 0i64;
+    let mut last = 0;
+    while reader
+        .next_row(&mut |rowid, _, _| {
+            rows += 1;
+            last = rowid;
+        })
+        .unwrap()
+    {}
+    assert_eq!((rows, last), (30_000, 30_000));
+    let len = std::fs::metadata(&path).unwrap().len();
+    let read = read.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(len > 1_500_000, "{len}");
+    assert!(
+        read <= len + len / 100,
+        "read {read} bytes of a {len}-byte file"
+    );
+    std::fs::remove_dir_all(&d).ok();
+}
