@@ -304,8 +304,9 @@ impl Collector {
     }
 
     /// Like [`Collector::finish`], but hands the events over one by one, in timeline order, in
-    /// flat memory. Memory that grows with the case: the report's findings, and the failures
-    /// (outcome `failure`) for `denial_burst`.
+    /// flat memory. Memory that grows with the case: the report's findings (and, for copies kept
+    /// in arrival order, what they say of each record and the recovered versions' entries), and
+    /// the failures (outcome `failure`) for `denial_burst`.
     pub fn finish_stream(self, report: &Report, opts: &TimelineOptions) -> io::Result<Stream> {
         let Collector {
             tenants,
