@@ -361,7 +361,7 @@ impl Json<'_> {
     fn cell(&mut self, s: &str) -> Option<RowCell> {
         let a = self.buf.len();
         if self.canon.write(s.as_bytes(), self.buf) {
-            return Some(RowCell::Canonical(a, self.buf.len()));
+            return RowCell::canonical(a, self.buf.len());
         }
         Value::parse(s.as_bytes())
             .ok()
@@ -377,10 +377,10 @@ impl Json<'_> {
 /// The cell [`cell_value`] makes of text `s` (at byte `a` of the row's text) in a column of
 /// `kind` other than JSON (whose text [`Json`] writes); `None` where it makes a boolean.
 fn text_cell(s: &str, a: usize, kind: ColumnKind) -> Option<RowCell> {
-    let whole = RowCell::Text(a, a + s.len());
+    let whole = RowCell::text(a, a + s.len())?;
     Some(match kind {
         ColumnKind::Auto | ColumnKind::Json => whole,
-        ColumnKind::Char => RowCell::Text(a, a + s.trim_end_matches(' ').len()),
+        ColumnKind::Char => RowCell::text(a, a + s.trim_end_matches(' ').len())?,
         ColumnKind::Integer => match s.trim().parse::<i64>() {
             Ok(i) => RowCell::Number(safe_int(i)?),
             Err(_) => whole,

@@ -169,13 +169,42 @@ pub enum RowCell {
     Null,
     /// A finite number (an integer within +-(2^53 - 1) or a double).
     Number(f64),
-    /// Text: the byte range of the row's text buffer.
-    Text(usize, usize),
+    /// Text: the byte range of the row's text buffer ([`RowCell::text`]).
+    Text(u32, u32),
     /// Text that was parsed as JSON (`changes`, `metadata`).
     Json(Box<Value>),
     /// JSON text (`changes`, `metadata`) in its canonical form: the byte range of the row's
-    /// text buffer where [`TextCanonicalizer`](crate::canonical::TextCanonicalizer) wrote it.
-    Canonical(usize, usize),
+    /// text buffer where [`TextCanonicalizer`](crate::canonical::TextCanonicalizer) wrote it
+    /// ([`RowCell::canonical`]).
+    Canonical(u32, u32),
+}
+
+// Offsets of 32 bits keep a cell in two words: a reader writes a row's cells for every record
+// (the SQLite reader's hottest writes), the checking thread reads them once.
+const _: () = assert!(std::mem::size_of::<RowCell>() == 16);
+
+impl RowCell {
+    /// Text at bytes `a..b` of the row's text; `None` past 4 GiB (the reader then builds the
+    /// record's value instead of a row).
+    pub fn text(a: usize, b: usize) -> Option<RowCell> {
+        Some(RowCell::Text(
+            u32::try_from(a).ok()?,
+            u32::try_from(b).ok()?,
+        ))
+    }
+
+    /// Canonical JSON text at bytes `a..b` of the row's text; `None` past 4 GiB.
+    pub fn canonical(a: usize, b: usize) -> Option<RowCell> {
+        Some(RowCell::Canonical(
+            u32::try_from(a).ok()?,
+            u32::try_from(b).ok()?,
+        ))
+    }
+}
+
+/// The byte range of a text cell's offsets.
+pub(super) fn span(a: u32, b: u32) -> std::ops::Range<usize> {
+    a as usize..b as usize
 }
 
 /// A cell of a [`Row`] as the member value it is, borrowed ([`Row::cell`]).
@@ -210,7 +239,7 @@ impl Row {
         let ok = cells.len() == shape.names.len()
             && cells.iter().all(|c| match *c {
                 RowCell::Text(a, b) | RowCell::Canonical(a, b) => {
-                    a <= b && text.get(a..b).is_some()
+                    a <= b && text.get(span(a, b)).is_some()
                 }
                 RowCell::Number(n) => n.is_finite(),
                 _ => true,
@@ -220,7 +249,7 @@ impl Row {
 
     pub(super) fn text_of(&self, i: Option<usize>) -> Option<&str> {
         match self.cells.get(i?)? {
-            RowCell::Text(a, b) => self.text.get(*a..*b),
+            RowCell::Text(a, b) => self.text.get(span(*a, *b)),
             _ => None,
         }
     }
@@ -251,9 +280,9 @@ impl Row {
         Some(match self.cells.get(i)? {
             RowCell::Null => Cell::Null,
             RowCell::Number(n) => Cell::Number(*n),
-            RowCell::Text(a, b) => Cell::Text(&self.text[*a..*b]),
+            RowCell::Text(a, b) => Cell::Text(&self.text[span(*a, *b)]),
             RowCell::Json(v) => Cell::Json(v),
-            RowCell::Canonical(a, b) => Cell::Canonical(&self.text[*a..*b]),
+            RowCell::Canonical(a, b) => Cell::Canonical(&self.text[span(*a, *b)]),
         })
     }
 
@@ -308,5 +337,14 @@ mod tests {
         for (location, text) in cases {
             assert_eq!(location.to_string(), text);
         }
+    }
+
+    #[test]
+    fn a_cell_past_four_gib_of_text_is_not_made() {
+        let max = u32::MAX as usize;
+        assert_eq!(RowCell::text(7, max), Some(RowCell::Text(7, u32::MAX)));
+        assert_eq!(RowCell::text(7, max + 1), None);
+        assert_eq!(RowCell::canonical(max + 1, max + 3), None);
+        assert_eq!(RowCell::canonical(0, 2), Some(RowCell::Canonical(0, 2)));
     }
 }

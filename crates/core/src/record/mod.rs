@@ -18,6 +18,7 @@ use crate::time::{self, Instant};
 mod canonical_text;
 mod input;
 pub mod members;
+use input::span;
 pub use input::{Cell, Location, RawData, RawRecord, Row, RowCell, RowShape};
 
 /// A SHA-256 digest.
@@ -392,9 +393,9 @@ fn check_row(row: &Row, c: &mut Checked, buf: &mut Vec<u8>) -> bool {
                 buf.extend_from_slice(&canonical_ts);
                 buf.push(b'"');
             }
-            RowCell::Text(a, b) => canonical::write_string(&row.text[*a..*b], buf),
+            RowCell::Text(a, b) => canonical::write_string(&row.text[span(*a, *b)], buf),
             RowCell::Json(v) => canonical::write_value(v, buf),
-            RowCell::Canonical(a, b) => buf.extend_from_slice(&row.text.as_bytes()[*a..*b]),
+            RowCell::Canonical(a, b) => buf.extend_from_slice(&row.text.as_bytes()[span(*a, *b)]),
         }
     }
     buf.push(b'}');
@@ -613,7 +614,7 @@ mod tests {
         fn cell(&mut self, s: &str) -> RowCell {
             let a = self.0.len();
             self.0.push_str(s);
-            RowCell::Text(a, self.0.len())
+            RowCell::text(a, self.0.len()).unwrap()
         }
 
         /// A cell holding JSON `json` in canonical form, as a dump reader writes it.
@@ -624,7 +625,7 @@ mod tests {
             );
             let a = self.0.len();
             self.0.push_str(std::str::from_utf8(&bytes).unwrap());
-            RowCell::Canonical(a, self.0.len())
+            RowCell::canonical(a, self.0.len()).unwrap()
         }
     }
 

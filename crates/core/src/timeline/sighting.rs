@@ -417,13 +417,13 @@ mod tests {
                     Value::Number(n) => RowCell::Number(*n),
                     Value::String(s) => {
                         let (a, b) = span(s);
-                        RowCell::Text(a, b)
+                        RowCell::text(a, b).unwrap()
                     }
                     other if parsed => RowCell::Json(Box::new(other.clone())),
                     other => {
                         let json = crate::canonical::to_vec(other);
                         let (a, b) = span(std::str::from_utf8(&json).unwrap());
-                        RowCell::Canonical(a, b)
+                        RowCell::canonical(a, b).unwrap()
                     }
                 })
                 .collect();

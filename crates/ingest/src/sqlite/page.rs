@@ -237,9 +237,9 @@ pub(super) fn shared_row(
             (RawCell::Int(v), _) => RowCell::Number(safe_int(v)?),
             // A number that is not finite makes `Row::new` refuse the row.
             (RawCell::Real(r), _) => RowCell::Number(r),
-            (RawCell::Text(a, b), ColumnKind::Auto) => RowCell::Text(a, b),
+            (RawCell::Text(a, b), ColumnKind::Auto) => RowCell::text(a, b)?,
             (RawCell::Text(a, b), ColumnKind::Json) => match page.json(first + i) {
-                Some((a, b)) => RowCell::Canonical(a, b),
+                Some((a, b)) => RowCell::canonical(a, b)?,
                 // Text the canonicalizer declined: the strict parser judges it.
                 None => RowCell::Json(Box::new(Value::parse(page.str(a, b)?.as_bytes()).ok()?)),
             },
