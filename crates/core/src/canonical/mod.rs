@@ -102,7 +102,8 @@ pub(crate) fn write_u64(mut v: u64, out: &mut Vec<u8>) {
 /// of all the instructions of verifying a SQLite dump. The tricks mark every stopping byte and,
 /// through a borrow, perhaps bytes after one, never before: the lowest mark is the first stop,
 /// so the run ends without a byte-wise look at its last word. The last bytes (fewer than eight)
-/// are tested as a word padded with zeros, which stop the run where the bytes end.
+/// are tested as the string's last word, or as a word padded with zeros (which stop the run
+/// where the bytes end) when the string is shorter than a word.
 #[inline]
 pub(crate) fn literal_run<const ASCII_ONLY: bool>(bytes: &[u8]) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
@@ -130,9 +131,17 @@ pub(crate) fn literal_run<const ASCII_ONLY: bool>(bytes: &[u8]) -> usize {
     if rest.is_empty() {
         return n;
     }
-    let mut last = [0u8; 8];
-    last[..rest.len()].copy_from_slice(rest);
-    n + before(stops(u64::from_le_bytes(last))).min(rest.len())
+    // Read in registers: a word loaded from bytes just copied to the stack waits for the
+    // copy (most of the time of writing a short string, measured).
+    let m = match bytes.len().checked_sub(8) {
+        // The last eight bytes, those already tested shifted out (no mark lies among them).
+        Some(start) => {
+            let w = u64::from_le_bytes(bytes[start..].try_into().expect("eight bytes"));
+            stops(w) >> (8 * (8 - rest.len()))
+        }
+        None => stops(rest.iter().rev().fold(0, |w, &b| w << 8 | u64::from(b))),
+    };
+    n + before(m).min(rest.len())
 }
 
 /// Whether any byte of `bytes` must be escaped.
