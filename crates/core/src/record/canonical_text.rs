@@ -188,7 +188,14 @@ impl Scan<'_> {
         let mut plain = true;
         let mut ascii = true;
         loop {
-            self.i += canonical::literal_run::<true>(&self.b[self.i..]);
+            // Past a first byte from 0x80 up the contents are checked as UTF-8 at the end:
+            // the run then goes on over such bytes.
+            let rest = &self.b[self.i..];
+            self.i += if ascii {
+                canonical::literal_run::<true>(rest)
+            } else {
+                canonical::literal_run::<false>(rest)
+            };
             match *self.b.get(self.i)? {
                 b'"' => {
                     self.i += 1;
