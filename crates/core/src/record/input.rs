@@ -187,19 +187,18 @@ impl RowCell {
     /// Text at bytes `a..b` of the row's text; `None` past 4 GiB (the reader then builds the
     /// record's value instead of a row).
     pub fn text(a: usize, b: usize) -> Option<RowCell> {
-        Some(RowCell::Text(
-            u32::try_from(a).ok()?,
-            u32::try_from(b).ok()?,
-        ))
+        offsets(a, b).map(|(a, b)| RowCell::Text(a, b))
     }
 
     /// Canonical JSON text at bytes `a..b` of the row's text; `None` past 4 GiB.
     pub fn canonical(a: usize, b: usize) -> Option<RowCell> {
-        Some(RowCell::Canonical(
-            u32::try_from(a).ok()?,
-            u32::try_from(b).ok()?,
-        ))
+        offsets(a, b).map(|(a, b)| RowCell::Canonical(a, b))
     }
+}
+
+/// Byte offsets as a cell holds them; `None` past 4 GiB.
+fn offsets(a: usize, b: usize) -> Option<(u32, u32)> {
+    Some((u32::try_from(a).ok()?, u32::try_from(b).ok()?))
 }
 
 /// The byte range of a text cell's offsets.

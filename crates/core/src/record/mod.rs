@@ -566,6 +566,9 @@ pub fn differing_fields(a: &Value, b: &Value) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
+    use super::*;
 
     /// Both ways of hashing give SHA-256 (FIPS 180-2's "abc"; a message of two blocks split
     /// across parts), whichever this CPU takes.
@@ -581,9 +584,6 @@ mod tests {
         }
         assert_eq!(hex(&sha256(b"abc")), abc);
     }
-    use std::sync::Arc;
-
-    use super::*;
 
     /// Exactly 64 lowercase hex digits read as a digest; every other byte at any place, an
     /// uppercase digit and any other length are refused.

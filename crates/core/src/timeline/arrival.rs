@@ -26,7 +26,6 @@ use super::model::Kind;
 use super::sighting::Held;
 use super::stream::{time_key, Entry, TimeKey};
 use crate::spill::{Sorted, Sorter};
-use crate::time::Instant;
 
 /// A copy's place in arrival order: its number, its tenant's number and its seq.
 type ArrivalKey = (u64, u32, u64);
@@ -149,13 +148,7 @@ impl Arrivals {
             .failures
             .into_iter()
             .filter_map(|(t, actor, nanos, seq)| {
-                Some(Failure {
-                    rank: *ranks.get(t as usize)?,
-                    actor,
-                    nanos,
-                    micros: Instant { nanos }.micros(),
-                    seq,
-                })
+                Some(Failure::new(*ranks.get(t as usize)?, actor, nanos, seq))
             })
             .collect();
         extras.sort_by_key(|e| e.0);

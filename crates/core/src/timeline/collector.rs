@@ -457,13 +457,7 @@ impl Collector {
                     let rank = ranks[slot.tenant as usize];
                     let seq = slot.seq;
                     if let (Some(actor), Some(nanos)) = (&slot.first.failure_actor, nanos) {
-                        failures.push(Failure {
-                            rank,
-                            actor: actor.clone(),
-                            nanos,
-                            micros: Instant { nanos }.micros(),
-                            seq,
-                        });
+                        failures.push(Failure::new(rank, actor.clone(), nanos, seq));
                     }
                     let judged = (!found.is_empty()).then(|| Judged::of(&found));
                     let e = entry_of(slot, judged.as_ref(), holders, head);

@@ -127,6 +127,19 @@ pub(crate) struct Failure {
     pub(crate) seq: u64,
 }
 
+impl Failure {
+    /// The failure of `actor` in seq `seq` of the tenant of rank `rank`, at `nanos`.
+    pub(crate) fn new(rank: u32, actor: String, nanos: i64, seq: u64) -> Failure {
+        Failure {
+            rank,
+            actor,
+            nanos,
+            micros: crate::time::Instant { nanos }.micros(),
+            seq,
+        }
+    }
+}
+
 /// The failures to flag `denial_burst`: every failure inside a window of `burst_minutes` that
 /// holds at least `burst_count` failures by one actor of one tenant. Returns (tenant rank, seq).
 pub(crate) fn bursts(mut failures: Vec<Failure>, opts: &TimelineOptions) -> HashSet<(u32, u64)> {
