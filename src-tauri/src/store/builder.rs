@@ -126,9 +126,9 @@ impl Builder {
             s.hot[slot].push(*v);
         }
         let start = s.arena.len();
-        let proven = s.encode(e, &hot);
+        let written = s.encode(e, &hot);
         s.offsets.push(s.arena.len() as u64);
-        if !s.holds_proven(i as u32, e, proven) {
+        if !s.holds_as(i as u32, e, Some(&written)) {
             // Not representable compactly (for instance flags out of order): keep it whole.
             s.arena.truncate(start);
             put(&mut s.arena, HDR_VERBATIM);
@@ -228,17 +228,7 @@ impl Builder {
         if ts_ok {
             s.ts_prefix = Some(ts_count);
         }
-        let mut by_key: Vec<u32> = (0..n as u32)
-            .filter(|&i| s.bits[i as usize] & GAP == 0)
-            .collect();
-        // The current entry of a (tenant, seq) first, its recovered versions after it.
-        let recovered = integrity_code(Integrity::Recovered) as u32;
-        by_key.sort_unstable_by_key(|&i| {
-            let ix = i as usize;
-            let is_recovered = (s.bits[ix] >> INTEGRITY_SHIFT) & 0xf == recovered;
-            (s.tenant[ix], s.seq[ix], is_recovered, i)
-        });
-        s.by_key = by_key;
+        s.by_key = by_key(&s);
         s.arena.shrink_to_fit();
         s.offsets.shrink_to_fit();
         s.micros.shrink_to_fit();
@@ -252,6 +242,53 @@ impl Builder {
     }
 }
 
+/// The entries of kind event by (tenant rank, seq, index), the current entry of a (tenant,
+/// seq) before its recovered versions. Placed by tenant first (keeping timeline order), so a
+/// tenant whose seqs come in timeline order (the common case: a log is written in time order)
+/// is in place without sorting; any other tenant's entries are sorted.
+fn by_key(s: &Store) -> Vec<u32> {
+    let recovered = integrity_code(Integrity::Recovered) as u32;
+    let key = |i: u32| {
+        let ix = i as usize;
+        let is_recovered = (s.bits[ix] >> INTEGRITY_SHIFT) & 0xf == recovered;
+        (s.seq[ix], is_recovered, i)
+    };
+    let events = || (0..s.len() as u32).filter(|&i| s.bits[i as usize] & GAP == 0);
+    // Where each tenant's entries start.
+    let mut start = vec![0usize; s.tenants.len() + 1];
+    for i in events() {
+        start[s.tenant[i as usize] as usize + 1] += 1;
+    }
+    for t in 1..start.len() {
+        start[t] += start[t - 1];
+    }
+    let mut at = start.clone();
+    let mut out = vec![0u32; start[s.tenants.len()]];
+    for i in events() {
+        let t = s.tenant[i as usize] as usize;
+        out[at[t]] = i;
+        at[t] += 1;
+    }
+    for t in 0..s.tenants.len() {
+        let run = &mut out[start[t]..start[t + 1]];
+        if !run.windows(2).all(|w| key(w[0]) < key(w[1])) {
+            run.sort_unstable_by_key(|&i| key(i));
+        }
+    }
+    out
+}
+
+/// What [`Store::encode`] wrote for an event, for [`Store::holds_as`] to check the record
+/// against.
+pub(crate) struct Written {
+    /// The instant a derived timestamp renders from (see [`ts_form`]).
+    pub(crate) proven: Option<i64>,
+    /// The code of each member, by [`Dimension::index`] (`BASE + id` for a dictionary value).
+    pub(crate) dims: [u32; Dimension::COUNT],
+    /// The dictionary id of `sources`, `diverged_fields` and `missing_from`, where interned.
+    pub(crate) lists: [Option<u32>; 3],
+}
+
 /// How `e`'s timestamp is stored: its form, the nanoseconds below the microsecond of a derived
 /// one, and the instant found to render to the timestamp's very string.
 fn ts_form(e: &Event) -> (u64, u64, Option<i64>) {
@@ -260,8 +297,11 @@ fn ts_form(e: &Event) -> (u64, u64, Option<i64>) {
     };
     let derived = e.micros.and_then(|m| {
         let b = ts.as_bytes();
-        let frac: u32 = std::str::from_utf8(b.get(20..29)?).ok()?.parse().ok()?;
-        let rem = i64::from(frac % 1000);
+        // The nanoseconds below the microsecond are the last three digits of the fraction
+        // (whether the rest is the micros' rendering the comparison below decides).
+        let rem = b.get(26..29)?.iter().try_fold(0i64, |n, &c| {
+            c.is_ascii_digit().then(|| n * 10 + i64::from(c - b'0'))
+        })?;
         let nanos = m.checked_mul(1000)?.checked_add(rem)?;
         (Instant { nanos }.canonical_bytes().as_slice() == b).then_some((rem, nanos))
     });
@@ -272,9 +312,8 @@ fn ts_form(e: &Event) -> (u64, u64, Option<i64>) {
 }
 
 impl Store {
-    /// Appends `e`'s record to the arena; returns the instant its derived timestamp renders from
-    /// (see [`ts_form`]).
-    fn encode(&mut self, e: &Event, hot: &[u32; 5]) -> Option<i64> {
+    /// Appends `e`'s record to the arena; returns what it wrote.
+    fn encode(&mut self, e: &Event, hot: &[u32; 5]) -> Written {
         let (ts, rem, proven) = ts_form(e);
         let mut hdr = ts;
         if e.seq_end.is_some() {
@@ -290,28 +329,31 @@ impl Store {
             TS_EXPLICIT => put_str(out, e.timestamp.as_deref().unwrap_or("")),
             _ => {}
         }
+        let mut dims = [ABSENT; Dimension::COUNT];
         for d in Dimension::ALL {
             let v = e.dimension(d);
-            match hot_slot(d) {
-                Some(slot) => {
-                    if hot[slot] == INLINE {
-                        put_str(out, v.unwrap_or(""));
-                    }
+            let code = match hot_slot(d) {
+                Some(slot) => hot[slot],
+                None => {
+                    let code = v.map_or(ABSENT, |v| {
+                        self.cols[d.index()].intern(v).map_or(INLINE, |k| k + BASE)
+                    });
+                    put(out, u64::from(code));
+                    code
                 }
-                None => match v {
-                    None => put(out, u64::from(ABSENT)),
-                    Some(v) => match self.cols[d.index()].intern(v) {
-                        Some(k) => put(out, u64::from(k + BASE)),
-                        None => {
-                            put(out, u64::from(INLINE));
-                            put_str(out, v);
-                        }
-                    },
-                },
+            };
+            if code == INLINE {
+                put_str(out, v.unwrap_or(""));
             }
+            dims[d.index()] = code;
         }
-        for l in [&e.sources, &e.diverged_fields, &e.missing_from] {
-            match self.lists.intern(l.as_slice()) {
+        let mut lists = [None; 3];
+        for (slot, l) in [&e.sources, &e.diverged_fields, &e.missing_from]
+            .into_iter()
+            .enumerate()
+        {
+            lists[slot] = self.lists.intern(l.as_slice());
+            match lists[slot] {
                 Some(k) => put(out, u64::from(k) + 1),
                 None => {
                     put(out, 0);
@@ -324,7 +366,11 @@ impl Store {
         }
         let k = self.codes.intern(e.findings.as_slice()).unwrap_or(0);
         put(out, u64::from(k));
-        proven
+        Written {
+            proven,
+            dims,
+            lists,
+        }
     }
 }
 
@@ -348,5 +394,75 @@ mod tests {
         // Past the end: zeros and empty strings, no panic.
         assert_eq!(r.u64(), 0);
         assert_eq!(r.str(), "");
+    }
+
+    #[test]
+    fn records_are_stored_compactly_when_they_read_back_and_verbatim_when_not() {
+        let event = |seq: u64, actor: &str, source: &str| {
+            let mut e = Event::new(Kind::Event, "acme".into(), seq, Integrity::Verified);
+            e.timestamp = Some("2026-04-30T08:00:00.000001234Z".into());
+            e.micros = Some(1_777_536_000_000_001);
+            e.actor_user_id = Some(actor.into());
+            e.resource_id = Some(format!("r-{seq}"));
+            e.sources = vec![source.into()];
+            e
+        };
+        // Dictionaries of one value: the second actor, resource and list are stored inline.
+        let mut timeline = vec![event(1, "u-1", "a.jsonl"), event(2, "u-2", "b.jsonl")];
+        // Flags out of order do not read back from flag bits: stored whole.
+        let mut odd = event(3, "u-1", "a.jsonl");
+        odd.flags = vec![Flag::OffHours, Flag::Denied];
+        timeline.push(odd);
+        // A timestamp that is not its instant's rendering is stored as its text.
+        let mut explicit = event(4, "u-1", "a.jsonl");
+        explicit.timestamp = Some("2026-04-30T08:00:00.000001234+00:00".into());
+        timeline.push(explicit);
+        let mut b = Builder::new(1);
+        for e in &timeline {
+            b.push(e);
+        }
+        let s = b.finish();
+        let verbatim: Vec<bool> = (0..4).map(|i| s.is_verbatim(i)).collect();
+        assert_eq!(verbatim, [false, false, true, false]);
+        for (i, e) in timeline.iter().enumerate() {
+            assert_eq!(s.event(i as u32).as_ref(), Some(e), "entry {i}");
+        }
+        let v = s.view(1).expect("compact");
+        assert!(matches!(
+            v.dims[Dimension::ActorUserId.index()],
+            Val::Inline("u-2")
+        ));
+        assert!(matches!(v.sources, List::Inline(1, _)));
+        let v = s.view(3).expect("compact");
+        assert!(matches!(v.ts, Some(Ts::Explicit(_))));
+        assert!(matches!(v.dims[Dimension::ActorUserId.index()], Val::Id(0)));
+        assert!(matches!(v.sources, List::Id(0)));
+    }
+
+    #[test]
+    fn entries_by_key_put_each_tenant_in_seq_order_current_before_recovered() {
+        use Integrity::{Recovered, Verified};
+        let entry =
+            |kind, tenant: &str, seq, integrity| Event::new(kind, tenant.into(), seq, integrity);
+        let timeline = [
+            entry(Kind::Event, "b", 1, Verified),
+            entry(Kind::Event, "a", 3, Verified),
+            entry(Kind::Event, "b", 2, Verified),
+            entry(Kind::Event, "a", 1, Verified),
+            entry(Kind::Gap, "a", 2, Integrity::Gap),
+            entry(Kind::Event, "a", 2, Recovered),
+            entry(Kind::Event, "a", 2, Verified),
+            entry(Kind::Event, "b", 3, Verified),
+        ];
+        let mut b = Builder::new(16);
+        for e in &timeline {
+            b.push(e);
+        }
+        let s = b.finish();
+        // Tenant a (out of order, its seq 2 recovered before it is current), then b (in order);
+        // the gap is no event.
+        assert_eq!(s.by_key, [3, 6, 5, 1, 0, 2, 7]);
+        assert_eq!(s.find_key(0, 2), Some(6));
+        assert_eq!(s.find_key(1, 3), Some(7));
     }
 }

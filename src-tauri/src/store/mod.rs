@@ -355,18 +355,25 @@ impl Store {
 
     /// The strings of a stored list.
     pub fn list<'a>(&'a self, l: &List<'a>) -> Vec<&'a str> {
-        match l {
-            List::Id(k) => self
-                .lists
-                .values
-                .get(*k as usize)
-                .map(|v| v.iter().map(String::as_str).collect())
-                .unwrap_or_default(),
-            List::Inline(n, r) => {
-                let mut r = r.clone();
-                (0..*n).map(|_| r.str()).collect()
-            }
-        }
+        self.list_items(l).collect()
+    }
+
+    /// The strings of a stored list, read in place.
+    pub fn list_items<'a>(&'a self, l: &List<'a>) -> impl Iterator<Item = &'a str> + 'a {
+        let (held, inline) = match l {
+            List::Id(k) => (
+                self.lists
+                    .values
+                    .get(*k as usize)
+                    .map_or(&[][..], Vec::as_slice),
+                None,
+            ),
+            List::Inline(n, r) => (&[][..], Some((*n, r.clone()))),
+        };
+        let inline = inline
+            .into_iter()
+            .flat_map(|(n, mut r)| (0..n).map(move |_| r.str()));
+        held.iter().map(String::as_str).chain(inline)
     }
 
     /// The finding codes of a stored record.
@@ -422,12 +429,15 @@ impl Store {
     /// Whether entry `i` rebuilds to `e` (`event(i).as_ref() == Some(e)`, field by field), read
     /// in place without building the event: the builder asks it of every entry it stores.
     pub fn holds(&self, i: u32, e: &Event) -> bool {
-        self.holds_proven(i, e, None)
+        self.holds_as(i, e, None)
     }
 
-    /// [`Store::holds`], where `proven` is an instant the encoder found to render to the
-    /// event's timestamp (a derived timestamp that decodes to it is not rendered again).
-    pub(crate) fn holds_proven(&self, i: u32, e: &Event, proven: Option<i64>) -> bool {
+    /// [`Store::holds`], told what the encoder wrote for `e` ([`builder::Written`]): a derived
+    /// timestamp that decodes to the instant the encoder proved is not rendered again, and a
+    /// member or list that decodes to the dictionary id the encoder took for `e`'s very value is
+    /// that value (a dictionary's id names the value interned under it), so no text is compared
+    /// but what is stored inline.
+    pub(crate) fn holds_as(&self, i: u32, e: &Event, written: Option<&builder::Written>) -> bool {
         let ix = i as usize;
         if ix >= self.len() {
             return false;
@@ -441,11 +451,16 @@ impl Store {
         } else {
             Kind::Event
         };
-        let same_list = |l: &List, want: &[String]| {
-            self.list(l)
-                .iter()
-                .copied()
-                .eq(want.iter().map(String::as_str))
+        let same_list = |slot: usize, l: &List, want: &[String]| match (written, l) {
+            (Some(w), List::Id(k)) => w.lists[slot] == Some(*k),
+            _ => self.list_items(l).eq(want.iter().map(String::as_str)),
+        };
+        let same_member = |d: Dimension| {
+            let (stored, want) = (v.dims[d.index()], e.dimension(d));
+            match (written, stored) {
+                (Some(w), Val::Id(k)) => w.dims[d.index()] == k + BASE,
+                _ => self.val(d, stored) == want,
+            }
         };
         let flags = Flag::ALL
             .into_iter()
@@ -455,18 +470,16 @@ impl Store {
             && self.seq[ix] == e.seq
             && v.seq_end == e.seq_end
             && match (&v.ts, e.timestamp.as_deref()) {
-                (Some(ts), Some(t)) => ts.is(t, proven),
+                (Some(ts), Some(t)) => ts.is(t, written.and_then(|w| w.proven)),
                 (None, None) => true,
                 _ => false,
             }
             && (bits & TIMED != 0).then_some(self.micros[ix]) == e.micros
-            && Dimension::ALL
-                .into_iter()
-                .all(|d| self.val(d, v.dims[d.index()]) == e.dimension(d))
-            && same_list(&v.sources, &e.sources)
+            && Dimension::ALL.into_iter().all(same_member)
+            && same_list(0, &v.sources, &e.sources)
             && self.integrity(i) == e.integrity
-            && same_list(&v.diverged, &e.diverged_fields)
-            && same_list(&v.missing, &e.missing_from)
+            && same_list(1, &v.diverged, &e.diverged_fields)
+            && same_list(2, &v.missing, &e.missing_from)
             && flags.eq(e.flags.iter().copied())
             && self.codes(v.codes) == e.findings.as_slice()
     }
