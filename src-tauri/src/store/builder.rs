@@ -297,8 +297,8 @@ fn ts_form(e: &Event) -> (u64, u64, Option<i64>) {
     };
     let derived = e.micros.and_then(|m| {
         let b = ts.as_bytes();
-        // The nanoseconds below the microsecond are the last three digits of the fraction
-        // (whether the rest is the micros' rendering the comparison below decides).
+        // The nanoseconds below the microsecond are the last three digits of the fraction; the
+        // comparison below decides whether the rest is the micros' rendering.
         let rem = b.get(26..29)?.iter().try_fold(0i64, |n, &c| {
             c.is_ascii_digit().then(|| n * 10 + i64::from(c - b'0'))
         })?;

@@ -16,8 +16,9 @@
 //!
 //! Invariants:
 //! * [`Store::event`] returns exactly the [`Event`] that was pushed: every record is decoded
-//!   and compared with its event when it is written, and an event that would not come back
-//!   identical is stored verbatim (as JSON) instead;
+//!   and compared with its event when it is written (a value read back as a dictionary id by
+//!   the id the encoder took for the event's very value, any other by its text), and an event
+//!   that would not come back identical is stored verbatim (as JSON) instead;
 //! * a dictionary only grows until it holds its cap of values; after that a new value is stored
 //!   inline, so a value is either always an id or always inline, never both: comparing ids is
 //!   comparing values;
@@ -427,7 +428,8 @@ impl Store {
     }
 
     /// Whether entry `i` rebuilds to `e` (`event(i).as_ref() == Some(e)`, field by field), read
-    /// in place without building the event: the builder asks it of every entry it stores.
+    /// in place without building the event (the builder asks `holds_as` of every entry
+    /// it stores).
     pub fn holds(&self, i: u32, e: &Event) -> bool {
         self.holds_as(i, e, None)
     }
