@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use super::model::{Flag, TimelineOptions};
 use crate::json::Value;
+use crate::time::Instant;
 
 /// Actions that let a privileged user act on someone else's live call or record.
 pub const PRIVILEGED_ACTIONS: [&str; 3] = ["call.barge", "call.whisper", "transcript.override"];
@@ -123,7 +124,6 @@ pub(crate) struct Failure {
     pub(crate) rank: u32,
     pub(crate) actor: String,
     pub(crate) nanos: i64,
-    pub(crate) micros: i64,
     pub(crate) seq: u64,
 }
 
@@ -134,7 +134,6 @@ impl Failure {
             rank,
             actor,
             nanos,
-            micros: crate::time::Instant { nanos }.micros(),
             seq,
         }
     }
@@ -153,7 +152,13 @@ pub(crate) fn bursts(mut failures: Vec<Failure>, opts: &TimelineOptions) -> Hash
     });
     let mut marked = HashSet::new();
     for group in failures.chunk_by(|a, b| a.rank == b.rank && a.actor == b.actor) {
-        let t = |k: usize| group[k].micros;
+        // The window is measured in whole microseconds, as the events' `micros` give them.
+        let t = |k: usize| {
+            Instant {
+                nanos: group[k].nanos,
+            }
+            .micros()
+        };
         let mut lo = 0;
         let mut next_unmarked = 0;
         for hi in 0..group.len() {

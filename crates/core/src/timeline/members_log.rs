@@ -160,19 +160,17 @@ fn borrowed_fields(bytes: &[u8]) -> Option<[Option<&str>; Dimension::COUNT]> {
             _ => return None,
         }
     }
+    let whole = match short_lengths {
+        true => Some(std::str::from_utf8(&bytes[..i]).ok()?),
+        false => None,
+    };
     let mut fields = [None; Dimension::COUNT];
-    if short_lengths {
-        let text = std::str::from_utf8(&bytes[..i]).ok()?;
-        for (f, span) in fields.iter_mut().zip(spans) {
-            if let Some((a, b)) = span {
-                *f = Some(text.get(a..b)?);
-            }
-        }
-    } else {
-        for (f, span) in fields.iter_mut().zip(spans) {
-            if let Some((a, b)) = span {
-                *f = Some(std::str::from_utf8(&bytes[a..b]).ok()?);
-            }
+    for (f, span) in fields.iter_mut().zip(spans) {
+        if let Some((a, b)) = span {
+            *f = Some(match whole {
+                Some(text) => text.get(a..b)?,
+                None => std::str::from_utf8(&bytes[a..b]).ok()?,
+            });
         }
     }
     Some(fields)
